@@ -1,0 +1,157 @@
+//! TOML profiles: the file format, where it lives, and validation with located messages.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The whole config file, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub path: PathBuf,
+    pub default_profile: Option<String>,
+    pub profiles: BTreeMap<String, Profile>,
+    /// Key overrides: command name → key spec ("ctrl-d", "x", "f5").
+    pub keymap: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub name: String,
+    pub aws_profile: Option<String>,
+    pub region: String,
+    pub endpoint_url: Option<String>,
+    pub cluster: String,
+    /// Resolved: the configured owner or the login name.
+    pub owner: String,
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub assign_public_ip: bool,
+    pub templates: BTreeMap<String, Template>,
+    /// Seconds between refreshes while something is changing / while all is steady.
+    pub refresh_busy_secs: u64,
+    pub refresh_steady_secs: u64,
+    /// Lines kept per instance in the log pane.
+    pub log_buffer_lines: usize,
+    /// Fargate price overrides (per vCPU-hour, per GB-hour).
+    pub prices: Option<PriceOverride>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    pub name: String,
+    pub description: Option<String>,
+    pub task_definitions: Vec<String>,
+    /// container name → (variable → value)
+    pub env: BTreeMap<String, BTreeMap<String, String>>,
+    /// Time to live, e.g. "8h"; written as an expiry tag at launch.
+    pub ttl: Option<String>,
+    /// Run on FARGATE_SPOT.
+    pub spot: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceOverride {
+    pub vcpu_hour: f64,
+    pub gb_hour: f64,
+}
+
+/// A config problem, located in the file, with the fix. Exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        f.write_str(": ")?;
+        if let Some(key) = &self.key {
+            write!(f, "key `{key}`: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The config file to read: `--config`, else `ONDECK_CONFIG`, else the platform default
+/// (`~/.config/ondeck/config.toml` on Linux).
+pub fn resolve_path(cli: Option<&Path>) -> PathBuf {
+    if let Some(path) = cli {
+        return path.to_path_buf();
+    }
+    if let Some(path) = std::env::var_os("ONDECK_CONFIG").filter(|p| !p.is_empty()) {
+        return PathBuf::from(path);
+    }
+    default_path()
+}
+
+pub fn default_path() -> PathBuf {
+    directories::ProjectDirs::from("", "", "ondeck")
+        .map(|dirs| dirs.config_dir().join("config.toml"))
+        .unwrap_or_else(|| PathBuf::from("ondeck.toml"))
+}
+
+/// Where ondeck keeps its own state (launch intents, timeline journal, its log file).
+pub fn state_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("ONDECK_STATE_DIR").filter(|p| !p.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    directories::ProjectDirs::from("", "", "ondeck")
+        .map(|dirs| {
+            dirs.state_dir()
+                .unwrap_or_else(|| dirs.data_local_dir())
+                .to_path_buf()
+        })
+        .unwrap_or_else(|| std::env::temp_dir().join("ondeck"))
+}
+
+impl Config {
+    /// The profile named on the command line / `ONDECK_PROFILE`, else `default_profile`,
+    /// else the only profile.
+    pub fn profile(&self, name: Option<&str>) -> Result<&Profile, ConfigError> {
+        let wanted = name
+            .map(str::to_string)
+            .or_else(|| self.default_profile.clone());
+        match wanted {
+            Some(name) => self.profiles.get(&name).ok_or_else(|| ConfigError {
+                path: self.path.clone(),
+                line: None,
+                column: None,
+                key: Some("profiles".into()),
+                message: format!(
+                    "profile `{name}` does not exist; known profiles: {}",
+                    self.profile_names().join(", ")
+                ),
+            }),
+            None if self.profiles.len() == 1 => Ok(self.profiles.values().next().expect("one")),
+            None => Err(ConfigError {
+                path: self.path.clone(),
+                line: None,
+                column: None,
+                key: Some("default_profile".into()),
+                message: format!(
+                    "no profile chosen; pass --profile NAME or set default_profile to one of: {}",
+                    self.profile_names().join(", ")
+                ),
+            }),
+        }
+    }
+
+    pub fn profile_names(&self) -> Vec<String> {
+        self.profiles.keys().cloned().collect()
+    }
+}
