@@ -8,6 +8,10 @@ use serde::Serialize;
 
 use crate::aws::model::{Task, TaskState, tags};
 
+pub mod expiry;
+pub mod intent;
+pub mod ops;
+
 /// The `startedBy` value for an owner's tasks. ListTasks filters on it exactly.
 pub fn owner_key(owner: &str) -> String {
     let key = format!("ondeck/{owner}");
