@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod model;
+pub mod sdk;
 
 use std::collections::BTreeMap;
 use std::pin::Pin;
