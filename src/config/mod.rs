@@ -10,7 +10,7 @@ mod keys;
 mod parse;
 
 pub use keys::{COMMANDS, KEY_SPEC_HELP, KeyCode, KeySpec};
-pub use parse::{load, parse};
+pub use parse::{load, parse, parse_with_login};
 
 /// The whole config file, validated.
 #[derive(Debug, Clone, PartialEq)]

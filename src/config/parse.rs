@@ -74,7 +74,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     parse_with_login(path, text, login.as_deref())
 }
 
-pub(crate) fn parse_with_login(
+/// [`parse`] with the login name given rather than read from the environment.
+pub fn parse_with_login(
     path: &Path,
     text: &str,
     login: Option<&str>,
@@ -125,6 +126,7 @@ struct Node<'t, 'i> {
 /// A table whose keys have been checked against the allowed ones.
 struct Fields<'t, 'i> {
     table: &'t DeTable<'i>,
+    allowed: &'static [&'static str],
     span: Range<usize>,
     path: String,
 }
@@ -196,7 +198,7 @@ impl Checker<'_> {
             return self.error_at(
                 span.start,
                 key,
-                "this key is defined twice in the same table; remove or merge the repeat".into(),
+                "is defined twice in the same table; remove one or merge them".into(),
             );
         }
         self.error_at(
@@ -213,10 +215,14 @@ impl Checker<'_> {
         } else {
             "a"
         };
-        let hint = if expected == "a string" && !node.value.is_table() && !node.value.is_array() {
-            "; put the value in double quotes"
-        } else {
-            ""
+        let hint = match node.value {
+            DeValue::Table(_) | DeValue::Array(_) if expected == "a table" => {
+                "; write [section] headers, not [[section]] or a list"
+            }
+            DeValue::Table(_) | DeValue::Array(_) => "",
+            DeValue::String(_) => "; write it without quotes",
+            _ if expected == "a string" => "; put the value in double quotes",
+            _ => "",
         };
         self.report(
             &node.span,
@@ -226,7 +232,11 @@ impl Checker<'_> {
     }
 
     /// The node as a table whose keys are all in `allowed`; reports the others.
-    fn fields<'t, 'i>(&mut self, node: &Node<'t, 'i>, allowed: &[&str]) -> Option<Fields<'t, 'i>> {
+    fn fields<'t, 'i>(
+        &mut self,
+        node: &Node<'t, 'i>,
+        allowed: &'static [&'static str],
+    ) -> Option<Fields<'t, 'i>> {
         let DeValue::Table(table) = node.value else {
             self.wrong_type(node, "a table");
             return None;
@@ -247,6 +257,7 @@ impl Checker<'_> {
         }
         Some(Fields {
             table,
+            allowed,
             span: node.span.clone(),
             path: node.path.clone(),
         })
@@ -282,7 +293,12 @@ impl Checker<'_> {
         example: &str,
     ) -> Option<Node<'t, 'i>> {
         let node = fields.get(key);
-        if node.is_none() {
+        // A misspelling of this key is already reported, with the fix; say it once.
+        let misspelt = fields.table.keys().any(|other| {
+            let other: &str = other.get_ref();
+            !fields.allowed.contains(&other) && suggest(other, fields.allowed) == Some(key)
+        });
+        if node.is_none() && !misspelt {
             let table = if fields.path.is_empty() {
                 "the top of the file".to_string()
             } else {
@@ -423,7 +439,7 @@ impl Checker<'_> {
                 &node.span,
                 &node.path,
                 format!(
-                    "names no profile `{name}`; use one of: {}, or add [profiles.{name}]",
+                    "there is no profile `{name}`; use one of: {}, or add [profiles.{name}]",
                     known.join(", ")
                 ),
             );
@@ -695,7 +711,7 @@ impl Checker<'_> {
                     self.report(
                         &node.span,
                         &node.path,
-                        format!("{secs} is too short; refresh at most once a second (1)"),
+                        format!("{secs} is too short; use 1 or more seconds"),
                     );
                     None
                 }
@@ -707,23 +723,26 @@ impl Checker<'_> {
         if let (Some(busy_secs), Some(steady_secs)) = (busy, steady)
             && steady_secs < busy_secs
         {
-            // Point at the steady value, or at the busy one when steady is the default.
-            let Some(node) = steady_node.as_ref().or(busy_node.as_ref()) else {
-                return (busy, steady);
-            };
-            let default_note = if steady_node.is_none() {
-                " (the default)"
-            } else {
-                ""
-            };
-            self.report(
-                &node.span,
-                &node.path,
-                format!(
-                    "refresh_steady_secs ({steady_secs}{default_note}) is shorter than \
-                     refresh_busy_secs ({busy_secs}); the steady interval must be at least the busy one"
+            let (node, message) = match (&steady_node, &busy_node) {
+                (Some(node), _) => (
+                    node,
+                    format!(
+                        "refresh_steady_secs ({steady_secs}) is shorter than refresh_busy_secs \
+                         ({busy_secs}); set it to {busy_secs} or more"
+                    ),
                 ),
-            );
+                (None, Some(node)) => (
+                    node,
+                    format!(
+                        "refresh_busy_secs ({busy_secs}) is longer than the default \
+                         refresh_steady_secs ({steady_secs}); lower it, or set \
+                         refresh_steady_secs to {busy_secs} or more"
+                    ),
+                ),
+                // Both defaults: already in order.
+                (None, None) => return (busy, steady),
+            };
+            self.report(&node.span, &node.path, message);
             return (None, None);
         }
         (busy, steady)
