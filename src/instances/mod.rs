@@ -1,5 +1,8 @@
 //! Domain rules: how tasks make instances, who owns them, and the one-word instance state.
 
+pub mod cost;
+pub mod expiry;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
