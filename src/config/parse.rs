@@ -215,13 +215,23 @@ impl Checker<'_> {
         } else {
             "a"
         };
+        let expects_scalar = matches!(expected, "true or false" | "a whole number" | "a number");
         let hint = match node.value {
-            DeValue::Table(_) | DeValue::Array(_) if expected == "a table" => {
+            DeValue::Array(_) if expected == "a table" => {
                 "; write [section] headers, not [[section]] or a list"
             }
-            DeValue::Table(_) | DeValue::Array(_) => "",
-            DeValue::String(_) => "; write it without quotes",
-            _ if expected == "a string" => "; put the value in double quotes",
+            DeValue::String(_) if expects_scalar => "; write it without quotes",
+            DeValue::String(_) if expected == "an array of strings" => {
+                "; put it in brackets, e.g. [\"one\", \"two\"]"
+            }
+            DeValue::Integer(_)
+            | DeValue::Float(_)
+            | DeValue::Boolean(_)
+            | DeValue::Datetime(_)
+                if expected == "a string" =>
+            {
+                "; put the value in double quotes"
+            }
             _ => "",
         };
         self.report(
@@ -453,7 +463,7 @@ impl Checker<'_> {
     }
 
     fn keymap(&mut self, node: &Node) -> Option<BTreeMap<String, KeySpec>> {
-        let mut complete = true;
+        let mut complete = node.value.is_table();
         let mut bindings = Vec::new();
         for (command, key_span, value) in self.entries(node) {
             if !COMMANDS.contains(&command.as_str()) {
