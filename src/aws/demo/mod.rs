@@ -647,3 +647,6 @@ impl TailSession {
         LiveTailUpdate { events, sampled }
     }
 }
+
+#[cfg(test)]
+mod tests;
