@@ -1,0 +1,12 @@
+//! The log pane's core: untrusted text made safe at ingest, a bounded ring of lines addressed
+//! by sequence number, and a view that renders only the lines on screen.
+
+pub mod buffer;
+pub mod sanitize;
+pub mod view;
+
+pub use buffer::{Deduper, LogBuffer, LogLine};
+pub use sanitize::{
+    Level, SanitizedText, StyleRun, detect_level, pretty_json, sanitize, sanitize_bytes,
+};
+pub use view::{LogPane, LogView, save};
