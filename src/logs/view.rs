@@ -845,3 +845,6 @@ pub fn save(buffer: &LogBuffer, view: &LogView, path: &Path) -> io::Result<usize
     out.flush()?;
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests;
