@@ -9,4 +9,4 @@ pub use buffer::{Deduper, LogBuffer, LogLine};
 pub use sanitize::{
     Level, SanitizedText, StyleRun, detect_level, pretty_json, sanitize, sanitize_bytes,
 };
-pub use view::{LogPane, LogView, save};
+pub use view::{LogPane, LogView, Search, save};
