@@ -100,6 +100,25 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Print an instance's container logs (sanitized), optionally following them.
+    Logs {
+        name: String,
+        /// Only this container, repeatable.
+        #[arg(long, short = 'c')]
+        container: Vec<String>,
+        /// Start this far back (10m, 1h, 2d); default: the last 100 lines per container.
+        #[arg(long)]
+        since: Option<String>,
+        /// Keep printing new lines until interrupted.
+        #[arg(long, short = 'f')]
+        follow: bool,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        /// Allow reading another owner's instance.
+        #[arg(long)]
+        all_owners: bool,
+    },
     /// The profiles in the config file.
     Profiles,
     /// Config file commands.

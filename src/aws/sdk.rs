@@ -41,6 +41,8 @@ pub struct SdkCloud {
     region: String,
     endpoint: String,
     aws_profile: Option<String>,
+    /// A local AWS-API server (endpoint_url): it speaks no event streams, so no Live Tail.
+    custom_endpoint: bool,
     /// Learnt from task ARNs; Live Tail wants log group ARNs.
     account_id: Mutex<Option<String>>,
 }
@@ -81,6 +83,7 @@ impl SdkCloud {
                 .clone()
                 .unwrap_or_else(|| format!("ecs.{}.amazonaws.com", profile.region)),
             aws_profile: profile.aws_profile.clone(),
+            custom_endpoint: profile.endpoint_url.is_some(),
             account_id: Mutex::new(None),
         }
     }
@@ -336,7 +339,8 @@ impl Cloud for SdkCloud {
             .get_log_events()
             .log_group_name(&query.stream.group)
             .log_stream_name(&query.stream.stream)
-            .set_start_time(query.start_time.filter(|_| query.next_token.is_none()))
+            // With a token CloudWatch reads on from it; some local servers also need the start.
+            .set_start_time(query.start_time)
             .set_next_token(query.next_token.clone())
             .start_from_head(query.start_from_head)
             .set_limit(query.limit)
@@ -368,6 +372,12 @@ impl Cloud for SdkCloud {
         group: &str,
         streams: &[String],
     ) -> Result<LiveTail, CloudError> {
+        if self.custom_endpoint {
+            return Err(CloudError::Refused(format!(
+                "Live Tail is not offered by {}; polling instead",
+                self.endpoint
+            )));
+        }
         let group_arn = self.log_group_arn(group).ok_or_else(|| {
             CloudError::Refused("Live Tail needs the account id; polling instead".into())
         })?;

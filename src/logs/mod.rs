@@ -4,6 +4,7 @@
 
 pub mod buffer;
 pub mod sanitize;
+pub mod sources;
 pub mod tail;
 pub mod view;
 

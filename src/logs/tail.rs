@@ -177,8 +177,6 @@ struct StreamState {
     container: String,
     stream: LogStreamRef,
     cursor: Cursor,
-    /// Dedupe channel of the cursor; a new one whenever the cursor jumps back.
-    channel: u64,
     /// GetLogEvents found it or Live Tail delivered from it.
     exists: bool,
     /// The live plan covering it, if any.
@@ -249,13 +247,11 @@ impl Tail {
         let streams = spec
             .sources
             .into_iter()
-            .zip(0..)
-            .map(|(source, channel)| StreamState {
+            .map(|source| StreamState {
                 source: source.index,
                 container: source.container,
                 stream: source.stream,
                 cursor: initial.clone(),
-                channel,
                 exists: false,
                 plan: None,
                 interval: spec.timing.poll_min,
@@ -264,7 +260,7 @@ impl Tail {
                 last_timestamp: None,
             })
             .collect::<Vec<_>>();
-        let next_channel = streams.len() as u64;
+        let next_channel = 0;
         Tail {
             cloud,
             tx,
@@ -461,12 +457,14 @@ impl Tail {
             plan.failures = 0;
         }
         let mut batch = Vec::new();
+        // Each update is its own dedupe channel: only repeats inside one answer are real.
+        let update_channel = self.new_channel();
         for (name, event) in update.events {
             let Some(&i) = self.plans[p].members.get(&name) else {
                 continue;
             };
             self.streams[i].exists = true;
-            self.admit(i, channel, event, &mut batch);
+            self.admit(i, update_channel, event, &mut batch);
         }
         self.send_events(batch).await
     }
@@ -510,12 +508,10 @@ impl Tail {
     /// Polling takes over a stream from Live Tail: read again from shortly before the last
     /// line, so nothing logged while the session failed is lost.
     fn resume_polling(&mut self, i: usize, now: Instant) {
-        let channel = self.new_channel();
         let stream = &mut self.streams[i];
         if let Some(last) = stream.last_timestamp {
             let from = last - RESUME_OVERLAP_MS;
             stream.cursor = Cursor::Start(Some(self.since.map_or(from, |since| from.max(since))));
-            stream.channel = channel;
         }
         stream.catch_up = false;
         stream.interval = self.timing.poll_min;
@@ -675,7 +671,9 @@ impl Tail {
         if let Some(token) = page.next_forward_token {
             stream.cursor = Cursor::Token(token);
         }
-        let channel = stream.channel;
+        // Each page is its own dedupe channel: a line twice in one answer was printed twice,
+        // a line again in a later answer is a re-delivery (a token that re-reads, a seam).
+        let channel = self.new_channel();
         for event in page.events {
             self.admit(i, channel, event, batch);
         }

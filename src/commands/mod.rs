@@ -1,5 +1,7 @@
 //! The scriptable subcommands, on the same core as the dashboard.
 
+mod logs;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
@@ -172,6 +174,32 @@ pub async fn run(global: &GlobalArgs, command: &Command) -> Result<(), Failure> 
             Ok(())
         }
         Command::Reap { dry_run } => reap(&ctx, *dry_run).await,
+        Command::Logs {
+            name,
+            container,
+            since,
+            follow,
+            json,
+            all_owners,
+        } => {
+            let since = since
+                .as_deref()
+                .map(expiry::parse_ttl)
+                .transpose()
+                .map_err(|err| Failure::Usage(format!("--since: {err}")))?;
+            logs::logs(
+                &ctx,
+                &logs::LogsArgs {
+                    name,
+                    containers: container,
+                    since,
+                    follow: *follow,
+                    json: *json,
+                    all_owners: *all_owners,
+                },
+            )
+            .await
+        }
         Command::Profiles | Command::Config { .. } => unreachable!("handled above"),
     }
 }

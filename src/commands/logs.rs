@@ -1,0 +1,156 @@
+//! `ondeck logs`: an instance's container logs for scripts and terminals, on the same tail
+//! engine as the log pane. Every line is sanitized before it is printed.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+
+use super::Failure;
+use crate::instances::ops::{self, OpsContext, OpsError};
+use crate::logs::sanitize::sanitize;
+use crate::logs::sources::log_sources;
+use crate::logs::tail::{StreamHealth, TailMessage, TailSpec, TailTiming, spawn_tail};
+
+/// Lines per stream shown when no `--since` is given.
+const TAIL_LINES: i32 = 100;
+
+pub struct LogsArgs<'a> {
+    pub name: &'a str,
+    pub containers: &'a [String],
+    pub since: Option<chrono::Duration>,
+    pub follow: bool,
+    pub json: bool,
+    pub all_owners: bool,
+}
+
+pub async fn logs(ctx: &OpsContext, args: &LogsArgs<'_>) -> Result<(), Failure> {
+    let snapshot = ops::refresh(ctx, args.all_owners).await?;
+    let Some(instance) = snapshot.find(args.name) else {
+        return Err(OpsError::NoSuchInstance {
+            name: args.name.to_string(),
+            owner: ctx.profile.owner.clone(),
+        }
+        .into());
+    };
+    let mut found = log_sources(instance, &snapshot.definitions);
+    for note in &found.unreadable {
+        eprintln!("ondeck: {note}");
+    }
+    if !args.containers.is_empty() {
+        let known: Vec<String> = found.sources.iter().map(|s| s.container.clone()).collect();
+        if let Some(unknown) = args.containers.iter().find(|c| !known.contains(c)) {
+            return Err(Failure::Usage(format!(
+                "instance {} has no container `{unknown}` with readable logs; containers: {}",
+                args.name,
+                known.join(", ")
+            )));
+        }
+        let keep: Vec<bool> = found
+            .sources
+            .iter()
+            .map(|source| args.containers.contains(&source.container))
+            .collect();
+        let mut index = 0;
+        found.sources.retain(|_| {
+            index += 1;
+            keep[index - 1]
+        });
+        let mut index = 0;
+        found.labels.retain(|_| {
+            index += 1;
+            keep[index - 1]
+        });
+    }
+    if found.sources.is_empty() {
+        return Err(Failure::Failed(format!(
+            "instance {} has no container logs ondeck can read",
+            args.name
+        )));
+    }
+    // The labels are indexed by the sources' original indexes; keep that mapping.
+    let labels: std::collections::HashMap<u16, String> = found
+        .sources
+        .iter()
+        .zip(&found.labels)
+        .map(|(source, label)| (source.index, label.clone()))
+        .collect();
+    let spec = TailSpec {
+        sources: found.sources,
+        since: args
+            .since
+            .map(|since| (Utc::now() - since).timestamp_millis()),
+        backfill_limit: TAIL_LINES,
+        follow: args.follow,
+        prefer_live: true,
+        timing: TailTiming::default(),
+    };
+    let (tx, mut rx) = mpsc::channel(64);
+    let _tail = spawn_tail(Arc::clone(&ctx.cloud), spec, tx);
+    let show_label = labels.len() > 1;
+    loop {
+        let message = tokio::select! {
+            message = rx.recv() => message,
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        };
+        let Some(message) = message else {
+            return Ok(());
+        };
+        match message {
+            TailMessage::Events(events) => {
+                let mut out = String::new();
+                for event in events {
+                    let label = labels.get(&event.source).map(String::as_str).unwrap_or("?");
+                    let text = sanitize(&event.message).text;
+                    if args.json {
+                        let line = serde_json::json!({
+                            "timestamp": event.timestamp,
+                            "time": time(event.timestamp),
+                            "container": label,
+                            "message": text,
+                        });
+                        out.push_str(&line.to_string());
+                    } else {
+                        out.push_str(&time(event.timestamp));
+                        out.push(' ');
+                        if show_label {
+                            out.push_str(label);
+                            out.push_str(" | ");
+                        }
+                        out.push_str(&text);
+                    }
+                    out.push('\n');
+                }
+                let mut stdout = std::io::stdout().lock();
+                if stdout
+                    .write_all(out.as_bytes())
+                    .and_then(|()| stdout.flush())
+                    .is_err()
+                {
+                    // The reader went away (`| head`): nothing left to do.
+                    return Ok(());
+                }
+            }
+            TailMessage::Health { health, .. } => match health {
+                StreamHealth::Ended => return Ok(()),
+                // The first attempt is the switch from Live Tail to polling: not news.
+                StreamHealth::Reconnecting { attempt, reason } if attempt > 1 => {
+                    eprintln!("ondeck: reconnecting (attempt {attempt}): {reason}")
+                }
+                StreamHealth::Throttled { retry_in } => eprintln!(
+                    "ondeck: CloudWatch is throttling; retrying in {}s",
+                    retry_in.as_secs()
+                ),
+                _ => {}
+            },
+            TailMessage::BackfillDone => {}
+        }
+    }
+}
+
+fn time(millis: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(millis)
+        .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_else(|| millis.to_string())
+}

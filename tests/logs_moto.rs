@@ -1,0 +1,248 @@
+//! `ondeck logs` against moto's CloudWatch Logs: order, exactly once, late arrivals, follow,
+//! `--container` and `--since`, and sanitized output.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+use serde_json::Value;
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    config: std::path::PathBuf,
+    task_id: String,
+}
+
+impl Fixture {
+    /// One instance `logs-1` of template `stack` (containers web and api) with empty streams.
+    async fn new(prefix: &str) -> Fixture {
+        let moto = support::moto();
+        let cluster = support::unique(prefix);
+        moto.cluster(&cluster, "ana").await;
+        let dir = tempfile::tempdir().unwrap();
+        let config = support::config_file(dir.path(), moto, &cluster, "ana", &moto.endpoint);
+        let fixture = Fixture {
+            task_id: String::new(),
+            dir,
+            config,
+        };
+        let out = fixture.run(&["launch", "stack", "--name", "logs-1"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let listed: Value =
+            serde_json::from_slice(&fixture.run(&["list", "--json"]).stdout).unwrap();
+        let arn = listed[0]["tasks"][0]["task_arn"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let task_id = arn.rsplit('/').next().unwrap().to_string();
+        let logs = moto.logs().await;
+        // Groups are per account and region; each test's streams are unique by task id.
+        let _ = logs
+            .create_log_group()
+            .log_group_name("/ecs/web")
+            .send()
+            .await;
+        for container in ["web", "api"] {
+            logs.create_log_stream()
+                .log_group_name("/ecs/web")
+                .log_stream_name(format!("ecs/{container}/{task_id}"))
+                .send()
+                .await
+                .unwrap();
+        }
+        Fixture { task_id, ..fixture }
+    }
+
+    fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = support::ondeck(&self.config, &self.dir.path().join("state"));
+        command.args(args);
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    async fn put(&self, container: &str, lines: &[(i64, &str)]) {
+        let logs = support::moto().logs().await;
+        let mut request = logs
+            .put_log_events()
+            .log_group_name("/ecs/web")
+            .log_stream_name(format!("ecs/{container}/{}", self.task_id));
+        for (timestamp, message) in lines {
+            request = request.log_events(
+                InputLogEvent::builder()
+                    .timestamp(*timestamp)
+                    .message(*message)
+                    .build()
+                    .unwrap(),
+            );
+        }
+        request.send().await.unwrap();
+    }
+}
+
+/// A follower that is stopped however the test ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn messages(out: &Output) -> Vec<(String, String)> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| {
+            let event: Value = serde_json::from_str(line).expect("one JSON object per line");
+            (
+                event["container"].as_str().unwrap().to_string(),
+                event["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn lines_of_all_containers_interleave_by_time_exactly_once() {
+    let fx = Fixture::new("logs-order").await;
+    let t = now_ms() - 60_000;
+    fx.put(
+        "web",
+        &[(t, "web one"), (t + 20, "web two"), (t + 40, "web three")],
+    )
+    .await;
+    fx.put("api", &[(t + 10, "api one"), (t + 30, "api two")])
+        .await;
+
+    let out = fx.run(&["logs", "logs-1", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Vec<String> = messages(&out).into_iter().map(|(_, m)| m).collect();
+    assert_eq!(
+        got,
+        ["web one", "api one", "web two", "api two", "web three"]
+    );
+
+    let web_only = fx.run(&["logs", "logs-1", "--json", "--container", "web"]);
+    let got = messages(&web_only);
+    assert_eq!(got.len(), 3);
+    assert!(got.iter().all(|(container, _)| container == "web"));
+
+    let unknown = fx.run(&["logs", "logs-1", "--container", "nope"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("web, api"));
+}
+
+#[tokio::test]
+async fn since_limits_the_backfill() {
+    let fx = Fixture::new("logs-since").await;
+    let now = now_ms();
+    fx.put(
+        "web",
+        &[
+            (now - 3 * 3_600_000, "three hours ago"),
+            (now - 120_000, "two minutes ago"),
+        ],
+    )
+    .await;
+    let got = messages(&fx.run(&["logs", "logs-1", "--json", "--since", "10m"]));
+    assert_eq!(got, [("web".to_string(), "two minutes ago".to_string())]);
+    let got = messages(&fx.run(&["logs", "logs-1", "--json", "--since", "1d"]));
+    assert_eq!(got.len(), 2);
+}
+
+#[tokio::test]
+async fn follow_prints_late_arrivals_once_and_in_order() {
+    let fx = Fixture::new("logs-follow").await;
+    let t = now_ms() - 5_000;
+    // moto's tokens skip the first event of a stream that was empty when read, so both
+    // streams start with a line; CloudWatch itself has no such quirk.
+    fx.put("web", &[(t, "before follow")]).await;
+    fx.put("api", &[(t + 1, "api before follow")]).await;
+
+    let mut child = KillOnDrop(
+        fx.command(&["logs", "logs-1", "--follow", "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.0.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next = |deadline: Duration| -> String {
+        let event: Value = serde_json::from_str(
+            &rx.recv_timeout(deadline)
+                .expect("a line before the deadline"),
+        )
+        .unwrap();
+        event["message"].as_str().unwrap().to_string()
+    };
+    assert_eq!(next(Duration::from_secs(20)), "before follow");
+    assert_eq!(next(Duration::from_secs(20)), "api before follow");
+
+    let late = now_ms();
+    fx.put("api", &[(late, "late api")]).await;
+    fx.put("web", &[(late + 5, "late web")]).await;
+    let started = Instant::now();
+    let mut got = vec![next(Duration::from_secs(20)), next(Duration::from_secs(20))];
+    got.sort();
+    assert_eq!(got, ["late api", "late web"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    // Nothing is delivered twice while the poller keeps reading.
+    assert!(
+        rx.recv_timeout(Duration::from_secs(3)).is_err(),
+        "a duplicate line arrived"
+    );
+    drop(child);
+}
+
+#[tokio::test]
+async fn escape_sequences_never_reach_the_output() {
+    let fx = Fixture::new("logs-hostile").await;
+    let t = now_ms() - 1_000;
+    fx.put(
+        "web",
+        &[(
+            t,
+            "\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[31mred\u{1b}[0m \u{9b}1mplain\u{1b}P1;1|x\u{1b}\\ text",
+        )],
+    )
+    .await;
+    let out = fx.run(&["logs", "logs-1"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("red plain text"), "{text:?}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{9b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+}
