@@ -2,3 +2,4 @@ pub mod aws;
 pub mod config;
 pub mod instances;
 pub mod state;
+pub mod ui;

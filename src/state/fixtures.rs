@@ -152,3 +152,58 @@ pub fn profile(name: &str) -> Profile {
         prices: None,
     }
 }
+
+pub fn config() -> crate::config::Config {
+    crate::config::Config {
+        path: std::path::PathBuf::from("/tmp/ondeck.toml"),
+        default_profile: Some("dev".into()),
+        profiles: BTreeMap::from([
+            ("dev".to_string(), profile("dev")),
+            ("prod".to_string(), profile("prod")),
+        ]),
+        keymap: BTreeMap::new(),
+    }
+}
+
+/// A dashboard on profile `dev`, started at `now`, that has not heard from AWS yet.
+pub fn app(read_only: bool, now: DateTime<Utc>) -> super::AppState {
+    super::AppState::new(
+        &config(),
+        super::StartOptions {
+            profile: "dev".into(),
+            read_only,
+            all_owners: false,
+            select: None,
+            keymap: super::keymap::Keymap::default(),
+            journal: super::timeline::Journal::default(),
+            now,
+        },
+    )
+    .expect("profile dev exists")
+}
+
+/// Let the poller ask and answer with these instances at `when`.
+pub fn poll(state: &mut super::AppState, when: DateTime<Utc>, instances: Vec<Instance>) {
+    let mut effects = super::update(state, super::Action::Tick(when));
+    if !effects
+        .iter()
+        .any(|e| matches!(e, super::Effect::Refresh { .. }))
+    {
+        effects = super::update(state, super::Action::Key(super::keymap::Key::char('r')));
+    }
+    let req = effects
+        .iter()
+        .find_map(|effect| match effect {
+            super::Effect::Refresh { req, .. } => Some(*req),
+            _ => None,
+        })
+        .expect("a refresh was sent");
+    super::update(
+        state,
+        super::Action::Refreshed {
+            req,
+            at: when,
+            result: Ok(snapshot(instances)),
+        },
+    );
+}

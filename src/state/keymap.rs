@@ -168,30 +168,31 @@ impl Command {
         Command::ALL.into_iter().find(|c| c.name() == name)
     }
 
+    /// Short enough for two help columns on an 80-column terminal.
     pub fn description(self) -> &'static str {
         match self {
-            Command::Quit => "quit ondeck",
-            Command::Help => "show or hide this help",
+            Command::Quit => "quit",
+            Command::Help => "this help",
             Command::Refresh => "refresh now",
-            Command::Filter => "filter instances (esc clears)",
-            Command::CommandLine => "command line (:launch, :destroy, :profile, :q)",
-            Command::Launch => "launch an instance from a template",
-            Command::Destroy => "destroy the selected instance",
-            Command::Extend => "extend the selected instance's time to live",
-            Command::CopyEndpoint => "copy the selected endpoint to the clipboard",
-            Command::Logs => "show the selected instance",
-            Command::Timeline => "show the selected instance's timeline",
-            Command::Detail => "show the selected instance's tasks and containers",
+            Command::Filter => "filter (esc clears)",
+            Command::CommandLine => "command line",
+            Command::Launch => "launch an instance",
+            Command::Destroy => "destroy selected",
+            Command::Extend => "extend time to live",
+            Command::CopyEndpoint => "copy endpoint",
+            Command::Logs => "open the instance",
+            Command::Timeline => "state timeline",
+            Command::Detail => "tasks and containers",
             Command::Profiles => "switch profile",
             Command::Up => "move up",
             Command::Down => "move down",
-            Command::Top => "go to the first instance",
-            Command::Bottom => "go to the last instance",
+            Command::Top => "first row",
+            Command::Bottom => "last row",
             Command::PageUp => "page up",
             Command::PageDown => "page down",
-            Command::NextPane => "focus the next pane",
-            Command::PrevPane => "focus the previous pane",
-            Command::Sort => "cycle the sort order",
+            Command::NextPane => "focus next pane",
+            Command::PrevPane => "focus previous pane",
+            Command::Sort => "cycle sort order",
         }
     }
 

@@ -1,42 +1,32 @@
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::fixtures::{at, instance, profile, snapshot, task};
+use super::fixtures::{app, at, config, instance, snapshot, task};
 use super::keymap::{Key, KeyCode, Keymap};
 use super::timeline::Journal;
 use super::*;
 use crate::aws::model::TaskState;
-use crate::config::Config;
 use crate::instances::ops::{LaunchRequest, Launched, Snapshot};
 
-fn config() -> Config {
-    Config {
-        path: PathBuf::from("/tmp/ondeck.toml"),
-        default_profile: Some("dev".into()),
-        profiles: BTreeMap::from([
-            ("dev".to_string(), profile("dev")),
-            ("prod".to_string(), profile("prod")),
-        ]),
-        keymap: BTreeMap::new(),
-    }
-}
-
 fn start(read_only: bool, select: Option<&str>) -> AppState {
-    AppState::new(
-        &config(),
-        StartOptions {
-            profile: "dev".into(),
-            read_only,
-            all_owners: false,
-            select: select.map(str::to_string),
-            keymap: Keymap::default(),
-            journal: Journal::default(),
-            now: at(10, 0),
-        },
-    )
-    .unwrap()
+    let mut state = app(read_only, at(10, 0));
+    if let Some(name) = select {
+        state = AppState::new(
+            &config(),
+            StartOptions {
+                profile: "dev".into(),
+                read_only,
+                all_owners: false,
+                select: Some(name.into()),
+                keymap: Keymap::default(),
+                journal: Journal::default(),
+                now: at(10, 0),
+            },
+        )
+        .unwrap();
+    }
+    state
 }
 
 fn refresh_req(effects: &[Effect]) -> RequestId {
