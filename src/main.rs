@@ -1,3 +1,55 @@
-fn main() {
-    println!("Hello, world!");
+//! Wiring only: command line → config → backend → a subcommand or the dashboard.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use ondeck::cli::Cli;
+use ondeck::commands::{self, Failure};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let _log_guard = init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("ondeck: cannot start its runtime: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    let outcome = match &cli.command {
+        Some(command) => runtime.block_on(commands::run(&cli.global, command)),
+        None => Err(Failure::Usage(
+            "the dashboard is not available in this build; use a subcommand (ondeck --help)".into(),
+        )),
+    };
+    // Don't wait for stray background calls (a Live Tail, a slow retry) on the way out.
+    runtime.shutdown_background();
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("ondeck: {}", failure.message());
+            failure.exit_code()
+        }
+    }
+}
+
+/// ondeck's own log goes to a file in the state dir, never to the terminal.
+fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = ondeck::config::state_dir();
+    std::fs::create_dir_all(&dir).ok()?;
+    let appender = tracing_appender::rolling::never(&dir, "ondeck.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ONDECK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("ondeck=info"));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
+    Some(guard)
 }

@@ -1,8 +1,10 @@
 //! The boundary to AWS. Only this module (and its children) may use `aws_sdk_*` or `aws_config`;
 //! everything above it speaks the plain types of [`model`] through the [`Cloud`] trait.
 
+pub mod demo;
 pub mod error;
 pub mod model;
+pub mod sdk;
 
 use std::collections::BTreeMap;
 use std::pin::Pin;

@@ -6,14 +6,20 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+mod keys;
+mod parse;
+
+pub use keys::{COMMANDS, KEY_SPEC_HELP, KeyCode, KeySpec};
+pub use parse::{load, parse, parse_with_login};
+
 /// The whole config file, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub path: PathBuf,
     pub default_profile: Option<String>,
     pub profiles: BTreeMap<String, Profile>,
-    /// Key overrides: command name → key spec ("ctrl-d", "x", "f5").
-    pub keymap: BTreeMap<String, String>,
+    /// Key overrides: command name (one of [`COMMANDS`]) → key.
+    pub keymap: BTreeMap<String, KeySpec>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

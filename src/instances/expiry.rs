@@ -1,29 +1,216 @@
-//! Time to live: parsing durations such as `90m`, `8h`, `2d`.
+//! Time to live: reading "8h" / "1h30m", and saying how long an instance has left.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
-/// `90m`, `8h`, `2d`, `1h30m` → a duration.
+/// The longest time to live a template or an extension may ask for.
+pub const MAX_TTL_DAYS: i64 = 30;
+
+const TTL_FORMAT: &str = "write a number and a unit: m (minutes), h (hours) or d (days), \
+     alone or combined, e.g. 90m, 8h, 2d, 1h30m";
+
+/// Parses a time to live such as "90m", "8h", "2d" or "1h30m" (spaces between parts are
+/// allowed, so "1h 30m" reads back what [`format_remaining`] writes). Zero and anything
+/// over 30 days are refused: an instance that never expires is what the TTL exists to stop.
 pub fn parse_ttl(text: &str) -> Result<Duration, String> {
-    let mut total = Duration::zero();
-    let mut number = String::new();
-    for c in text.trim().chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(format!("empty time to live; {TTL_FORMAT}"));
+    }
+    let mut total_minutes: i64 = 0;
+    let mut seen_units = Vec::new();
+    let mut rest = trimmed;
+    while !rest.is_empty() {
+        let digits_end = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits_end == 0 {
+            return Err(format!("`{trimmed}` is not a time to live; {TTL_FORMAT}"));
         }
-        let value: i64 = number
+        let number: i64 = rest[..digits_end]
             .parse()
-            .map_err(|_| format!("`{text}` is not a duration like 90m, 8h or 2d"))?;
-        number.clear();
-        total += match c {
-            'm' => Duration::minutes(value),
-            'h' => Duration::hours(value),
-            'd' => Duration::days(value),
-            _ => return Err(format!("`{text}` is not a duration like 90m, 8h or 2d")),
+            .map_err(|_| format!("`{trimmed}` is far too long; the most is {MAX_TTL_DAYS}d"))?;
+        let mut after_number = rest[digits_end..].chars();
+        let unit = after_number.next().map(|c| c.to_ascii_lowercase());
+        let minutes_per_unit = match unit {
+            Some('m') => 1,
+            Some('h') => 60,
+            Some('d') => 24 * 60,
+            Some('s') => {
+                return Err(format!(
+                    "`{trimmed}`: seconds are too fine for a time to live; {TTL_FORMAT}"
+                ));
+            }
+            Some(other) => {
+                return Err(format!(
+                    "`{trimmed}` has an unknown unit `{other}`; {TTL_FORMAT}"
+                ));
+            }
+            None => {
+                return Err(format!("`{trimmed}` lacks a unit; {TTL_FORMAT}"));
+            }
         };
+        let unit = unit.unwrap_or_default();
+        if seen_units.contains(&unit) {
+            return Err(format!("`{trimmed}` names `{unit}` twice; {TTL_FORMAT}"));
+        }
+        seen_units.push(unit);
+        total_minutes = number
+            .checked_mul(minutes_per_unit)
+            .and_then(|minutes| total_minutes.checked_add(minutes))
+            .ok_or_else(|| format!("`{trimmed}` is far too long; the most is {MAX_TTL_DAYS}d"))?;
+        rest = after_number.as_str().trim_start();
     }
-    if !number.is_empty() || total <= Duration::zero() {
-        return Err(format!("`{text}` is not a duration like 90m, 8h or 2d"));
+    if total_minutes == 0 {
+        return Err(format!(
+            "`{trimmed}` is zero; give at least 1m, or leave the time to live out"
+        ));
     }
-    Ok(total)
+    if total_minutes > MAX_TTL_DAYS * 24 * 60 {
+        return Err(format!(
+            "`{trimmed}` is longer than {MAX_TTL_DAYS} days; ask for {MAX_TTL_DAYS}d or less"
+        ));
+    }
+    Ok(Duration::minutes(total_minutes))
+}
+
+/// How long is left, in the two largest units: "2d 3h", "1h 20m", "20m", "45s";
+/// or, once past, "expired 5m ago".
+pub fn format_remaining(remaining: Duration) -> String {
+    let seconds = remaining.num_seconds();
+    if seconds > 0 {
+        format_span(seconds)
+    } else if seconds == 0 {
+        "expired just now".to_string()
+    } else {
+        format!("expired {} ago", format_span(seconds.saturating_neg()))
+    }
+}
+
+/// Seconds (> 0) in the two largest units, truncated: a countdown never promises time
+/// that is not there.
+fn format_span(seconds: i64) -> String {
+    let days = seconds / 86_400;
+    let hours = seconds % 86_400 / 3_600;
+    let minutes = seconds % 3_600 / 60;
+    if days > 0 {
+        if hours > 0 {
+            format!("{days}d {hours}h")
+        } else {
+            format!("{days}d")
+        }
+    } else if hours > 0 {
+        if minutes > 0 {
+            format!("{hours}h {minutes}m")
+        } else {
+            format!("{hours}h")
+        }
+    } else if minutes > 0 {
+        format!("{minutes}m")
+    } else {
+        format!("{seconds}s")
+    }
+}
+
+pub fn is_expired(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now >= expires_at
+}
+
+/// Not yet expired, but will be within `within`.
+pub fn is_expiring_soon(expires_at: DateTime<Utc>, now: DateTime<Utc>, within: Duration) -> bool {
+    !is_expired(expires_at, now) && expires_at - now <= within
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn single_units_and_combinations_parse() {
+        assert_eq!(parse_ttl("90m"), Ok(Duration::minutes(90)));
+        assert_eq!(parse_ttl("8h"), Ok(Duration::hours(8)));
+        assert_eq!(parse_ttl("2d"), Ok(Duration::days(2)));
+        assert_eq!(parse_ttl("1h30m"), Ok(Duration::minutes(90)));
+        assert_eq!(parse_ttl("1d 2h 3m"), Ok(Duration::minutes(1563)));
+        assert_eq!(parse_ttl(" 30d "), Ok(Duration::days(30)));
+        assert_eq!(parse_ttl("8H"), Ok(Duration::hours(8)));
+    }
+
+    #[test]
+    fn zero_too_long_and_malformed_are_refused_with_the_reason() {
+        assert!(parse_ttl("0m").unwrap_err().contains("zero"));
+        assert!(parse_ttl("0h0m").unwrap_err().contains("zero"));
+        assert!(
+            parse_ttl("31d")
+                .unwrap_err()
+                .contains("longer than 30 days")
+        );
+        assert!(
+            parse_ttl("30d1m")
+                .unwrap_err()
+                .contains("longer than 30 days")
+        );
+        assert!(
+            parse_ttl("99999999999999999999d")
+                .unwrap_err()
+                .contains("too long")
+        );
+        assert!(
+            parse_ttl("9223372036854775807d")
+                .unwrap_err()
+                .contains("too long")
+        );
+        assert!(parse_ttl("45s").unwrap_err().contains("seconds"));
+        assert!(parse_ttl("8").unwrap_err().contains("lacks a unit"));
+        assert!(parse_ttl("8x").unwrap_err().contains("unknown unit `x`"));
+        assert!(parse_ttl("h8").unwrap_err().contains("not a time to live"));
+        assert!(parse_ttl("1h1h").unwrap_err().contains("twice"));
+        assert!(parse_ttl("").unwrap_err().contains("empty"));
+        assert!(parse_ttl("-1h").is_err());
+        assert!(parse_ttl("1.5h").is_err());
+    }
+
+    #[test]
+    fn remaining_time_reads_in_two_units() {
+        assert_eq!(format_remaining(Duration::minutes(80)), "1h 20m");
+        assert_eq!(format_remaining(Duration::seconds(80 * 60 + 59)), "1h 20m");
+        assert_eq!(format_remaining(Duration::hours(2)), "2h");
+        assert_eq!(format_remaining(Duration::hours(51)), "2d 3h");
+        assert_eq!(format_remaining(Duration::days(3)), "3d");
+        assert_eq!(format_remaining(Duration::minutes(20)), "20m");
+        assert_eq!(format_remaining(Duration::seconds(45)), "45s");
+        assert_eq!(format_remaining(Duration::zero()), "expired just now");
+        assert_eq!(format_remaining(Duration::minutes(-5)), "expired 5m ago");
+        assert_eq!(format_remaining(Duration::hours(-26)), "expired 1d 2h ago");
+    }
+
+    #[test]
+    fn formatted_remaining_parses_back() {
+        for minutes in [1, 59, 61, 90, 24 * 60, 24 * 60 + 60, 29 * 24 * 60 + 23 * 60] {
+            let text = format_remaining(Duration::minutes(minutes));
+            assert_eq!(parse_ttl(&text), Ok(Duration::minutes(minutes)), "{text}");
+        }
+    }
+
+    #[test]
+    fn expiry_is_inclusive_and_soon_means_not_yet() {
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        assert!(!is_expired(at, at - Duration::seconds(1)));
+        assert!(is_expired(at, at));
+        assert!(is_expiring_soon(
+            at,
+            at - Duration::minutes(10),
+            Duration::minutes(15)
+        ));
+        assert!(!is_expiring_soon(
+            at,
+            at - Duration::minutes(20),
+            Duration::minutes(15)
+        ));
+        assert!(!is_expiring_soon(
+            at,
+            at + Duration::minutes(1),
+            Duration::minutes(15)
+        ));
+    }
 }

@@ -1,5 +1,10 @@
 //! Domain rules: how tasks make instances, who owns them, and the one-word instance state.
 
+pub mod cost;
+pub mod expiry;
+pub mod intent;
+pub mod ops;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -7,10 +12,6 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::aws::model::{Task, TaskState, tags};
-
-pub mod expiry;
-pub mod intent;
-pub mod ops;
 
 /// The `startedBy` value for an owner's tasks. ListTasks filters on it exactly.
 pub fn owner_key(owner: &str) -> String {

@@ -457,9 +457,11 @@ async fn run_once(
             Err(err) if err.is_transient() && attempt < RUN_ATTEMPTS => {
                 tracing::warn!(%err, attempt, "RunTask failed; reconciling before retrying");
                 tokio::time::sleep(StdDuration::from_millis(500 * u64::from(attempt))).await;
-                if let Ok(mine) = refresh(ctx, false).await
-                    && let Some(task) = already_started(&mine, intent).remove(&index)
-                {
+                // Without a successful look we cannot know; retrying blind could launch twice.
+                let Ok(mine) = refresh(ctx, false).await else {
+                    return Err(err);
+                };
+                if let Some(task) = already_started(&mine, intent).remove(&index) {
                     return Ok(RunResult::Started(Box::new(task)));
                 }
             }

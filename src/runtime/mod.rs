@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::{Local, Offset, Utc};
 use crossterm::event::Event;
+use futures::future::BoxFuture;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
@@ -27,14 +28,16 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use crate::aws::Cloud;
 use crate::config::{Config, Profile, state_dir};
 use crate::instances::ops::OpsContext;
-use crate::state::keymap::Keymap;
+use crate::state::keymap::{Key, Keymap};
 use crate::state::timeline::Journal;
 use crate::state::{Action, AppState, StartOptions, update};
 use crate::ui::{self, RenderContext, Theme};
 pub use runner::{Runner, Timeouts};
 
-/// Builds the cloud for a profile: at start and on every profile switch.
-pub type CloudFactory = Arc<dyn Fn(&Profile) -> anyhow::Result<Arc<dyn Cloud>> + Send + Sync>;
+/// Builds the cloud for a profile: at start and on every profile switch. Asynchronous because
+/// loading AWS configuration is; the dashboard keeps drawing while it runs.
+pub type CloudFactory =
+    Arc<dyn Fn(Profile) -> BoxFuture<'static, anyhow::Result<Arc<dyn Cloud>>> + Send + Sync>;
 
 pub struct DashboardOptions {
     pub config: Config,
@@ -44,8 +47,6 @@ pub struct DashboardOptions {
     /// Start with this instance selected and its detail shown.
     pub select: Option<String>,
     pub all_owners: bool,
-    /// Key bindings: `Keymap::default()`, or `Keymap::with_overrides` from the config.
-    pub keymap: Keymap,
     pub cloud_factory: CloudFactory,
 }
 
@@ -68,7 +69,9 @@ pub fn run_dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
     result
 }
 
-async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
+/// The same, on the caller's multi-threaded tokio runtime. Calls still out to AWS when it
+/// returns are left to the caller's runtime shutdown (`shutdown_background`/`shutdown_timeout`).
+pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
     let profile = opts.config.profile(Some(&opts.profile))?.clone();
     let state_dir = state_dir();
     let journal_file = journal::path(&state_dir, &profile.name);
@@ -78,7 +81,14 @@ async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
             tracing::warn!("cannot read {}: {err}", journal_file.display());
             Journal::default()
         });
-    let cloud = (opts.cloud_factory)(&profile)
+    let keymap = Keymap::with_overrides(
+        opts.config
+            .keymap
+            .iter()
+            .map(|(command, spec)| (command.as_str(), Key::from(*spec))),
+    )?;
+    let cloud = (opts.cloud_factory)(profile.clone())
+        .await
         .with_context(|| format!("cannot set up AWS for profile {}", profile.name))?;
     let mut state = AppState::new(
         &opts.config,
@@ -87,7 +97,7 @@ async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
             read_only: opts.read_only,
             all_owners: opts.all_owners,
             select: opts.select,
-            keymap: opts.keymap,
+            keymap,
             journal,
             now: Utc::now(),
         },

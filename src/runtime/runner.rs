@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
@@ -38,9 +40,12 @@ impl Default for Timeouts {
     }
 }
 
+/// The current profile's context, possibly still being built; Err when it could not be, and
+/// then every call answers with that reason.
+type CurrentContext = Shared<BoxFuture<'static, Result<Arc<OpsContext>, String>>>;
+
 pub struct Runner {
-    /// Err when the current profile's cloud could not be built: every call answers with it.
-    ctx: Result<Arc<OpsContext>, String>,
+    ctx: CurrentContext,
     factory: CloudFactory,
     state_dir: PathBuf,
     read_only: bool,
@@ -76,7 +81,7 @@ impl Runner {
         Runner {
             state_dir: ctx.state_dir.clone(),
             read_only: ctx.read_only,
-            ctx: Ok(Arc::new(ctx)),
+            ctx: futures::future::ready(Ok(Arc::new(ctx))).boxed().shared(),
             factory,
             actions,
             journal: Some(journal),
@@ -146,28 +151,46 @@ impl Runner {
         }
     }
 
-    /// Build the new profile's cloud (cheap, no network), and read its journal before any
-    /// answer from the new cloud can arrive.
+    /// Calls made from now on wait for the new profile's cloud. Its journal is read first, so
+    /// `JournalLoaded` reaches the state before any answer from the new cloud.
     fn switch_profile(&mut self, profile: Profile) {
-        let name = profile.name.clone();
-        self.ctx = match (self.factory)(&profile) {
-            Ok(cloud) => Ok(Arc::new(OpsContext::new(
-                cloud,
-                profile,
-                self.state_dir.clone(),
-                self.read_only,
-            ))),
-            Err(err) => Err(format!("profile {name} cannot be used: {err:#}")),
-        };
-        let entries = journal::load(&journal::path(&self.state_dir, &name), Journal::DEFAULT_CAP)
-            .unwrap_or_else(|err| {
-                tracing::warn!("cannot read the timeline journal of {name}: {err}");
-                Vec::new()
+        let factory = Arc::clone(&self.factory);
+        let state_dir = self.state_dir.clone();
+        let read_only = self.read_only;
+        let actions = self.actions.clone();
+        let build = async move {
+            let name = profile.name.clone();
+            let file = journal::path(&state_dir, &name);
+            let loaded =
+                tokio::task::spawn_blocking(move || journal::load(&file, Journal::DEFAULT_CAP))
+                    .await;
+            let entries = match loaded {
+                Ok(Ok(entries)) => entries,
+                Ok(Err(err)) => {
+                    tracing::warn!("cannot read the timeline journal of {name}: {err}");
+                    Vec::new()
+                }
+                Err(err) => {
+                    tracing::warn!("timeline journal reader failed: {err}");
+                    Vec::new()
+                }
+            };
+            let _ = actions.send(Action::JournalLoaded {
+                profile: name.clone(),
+                entries,
             });
-        let _ = self.actions.send(Action::JournalLoaded {
-            profile: name,
-            entries,
-        });
+            match factory(profile.clone()).await {
+                Ok(cloud) => Ok(Arc::new(OpsContext::new(
+                    cloud, profile, state_dir, read_only,
+                ))),
+                Err(err) => Err(format!("profile {name} cannot be used: {err:#}")),
+            }
+        }
+        .boxed()
+        .shared();
+        // Drive it even if no call is waiting, so the journal arrives.
+        tokio::spawn(build.clone().map(|_| ()));
+        self.ctx = build;
     }
 
     fn call<T, Call, Fut>(
@@ -178,23 +201,19 @@ impl Runner {
         answer: impl FnOnce(Result<T, String>) -> Action + Send + 'static,
     ) where
         T: Send + 'static,
-        Call: FnOnce(Arc<OpsContext>) -> Fut,
+        Call: FnOnce(Arc<OpsContext>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<T, OpsError>> + Send + 'static,
     {
         let actions = self.actions.clone();
-        let ctx = match &self.ctx {
-            Ok(ctx) => Arc::clone(ctx),
-            Err(why) => {
-                let _ = actions.send(answer(Err(why.clone())));
-                return;
-            }
-        };
-        let work = call(ctx);
+        let ctx = self.ctx.clone();
         tokio::spawn(async move {
-            let result = match tokio::time::timeout(limit, work).await {
-                Ok(result) => result.map_err(|err| err.to_string()),
-                Err(_) => Err(timed_out.to_string()),
+            let work = async move {
+                let ctx = ctx.await?;
+                call(ctx).await.map_err(|err| err.to_string())
             };
+            let result = tokio::time::timeout(limit, work)
+                .await
+                .unwrap_or_else(|_| Err(timed_out.to_string()));
             // The loop may be gone (quitting): then nobody wants the answer.
             let _ = actions.send(answer(result));
         });

@@ -89,7 +89,7 @@ fn runner(
 }
 
 fn no_factory() -> CloudFactory {
-    Arc::new(|_: &Profile| anyhow::bail!("no credentials for this profile"))
+    Arc::new(|_: Profile| Box::pin(async { anyhow::bail!("no credentials for this profile") }))
 }
 
 async fn next(inbox: &mut UnboundedReceiver<Action>) -> Action {

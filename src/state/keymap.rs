@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::config::{KeyCode as SpecCode, KeySpec};
+
 /// A key as the dashboard sees it; the runtime converts terminal events into this.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KeyCode {
@@ -49,6 +51,35 @@ impl Key {
             code: KeyCode::Char(c),
             ctrl: true,
             alt: false,
+        }
+    }
+}
+
+/// A key as the config file names it.
+impl From<KeySpec> for Key {
+    fn from(spec: KeySpec) -> Key {
+        let code = match spec.code {
+            SpecCode::Char(c) => KeyCode::Char(c),
+            SpecCode::F(n) => KeyCode::F(n),
+            SpecCode::Enter => KeyCode::Enter,
+            SpecCode::Esc => KeyCode::Esc,
+            SpecCode::Tab => KeyCode::Tab,
+            SpecCode::BackTab => KeyCode::BackTab,
+            SpecCode::Up => KeyCode::Up,
+            SpecCode::Down => KeyCode::Down,
+            SpecCode::Left => KeyCode::Left,
+            SpecCode::Right => KeyCode::Right,
+            SpecCode::PageUp => KeyCode::PageUp,
+            SpecCode::PageDown => KeyCode::PageDown,
+            SpecCode::Home => KeyCode::Home,
+            SpecCode::End => KeyCode::End,
+            SpecCode::Delete => KeyCode::Delete,
+            SpecCode::Backspace => KeyCode::Backspace,
+        };
+        Key {
+            code,
+            ctrl: spec.ctrl,
+            alt: spec.alt,
         }
     }
 }
@@ -325,6 +356,23 @@ mod tests {
             );
             assert_eq!(Command::from_name(command.name()), Some(command));
         }
+    }
+
+    #[test]
+    fn command_names_are_the_ones_the_config_accepts() {
+        let names: Vec<&str> = Command::ALL.iter().map(|c| c.name()).collect();
+        let mut ours = names.clone();
+        ours.sort_unstable();
+        let mut theirs = crate::config::COMMANDS.to_vec();
+        theirs.sort_unstable();
+        assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn config_key_specs_bind_commands() {
+        let spec: KeySpec = "ctrl-x".parse().unwrap();
+        let keymap = Keymap::with_overrides([("destroy", Key::from(spec))]).unwrap();
+        assert_eq!(keymap.command(Key::ctrl('x')), Some(Command::Destroy));
     }
 
     #[test]

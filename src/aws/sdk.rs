@@ -1,0 +1,701 @@
+//! The real backend: aws-config for credentials and region, the ECS and CloudWatch Logs SDK
+//! clients for the calls, and the mapping from SDK shapes and errors to ondeck's own.
+
+use std::collections::BTreeMap;
+use std::error::Error as StdError;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_cloudwatchlogs as logs;
+use aws_sdk_ecs as ecs;
+use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use chrono::{DateTime, Utc};
+use ecs::types::{
+    AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, ContainerOverride,
+    DesiredStatus, KeyValuePair, LaunchType, NetworkConfiguration, Tag, TaskField, TaskOverride,
+};
+
+use super::model::{
+    Container, ContainerDefinition, LogConfig, LogPage, LogQuery, RawLogEvent, RunFailure,
+    RunOutcome, RunRequest, Scope, Task, TaskDefinition, TaskState, TaskTimes, tags,
+};
+use super::{Cloud, CloudError, LiveTail, LiveTailUpdate};
+use crate::config::Profile;
+
+/// A dead endpoint must fail in seconds, not minutes.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(25);
+/// DescribeTasks accepts at most 100 tasks per call.
+const DESCRIBE_BATCH: usize = 100;
+
+pub struct SdkCloud {
+    ecs: ecs::Client,
+    logs: logs::Client,
+    cluster: String,
+    region: String,
+    endpoint: String,
+    aws_profile: Option<String>,
+    /// Learnt from task ARNs; Live Tail wants log group ARNs.
+    account_id: Mutex<Option<String>>,
+}
+
+impl SdkCloud {
+    /// Load credentials and region for the profile. Nothing is sent to AWS here.
+    pub async fn connect(profile: &Profile) -> SdkCloud {
+        let http_client = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(http_client)
+            .region(aws_config::Region::new(profile.region.clone()))
+            .retry_config(RetryConfig::adaptive().with_max_attempts(3))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                    .operation_timeout(OPERATION_TIMEOUT)
+                    .build(),
+            );
+        if let Some(name) = &profile.aws_profile {
+            loader = loader.profile_name(name);
+        }
+        if let Some(url) = &profile.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let shared = loader.load().await;
+        SdkCloud {
+            ecs: ecs::Client::new(&shared),
+            logs: logs::Client::new(&shared),
+            cluster: profile.cluster.clone(),
+            region: profile.region.clone(),
+            endpoint: profile
+                .endpoint_url
+                .clone()
+                .unwrap_or_else(|| format!("ecs.{}.amazonaws.com", profile.region)),
+            aws_profile: profile.aws_profile.clone(),
+            account_id: Mutex::new(None),
+        }
+    }
+
+    fn classify<E, R>(&self, action: &str, err: SdkError<E, R>) -> CloudError
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        classify(
+            action,
+            &self.endpoint,
+            &self.cluster,
+            self.aws_profile.as_deref(),
+            err,
+        )
+    }
+
+    async fn task_arns(
+        &self,
+        scope: &Scope,
+        desired: DesiredStatus,
+    ) -> Result<Vec<String>, CloudError> {
+        let mut request = self
+            .ecs
+            .list_tasks()
+            .cluster(&self.cluster)
+            .desired_status(desired);
+        if let Scope::StartedBy(key) = scope {
+            request = request.started_by(key);
+        }
+        let mut pages = request.into_paginator().send();
+        let mut arns = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|err| self.classify("ListTasks", err))?;
+            arns.extend(page.task_arns().iter().cloned());
+        }
+        Ok(arns)
+    }
+
+    fn remember_account(&self, task_arn: &str) {
+        let mut account = self.account_id.lock().expect("account lock");
+        if account.is_none() {
+            *account = task_arn.split(':').nth(4).map(str::to_string);
+        }
+    }
+
+    fn log_group_arn(&self, group: &str) -> Option<String> {
+        let account = self.account_id.lock().expect("account lock").clone()?;
+        let partition = if self.region.starts_with("cn-") {
+            "aws-cn"
+        } else if self.region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        };
+        Some(format!(
+            "arn:{partition}:logs:{}:{account}:log-group:{group}",
+            self.region
+        ))
+    }
+}
+
+#[async_trait]
+impl Cloud for SdkCloud {
+    async fn list_tasks(&self, scope: &Scope) -> Result<Vec<Task>, CloudError> {
+        // ListTasks filters on one desired status at a time; stopped tasks stay ~1 h.
+        let mut arns = self.task_arns(scope, DesiredStatus::Running).await?;
+        arns.extend(self.task_arns(scope, DesiredStatus::Stopped).await?);
+        arns.sort();
+        arns.dedup();
+        let mut tasks = Vec::with_capacity(arns.len());
+        for batch in arns.chunks(DESCRIBE_BATCH) {
+            let answer = self
+                .ecs
+                .describe_tasks()
+                .cluster(&self.cluster)
+                .set_tasks(Some(batch.to_vec()))
+                .include(TaskField::Tags)
+                .send()
+                .await
+                .map_err(|err| self.classify("DescribeTasks", err))?;
+            tasks.extend(answer.tasks().iter().map(task_from_sdk));
+        }
+        if let Some(task) = tasks.first() {
+            self.remember_account(&task.task_arn);
+        }
+        if scope == &Scope::AllOwners {
+            tasks.retain(|task| task.tags.contains_key(tags::INSTANCE));
+        }
+        Ok(tasks)
+    }
+
+    async fn describe_task_definition(&self, name: &str) -> Result<TaskDefinition, CloudError> {
+        let answer = self
+            .ecs
+            .describe_task_definition()
+            .task_definition(name)
+            .send()
+            .await
+            .map_err(|err| {
+                match self.classify("DescribeTaskDefinition", err) {
+                    // ECS says "ClientException: Unable to describe task definition."
+                    CloudError::Service { code, .. } | CloudError::Invalid { action: code, .. }
+                        if code == "ClientException" || code == "DescribeTaskDefinition" =>
+                    {
+                        CloudError::NotFound {
+                            what: format!("task definition `{name}`"),
+                            detail: "register it or fix task_definitions in the template".into(),
+                        }
+                    }
+                    other => other,
+                }
+            })?;
+        let definition = answer
+            .task_definition()
+            .ok_or_else(|| CloudError::NotFound {
+                what: format!("task definition `{name}`"),
+                detail: String::new(),
+            })?;
+        Ok(definition_from_sdk(definition))
+    }
+
+    async fn run_task(&self, request: &RunRequest) -> Result<RunOutcome, CloudError> {
+        let overrides = TaskOverride::builder()
+            .set_container_overrides(Some(
+                request
+                    .env
+                    .iter()
+                    .map(|(container, vars)| {
+                        ContainerOverride::builder()
+                            .name(container)
+                            .set_environment(Some(
+                                vars.iter()
+                                    .map(|(key, value)| {
+                                        KeyValuePair::builder().name(key).value(value).build()
+                                    })
+                                    .collect(),
+                            ))
+                            .build()
+                    })
+                    .collect(),
+            ))
+            .build();
+        let network = NetworkConfiguration::builder()
+            .awsvpc_configuration(
+                AwsVpcConfiguration::builder()
+                    .set_subnets(Some(request.network.subnets.clone()))
+                    .set_security_groups(Some(request.network.security_groups.clone()))
+                    .assign_public_ip(if request.network.assign_public_ip {
+                        AssignPublicIp::Enabled
+                    } else {
+                        AssignPublicIp::Disabled
+                    })
+                    .build()
+                    .map_err(|err| CloudError::Invalid {
+                        action: "RunTask".into(),
+                        detail: err.to_string(),
+                    })?,
+            )
+            .build();
+        let mut call = self
+            .ecs
+            .run_task()
+            .cluster(&self.cluster)
+            .task_definition(&request.task_definition)
+            .count(1)
+            .started_by(&request.started_by)
+            .client_token(&request.client_token)
+            .network_configuration(network)
+            .overrides(overrides)
+            .set_tags(Some(
+                request
+                    .tags
+                    .iter()
+                    .map(|(key, value)| Tag::builder().key(key).value(value).build())
+                    .collect(),
+            ));
+        call = if request.spot {
+            call.capacity_provider_strategy(
+                CapacityProviderStrategyItem::builder()
+                    .capacity_provider("FARGATE_SPOT")
+                    .weight(1)
+                    .build()
+                    .map_err(|err| CloudError::Invalid {
+                        action: "RunTask".into(),
+                        detail: err.to_string(),
+                    })?,
+            )
+        } else {
+            call.launch_type(LaunchType::Fargate)
+        };
+        // No SDK retries: the launcher reconciles by tag before it retries, because a lost
+        // answer may hide a task that did start (and not every server honours clientToken).
+        let answer = call
+            .customize()
+            .config_override(ecs::config::Builder::default().retry_config(RetryConfig::disabled()))
+            .send()
+            .await
+            .map_err(|err| self.classify("RunTask", err))?;
+        let tasks: Vec<Task> = answer.tasks().iter().map(task_from_sdk).collect();
+        if let Some(task) = tasks.first() {
+            self.remember_account(&task.task_arn);
+        }
+        Ok(RunOutcome {
+            tasks,
+            failures: answer
+                .failures()
+                .iter()
+                .map(|failure| RunFailure {
+                    arn: failure.arn().map(str::to_string),
+                    reason: failure.reason().map(str::to_string),
+                    detail: failure.detail().map(str::to_string),
+                })
+                .collect(),
+        })
+    }
+
+    async fn stop_task(&self, task_arn: &str, reason: &str) -> Result<(), CloudError> {
+        self.ecs
+            .stop_task()
+            .cluster(&self.cluster)
+            .task(task_arn)
+            .reason(reason)
+            .send()
+            .await
+            .map_err(|err| self.classify("StopTask", err))?;
+        Ok(())
+    }
+
+    async fn tag_task(
+        &self,
+        task_arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), CloudError> {
+        self.ecs
+            .tag_resource()
+            .resource_arn(task_arn)
+            .set_tags(Some(
+                tags.iter()
+                    .map(|(key, value)| Tag::builder().key(key).value(value).build())
+                    .collect(),
+            ))
+            .send()
+            .await
+            .map_err(|err| self.classify("TagResource", err))?;
+        Ok(())
+    }
+
+    async fn get_log_events(&self, query: &LogQuery) -> Result<LogPage, CloudError> {
+        let answer = self
+            .logs
+            .get_log_events()
+            .log_group_name(&query.stream.group)
+            .log_stream_name(&query.stream.stream)
+            .set_start_time(query.start_time.filter(|_| query.next_token.is_none()))
+            .set_next_token(query.next_token.clone())
+            .start_from_head(query.start_from_head)
+            .set_limit(query.limit)
+            .send()
+            .await
+            .map_err(|err| match self.classify("GetLogEvents", err) {
+                CloudError::NotFound { .. } => CloudError::NotFound {
+                    what: format!("log stream {}/{}", query.stream.group, query.stream.stream),
+                    detail: "the container has not written a line yet".into(),
+                },
+                other => other,
+            })?;
+        Ok(LogPage {
+            events: answer
+                .events()
+                .iter()
+                .map(|event| RawLogEvent {
+                    timestamp: event.timestamp().unwrap_or_default(),
+                    ingestion_time: event.ingestion_time().unwrap_or_default(),
+                    message: event.message().unwrap_or_default().to_string(),
+                })
+                .collect(),
+            next_forward_token: answer.next_forward_token().map(str::to_string),
+        })
+    }
+
+    async fn start_live_tail(
+        &self,
+        group: &str,
+        streams: &[String],
+    ) -> Result<LiveTail, CloudError> {
+        let group_arn = self.log_group_arn(group).ok_or_else(|| {
+            CloudError::Refused("Live Tail needs the account id; polling instead".into())
+        })?;
+        let answer = self
+            .logs
+            .start_live_tail()
+            .log_group_identifiers(group_arn)
+            .set_log_stream_names(Some(streams.iter().take(100).cloned().collect()))
+            .send()
+            .await
+            .map_err(|err| self.classify("StartLiveTail", err))?;
+        let receiver = answer.response_stream;
+        let endpoint = self.endpoint.clone();
+        let cluster = self.cluster.clone();
+        let aws_profile = self.aws_profile.clone();
+        let updates = futures::stream::unfold(receiver, move |mut receiver| {
+            let endpoint = endpoint.clone();
+            let cluster = cluster.clone();
+            let aws_profile = aws_profile.clone();
+            async move {
+                loop {
+                    match receiver.recv().await {
+                        Ok(Some(logs::types::StartLiveTailResponseStream::SessionUpdate(
+                            update,
+                        ))) => {
+                            let sampled =
+                                update.session_metadata().is_some_and(|meta| meta.sampled());
+                            let events = update
+                                .session_results()
+                                .iter()
+                                .map(|event| {
+                                    (
+                                        event.log_stream_name().unwrap_or_default().to_string(),
+                                        RawLogEvent {
+                                            timestamp: event.timestamp().unwrap_or_default(),
+                                            ingestion_time: event
+                                                .ingestion_time()
+                                                .unwrap_or_default(),
+                                            message: event
+                                                .message()
+                                                .unwrap_or_default()
+                                                .to_string(),
+                                        },
+                                    )
+                                })
+                                .collect();
+                            return Some((Ok(LiveTailUpdate { events, sampled }), receiver));
+                        }
+                        Ok(Some(_)) => continue,
+                        Ok(None) => return None,
+                        Err(err) => {
+                            let err = classify(
+                                "StartLiveTail",
+                                &endpoint,
+                                &cluster,
+                                aws_profile.as_deref(),
+                                err,
+                            );
+                            return Some((Err(err), receiver));
+                        }
+                    }
+                }
+            }
+        });
+        Ok(Box::pin(updates))
+    }
+
+    fn describe_endpoint(&self) -> String {
+        self.endpoint.clone()
+    }
+}
+
+fn time(value: Option<&aws_smithy_types::DateTime>) -> Option<DateTime<Utc>> {
+    let value = value?;
+    DateTime::from_timestamp(value.secs(), value.subsec_nanos())
+}
+
+fn task_from_sdk(task: &ecs::types::Task) -> Task {
+    let private_ip = task
+        .containers()
+        .iter()
+        .flat_map(|container| container.network_interfaces())
+        .find_map(|eni| eni.private_ipv4_address().map(str::to_string))
+        .or_else(|| {
+            task.attachments()
+                .iter()
+                .flat_map(|attachment| attachment.details())
+                .find(|detail| detail.name() == Some("privateIPv4Address"))
+                .and_then(|detail| detail.value().map(str::to_string))
+        });
+    Task {
+        task_arn: task.task_arn().unwrap_or_default().to_string(),
+        task_definition_arn: task.task_definition_arn().unwrap_or_default().to_string(),
+        last_status: TaskState::parse(task.last_status().unwrap_or("UNKNOWN")),
+        desired_status: task.desired_status().unwrap_or_default().to_string(),
+        stop_code: task.stop_code().map(|code| code.as_str().to_string()),
+        stopped_reason: task.stopped_reason().map(str::to_string),
+        started_by: task.started_by().map(str::to_string),
+        containers: task
+            .containers()
+            .iter()
+            .map(|container| Container {
+                name: container.name().unwrap_or_default().to_string(),
+                last_status: container.last_status().unwrap_or_default().to_string(),
+                exit_code: container.exit_code(),
+                health: container
+                    .health_status()
+                    .map(|health| health.as_str().to_string()),
+                reason: container.reason().map(str::to_string),
+            })
+            .collect(),
+        tags: task
+            .tags()
+            .iter()
+            .filter_map(|tag| Some((tag.key()?.to_string(), tag.value()?.to_string())))
+            .collect(),
+        cpu: task.cpu().map(str::to_string),
+        memory: task.memory().map(str::to_string),
+        private_ip,
+        capacity_provider: task.capacity_provider_name().map(str::to_string),
+        times: TaskTimes {
+            created_at: time(task.created_at()),
+            pull_started_at: time(task.pull_started_at()),
+            pull_stopped_at: time(task.pull_stopped_at()),
+            started_at: time(task.started_at()),
+            stopping_at: time(task.stopping_at()),
+            execution_stopped_at: time(task.execution_stopped_at()),
+            stopped_at: time(task.stopped_at()),
+        },
+    }
+}
+
+fn definition_from_sdk(definition: &ecs::types::TaskDefinition) -> TaskDefinition {
+    TaskDefinition {
+        arn: definition
+            .task_definition_arn()
+            .unwrap_or_default()
+            .to_string(),
+        family: definition.family().unwrap_or_default().to_string(),
+        revision: definition.revision(),
+        cpu: definition.cpu().map(str::to_string),
+        memory: definition.memory().map(str::to_string),
+        cpu_architecture: definition
+            .runtime_platform()
+            .and_then(|platform| platform.cpu_architecture())
+            .map(|arch| arch.as_str().to_string()),
+        containers: definition
+            .container_definitions()
+            .iter()
+            .map(|container| {
+                let log = container.log_configuration().map(|log| {
+                    let option =
+                        |key: &str| log.options().and_then(|options| options.get(key)).cloned();
+                    LogConfig {
+                        driver: log.log_driver().as_str().to_string(),
+                        group: option("awslogs-group"),
+                        region: option("awslogs-region"),
+                        stream_prefix: option("awslogs-stream-prefix"),
+                    }
+                });
+                ContainerDefinition {
+                    name: container.name().unwrap_or_default().to_string(),
+                    essential: container.essential().unwrap_or(true),
+                    container_ports: container
+                        .port_mappings()
+                        .iter()
+                        .filter_map(|mapping| mapping.container_port())
+                        .filter_map(|port| u16::try_from(port).ok())
+                        .collect(),
+                    cpu: u32::try_from(container.cpu()).ok().filter(|cpu| *cpu > 0),
+                    memory: container
+                        .memory()
+                        .or(container.memory_reservation())
+                        .and_then(|mib| u32::try_from(mib).ok()),
+                    log,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Turn an SDK failure into something a user can act on. Never a debug dump.
+fn classify<E, R>(
+    action: &str,
+    endpoint: &str,
+    cluster: &str,
+    aws_profile: Option<&str>,
+    err: SdkError<E, R>,
+) -> CloudError
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let credentials_fix = || match aws_profile {
+        Some(profile) => format!(
+            "run `aws sso login --profile {profile}` (or refresh that profile's credentials)"
+        ),
+        None => "run `aws sso login`, set AWS_PROFILE, or set aws_profile in the ondeck profile"
+            .to_string(),
+    };
+    match &err {
+        SdkError::TimeoutError(_) => {
+            return CloudError::Timeout {
+                action: action.to_string(),
+            };
+        }
+        SdkError::DispatchFailure(failure) => {
+            if let Some(detail) = credentials_in_chain(&err) {
+                return CloudError::Credentials {
+                    detail,
+                    fix: credentials_fix(),
+                };
+            }
+            if failure.is_timeout() {
+                return CloudError::Timeout {
+                    action: action.to_string(),
+                };
+            }
+            return CloudError::Unreachable {
+                endpoint: endpoint.to_string(),
+                detail: innermost(&err),
+            };
+        }
+        SdkError::ConstructionFailure(_) => {
+            if let Some(detail) = credentials_in_chain(&err) {
+                return CloudError::Credentials {
+                    detail,
+                    fix: credentials_fix(),
+                };
+            }
+            return CloudError::Invalid {
+                action: action.to_string(),
+                detail: innermost(&err),
+            };
+        }
+        _ => {}
+    }
+    let code = err.code().unwrap_or("").to_string();
+    let message = err.message().unwrap_or("").to_string();
+    if code.is_empty() {
+        if let Some(detail) = credentials_in_chain(&err) {
+            return CloudError::Credentials {
+                detail,
+                fix: credentials_fix(),
+            };
+        }
+        return CloudError::Service {
+            action: action.to_string(),
+            code: "UnknownError".into(),
+            message: innermost(&err),
+        };
+    }
+    let lower = message.to_ascii_lowercase();
+    match code.as_str() {
+        "ExpiredTokenException"
+        | "ExpiredToken"
+        | "UnrecognizedClientException"
+        | "InvalidClientTokenId"
+        | "InvalidSignatureException"
+        | "MissingAuthenticationToken" => CloudError::Credentials {
+            detail: format!("{code}: {message}"),
+            fix: credentials_fix(),
+        },
+        "AccessDeniedException" | "AccessDenied" => CloudError::AccessDenied {
+            action: action.to_string(),
+            detail: message,
+        },
+        "ThrottlingException"
+        | "Throttling"
+        | "TooManyRequestsException"
+        | "RequestLimitExceeded"
+        | "LimitExceededException" => CloudError::Throttled {
+            action: action.to_string(),
+        },
+        "ClusterNotFoundException" => CloudError::NotFound {
+            what: format!("cluster `{cluster}`"),
+            detail: "fix `cluster` in the profile".into(),
+        },
+        "ResourceNotFoundException" => CloudError::NotFound {
+            what: "resource".into(),
+            detail: message,
+        },
+        "ClientException" if lower.contains("cluster") && lower.contains("not found") => {
+            CloudError::NotFound {
+                what: format!("cluster `{cluster}`"),
+                detail: "fix `cluster` in the profile".into(),
+            }
+        }
+        "InvalidParameterException" | "ClientException"
+            if lower.contains("subnet") || lower.contains("security group") =>
+        {
+            CloudError::NotFound {
+                what: "a subnet or security group of the profile".into(),
+                detail: format!("{message}; fix `subnets` / `security_groups`"),
+            }
+        }
+        "InvalidParameterException" | "ValidationException" => CloudError::Invalid {
+            action: action.to_string(),
+            detail: message,
+        },
+        _ => CloudError::Service {
+            action: action.to_string(),
+            code,
+            message,
+        },
+    }
+}
+
+/// The credentials provider's complaint, if that is what failed.
+fn credentials_in_chain(err: &(dyn StdError + 'static)) -> Option<String> {
+    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(error) = current {
+        if error
+            .downcast_ref::<aws_credential_types::provider::error::CredentialsError>()
+            .is_some()
+        {
+            return Some(innermost(error));
+        }
+        current = error.source();
+    }
+    None
+}
+
+/// The most specific message in an error chain: "Connection refused (os error 111)".
+fn innermost(err: &(dyn StdError + 'static)) -> String {
+    let mut current = err;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    current.to_string()
+}

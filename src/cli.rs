@@ -1,0 +1,116 @@
+//! Command line: subcommands and flags. With no subcommand, ondeck opens the dashboard.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ondeck",
+    version,
+    about = "Launch, watch and destroy your on-demand instances on ECS Fargate",
+    after_help = "With no command, ondeck opens the dashboard. Exit codes: 0 ok, 1 the operation failed, 2 usage or config error."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    /// Open the dashboard with this instance selected.
+    #[arg(long, value_name = "NAME")]
+    pub select: Option<String>,
+
+    /// Show every owner's instances in the dashboard.
+    #[arg(long)]
+    pub all_owners: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Config file (default: ~/.config/ondeck/config.toml; also ONDECK_CONFIG).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Profile to use (default: default_profile in the config).
+    #[arg(long, global = true, env = "ONDECK_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Refuse every change (launch, destroy, extend, reap).
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
+    /// Use a simulated cluster inside the process: no AWS account, no network.
+    #[arg(long, global = true)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List my instances (or everyone's).
+    List {
+        #[arg(long)]
+        all_owners: bool,
+        /// A JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Launch an instance from a template of the profile; prints its name.
+    Launch {
+        template: String,
+        /// Instance name (default: the template name and a short random suffix).
+        #[arg(long)]
+        name: Option<String>,
+        /// Environment override for one container, repeatable.
+        #[arg(long = "env", value_name = "CONTAINER:KEY=VALUE")]
+        env: Vec<String>,
+        /// Time to live (90m, 8h, 2d); overrides the template's ttl.
+        #[arg(long)]
+        ttl: Option<String>,
+        /// Return when every task is RUNNING (exit 0) or one stopped (exit 1).
+        #[arg(long)]
+        wait: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop every task of an instance, after a confirmation.
+    Destroy {
+        name: String,
+        /// Do not ask (required without a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Return when every task is STOPPED.
+        #[arg(long)]
+        wait: bool,
+        /// Allow destroying another owner's instance.
+        #[arg(long)]
+        all_owners: bool,
+    },
+    /// Push an instance's expiry out.
+    Extend {
+        name: String,
+        /// How much longer (default: the template's ttl).
+        #[arg(long, value_name = "DURATION")]
+        by: Option<String>,
+    },
+    /// Destroy my instances whose expiry has passed (for cron).
+    Reap {
+        /// List what would be destroyed; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// The profiles in the config file.
+    Profiles,
+    /// Config file commands.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the config file and print the resolved profile.
+    Check,
+}

@@ -1,0 +1,656 @@
+//! The scriptable subcommands, on the same core as the dashboard.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::aws::Cloud;
+use crate::aws::demo::{DemoCloud, demo_config};
+use crate::aws::model::{Container, TaskState};
+use crate::aws::sdk::SdkCloud;
+use crate::cli::{Command, ConfigCommand, GlobalArgs};
+use crate::config::{self, Config, ConfigError, Profile};
+use crate::instances::ops::{self, LaunchRequest, OpsContext, OpsError, Snapshot};
+use crate::instances::{Instance, InstanceState, cost, expiry, owner_from_login};
+
+/// How `--wait` polls, and for how long at most.
+const WAIT_POLL: StdDuration = StdDuration::from_secs(2);
+const WAIT_LIMIT: StdDuration = StdDuration::from_secs(15 * 60);
+
+/// Why a command ended badly, and its exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// Exit 1: the operation failed.
+    Failed(String),
+    /// Exit 2: usage or config error.
+    Usage(String),
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Failure::Failed(_) => ExitCode::from(1),
+            Failure::Usage(_) => ExitCode::from(2),
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Failed(message) | Failure::Usage(message) => message,
+        }
+    }
+}
+
+impl From<OpsError> for Failure {
+    fn from(err: OpsError) -> Self {
+        match err {
+            OpsError::UnknownTemplate { .. }
+            | OpsError::InvalidName(_)
+            | OpsError::UnknownContainer { .. } => Failure::Usage(err.to_string()),
+            other => Failure::Failed(other.to_string()),
+        }
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(err: ConfigError) -> Self {
+        Failure::Usage(err.to_string())
+    }
+}
+
+/// The login name as an owner, for profiles without one and for the demo.
+pub fn login_owner() -> String {
+    let login = ["USER", "LOGNAME"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|login| !login.trim().is_empty())
+        .unwrap_or_else(|| "me".to_string());
+    owner_from_login(&login)
+}
+
+/// The config in effect: the demo's built-in one, or the file.
+pub fn load_config(global: &GlobalArgs) -> Result<Config, ConfigError> {
+    if global.demo {
+        return Ok(demo_config(&login_owner()));
+    }
+    config::load(&config::resolve_path(global.config.as_deref()))
+}
+
+/// The backend for a profile. The demo keeps its simulated cluster for the process's lifetime.
+pub async fn connect(global: &GlobalArgs, profile: &Profile) -> Arc<dyn Cloud> {
+    if global.demo {
+        let speed = std::env::var("ONDECK_DEMO_SPEED")
+            .ok()
+            .and_then(|speed| speed.parse().ok())
+            .filter(|speed: &f64| *speed > 0.0)
+            .unwrap_or(1.0);
+        Arc::new(DemoCloud::new(&profile.owner, speed))
+    } else {
+        Arc::new(SdkCloud::connect(profile).await)
+    }
+}
+
+/// ondeck's own state; the demo's is kept apart so it never mixes with real launches.
+pub fn state_dir(global: &GlobalArgs) -> std::path::PathBuf {
+    let dir = config::state_dir();
+    if global.demo { dir.join("demo") } else { dir }
+}
+
+pub async fn run(global: &GlobalArgs, command: &Command) -> Result<(), Failure> {
+    let config = load_config(global)?;
+    match command {
+        Command::Profiles => {
+            print!("{}", profiles_table(&config));
+            return Ok(());
+        }
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => {
+            let profile = config.profile(global.profile.as_deref())?;
+            println!("{}: ok", config.path.display());
+            print!("{}", describe_profile(profile));
+            return Ok(());
+        }
+        _ => {}
+    }
+    let profile = config.profile(global.profile.as_deref())?.clone();
+    let cloud = connect(global, &profile).await;
+    let ctx = OpsContext::new(cloud, profile, state_dir(global), global.read_only);
+    match command {
+        Command::List { all_owners, json } => list(&ctx, *all_owners, *json).await,
+        Command::Launch {
+            template,
+            name,
+            env,
+            ttl,
+            wait,
+            json,
+        } => {
+            let request = LaunchRequest {
+                template: template.clone(),
+                name: name.clone(),
+                env: parse_env(env)?,
+                ttl: ttl
+                    .as_deref()
+                    .map(expiry::parse_ttl)
+                    .transpose()
+                    .map_err(|err| Failure::Usage(format!("--ttl: {err}")))?,
+            };
+            launch(&ctx, &request, *wait, *json).await
+        }
+        Command::Destroy {
+            name,
+            yes,
+            wait,
+            all_owners,
+        } => destroy(&ctx, name, *yes, *wait, *all_owners).await,
+        Command::Extend { name, by } => {
+            let by = by
+                .as_deref()
+                .map(expiry::parse_ttl)
+                .transpose()
+                .map_err(|err| Failure::Usage(format!("--by: {err}")))?;
+            let until = ops::extend(&ctx, name, by).await?;
+            println!("{name} now expires at {}", until.to_rfc3339());
+            Ok(())
+        }
+        Command::Reap { dry_run } => reap(&ctx, *dry_run).await,
+        Command::Profiles | Command::Config { .. } => unreachable!("handled above"),
+    }
+}
+
+fn parse_env(specs: &[String]) -> Result<BTreeMap<String, BTreeMap<String, String>>, Failure> {
+    let mut env: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for spec in specs {
+        let parsed = spec.split_once(':').and_then(|(container, assignment)| {
+            let (key, value) = assignment.split_once('=')?;
+            (!container.is_empty() && !key.is_empty()).then_some((container, key, value))
+        });
+        let Some((container, key, value)) = parsed else {
+            return Err(Failure::Usage(format!(
+                "--env `{spec}`: write CONTAINER:KEY=VALUE, e.g. --env api:LOG_LEVEL=debug"
+            )));
+        };
+        env.entry(container.to_string())
+            .or_default()
+            .insert(key.to_string(), value.to_string());
+    }
+    Ok(env)
+}
+
+async fn list(ctx: &OpsContext, all_owners: bool, json: bool) -> Result<(), Failure> {
+    let snapshot = ops::refresh(ctx, all_owners).await?;
+    let now = Utc::now();
+    if json {
+        let rows: Vec<InstanceJson> = snapshot
+            .instances
+            .iter()
+            .map(|instance| InstanceJson::new(instance, &snapshot, &ctx.profile, now))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).expect("instances serialize")
+        );
+    } else {
+        print!(
+            "{}",
+            instances_table(&snapshot, &ctx.profile, all_owners, now)
+        );
+    }
+    Ok(())
+}
+
+async fn launch(
+    ctx: &OpsContext,
+    request: &LaunchRequest,
+    wait: bool,
+    json: bool,
+) -> Result<(), Failure> {
+    let launched = ops::launch(ctx, request).await?;
+    if launched.recovered {
+        eprintln!(
+            "resumed an interrupted launch of {}: no second instance was started",
+            launched.name
+        );
+    }
+    if json {
+        let body = serde_json::json!({
+            "name": launched.name,
+            "recovered": launched.recovered,
+            "task_arns": launched.tasks.iter().map(|t| t.task_arn.clone()).collect::<Vec<_>>(),
+        });
+        println!("{body}");
+    } else {
+        println!("{}", launched.name);
+    }
+    if !wait {
+        return Ok(());
+    }
+    let deadline = tokio::time::Instant::now() + WAIT_LIMIT;
+    loop {
+        let snapshot = ops::refresh(ctx, false).await?;
+        if let Some(instance) = snapshot.find(&launched.name) {
+            if let Some(stopped) = instance.tasks.iter().find(|task| {
+                task.last_status == TaskState::Stopped || task.desired_status == "STOPPED"
+            }) {
+                return Err(Failure::Failed(format!(
+                    "{} stopped: {}",
+                    launched.name,
+                    stopped
+                        .stopped_reason
+                        .as_deref()
+                        .or(stopped.stop_code.as_deref())
+                        .unwrap_or("no reason given")
+                )));
+            }
+            if instance.state == InstanceState::Lifecycle(TaskState::Running) {
+                eprintln!("{} is RUNNING", launched.name);
+                return Ok(());
+            }
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(Failure::Failed(format!(
+                "{} did not reach RUNNING within 15 minutes",
+                launched.name
+            )));
+        }
+        tokio::time::sleep(WAIT_POLL).await;
+    }
+}
+
+async fn destroy(
+    ctx: &OpsContext,
+    name: &str,
+    yes: bool,
+    wait: bool,
+    all_owners: bool,
+) -> Result<(), Failure> {
+    if ctx.read_only {
+        return Err(OpsError::ReadOnly("destroy an instance".into()).into());
+    }
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Failure::Usage(format!(
+                "refusing to destroy {name} without a terminal to confirm on; pass --yes"
+            )));
+        }
+        eprint!(
+            "Destroy instance {name} (profile {}, cluster {})? [y/N] ",
+            ctx.profile.name, ctx.profile.cluster
+        );
+        std::io::stderr().flush().ok();
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer).ok();
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            return Err(Failure::Failed(format!("{name} left running")));
+        }
+    }
+    let stopped = ops::destroy(ctx, name, all_owners).await?;
+    if stopped == 0 {
+        eprintln!("{name} is already stopping");
+    } else {
+        eprintln!("{name}: asked {stopped} task(s) to stop");
+    }
+    if !wait {
+        return Ok(());
+    }
+    let deadline = tokio::time::Instant::now() + WAIT_LIMIT;
+    loop {
+        let snapshot = ops::refresh(ctx, all_owners).await?;
+        let done = snapshot.find(name).is_none_or(|instance| {
+            instance
+                .tasks
+                .iter()
+                .all(|task| task.last_status == TaskState::Stopped)
+        });
+        if done {
+            eprintln!("{name} is STOPPED");
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(Failure::Failed(format!(
+                "{name} did not stop within 15 minutes"
+            )));
+        }
+        tokio::time::sleep(WAIT_POLL).await;
+    }
+}
+
+/// Expired instances of mine that still run: the ones `reap` destroys.
+pub fn reapable(snapshot: &Snapshot, owner: &str, now: DateTime<Utc>) -> Vec<Instance> {
+    snapshot
+        .instances
+        .iter()
+        .filter(|instance| instance.is_owned_by(owner))
+        .filter(|instance| !instance.state.is_final())
+        .filter(|instance| {
+            instance
+                .tasks
+                .iter()
+                .any(|task| task.desired_status != "STOPPED")
+        })
+        .filter(|instance| {
+            instance
+                .expires_at
+                .is_some_and(|at| expiry::is_expired(at, now))
+        })
+        .cloned()
+        .collect()
+}
+
+async fn reap(ctx: &OpsContext, dry_run: bool) -> Result<(), Failure> {
+    if ctx.read_only && !dry_run {
+        return Err(OpsError::ReadOnly("reap expired instances".into()).into());
+    }
+    let snapshot = ops::refresh(ctx, false).await?;
+    let now = Utc::now();
+    let expired = reapable(&snapshot, &ctx.profile.owner, now);
+    if expired.is_empty() {
+        eprintln!(
+            "nothing to reap: no instance of {} has expired",
+            ctx.profile.owner
+        );
+        return Ok(());
+    }
+    let mut failed = Vec::new();
+    for instance in &expired {
+        let ago = instance
+            .expires_at
+            .map(|at| expiry::format_remaining(at - now))
+            .unwrap_or_default();
+        if dry_run {
+            println!("would destroy {} ({ago})", instance.name);
+            continue;
+        }
+        match ops::destroy(ctx, &instance.name, false).await {
+            Ok(_) => println!("destroyed {} ({ago})", instance.name),
+            Err(err) => failed.push(format!("{}: {err}", instance.name)),
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Failed(failed.join("; ")))
+    }
+}
+
+/// `list --json`: one object per instance, stable field names for scripts.
+#[derive(Debug, Serialize)]
+struct InstanceJson<'a> {
+    name: &'a str,
+    owner: &'a str,
+    template: &'a str,
+    state: &'a str,
+    created_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<DateTime<Utc>>,
+    private_ips: &'a [String],
+    endpoints: Vec<String>,
+    cost_per_hour: Option<f64>,
+    cost_so_far: Option<f64>,
+    currency: Option<&'static str>,
+    tasks: Vec<TaskJson<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct TaskJson<'a> {
+    task_arn: &'a str,
+    task_definition: &'a str,
+    last_status: &'a str,
+    desired_status: &'a str,
+    stop_code: Option<&'a str>,
+    stopped_reason: Option<&'a str>,
+    containers: &'a [Container],
+}
+
+/// Money to four decimals: enough for per-hour rates, no float noise in JSON.
+fn cents(value: f64) -> f64 {
+    (value * 10_000.0).round() / 10_000.0
+}
+
+impl<'a> InstanceJson<'a> {
+    fn new(
+        instance: &'a Instance,
+        snapshot: &Snapshot,
+        profile: &Profile,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let cost = cost::instance_cost(
+            instance,
+            &snapshot.definitions,
+            &profile.region,
+            profile.prices,
+            now,
+        );
+        InstanceJson {
+            name: &instance.name,
+            owner: &instance.owner,
+            template: &instance.template,
+            state: instance.state.as_str(),
+            created_at: instance.created_at,
+            expires_at: instance.expires_at,
+            private_ips: &instance.private_ips,
+            endpoints: ops::endpoints(instance, &snapshot.definitions)
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            cost_per_hour: cost.map(|c| cents(c.per_hour)),
+            cost_so_far: cost.map(|c| cents(c.so_far)),
+            currency: cost.map(|c| c.currency),
+            tasks: instance
+                .tasks
+                .iter()
+                .map(|task| TaskJson {
+                    task_arn: &task.task_arn,
+                    task_definition: task.task_definition(),
+                    last_status: task.last_status.as_str(),
+                    desired_status: &task.desired_status,
+                    stop_code: task.stop_code.as_deref(),
+                    stopped_reason: task.stopped_reason.as_deref(),
+                    containers: &task.containers,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// "3m", "2h", "4d".
+pub fn age(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    let Some(since) = since else {
+        return "-".into();
+    };
+    let minutes = (now - since).num_minutes().max(0);
+    match minutes {
+        0..=59 => format!("{minutes}m"),
+        60..=2879 => format!("{}h", minutes / 60),
+        _ => format!("{}d", minutes / 1440),
+    }
+}
+
+fn instances_table(
+    snapshot: &Snapshot,
+    profile: &Profile,
+    all_owners: bool,
+    now: DateTime<Utc>,
+) -> String {
+    let mut rows = vec![{
+        let mut header = vec![
+            "NAME", "TEMPLATE", "STATE", "TASKS", "AGE", "EXPIRES", "$/H", "ENDPOINT",
+        ];
+        if all_owners {
+            header.insert(1, "OWNER");
+        }
+        header.into_iter().map(String::from).collect::<Vec<_>>()
+    }];
+    for instance in &snapshot.instances {
+        let cost = cost::instance_cost(
+            instance,
+            &snapshot.definitions,
+            &profile.region,
+            profile.prices,
+            now,
+        );
+        let mut row = vec![
+            instance.name.clone(),
+            instance.template.clone(),
+            instance.state.to_string(),
+            format!("{}/{}", instance.tasks_running(), instance.tasks.len()),
+            age(instance.created_at, now),
+            instance
+                .expires_at
+                .map(|at| expiry::format_remaining(at - now))
+                .unwrap_or_else(|| "-".into()),
+            cost.map(|c| format!("{:.3}", c.per_hour))
+                .unwrap_or_else(|| "-".into()),
+            ops::endpoints(instance, &snapshot.definitions)
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| "-".into()),
+        ];
+        if all_owners {
+            row.insert(1, instance.owner.clone());
+        }
+        rows.push(row);
+    }
+    if snapshot.instances.is_empty() {
+        return format!(
+            "no instances of {} in cluster {}; `ondeck launch TEMPLATE` starts one\n",
+            if all_owners { "anyone" } else { &profile.owner },
+            profile.cluster
+        );
+    }
+    render_table(&rows)
+}
+
+fn render_table(rows: &[Vec<String>]) -> String {
+    let columns = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..columns)
+        .map(|col| {
+            rows.iter()
+                .map(|row| row[col].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        let _ = writeln!(out, "{}", line.join("  ").trim_end());
+    }
+    out
+}
+
+fn profiles_table(config: &Config) -> String {
+    let mut rows = vec![
+        ["PROFILE", "REGION", "CLUSTER", "OWNER", "TEMPLATES"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for (name, profile) in &config.profiles {
+        let marker = if config.default_profile.as_deref() == Some(name) {
+            "*"
+        } else {
+            ""
+        };
+        rows.push(vec![
+            format!("{name}{marker}"),
+            profile.region.clone(),
+            profile.cluster.clone(),
+            profile.owner.clone(),
+            profile
+                .templates
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(","),
+        ]);
+    }
+    render_table(&rows)
+}
+
+fn describe_profile(profile: &Profile) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "profile {}", profile.name);
+    let _ = writeln!(
+        out,
+        "  aws_profile       {}",
+        profile
+            .aws_profile
+            .as_deref()
+            .unwrap_or("(default credentials)")
+    );
+    let _ = writeln!(out, "  region            {}", profile.region);
+    if let Some(url) = &profile.endpoint_url {
+        let _ = writeln!(out, "  endpoint_url      {url}");
+    }
+    let _ = writeln!(out, "  cluster           {}", profile.cluster);
+    let _ = writeln!(
+        out,
+        "  owner             {} (startedBy {})",
+        profile.owner,
+        crate::instances::owner_key(&profile.owner)
+    );
+    let _ = writeln!(out, "  subnets           {}", profile.subnets.join(", "));
+    let _ = writeln!(
+        out,
+        "  security_groups   {}",
+        profile.security_groups.join(", ")
+    );
+    let _ = writeln!(out, "  assign_public_ip  {}", profile.assign_public_ip);
+    let _ = writeln!(
+        out,
+        "  refresh           {}s busy, {}s steady",
+        profile.refresh_busy_secs, profile.refresh_steady_secs
+    );
+    let _ = writeln!(out, "  log_buffer_lines  {}", profile.log_buffer_lines);
+    for template in profile.templates.values() {
+        let _ = writeln!(
+            out,
+            "  template {}: {}{}{}",
+            template.name,
+            template.task_definitions.join(" + "),
+            template
+                .ttl
+                .as_deref()
+                .map(|ttl| format!(", ttl {ttl}"))
+                .unwrap_or_default(),
+            if template.spot { ", spot" } else { "" }
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn env_overrides_parse_and_bad_ones_explain_the_form() {
+        let env = parse_env(&["api:A=1".into(), "api:B=x=y".into(), "web:C=".into()]).unwrap();
+        assert_eq!(env["api"]["A"], "1");
+        assert_eq!(env["api"]["B"], "x=y");
+        assert_eq!(env["web"]["C"], "");
+        let err = parse_env(&["api=1".into()]).unwrap_err();
+        assert!(err.message().contains("CONTAINER:KEY=VALUE"));
+    }
+
+    #[test]
+    fn ages_use_the_largest_whole_unit() {
+        let now = Utc::now();
+        assert_eq!(age(Some(now - Duration::minutes(3)), now), "3m");
+        assert_eq!(age(Some(now - Duration::hours(5)), now), "5h");
+        assert_eq!(age(Some(now - Duration::days(4)), now), "4d");
+        assert_eq!(age(None, now), "-");
+    }
+}

@@ -1,0 +1,3 @@
+//! Container logs: fetching, buffering and viewing.
+
+pub mod tail;

@@ -1,0 +1,297 @@
+//! The AWS boundary against a real AWS-API server: ondeck's operations through the real SDK
+//! clients over HTTP to moto.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ondeck::aws::CloudError;
+use ondeck::aws::model::{TaskState, tags};
+use ondeck::aws::sdk::SdkCloud;
+use ondeck::config::Profile;
+use ondeck::instances::InstanceState;
+use ondeck::instances::ops::{self, LaunchRequest, OpsContext, OpsError};
+use support::proxy::{Fault, Proxy};
+
+async fn context(profile: Profile, state_dir: &std::path::Path) -> OpsContext {
+    let cloud = SdkCloud::connect(&profile).await;
+    OpsContext::new(Arc::new(cloud), profile, state_dir.to_path_buf(), false)
+}
+
+fn request(template: &str, name: &str) -> LaunchRequest {
+    LaunchRequest {
+        template: template.into(),
+        name: Some(name.into()),
+        ..LaunchRequest::default()
+    }
+}
+
+#[tokio::test]
+async fn launch_list_destroy_round_trip() {
+    let moto = support::moto();
+    let state = tempfile::tempdir().unwrap();
+    let profile = moto.cluster(&support::unique("round"), "ana").await;
+    let ctx = context(profile, state.path()).await;
+
+    let launched = ops::launch(&ctx, &request("pair", "demo-1")).await.unwrap();
+    assert_eq!(launched.name, "demo-1");
+    assert_eq!(launched.tasks.len(), 2, "one task per task definition");
+    assert!(!launched.recovered);
+
+    let snapshot = ops::refresh(&ctx, false).await.unwrap();
+    assert_eq!(snapshot.instances.len(), 1);
+    let instance = &snapshot.instances[0];
+    assert_eq!(instance.name, "demo-1");
+    assert_eq!(instance.owner, "ana");
+    assert_eq!(instance.template, "pair");
+    assert_eq!(instance.tasks.len(), 2);
+    assert_eq!(instance.state, InstanceState::Lifecycle(TaskState::Running));
+    for task in &instance.tasks {
+        assert_eq!(task.started_by.as_deref(), Some("ondeck/ana"));
+        assert_eq!(task.tag(tags::OWNER), Some("ana"));
+        assert!(task.tag(tags::LAUNCH_TOKEN).is_some());
+    }
+    assert_eq!(
+        snapshot.definitions.len(),
+        2,
+        "both task definitions described"
+    );
+    assert!(
+        std::fs::read_dir(state.path().join("launches"))
+            .unwrap()
+            .next()
+            .is_none(),
+        "a confirmed launch leaves no intent behind"
+    );
+
+    assert_eq!(ops::destroy(&ctx, "demo-1", false).await.unwrap(), 2);
+    let after = ops::refresh(&ctx, false).await.unwrap();
+    let instance = after.find("demo-1").expect("stopped instance still listed");
+    assert!(instance.tasks.iter().all(|t| t.desired_status == "STOPPED"));
+    for task in &instance.tasks {
+        assert_eq!(
+            task.stopped_reason.as_deref(),
+            Some("ondeck: destroyed by ana")
+        );
+    }
+    assert!(!matches!(instance.state, InstanceState::Failed));
+    assert_eq!(
+        ops::destroy(&ctx, "demo-1", false).await.unwrap(),
+        0,
+        "destroying twice stops nothing more"
+    );
+}
+
+#[tokio::test]
+async fn names_are_unique_among_live_instances() {
+    let moto = support::moto();
+    let state = tempfile::tempdir().unwrap();
+    let profile = moto.cluster(&support::unique("names"), "ana").await;
+    let ctx = context(profile, state.path()).await;
+    ops::launch(&ctx, &request("stack", "same")).await.unwrap();
+    let err = ops::launch(&ctx, &request("stack", "same"))
+        .await
+        .unwrap_err();
+    assert_eq!(err, OpsError::NameTaken("same".into()));
+
+    let generated = ops::launch(
+        &ctx,
+        &LaunchRequest {
+            template: "stack".into(),
+            ..LaunchRequest::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(generated.name.starts_with("stack-"), "{}", generated.name);
+    assert_eq!(ops::refresh(&ctx, false).await.unwrap().instances.len(), 2);
+}
+
+#[tokio::test]
+async fn other_owners_instances_are_invisible_and_protected() {
+    let moto = support::moto();
+    let cluster = support::unique("owners");
+    let state = tempfile::tempdir().unwrap();
+    let alice = context(moto.cluster(&cluster, "alice").await, state.path()).await;
+    let bob = context(moto.profile(&cluster, "bob", &moto.endpoint), state.path()).await;
+    ops::launch(&alice, &request("stack", "alices"))
+        .await
+        .unwrap();
+
+    assert!(
+        ops::refresh(&bob, false)
+            .await
+            .unwrap()
+            .instances
+            .is_empty()
+    );
+    let err = ops::destroy(&bob, "alices", false).await.unwrap_err();
+    assert_eq!(
+        err,
+        OpsError::NotYours {
+            name: "alices".into(),
+            owner: "alice".into()
+        }
+    );
+    assert!(err.to_string().contains("--all-owners"));
+    let alices = ops::refresh(&alice, false).await.unwrap();
+    assert!(alices.instances[0].tasks[0].desired_status == "RUNNING");
+
+    let everyone = ops::refresh(&bob, true).await.unwrap();
+    assert_eq!(everyone.instances.len(), 1);
+    assert_eq!(ops::destroy(&bob, "alices", true).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn read_only_refuses_every_write() {
+    let moto = support::moto();
+    let state = tempfile::tempdir().unwrap();
+    let profile = moto.cluster(&support::unique("ro"), "ana").await;
+    let cloud = SdkCloud::connect(&profile).await;
+    let ctx = OpsContext::new(Arc::new(cloud), profile, state.path().into(), true);
+    let err = ops::launch(&ctx, &request("stack", "x")).await.unwrap_err();
+    assert!(matches!(err, OpsError::ReadOnly(_)));
+    assert!(err.to_string().contains("--read-only"));
+    assert!(matches!(
+        ops::destroy(&ctx, "x", false).await.unwrap_err(),
+        OpsError::ReadOnly(_)
+    ));
+    assert!(
+        ops::refresh(&ctx, false)
+            .await
+            .unwrap()
+            .instances
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn unknown_task_definition_is_named_with_the_profile() {
+    let moto = support::moto();
+    let state = tempfile::tempdir().unwrap();
+    let mut profile = moto.cluster(&support::unique("td"), "ana").await;
+    profile.templates.get_mut("stack").unwrap().task_definitions = vec!["nope:7".into()];
+    let ctx = context(profile, state.path()).await;
+    let err = ops::launch(&ctx, &request("stack", "x")).await.unwrap_err();
+    let message = err.to_string();
+    assert!(
+        matches!(err, OpsError::Cloud(CloudError::NotFound { .. })),
+        "{err:?}"
+    );
+    assert!(
+        message.contains("nope:7") && message.contains("in profile test"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_cluster_says_fix_the_profile() {
+    let moto = support::moto();
+    let state = tempfile::tempdir().unwrap();
+    let profile = moto.profile("no-such-cluster", "ana", &moto.endpoint);
+    let ctx = context(profile, state.path()).await;
+    let err = ops::refresh(&ctx, false).await.unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("no-such-cluster"), "{message}");
+    assert!(message.contains("cluster"), "{message}");
+}
+
+#[tokio::test]
+async fn an_unreachable_endpoint_fails_within_seconds_and_names_it() {
+    let moto = support::moto();
+    let state = tempfile::tempdir().unwrap();
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let ctx = context(moto.profile("c", "ana", &endpoint), state.path()).await;
+    let started = Instant::now();
+    let err = ops::refresh(&ctx, false).await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(err, OpsError::Cloud(CloudError::Unreachable { .. })),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains(&endpoint), "{err}");
+}
+
+#[tokio::test]
+async fn a_lost_run_task_answer_still_launches_exactly_once() {
+    let moto = support::moto();
+    let state = tempfile::tempdir().unwrap();
+    let cluster = support::unique("lost");
+    moto.cluster(&cluster, "ana").await;
+    let proxy = Proxy::start(&moto.endpoint);
+    proxy.inject(Some("RunTask"), Fault::LoseAnswer, Some(1));
+    let ctx = context(moto.profile(&cluster, "ana", &proxy.endpoint), state.path()).await;
+
+    let launched = ops::launch(&ctx, &request("stack", "once")).await.unwrap();
+    assert_eq!(launched.tasks.len(), 1);
+    assert_eq!(
+        proxy.count("RunTask"),
+        1,
+        "the reconcile found the task; no second RunTask"
+    );
+    let snapshot = ops::refresh(&ctx, false).await.unwrap();
+    let tasks: usize = snapshot.instances.iter().map(|i| i.tasks.len()).sum();
+    assert_eq!(tasks, 1, "exactly one task on the server");
+}
+
+#[tokio::test]
+async fn an_interrupted_launch_is_resumed_not_repeated() {
+    let moto = support::moto();
+    let state = tempfile::tempdir().unwrap();
+    let cluster = support::unique("resume");
+    moto.cluster(&cluster, "ana").await;
+    let proxy = Proxy::start(&moto.endpoint);
+    // The RunTask answer is lost and the look that follows fails too: the launch gives up
+    // with its intent still on disk, as if the process had died …
+    proxy.inject(Some("RunTask"), Fault::LoseAnswer, None);
+    proxy.inject(Some("DescribeTasks"), Fault::Reset, None);
+    let ctx = context(moto.profile(&cluster, "ana", &proxy.endpoint), state.path()).await;
+    let generated = LaunchRequest {
+        template: "stack".into(),
+        ..LaunchRequest::default()
+    };
+    assert!(ops::launch(&ctx, &generated).await.is_err());
+    let runs_before = proxy.count("RunTask");
+    assert_eq!(runs_before, 1, "no blind retry without a successful look");
+    proxy.clear();
+
+    // … and the user's retry (no --name) finds the intent, sees the task by tag, and stops there.
+    let resumed = ops::launch(&ctx, &generated).await.unwrap();
+    assert!(resumed.recovered);
+    assert_eq!(proxy.count("RunTask"), runs_before, "no new RunTask");
+    let snapshot = ops::refresh(&ctx, false).await.unwrap();
+    assert_eq!(snapshot.instances.len(), 1);
+    assert_eq!(snapshot.instances[0].name, resumed.name);
+    assert_eq!(snapshot.instances[0].tasks.len(), 1);
+}
+
+#[tokio::test]
+async fn extend_writes_a_later_expiry_tag() {
+    let moto = support::moto();
+    let state = tempfile::tempdir().unwrap();
+    let profile = moto.cluster(&support::unique("extend"), "ana").await;
+    let ctx = context(profile, state.path()).await;
+    let mut launch = request("stack", "ext");
+    launch.ttl = Some(chrono::Duration::hours(1));
+    ops::launch(&ctx, &launch).await.unwrap();
+    let before = ops::refresh(&ctx, false).await.unwrap().instances[0]
+        .expires_at
+        .expect("ttl written as a tag");
+    let after = ops::extend(&ctx, "ext", Some(chrono::Duration::hours(2)))
+        .await
+        .unwrap();
+    assert_eq!(after, before + chrono::Duration::hours(2));
+    let listed = ops::refresh(&ctx, false).await.unwrap().instances[0].expires_at;
+    assert_eq!(listed, Some(after));
+}

@@ -1,0 +1,207 @@
+//! A loopback HTTP proxy between the SDK and moto that counts requests per API action and
+//! injects faults: latency, resets, 5xx, throttling, and answers lost after the server acted.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// Forward to the server, then close the connection without answering.
+    LoseAnswer,
+    Delay(Duration),
+    /// Close the connection before forwarding.
+    Reset,
+    /// Answer with this HTTP status and a server error, without forwarding.
+    Status(u16),
+    /// Answer with a ThrottlingException, without forwarding.
+    Throttle,
+}
+
+#[derive(Debug, Clone)]
+struct Rule {
+    /// Matches the end of `X-Amz-Target` ("RunTask"), or every request when None.
+    action: Option<String>,
+    fault: Fault,
+    /// How many more requests it applies to; None = until cleared.
+    remaining: Option<usize>,
+}
+
+#[derive(Default)]
+struct Shared {
+    rules: Vec<Rule>,
+    counts: BTreeMap<String, usize>,
+}
+
+#[derive(Clone)]
+pub struct Proxy {
+    pub endpoint: String,
+    shared: Arc<Mutex<Shared>>,
+}
+
+impl Proxy {
+    /// Start in front of `upstream` (`http://127.0.0.1:PORT`) on its own thread.
+    pub fn start(upstream: &str) -> Proxy {
+        let upstream = upstream
+            .strip_prefix("http://")
+            .expect("http upstream")
+            .to_string();
+        let shared = Arc::new(Mutex::new(Shared::default()));
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let state = shared.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("proxy runtime");
+            runtime.block_on(async move {
+                let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+                ready_tx
+                    .send(listener.local_addr().expect("addr").port())
+                    .expect("ready");
+                loop {
+                    let Ok((client, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    tokio::spawn(serve(client, upstream.clone(), state.clone()));
+                }
+            });
+        });
+        let port = ready_rx.recv().expect("proxy port");
+        Proxy {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            shared,
+        }
+    }
+
+    /// Apply `fault` to requests for `action` (or all), `times` times (or until cleared).
+    pub fn inject(&self, action: Option<&str>, fault: Fault, times: Option<usize>) {
+        self.shared.lock().unwrap().rules.push(Rule {
+            action: action.map(str::to_string),
+            fault,
+            remaining: times,
+        });
+    }
+
+    pub fn clear(&self) {
+        self.shared.lock().unwrap().rules.clear();
+    }
+
+    /// Requests seen for an action ("ListTasks"), faulted or not.
+    pub fn count(&self, action: &str) -> usize {
+        *self.shared.lock().unwrap().counts.get(action).unwrap_or(&0)
+    }
+
+    pub fn counts(&self) -> BTreeMap<String, usize> {
+        self.shared.lock().unwrap().counts.clone()
+    }
+}
+
+/// One request per connection: it is forwarded with `Connection: close`, so the answer ends
+/// at the server's EOF and the client opens a new connection for the next request.
+async fn serve(mut client: TcpStream, upstream: String, shared: Arc<Mutex<Shared>>) {
+    let Some((head, body)) = read_request(&mut client).await else {
+        return;
+    };
+    let action = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("x-amz-target")
+                .then(|| value.trim().rsplit('.').next().unwrap_or("").to_string())
+        })
+        .unwrap_or_else(|| "other".to_string());
+    let fault = {
+        let mut shared = shared.lock().unwrap();
+        *shared.counts.entry(action.clone()).or_default() += 1;
+        let rule = shared.rules.iter_mut().find(|rule| {
+            rule.remaining != Some(0) && rule.action.as_deref().is_none_or(|a| a == action)
+        });
+        rule.map(|rule| {
+            if let Some(left) = rule.remaining.as_mut() {
+                *left -= 1;
+            }
+            rule.fault.clone()
+        })
+    };
+    match fault {
+        Some(Fault::Reset) => return,
+        Some(Fault::Status(code)) => {
+            let body = r#"{"__type":"ServerException","message":"injected server error"}"#;
+            let _ = client.write_all(json_answer(code, body).as_bytes()).await;
+            return;
+        }
+        Some(Fault::Throttle) => {
+            let body = r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#;
+            let _ = client.write_all(json_answer(400, body).as_bytes()).await;
+            return;
+        }
+        Some(Fault::Delay(delay)) => tokio::time::sleep(delay).await,
+        Some(Fault::LoseAnswer) | None => {}
+    }
+    let Ok(mut server) = TcpStream::connect(&upstream).await else {
+        return;
+    };
+    let mut forwarded: String = head
+        .lines()
+        .filter(|line| !line.to_ascii_lowercase().starts_with("connection:") && !line.is_empty())
+        .map(|line| format!("{line}\r\n"))
+        .collect();
+    forwarded.push_str("Connection: close\r\n\r\n");
+    if server.write_all(forwarded.as_bytes()).await.is_err()
+        || server.write_all(&body).await.is_err()
+    {
+        return;
+    }
+    let mut answer = Vec::new();
+    let _ = server.read_to_end(&mut answer).await;
+    if fault == Some(Fault::LoseAnswer) {
+        return;
+    }
+    let _ = client.write_all(&answer).await;
+    let _ = client.shutdown().await;
+}
+
+fn json_answer(code: u16, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {code} Injected\r\nContent-Type: application/x-amz-json-1.1\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+async fn read_request(client: &mut TcpStream) -> Option<(String, Vec<u8>)> {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let header_end = loop {
+        let read = client.read(&mut chunk).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buffer[..header_end]).to_string();
+    let length: usize = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = buffer[header_end..].to_vec();
+    while body.len() < length {
+        let read = client.read(&mut chunk).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        body.extend_from_slice(&chunk[..read]);
+    }
+    Some((head, body))
+}
