@@ -112,7 +112,8 @@ pub fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: &Render
     if let Some(error) = &dialog.error {
         lines.push(Line::styled(format!("✖ {error}"), theme.error()));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    // Not wrapped: a long description is cut at the edge rather than push fields out of the box.
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 pub fn confirm_destroy(

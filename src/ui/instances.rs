@@ -45,7 +45,7 @@ pub fn table(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContex
         vec![
             Constraint::Fill(2),
             Constraint::Length(10),
-            Constraint::Length(12),
+            Constraint::Length(14),
             Constraint::Length(16),
             Constraint::Length(5),
             Constraint::Length(5),
@@ -61,7 +61,8 @@ pub fn table(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContex
             Constraint::Length(5),
             Constraint::Length(5),
             Constraint::Length(4),
-            Constraint::Fill(1),
+            // Room for a whole "10.123.234.56:8080"; the name gives way first.
+            Constraint::Length(18),
         ]
     };
     let body: Vec<Row> = rows
