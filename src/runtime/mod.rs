@@ -32,7 +32,7 @@ use crate::state::keymap::{Key, Keymap};
 use crate::state::timeline::Journal;
 use crate::state::{Action, AppState, StartOptions, update};
 use crate::ui::{self, RenderContext, Theme};
-pub use runner::{Runner, Timeouts};
+use runner::{Runner, Timeouts};
 
 /// Builds the cloud for a profile: at start and on every profile switch. Asynchronous because
 /// loading AWS configuration is; the dashboard keeps drawing while it runs.
