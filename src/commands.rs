@@ -64,6 +64,14 @@ impl From<ConfigError> for Failure {
     }
 }
 
+/// Print to stdout; a closed pipe (`ondeck list | head`) ends the output quietly.
+fn emit(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
 /// The login name as an owner, for profiles without one and for the demo.
 pub fn login_owner() -> String {
     let login = ["USER", "LOGNAME"]
@@ -106,15 +114,18 @@ pub async fn run(global: &GlobalArgs, command: &Command) -> Result<(), Failure> 
     let config = load_config(global)?;
     match command {
         Command::Profiles => {
-            print!("{}", profiles_table(&config));
+            emit(&profiles_table(&config));
             return Ok(());
         }
         Command::Config {
             command: ConfigCommand::Check,
         } => {
             let profile = config.profile(global.profile.as_deref())?;
-            println!("{}: ok", config.path.display());
-            print!("{}", describe_profile(profile));
+            emit(&format!(
+                "{}: ok\n{}",
+                config.path.display(),
+                describe_profile(profile)
+            ));
             return Ok(());
         }
         _ => {}
@@ -157,7 +168,7 @@ pub async fn run(global: &GlobalArgs, command: &Command) -> Result<(), Failure> 
                 .transpose()
                 .map_err(|err| Failure::Usage(format!("--by: {err}")))?;
             let until = ops::extend(&ctx, name, by).await?;
-            println!("{name} now expires at {}", until.to_rfc3339());
+            emit(&format!("{name} now expires at {}\n", until.to_rfc3339()));
             Ok(())
         }
         Command::Reap { dry_run } => reap(&ctx, *dry_run).await,
@@ -193,15 +204,12 @@ async fn list(ctx: &OpsContext, all_owners: bool, json: bool) -> Result<(), Fail
             .iter()
             .map(|instance| InstanceJson::new(instance, &snapshot, &ctx.profile, now))
             .collect();
-        println!(
-            "{}",
+        emit(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&rows).expect("instances serialize")
-        );
+        ));
     } else {
-        print!(
-            "{}",
-            instances_table(&snapshot, &ctx.profile, all_owners, now)
-        );
+        emit(&instances_table(&snapshot, &ctx.profile, all_owners, now));
     }
     Ok(())
 }
@@ -225,9 +233,9 @@ async fn launch(
             "recovered": launched.recovered,
             "task_arns": launched.tasks.iter().map(|t| t.task_arn.clone()).collect::<Vec<_>>(),
         });
-        println!("{body}");
+        emit(&format!("{body}\n"));
     } else {
-        println!("{}", launched.name);
+        emit(&format!("{}\n", launched.name));
     }
     if !wait {
         return Ok(());
@@ -365,11 +373,11 @@ async fn reap(ctx: &OpsContext, dry_run: bool) -> Result<(), Failure> {
             .map(|at| expiry::format_remaining(at - now))
             .unwrap_or_default();
         if dry_run {
-            println!("would destroy {} ({ago})", instance.name);
+            emit(&format!("would destroy {} ({ago})\n", instance.name));
             continue;
         }
         match ops::destroy(ctx, &instance.name, false).await {
-            Ok(_) => println!("destroyed {} ({ago})", instance.name),
+            Ok(_) => emit(&format!("destroyed {} ({ago})\n", instance.name)),
             Err(err) => failed.push(format!("{}: {err}", instance.name)),
         }
     }

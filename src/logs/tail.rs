@@ -1438,15 +1438,16 @@ mod tests {
                 action: "StartLiveTail".into(),
             });
         let (_handle, mut rx) = start(&cloud, spec(vec![source(0, "a")], true));
-        sleep_secs(0.5).await;
+        // Logged after the poll at 1 s and before the session opens at 2 s: only the
+        // catch-up poll can see it.
+        sleep_secs(1.5).await;
         cloud.log("a", 1_500, "before live");
-        sleep_secs(2.0).await;
+        sleep_secs(1.0).await;
 
         assert_eq!(
             cloud.state().live_calls,
             [Duration::ZERO, Duration::from_secs(2)]
         );
-        // Backfill, a poll at 1 s, and the catch-up poll when the session opened at 2 s.
         assert_eq!(cloud.call_times(), [0.0, 1.0, 2.0]);
         cloud.log("a", 3_000, "live");
         sleep_secs(30.0).await;
@@ -1731,5 +1732,36 @@ mod tests {
         assert!(dedupe.admit(2, 0, &raw(0, "x")), "oldest: forgotten");
         assert!(dedupe.admit(2, 1, &raw(4, "x")), "another source");
         assert!(dedupe.admit(2, 0, &raw(4, "y")), "another message");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_renewal_keeps_the_old_session_and_tries_again() {
+        let cloud = FakeCloud::new();
+        cloud.create_stream("a");
+        let (_handle, mut rx) = start(&cloud, spec(vec![source(0, "a")], true));
+        sleep_secs(1.0).await;
+        cloud.state().live_refusals.push_back(CloudError::Timeout {
+            action: "StartLiveTail".into(),
+        });
+        let renew_after = TailTiming::default().live_renew_after.as_secs_f64();
+
+        sleep_secs(renew_after).await;
+        assert_eq!(cloud.open_sessions(), 1, "the first session still runs");
+        assert!(cloud.state().sessions[0].is_open());
+        sleep_secs(2.0).await;
+        let opened: Vec<f64> = cloud
+            .state()
+            .live_calls
+            .iter()
+            .map(Duration::as_secs_f64)
+            .collect();
+        assert_eq!(opened, [0.0, renew_after, renew_after + 2.0]);
+        cloud.log("a", 1_000, "seen once");
+        sleep_secs(10.0).await;
+        assert_eq!(cloud.open_sessions(), 1);
+        assert!(cloud.state().sessions[1].is_open(), "the successor remains");
+        let messages = drain(&mut rx);
+        assert_eq!(lines(&messages), [(0, 1_000, "seen once".into())]);
+        assert_eq!(cloud.call_times().len(), 1, "no polling meanwhile");
     }
 }

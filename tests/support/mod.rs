@@ -196,3 +196,52 @@ async fn register(ecs: &aws_sdk_ecs::Client, family: &str, containers: &[(&str, 
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", fastrand::u32(..))
 }
+
+/// A config file for the binary: profile `test` on `cluster`, via `endpoint`.
+pub fn config_file(
+    dir: &std::path::Path,
+    moto: &Moto,
+    cluster: &str,
+    owner: &str,
+    endpoint: &str,
+) -> PathBuf {
+    let text = format!(
+        r#"default_profile = "test"
+
+[profiles.test]
+region = "{REGION}"
+endpoint_url = "{endpoint}"
+cluster = "{cluster}"
+owner = "{owner}"
+subnets = ["{}"]
+security_groups = ["{}"]
+
+[profiles.test.templates.stack]
+description = "web and api"
+task_definitions = ["web"]
+
+[profiles.test.templates.pair]
+task_definitions = ["web", "worker"]
+ttl = "2h"
+"#,
+        moto.subnets[0], moto.security_group
+    );
+    let path = dir.join(format!("{owner}.toml"));
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+/// The ondeck binary with a config, its own state dir and moto's credentials.
+pub fn ondeck(config: &std::path::Path, state: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ondeck"));
+    command
+        .env("ONDECK_CONFIG", config)
+        .env("ONDECK_STATE_DIR", state)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("ONDECK_PROFILE")
+        .stdin(Stdio::null());
+    command
+}

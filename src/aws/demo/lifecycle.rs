@@ -237,6 +237,9 @@ impl SimTask {
                         reason: None,
                     };
                 }
+                // At least 1.5 s into STOPPING: a container's last log second (its
+                // farewell lines) then always begins after the stop request, so the
+                // re-plan never rewrites lines someone may already have read.
                 let (code, exit_at) = if spec.behaviour == Behaviour::IgnoresSigterm {
                     (137, execution_stopped_at)
                 } else {

@@ -233,16 +233,13 @@ impl World {
                 let arn = self.launch(&request, family, created_at, pace);
                 if let Some(stopped_ago) = stopped_ago {
                     let at = now - stopped_ago;
+                    let mut rng = Rng::with_seed(self.rng.u64(..));
                     let task = self.task_mut(&arn).expect("just launched");
                     task.tags.insert(
                         tags::STOP_REQUESTED.to_string(),
                         at.to_rfc3339_opts(SecondsFormat::Secs, true),
                     );
-                    let mut rng = Rng::with_seed(self.rng.u64(..));
-                    let reason = format!("ondeck: destroyed by {who}");
-                    self.task_mut(&arn)
-                        .expect("just launched")
-                        .request_stop(at, &reason, pace, &mut rng);
+                    task.request_stop(at, &format!("ondeck: destroyed by {who}"), pace, &mut rng);
                 }
             }
         }
@@ -647,3 +644,6 @@ impl TailSession {
         LiveTailUpdate { events, sampled }
     }
 }
+
+#[cfg(test)]
+mod tests;
