@@ -21,7 +21,7 @@ use chrono::{Local, Offset, Utc};
 use crossterm::event::Event;
 use futures::future::BoxFuture;
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use ratatui::backend::{Backend, CrosstermBackend};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
@@ -125,16 +125,23 @@ pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
     input.stop();
     drop(terminal);
     drop(guard);
-    outcome
+    let frames = outcome?;
+    tracing::info!(frames, "dashboard closed");
+    Ok(())
 }
 
-async fn event_loop(
+/// Runs until quit, a signal, or a panic elsewhere; returns how many frames it drew.
+async fn event_loop<B>(
     state: &mut AppState,
-    terminal: &mut Terminal<CrosstermBackend<io::Stdout>>,
+    terminal: &mut Terminal<B>,
     mut runner: Runner,
     mut inbox: UnboundedReceiver<Action>,
     mut render: RenderContext,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<u64>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+{
     let mut hangup = signal(SignalKind::hangup())?;
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
@@ -155,6 +162,7 @@ async fn event_loop(
     terminal.draw(|frame| ui::render(frame, state, &render))?;
     state.dirty = false;
     let mut last_draw = Instant::now();
+    let mut frames = 1u64;
 
     let outcome = loop {
         let next_frame = tokio::time::Instant::from_std(last_draw + FRAME);
@@ -162,9 +170,9 @@ async fn event_loop(
             Some(action) = inbox.recv() => dispatch(state, &mut runner, action),
             _ = ticker.tick() => dispatch(state, &mut runner, Action::Tick(Utc::now())),
             _ = tokio::time::sleep_until(next_frame), if state.dirty => {}
-            _ = hangup.recv() => break Ok(()),
-            _ = terminate.recv() => break Ok(()),
-            _ = interrupt.recv() => break Ok(()),
+            _ = hangup.recv() => break Ok(frames),
+            _ = terminate.recv() => break Ok(frames),
+            _ = interrupt.recv() => break Ok(frames),
         }
         // Take whatever else is waiting before drawing once for all of it.
         while let Ok(action) = inbox.try_recv() {
@@ -176,13 +184,14 @@ async fn event_loop(
             ));
         }
         if state.quitting {
-            break Ok(());
+            break Ok(frames);
         }
         if state.dirty && last_draw.elapsed() >= FRAME {
             render.now = Utc::now();
             terminal.draw(|frame| ui::render(frame, state, &render))?;
             state.dirty = false;
             last_draw = Instant::now();
+            frames += 1;
         }
     };
     runner.finish(Duration::from_secs(1)).await;

@@ -185,3 +185,39 @@ async fn update_and_runner_load_the_table_and_persist_the_timeline() {
         state.journal
     );
 }
+
+#[tokio::test]
+async fn the_loop_draws_on_change_only_and_quits_on_q() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = OpsContext::new(
+        Arc::new(running_web()),
+        profile("dev"),
+        dir.path().to_path_buf(),
+        false,
+    );
+    let (actions, inbox) = unbounded_channel();
+    let runner = Runner::new(ctx, no_factory(), actions.clone(), Timeouts::default());
+    let mut state = app(false, Utc::now());
+    let mut terminal = Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    let render = RenderContext {
+        now: Utc::now(),
+        offset: chrono::FixedOffset::east_opt(0).unwrap(),
+        theme: Theme { color: false },
+    };
+    let quit_later = async move {
+        // Two seconds of ticks with nothing changing after the first answer.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        actions
+            .send(Action::Key(crate::state::keymap::Key::char('q')))
+            .unwrap();
+    };
+    let (frames, ()) = tokio::join!(
+        event_loop(&mut state, &mut terminal, runner, inbox, render),
+        quit_later
+    );
+    let frames = frames.unwrap();
+    // Loading, the first answer, perhaps a spinner step: not one frame per tick (8 ticks).
+    assert!((2..=4).contains(&frames), "{frames} frames");
+    assert!(state.quitting);
+    assert!(terminal.backend().to_string().contains("web"));
+}
