@@ -11,6 +11,7 @@ mod terminal;
 mod tests;
 
 use std::io;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -26,7 +27,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use crate::aws::Cloud;
-use crate::config::{Config, Profile, state_dir};
+use crate::config::{Config, Profile};
 use crate::instances::ops::OpsContext;
 use crate::state::keymap::{Key, Keymap};
 use crate::state::timeline::Journal;
@@ -47,6 +48,8 @@ pub struct DashboardOptions {
     /// Start with this instance selected and its detail shown.
     pub select: Option<String>,
     pub all_owners: bool,
+    /// ondeck's own state (launch intents, `timeline/<profile>.jsonl`); the demo keeps its own.
+    pub state_dir: PathBuf,
     pub cloud_factory: CloudFactory,
 }
 
@@ -73,7 +76,7 @@ pub fn run_dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
 /// returns are left to the caller's runtime shutdown (`shutdown_background`/`shutdown_timeout`).
 pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
     let profile = opts.config.profile(Some(&opts.profile))?.clone();
-    let state_dir = state_dir();
+    let state_dir = opts.state_dir;
     let journal_file = journal::path(&state_dir, &profile.name);
     let journal = journal::load(&journal_file, Journal::DEFAULT_CAP)
         .map(|entries| Journal::from_entries(entries, Journal::DEFAULT_CAP))
