@@ -4,3 +4,6 @@ pub mod commands;
 pub mod config;
 pub mod instances;
 pub mod logs;
+pub mod runtime;
+pub mod state;
+pub mod ui;

@@ -1,0 +1,254 @@
+//! The impure part of the dashboard: terminal, input, signals, clock, and the effect runner,
+//! around the pure `state::update` and `ui::render`.
+
+mod clipboard;
+mod journal;
+mod keys;
+mod runner;
+mod terminal;
+
+#[cfg(test)]
+mod tests;
+
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::{Local, Offset, Utc};
+use crossterm::event::Event;
+use futures::future::BoxFuture;
+use ratatui::Terminal;
+use ratatui::backend::{Backend, CrosstermBackend};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+use crate::aws::Cloud;
+use crate::config::{Config, Profile};
+use crate::instances::ops::OpsContext;
+use crate::state::keymap::{Key, Keymap};
+use crate::state::timeline::Journal;
+use crate::state::{Action, AppState, StartOptions, update};
+use crate::ui::{self, RenderContext, Theme};
+use runner::{Runner, Timeouts};
+
+/// Builds the cloud for a profile: at start and on every profile switch. Asynchronous because
+/// loading AWS configuration is; the dashboard keeps drawing while it runs.
+pub type CloudFactory =
+    Arc<dyn Fn(Profile) -> BoxFuture<'static, anyhow::Result<Arc<dyn Cloud>>> + Send + Sync>;
+
+pub struct DashboardOptions {
+    pub config: Config,
+    /// The profile to start on (already resolved by the caller).
+    pub profile: String,
+    pub read_only: bool,
+    /// Start with this instance selected and its detail shown.
+    pub select: Option<String>,
+    pub all_owners: bool,
+    /// ondeck's own state (launch intents, `timeline/<profile>.jsonl`); the demo keeps its own.
+    pub state_dir: PathBuf,
+    pub cloud_factory: CloudFactory,
+}
+
+/// At most this many frames a second.
+const FRAME: Duration = Duration::from_millis(33);
+/// The clock's resolution: polling, spinner and ages are driven from it.
+const TICK: Duration = Duration::from_millis(250);
+
+/// Run the dashboard until the user quits or a signal arrives. Synchronous: it builds its own
+/// tokio runtime, so call it from plain `main` (not from inside another runtime).
+pub fn run_dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(dashboard(opts));
+    // Calls still out to AWS are abandoned: nothing keeps polling after the dashboard ends.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    result
+}
+
+/// The same, on the caller's multi-threaded tokio runtime. Calls still out to AWS when it
+/// returns are left to the caller's runtime shutdown (`shutdown_background`/`shutdown_timeout`).
+pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
+    let profile = opts.config.profile(Some(&opts.profile))?.clone();
+    let state_dir = opts.state_dir;
+    let journal_file = journal::path(&state_dir, &profile.name);
+    let journal = journal::load(&journal_file, Journal::DEFAULT_CAP)
+        .map(|entries| Journal::from_entries(entries, Journal::DEFAULT_CAP))
+        .unwrap_or_else(|err| {
+            tracing::warn!("cannot read {}: {err}", journal_file.display());
+            Journal::default()
+        });
+    let keymap = Keymap::with_overrides(
+        opts.config
+            .keymap
+            .iter()
+            .map(|(command, spec)| (command.as_str(), Key::from(*spec))),
+    )?;
+    let cloud = (opts.cloud_factory)(profile.clone())
+        .await
+        .with_context(|| format!("cannot set up AWS for profile {}", profile.name))?;
+    let mut state = AppState::new(
+        &opts.config,
+        StartOptions {
+            profile: profile.name.clone(),
+            read_only: opts.read_only,
+            all_owners: opts.all_owners,
+            select: opts.select,
+            keymap,
+            journal,
+            now: Utc::now(),
+        },
+    )?;
+    let (actions, inbox) = unbounded_channel();
+    let ctx = OpsContext::new(cloud, profile, state_dir, opts.read_only);
+    let runner = Runner::new(
+        ctx,
+        opts.cloud_factory,
+        actions.clone(),
+        Timeouts::default(),
+    );
+
+    let guard = terminal::TerminalGuard::enter().context("cannot set up the terminal")?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let render = RenderContext {
+        now: Utc::now(),
+        offset: Local::now().offset().fix(),
+        theme: Theme {
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        },
+    };
+    let input = Input::start(actions.clone());
+    let outcome = event_loop(&mut state, &mut terminal, runner, inbox, render).await;
+    input.stop();
+    drop(terminal);
+    drop(guard);
+    let frames = outcome?;
+    tracing::info!(frames, "dashboard closed");
+    Ok(())
+}
+
+/// Runs until quit, a signal, or a panic elsewhere; returns how many frames it drew.
+async fn event_loop<B>(
+    state: &mut AppState,
+    terminal: &mut Terminal<B>,
+    mut runner: Runner,
+    mut inbox: UnboundedReceiver<Action>,
+    mut render: RenderContext,
+) -> anyhow::Result<u64>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+{
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    let size = terminal.size()?;
+    dispatch(
+        state,
+        &mut runner,
+        Action::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    // The first frame shows "Loading" before anything is asked of AWS.
+    render.now = Utc::now();
+    terminal.draw(|frame| ui::render(frame, state, &render))?;
+    state.dirty = false;
+    let mut last_draw = Instant::now();
+    let mut frames = 1u64;
+
+    let outcome = loop {
+        let next_frame = tokio::time::Instant::from_std(last_draw + FRAME);
+        tokio::select! {
+            Some(action) = inbox.recv() => dispatch(state, &mut runner, action),
+            _ = ticker.tick() => dispatch(state, &mut runner, Action::Tick(Utc::now())),
+            _ = tokio::time::sleep_until(next_frame), if state.dirty => {}
+            _ = hangup.recv() => break Ok(frames),
+            _ = terminate.recv() => break Ok(frames),
+            _ = interrupt.recv() => break Ok(frames),
+        }
+        // Take whatever else is waiting before drawing once for all of it.
+        while let Ok(action) = inbox.try_recv() {
+            dispatch(state, &mut runner, action);
+        }
+        if terminal::panicked() {
+            break Err(anyhow::anyhow!(
+                "ondeck hit an internal error; the report is in its log file"
+            ));
+        }
+        if state.quitting {
+            break Ok(frames);
+        }
+        if state.dirty && last_draw.elapsed() >= FRAME {
+            render.now = Utc::now();
+            terminal.draw(|frame| ui::render(frame, state, &render))?;
+            state.dirty = false;
+            last_draw = Instant::now();
+            frames += 1;
+        }
+    };
+    runner.finish(Duration::from_secs(1)).await;
+    outcome
+}
+
+fn dispatch(state: &mut AppState, runner: &mut Runner, action: Action) {
+    for effect in update(state, action) {
+        runner.run(effect);
+    }
+}
+
+/// Reads terminal events on a thread of its own (crossterm's reads block) and forwards them.
+struct Input {
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<()>,
+}
+
+impl Input {
+    fn start(actions: UnboundedSender<Action>) -> Input {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            while !stopping.load(Ordering::SeqCst) {
+                // Poll briefly so a stop request is noticed.
+                match crossterm::event::poll(Duration::from_millis(100)) {
+                    Ok(false) => continue,
+                    Ok(true) => {}
+                    Err(err) => {
+                        tracing::error!("cannot read the terminal: {err}");
+                        break;
+                    }
+                }
+                let action = match crossterm::event::read() {
+                    Ok(Event::Key(event)) => keys::convert(event).map(Action::Key),
+                    Ok(Event::Resize(width, height)) => Some(Action::Resize { width, height }),
+                    Ok(_) => None,
+                    Err(err) => {
+                        tracing::error!("cannot read the terminal: {err}");
+                        break;
+                    }
+                };
+                if let Some(action) = action
+                    && actions.send(action).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        Input { stop, thread }
+    }
+
+    fn stop(self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = self.thread.join();
+    }
+}

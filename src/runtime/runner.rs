@@ -1,0 +1,229 @@
+//! Effects → tokio tasks. Each call runs under a timeout and answers with an `Action` carrying
+//! the request id it was given; `update` decides whether the answer is still wanted.
+
+use std::future::Future;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+use super::{CloudFactory, clipboard, journal};
+use crate::config::Profile;
+use crate::instances::ops::{self, OpsContext, OpsError};
+use crate::state::timeline::{Journal, TimelineEntry};
+use crate::state::{Action, Effect};
+
+/// How long each kind of call may take before the dashboard stops waiting for it.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub refresh: Duration,
+    /// Several RunTask calls with reconciliation between retries.
+    pub launch: Duration,
+    pub destroy: Duration,
+    pub extend: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts {
+            refresh: Duration::from_secs(30),
+            launch: Duration::from_secs(120),
+            destroy: Duration::from_secs(60),
+            extend: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The current profile's context, possibly still being built; Err when it could not be, and
+/// then every call answers with that reason.
+type CurrentContext = Shared<BoxFuture<'static, Result<Arc<OpsContext>, String>>>;
+
+pub struct Runner {
+    ctx: CurrentContext,
+    factory: CloudFactory,
+    state_dir: PathBuf,
+    read_only: bool,
+    actions: UnboundedSender<Action>,
+    journal: Option<UnboundedSender<(PathBuf, Vec<TimelineEntry>)>>,
+    journal_writer: Option<JoinHandle<()>>,
+    timeouts: Timeouts,
+    in_tmux: bool,
+}
+
+impl Runner {
+    /// Must be called inside a tokio runtime (it starts the journal writer).
+    pub fn new(
+        ctx: OpsContext,
+        factory: CloudFactory,
+        actions: UnboundedSender<Action>,
+        timeouts: Timeouts,
+    ) -> Runner {
+        let (journal, mut batches) =
+            tokio::sync::mpsc::unbounded_channel::<(PathBuf, Vec<TimelineEntry>)>();
+        // One writer, so batches land in order.
+        let journal_writer = tokio::spawn(async move {
+            while let Some((file, entries)) = batches.recv().await {
+                let written =
+                    tokio::task::spawn_blocking(move || journal::append(&file, &entries)).await;
+                match written {
+                    Ok(Ok(())) => {}
+                    Ok(Err(err)) => tracing::warn!("cannot write the timeline journal: {err}"),
+                    Err(err) => tracing::warn!("timeline journal writer failed: {err}"),
+                }
+            }
+        });
+        Runner {
+            state_dir: ctx.state_dir.clone(),
+            read_only: ctx.read_only,
+            ctx: futures::future::ready(Ok(Arc::new(ctx))).boxed().shared(),
+            factory,
+            actions,
+            journal: Some(journal),
+            journal_writer: Some(journal_writer),
+            timeouts,
+            in_tmux: std::env::var_os("TMUX").is_some_and(|v| !v.is_empty()),
+        }
+    }
+
+    pub fn run(&mut self, effect: Effect) {
+        match effect {
+            Effect::Refresh { req, all_owners } => self.call(
+                self.timeouts.refresh,
+                "refresh timed out; AWS may be slow or unreachable — ondeck will try again",
+                move |ctx| async move { ops::refresh(&ctx, all_owners).await },
+                move |result| Action::Refreshed {
+                    req,
+                    at: Utc::now(),
+                    result,
+                },
+            ),
+            Effect::Launch { req, request } => self.call(
+                self.timeouts.launch,
+                "launch timed out; it may still be starting — refresh to see it, or launch again \
+                 with the same name (ondeck will not start it twice)",
+                move |ctx| async move { ops::launch(&ctx, &request).await },
+                move |result| Action::Launched {
+                    req,
+                    at: Utc::now(),
+                    result,
+                },
+            ),
+            Effect::Destroy {
+                req,
+                name,
+                all_owners,
+            } => self.call(
+                self.timeouts.destroy,
+                "destroy timed out; some tasks may be stopping — refresh, then destroy again",
+                move |ctx| async move { ops::destroy(&ctx, &name, all_owners).await },
+                move |result| Action::Destroyed { req, result },
+            ),
+            Effect::Extend { req, name } => self.call(
+                self.timeouts.extend,
+                "extend timed out; refresh to see the expiry, then try again",
+                move |ctx| async move { ops::extend(&ctx, &name, None).await },
+                move |result| Action::Extended { req, result },
+            ),
+            Effect::Copy(text) => {
+                let mut stdout = std::io::stdout();
+                let written = stdout
+                    .write_all(clipboard::osc52(&text, self.in_tmux).as_bytes())
+                    .and_then(|()| stdout.flush());
+                if let Err(err) = written {
+                    tracing::warn!("cannot write the clipboard sequence: {err}");
+                }
+            }
+            Effect::SwitchProfile(profile) => self.switch_profile(profile),
+            Effect::AppendJournal { profile, entries } => {
+                let file = journal::path(&self.state_dir, &profile);
+                if let Some(journal) = &self.journal {
+                    let _ = journal.send((file, entries));
+                }
+            }
+            // The loop sees `quitting` in the state; nothing to run.
+            Effect::Quit => {}
+        }
+    }
+
+    /// Calls made from now on wait for the new profile's cloud. Its journal is read first, so
+    /// `JournalLoaded` reaches the state before any answer from the new cloud.
+    fn switch_profile(&mut self, profile: Profile) {
+        let factory = Arc::clone(&self.factory);
+        let state_dir = self.state_dir.clone();
+        let read_only = self.read_only;
+        let actions = self.actions.clone();
+        let build = async move {
+            let name = profile.name.clone();
+            let file = journal::path(&state_dir, &name);
+            let loaded =
+                tokio::task::spawn_blocking(move || journal::load(&file, Journal::DEFAULT_CAP))
+                    .await;
+            let entries = match loaded {
+                Ok(Ok(entries)) => entries,
+                Ok(Err(err)) => {
+                    tracing::warn!("cannot read the timeline journal of {name}: {err}");
+                    Vec::new()
+                }
+                Err(err) => {
+                    tracing::warn!("timeline journal reader failed: {err}");
+                    Vec::new()
+                }
+            };
+            let _ = actions.send(Action::JournalLoaded {
+                profile: name.clone(),
+                entries,
+            });
+            match factory(profile.clone()).await {
+                Ok(cloud) => Ok(Arc::new(OpsContext::new(
+                    cloud, profile, state_dir, read_only,
+                ))),
+                Err(err) => Err(format!("profile {name} cannot be used: {err:#}")),
+            }
+        }
+        .boxed()
+        .shared();
+        // Drive it even if no call is waiting, so the journal arrives.
+        tokio::spawn(build.clone().map(|_| ()));
+        self.ctx = build;
+    }
+
+    fn call<T, Call, Fut>(
+        &self,
+        limit: Duration,
+        timed_out: &'static str,
+        call: Call,
+        answer: impl FnOnce(Result<T, String>) -> Action + Send + 'static,
+    ) where
+        T: Send + 'static,
+        Call: FnOnce(Arc<OpsContext>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, OpsError>> + Send + 'static,
+    {
+        let actions = self.actions.clone();
+        let ctx = self.ctx.clone();
+        tokio::spawn(async move {
+            let work = async move {
+                let ctx = ctx.await?;
+                call(ctx).await.map_err(|err| err.to_string())
+            };
+            let result = tokio::time::timeout(limit, work)
+                .await
+                .unwrap_or_else(|_| Err(timed_out.to_string()));
+            // The loop may be gone (quitting): then nobody wants the answer.
+            let _ = actions.send(answer(result));
+        });
+    }
+
+    /// Let the journal writer finish what it was given, for at most `limit`.
+    pub async fn finish(mut self, limit: Duration) {
+        self.journal.take();
+        if let Some(writer) = self.journal_writer.take() {
+            let _ = tokio::time::timeout(limit, writer).await;
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! The runner against a small in-memory cloud: answers carry their request ids, slow calls
+//! time out, a broken profile answers with its reason, and update + runner work headless.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::*;
+use crate::aws::model::{
+    LogPage, LogQuery, RunOutcome, RunRequest, Scope, Task, TaskDefinition, TaskState,
+};
+use crate::aws::{CloudError, LiveTail};
+use crate::state::Effect;
+use crate::state::fixtures::{app, at, definitions, profile, task};
+
+/// Answers ListTasks with fixed tasks (or never, when `hang`); refuses every change.
+struct FakeCloud {
+    tasks: Vec<Task>,
+    hang: bool,
+}
+
+#[async_trait]
+impl Cloud for FakeCloud {
+    async fn list_tasks(&self, _scope: &Scope) -> Result<Vec<Task>, CloudError> {
+        if self.hang {
+            std::future::pending::<()>().await;
+        }
+        Ok(self.tasks.clone())
+    }
+
+    async fn describe_task_definition(&self, name: &str) -> Result<TaskDefinition, CloudError> {
+        definitions()
+            .remove(name)
+            .ok_or_else(|| CloudError::NotFound {
+                what: format!("task definition {name}"),
+                detail: String::new(),
+            })
+    }
+
+    async fn run_task(&self, _request: &RunRequest) -> Result<RunOutcome, CloudError> {
+        Err(CloudError::Refused("fake cloud".into()))
+    }
+
+    async fn stop_task(&self, _task_arn: &str, _reason: &str) -> Result<(), CloudError> {
+        Err(CloudError::Refused("fake cloud".into()))
+    }
+
+    async fn tag_task(
+        &self,
+        _task_arn: &str,
+        _tags: &BTreeMap<String, String>,
+    ) -> Result<(), CloudError> {
+        Err(CloudError::Refused("fake cloud".into()))
+    }
+
+    async fn get_log_events(&self, _query: &LogQuery) -> Result<LogPage, CloudError> {
+        Err(CloudError::Refused("fake cloud".into()))
+    }
+
+    async fn start_live_tail(
+        &self,
+        _group: &str,
+        _streams: &[String],
+    ) -> Result<LiveTail, CloudError> {
+        Err(CloudError::Refused("fake cloud".into()))
+    }
+
+    fn describe_endpoint(&self) -> String {
+        "fake".into()
+    }
+}
+
+fn runner(
+    cloud: FakeCloud,
+    factory: CloudFactory,
+    timeouts: Timeouts,
+) -> (Runner, UnboundedReceiver<Action>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = OpsContext::new(
+        Arc::new(cloud),
+        profile("dev"),
+        dir.path().to_path_buf(),
+        false,
+    );
+    let (actions, inbox) = unbounded_channel();
+    (Runner::new(ctx, factory, actions, timeouts), inbox, dir)
+}
+
+fn no_factory() -> CloudFactory {
+    Arc::new(|_: Profile| Box::pin(async { anyhow::bail!("no credentials for this profile") }))
+}
+
+async fn next(inbox: &mut UnboundedReceiver<Action>) -> Action {
+    tokio::time::timeout(Duration::from_secs(5), inbox.recv())
+        .await
+        .expect("an answer within 5 s")
+        .expect("channel open")
+}
+
+fn running_web() -> FakeCloud {
+    FakeCloud {
+        tasks: vec![task("web", "t1", TaskState::Running)],
+        hang: false,
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_is_answered_with_its_request_id() {
+    let (mut runner, mut inbox, _dir) = runner(running_web(), no_factory(), Timeouts::default());
+    runner.run(Effect::Refresh {
+        req: 7,
+        all_owners: false,
+    });
+    let Action::Refreshed { req, result, .. } = next(&mut inbox).await else {
+        panic!("not a refresh answer");
+    };
+    assert_eq!(req, 7);
+    let snapshot = result.unwrap();
+    assert_eq!(snapshot.instances.len(), 1);
+    assert_eq!(snapshot.definitions.len(), 1);
+}
+
+#[tokio::test]
+async fn a_call_that_hangs_is_answered_with_a_timeout() {
+    let timeouts = Timeouts {
+        refresh: Duration::from_millis(50),
+        ..Timeouts::default()
+    };
+    let hanging = FakeCloud {
+        tasks: vec![],
+        hang: true,
+    };
+    let (mut runner, mut inbox, _dir) = runner(hanging, no_factory(), timeouts);
+    runner.run(Effect::Refresh {
+        req: 3,
+        all_owners: false,
+    });
+    let Action::Refreshed { req, result, .. } = next(&mut inbox).await else {
+        panic!("not a refresh answer");
+    };
+    assert_eq!(req, 3);
+    assert!(result.unwrap_err().contains("timed out"));
+}
+
+#[tokio::test]
+async fn a_profile_without_a_cloud_answers_every_call_with_the_reason() {
+    let (mut runner, mut inbox, _dir) = runner(running_web(), no_factory(), Timeouts::default());
+    runner.run(Effect::SwitchProfile(profile("prod")));
+    assert!(matches!(
+        next(&mut inbox).await,
+        Action::JournalLoaded { profile, entries } if profile == "prod" && entries.is_empty()
+    ));
+    runner.run(Effect::Refresh {
+        req: 9,
+        all_owners: false,
+    });
+    let Action::Refreshed { req, result, .. } = next(&mut inbox).await else {
+        panic!("not a refresh answer");
+    };
+    assert_eq!(req, 9);
+    let error = result.unwrap_err();
+    assert!(
+        error.contains("prod") && error.contains("no credentials"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn update_and_runner_load_the_table_and_persist_the_timeline() {
+    let (mut runner, mut inbox, dir) = runner(running_web(), no_factory(), Timeouts::default());
+    let mut state = app(false, at(10, 0));
+    dispatch(&mut state, &mut runner, Action::Tick(at(10, 0)));
+    let answer = next(&mut inbox).await;
+    dispatch(&mut state, &mut runner, answer);
+    assert!(state.loaded);
+    assert_eq!(state.rows()[0].name, "web");
+
+    runner.finish(Duration::from_secs(5)).await;
+    let written = journal::load(&journal::path(dir.path(), "dev"), 100).unwrap();
+    assert!(!written.is_empty());
+    assert_eq!(
+        Journal::from_entries(written, Journal::DEFAULT_CAP),
+        state.journal
+    );
+}
+
+#[tokio::test]
+async fn the_loop_draws_on_change_only_and_quits_on_q() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = OpsContext::new(
+        Arc::new(running_web()),
+        profile("dev"),
+        dir.path().to_path_buf(),
+        false,
+    );
+    let (actions, inbox) = unbounded_channel();
+    let runner = Runner::new(ctx, no_factory(), actions.clone(), Timeouts::default());
+    let mut state = app(false, Utc::now());
+    let mut terminal = Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    let render = RenderContext {
+        now: Utc::now(),
+        offset: chrono::FixedOffset::east_opt(0).unwrap(),
+        theme: Theme { color: false },
+    };
+    let quit_later = async move {
+        // Two seconds of ticks with nothing changing after the first answer.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        actions
+            .send(Action::Key(crate::state::keymap::Key::char('q')))
+            .unwrap();
+    };
+    let (frames, ()) = tokio::join!(
+        event_loop(&mut state, &mut terminal, runner, inbox, render),
+        quit_later
+    );
+    let frames = frames.unwrap();
+    // Loading, the first answer, perhaps a spinner step: not one frame per tick (8 ticks).
+    assert!((2..=4).contains(&frames), "{frames} frames");
+    assert!(state.quitting);
+    assert!(terminal.backend().to_string().contains("web"));
+}

@@ -1,0 +1,411 @@
+//! Keys and the commands they name. The keymap is data: defaults here, overrides from config.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::config::{KeyCode as SpecCode, KeySpec};
+
+/// A key as the dashboard sees it; the runtime converts terminal events into this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyCode {
+    Char(char),
+    F(u8),
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Delete,
+    Backspace,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+    pub alt: bool,
+}
+
+impl Key {
+    pub const fn plain(code: KeyCode) -> Key {
+        Key {
+            code,
+            ctrl: false,
+            alt: false,
+        }
+    }
+
+    pub const fn char(c: char) -> Key {
+        Key::plain(KeyCode::Char(c))
+    }
+
+    pub const fn ctrl(c: char) -> Key {
+        Key {
+            code: KeyCode::Char(c),
+            ctrl: true,
+            alt: false,
+        }
+    }
+}
+
+/// A key as the config file names it.
+impl From<KeySpec> for Key {
+    fn from(spec: KeySpec) -> Key {
+        let code = match spec.code {
+            SpecCode::Char(c) => KeyCode::Char(c),
+            SpecCode::F(n) => KeyCode::F(n),
+            SpecCode::Enter => KeyCode::Enter,
+            SpecCode::Esc => KeyCode::Esc,
+            SpecCode::Tab => KeyCode::Tab,
+            SpecCode::BackTab => KeyCode::BackTab,
+            SpecCode::Up => KeyCode::Up,
+            SpecCode::Down => KeyCode::Down,
+            SpecCode::Left => KeyCode::Left,
+            SpecCode::Right => KeyCode::Right,
+            SpecCode::PageUp => KeyCode::PageUp,
+            SpecCode::PageDown => KeyCode::PageDown,
+            SpecCode::Home => KeyCode::Home,
+            SpecCode::End => KeyCode::End,
+            SpecCode::Delete => KeyCode::Delete,
+            SpecCode::Backspace => KeyCode::Backspace,
+        };
+        Key {
+            code,
+            ctrl: spec.ctrl,
+            alt: spec.alt,
+        }
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ctrl {
+            f.write_str("ctrl-")?;
+        }
+        if self.alt {
+            f.write_str("alt-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("shift-tab"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::PageUp => f.write_str("pgup"),
+            KeyCode::PageDown => f.write_str("pgdn"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::Delete => f.write_str("del"),
+            KeyCode::Backspace => f.write_str("backspace"),
+        }
+    }
+}
+
+/// Everything a key can ask for in the instances view. Names match the config's `[keymap]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Command {
+    Quit,
+    Help,
+    Refresh,
+    Filter,
+    CommandLine,
+    Launch,
+    Destroy,
+    Extend,
+    CopyEndpoint,
+    Logs,
+    Timeline,
+    Detail,
+    Profiles,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    NextPane,
+    PrevPane,
+    Sort,
+}
+
+impl Command {
+    /// In the order the help overlay lists them.
+    pub const ALL: [Command; 22] = [
+        Command::Up,
+        Command::Down,
+        Command::Top,
+        Command::Bottom,
+        Command::PageUp,
+        Command::PageDown,
+        Command::NextPane,
+        Command::PrevPane,
+        Command::Detail,
+        Command::Timeline,
+        Command::Logs,
+        Command::Filter,
+        Command::Sort,
+        Command::Refresh,
+        Command::CopyEndpoint,
+        Command::Launch,
+        Command::Destroy,
+        Command::Extend,
+        Command::Profiles,
+        Command::CommandLine,
+        Command::Help,
+        Command::Quit,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Quit => "quit",
+            Command::Help => "help",
+            Command::Refresh => "refresh",
+            Command::Filter => "filter",
+            Command::CommandLine => "command",
+            Command::Launch => "launch",
+            Command::Destroy => "destroy",
+            Command::Extend => "extend",
+            Command::CopyEndpoint => "copy_endpoint",
+            Command::Logs => "logs",
+            Command::Timeline => "timeline",
+            Command::Detail => "detail",
+            Command::Profiles => "profiles",
+            Command::Up => "up",
+            Command::Down => "down",
+            Command::Top => "top",
+            Command::Bottom => "bottom",
+            Command::PageUp => "page_up",
+            Command::PageDown => "page_down",
+            Command::NextPane => "next_pane",
+            Command::PrevPane => "prev_pane",
+            Command::Sort => "sort",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Command> {
+        Command::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// Short enough for two help columns on an 80-column terminal.
+    pub fn description(self) -> &'static str {
+        match self {
+            Command::Quit => "quit",
+            Command::Help => "this help",
+            Command::Refresh => "refresh now",
+            Command::Filter => "filter (esc clears)",
+            Command::CommandLine => "command line",
+            Command::Launch => "launch an instance",
+            Command::Destroy => "destroy selected",
+            Command::Extend => "extend time to live",
+            Command::CopyEndpoint => "copy endpoint",
+            Command::Logs => "open the instance",
+            Command::Timeline => "state timeline",
+            Command::Detail => "tasks and containers",
+            Command::Profiles => "switch profile",
+            Command::Up => "move up",
+            Command::Down => "move down",
+            Command::Top => "first row",
+            Command::Bottom => "last row",
+            Command::PageUp => "page up",
+            Command::PageDown => "page down",
+            Command::NextPane => "focus next pane",
+            Command::PrevPane => "focus previous pane",
+            Command::Sort => "cycle sort order",
+        }
+    }
+
+    /// Changes something in AWS; refused (and hidden from help) in read-only mode.
+    pub fn is_write(self) -> bool {
+        matches!(self, Command::Launch | Command::Destroy | Command::Extend)
+    }
+
+    fn default_keys(self) -> Vec<Key> {
+        use KeyCode::*;
+        match self {
+            Command::Quit => vec![Key::char('q')],
+            Command::Help => vec![Key::char('?')],
+            Command::Refresh => vec![Key::char('r'), Key::ctrl('r')],
+            Command::Filter => vec![Key::char('/')],
+            Command::CommandLine => vec![Key::char(':')],
+            Command::Launch => vec![Key::char('n')],
+            Command::Destroy => vec![Key::ctrl('d')],
+            Command::Extend => vec![Key::char('e')],
+            Command::CopyEndpoint => vec![Key::char('y')],
+            Command::Logs => vec![Key::plain(Enter), Key::char('L')],
+            Command::Timeline => vec![Key::char('t')],
+            Command::Detail => vec![Key::char('d')],
+            Command::Profiles => vec![Key::char('p')],
+            Command::Up => vec![Key::char('k'), Key::plain(Up)],
+            Command::Down => vec![Key::char('j'), Key::plain(Down)],
+            Command::Top => vec![Key::char('g'), Key::plain(Home)],
+            Command::Bottom => vec![Key::char('G'), Key::plain(End)],
+            Command::PageUp => vec![Key::plain(PageUp), Key::ctrl('b')],
+            Command::PageDown => vec![Key::plain(PageDown), Key::ctrl('f')],
+            Command::NextPane => vec![Key::plain(Tab)],
+            Command::PrevPane => vec![Key::plain(BackTab)],
+            Command::Sort => vec![Key::char('s')],
+        }
+    }
+}
+
+/// Which command each key names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    bindings: BTreeMap<Key, Command>,
+}
+
+/// A config override named a command that does not exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownCommand(pub String);
+
+impl fmt::Display for UnknownCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<_> = Command::ALL.iter().map(|c| c.name()).collect();
+        write!(
+            f,
+            "unknown command `{}` in [keymap]; known commands: {}",
+            self.0,
+            names.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownCommand {}
+
+impl Default for Keymap {
+    fn default() -> Keymap {
+        let bindings = Command::ALL
+            .into_iter()
+            .flat_map(|command| {
+                command
+                    .default_keys()
+                    .into_iter()
+                    .map(move |key| (key, command))
+            })
+            .collect();
+        Keymap { bindings }
+    }
+}
+
+impl Keymap {
+    /// The defaults with each named command rebound to the given key. A rebound command loses
+    /// its default keys, and the key is taken from whatever command had it before.
+    pub fn with_overrides<'a>(
+        overrides: impl IntoIterator<Item = (&'a str, Key)>,
+    ) -> Result<Keymap, UnknownCommand> {
+        let mut keymap = Keymap::default();
+        let mut rebound: BTreeMap<Command, Vec<Key>> = BTreeMap::new();
+        for (name, key) in overrides {
+            let command = Command::from_name(name).ok_or_else(|| UnknownCommand(name.into()))?;
+            rebound.entry(command).or_default().push(key);
+        }
+        keymap
+            .bindings
+            .retain(|_, command| !rebound.contains_key(command));
+        for (command, keys) in rebound {
+            for key in keys {
+                keymap.bindings.insert(key, command);
+            }
+        }
+        Ok(keymap)
+    }
+
+    pub fn command(&self, key: Key) -> Option<Command> {
+        self.bindings.get(&key).copied()
+    }
+
+    /// The keys bound to a command, in a stable order.
+    pub fn keys_for(&self, command: Command) -> Vec<Key> {
+        let mut keys: Vec<Key> = self
+            .bindings
+            .iter()
+            .filter(|(_, bound)| **bound == command)
+            .map(|(key, _)| *key)
+            .collect();
+        // Plain keys before modified ones, as people read them first.
+        keys.sort_by_key(|key| (key.ctrl || key.alt, matches!(key.code, KeyCode::Char(_))));
+        keys
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_has_a_default_key_and_a_unique_name() {
+        let keymap = Keymap::default();
+        for command in Command::ALL {
+            assert!(
+                !keymap.keys_for(command).is_empty(),
+                "{} unbound",
+                command.name()
+            );
+            assert_eq!(Command::from_name(command.name()), Some(command));
+        }
+    }
+
+    #[test]
+    fn command_names_are_the_ones_the_config_accepts() {
+        let names: Vec<&str> = Command::ALL.iter().map(|c| c.name()).collect();
+        let mut ours = names.clone();
+        ours.sort_unstable();
+        let mut theirs = crate::config::COMMANDS.to_vec();
+        theirs.sort_unstable();
+        assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn config_key_specs_bind_commands() {
+        let spec: KeySpec = "ctrl-x".parse().unwrap();
+        let keymap = Keymap::with_overrides([("destroy", Key::from(spec))]).unwrap();
+        assert_eq!(keymap.command(Key::ctrl('x')), Some(Command::Destroy));
+    }
+
+    #[test]
+    fn default_keys_do_not_collide() {
+        let mut seen = BTreeMap::new();
+        for command in Command::ALL {
+            for key in command.default_keys() {
+                if let Some(other) = seen.insert(key, command) {
+                    panic!("{key} bound to {} and {}", other.name(), command.name());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn overrides_replace_the_defaults_of_that_command() {
+        let keymap = Keymap::with_overrides([("destroy", Key::char('x'))]).unwrap();
+        assert_eq!(keymap.command(Key::char('x')), Some(Command::Destroy));
+        assert_eq!(keymap.command(Key::ctrl('d')), None);
+        assert_eq!(keymap.keys_for(Command::Destroy), vec![Key::char('x')]);
+    }
+
+    #[test]
+    fn an_override_takes_the_key_from_its_previous_command() {
+        let keymap = Keymap::with_overrides([("refresh", Key::char('q'))]).unwrap();
+        assert_eq!(keymap.command(Key::char('q')), Some(Command::Refresh));
+        assert!(keymap.keys_for(Command::Quit).is_empty());
+    }
+
+    #[test]
+    fn unknown_command_names_are_rejected_with_the_known_ones() {
+        let err = Keymap::with_overrides([("explode", Key::char('x'))]).unwrap_err();
+        assert!(err.to_string().contains("explode"));
+        assert!(err.to_string().contains("copy_endpoint"));
+    }
+}

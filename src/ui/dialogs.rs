@@ -1,0 +1,187 @@
+//! Modal boxes: launch, destroy confirmation, profile switcher.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::RenderContext;
+use crate::state::AppState;
+use crate::state::launch::{LaunchDialog, LaunchField};
+
+/// A cleared, bordered box of at most `width`×`height` in the middle of `area`.
+fn modal(
+    frame: &mut Frame,
+    area: Rect,
+    width: u16,
+    height: u16,
+    title: &str,
+    ctx: &RenderContext,
+) -> Rect {
+    let boxed = area.centered(
+        Constraint::Length(width.min(area.width)),
+        Constraint::Length(height.min(area.height)),
+    );
+    frame.render_widget(Clear, boxed);
+    let block = Block::bordered().title(Line::styled(format!(" {title} "), ctx.theme.bold()));
+    let inner = block.inner(boxed);
+    frame.render_widget(block, boxed);
+    inner
+}
+
+pub fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: &RenderContext) {
+    let theme = ctx.theme;
+    let width = if area.width >= 100 { 84 } else { 72 };
+    let height = dialog.templates.len() as u16 + 10;
+    let inner = modal(frame, area, width, height, "Launch an instance", ctx);
+
+    let heading = |field: LaunchField, text: &str| {
+        let focused = dialog.focus == field;
+        let marker = if focused { "› " } else { "  " };
+        let style = if focused { theme.bold() } else { theme.dim() };
+        Line::styled(format!("{marker}{text}"), style)
+    };
+    let text_field = |field: LaunchField, value: &str, placeholder: &str| {
+        let focused = dialog.focus == field;
+        let mut spans = vec![Span::raw("    [ ")];
+        if value.is_empty() && !focused {
+            spans.push(Span::styled(placeholder.to_string(), theme.dim()));
+        } else {
+            spans.push(Span::raw(value.to_string()));
+        }
+        if focused {
+            spans.push(Span::styled("█", theme.dim()));
+        }
+        spans.push(Span::raw(" ]"));
+        Line::from(spans)
+    };
+
+    let mut lines = vec![heading(LaunchField::Template, "Template")];
+    let name_width = dialog
+        .templates
+        .iter()
+        .map(|t| t.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (index, template) in dialog.templates.iter().enumerate() {
+        let chosen = index == dialog.cursor;
+        let style = if chosen && dialog.focus == LaunchField::Template {
+            theme.selected()
+        } else if chosen {
+            theme.bold()
+        } else {
+            ratatui::style::Style::new()
+        };
+        let marker = if chosen { "●" } else { "○" };
+        lines.push(Line::from(vec![
+            Span::raw("    "),
+            Span::styled(format!("{marker} {:<name_width$}", template.name), style),
+            Span::styled(
+                format!("  {}", template.description.as_deref().unwrap_or("")),
+                theme.dim(),
+            ),
+        ]));
+    }
+    lines.push(heading(LaunchField::Name, "Name (optional)"));
+    lines.push(text_field(
+        LaunchField::Name,
+        &dialog.name,
+        "generated from the template",
+    ));
+    lines.push(heading(LaunchField::Env, "Env overrides (optional)"));
+    lines.push(text_field(
+        LaunchField::Env,
+        &dialog.env,
+        "api:LOG_LEVEL=debug worker:THREADS=4",
+    ));
+    lines.push(Line::raw(""));
+    let confirm_style = if dialog.focus == LaunchField::Confirm {
+        theme.selected()
+    } else {
+        theme.bold()
+    };
+    lines.push(Line::from(vec![
+        Span::raw(if dialog.focus == LaunchField::Confirm {
+            "› "
+        } else {
+            "  "
+        }),
+        Span::styled("[ Launch ]", confirm_style),
+        Span::styled("   tab next · enter confirm · esc cancel", theme.dim()),
+    ]));
+    if let Some(error) = &dialog.error {
+        lines.push(Line::styled(format!("✖ {error}"), theme.error()));
+    }
+    // Not wrapped: a long description is cut at the edge rather than push fields out of the box.
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn confirm_destroy(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    name: &str,
+    ctx: &RenderContext,
+) {
+    let theme = ctx.theme;
+    let inner = modal(frame, area, 64, 5, "Destroy instance", ctx);
+    let tasks = state
+        .rows()
+        .into_iter()
+        .find(|instance| instance.name == name)
+        .map(|instance| match instance.tasks.len() {
+            1 => " (1 task)".to_string(),
+            count => format!(" ({count} tasks)"),
+        })
+        .unwrap_or_default();
+    let lines = vec![
+        Line::from(vec![
+            Span::raw("Destroy "),
+            Span::styled(name.to_string(), theme.bold()),
+            Span::raw(format!("{tasks}? Every task is stopped.")),
+        ]),
+        Line::raw(""),
+        Line::from(vec![
+            Span::raw("Type "),
+            Span::styled("y", theme.key()),
+            Span::raw(" to destroy; any other key keeps it. [y/N]"),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+pub fn profiles(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    cursor: usize,
+    ctx: &RenderContext,
+) {
+    let theme = ctx.theme;
+    let height = state.profiles.len() as u16 + 4;
+    let inner = modal(frame, area, 56, height, "Switch profile", ctx);
+    let mut lines: Vec<Line> = state
+        .profiles
+        .values()
+        .enumerate()
+        .map(|(index, profile)| {
+            let current = profile.name == state.profile.name;
+            let style = if index == cursor {
+                theme.selected()
+            } else {
+                ratatui::style::Style::new()
+            };
+            Line::from(vec![
+                Span::raw(if current { "● " } else { "○ " }),
+                Span::styled(profile.name.clone(), style),
+                Span::styled(
+                    format!("  {} · {}", profile.region, profile.cluster),
+                    theme.dim(),
+                ),
+            ])
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("enter switch · esc cancel", theme.dim()));
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,93 @@
+//! Drawing only: everything comes from `AppState` and the `RenderContext` (never the clock).
+//! One file per screen region.
+
+mod detail;
+mod dialogs;
+pub mod format;
+mod help;
+mod instances;
+mod status;
+pub mod theme;
+mod timeline;
+
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph};
+
+use crate::state::{AppState, Focus, Mode, Pane};
+pub use theme::Theme;
+
+/// What a frame needs besides the state.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderContext {
+    pub now: DateTime<Utc>,
+    /// The user's UTC offset, for wall-clock times.
+    pub offset: FixedOffset,
+    pub theme: Theme,
+}
+
+/// From this width on, tables and panes show their extra columns.
+const WIDE: u16 = 120;
+
+pub fn render(frame: &mut Frame, state: &AppState, ctx: &RenderContext) {
+    let bottom_height = status::bottom_height(state, frame.area().width);
+    let [top, body, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(bottom_height),
+    ])
+    .areas(frame.area());
+    let wide = frame.area().width >= WIDE;
+
+    status::top_bar(frame, top, state, ctx, wide);
+    status::bottom_line(frame, bottom, state, ctx);
+
+    match state.pane {
+        Some(pane) => {
+            let [table, lower] =
+                Layout::vertical([Constraint::Percentage(42), Constraint::Min(5)]).areas(body);
+            instances::table(frame, table, state, ctx, wide);
+            let focused = state.focus == Focus::Pane;
+            match pane {
+                Pane::Detail => detail::pane(frame, lower, state, ctx, wide, focused),
+                Pane::Timeline => timeline::pane(frame, lower, state, ctx, wide, focused),
+            }
+        }
+        None => instances::table(frame, body, state, ctx, wide),
+    }
+
+    match &state.mode {
+        Mode::Help => help::overlay(frame, body, state, ctx),
+        Mode::Launch(dialog) => dialogs::launch(frame, body, dialog, ctx),
+        Mode::ConfirmDestroy { name } => dialogs::confirm_destroy(frame, body, state, name, ctx),
+        Mode::Profiles { cursor } => dialogs::profiles(frame, body, state, *cursor, ctx),
+        Mode::Normal | Mode::Filter | Mode::CommandLine(_) => {}
+    }
+}
+
+/// A bordered block whose title is bold when it has the focus.
+fn pane_block(title: String, focused: bool, ctx: &RenderContext) -> Block<'static> {
+    let style = if focused {
+        ctx.theme.bold()
+    } else {
+        ctx.theme.dim()
+    };
+    Block::bordered()
+        .border_style(style)
+        .title(Line::styled(title, ctx.theme.bold()))
+}
+
+/// A one-paragraph message in the middle of an area (loading, empty, nothing selected).
+fn centered_note(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
+    let height = lines.len() as u16;
+    let inner = area.centered_vertically(Constraint::Length(height));
+    frame.render_widget(
+        Paragraph::new(lines).alignment(ratatui::layout::Alignment::Center),
+        inner,
+    );
+}

@@ -1,0 +1,124 @@
+//! The status bar on top and the message / prompt line at the bottom.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::RenderContext;
+use super::format::clock;
+use crate::state::keymap::Command;
+use crate::state::{AppState, MessageKind, Mode};
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+pub fn top_bar(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContext, wide: bool) {
+    let theme = ctx.theme;
+    let profile = &state.profile;
+    let separator = || Span::styled(" │ ", theme.dim());
+    let mut spans = Vec::new();
+    if state.read_only {
+        spans.push(Span::styled(" READ-ONLY ", theme.badge()));
+        spans.push(Span::raw(" "));
+    }
+    let labelled = |label: &'static str, value: &str| -> Vec<Span<'static>> {
+        let mut parts = Vec::new();
+        if wide {
+            parts.push(Span::styled(format!("{label} "), theme.dim()));
+        }
+        parts.push(Span::styled(value.to_string(), theme.bold()));
+        parts
+    };
+    spans.extend(labelled("profile", &profile.name));
+    spans.push(separator());
+    spans.extend(labelled("region", &profile.region));
+    spans.push(separator());
+    spans.extend(labelled("cluster", &profile.cluster));
+    spans.push(separator());
+    let owner = if state.all_owners {
+        "all owners".to_string()
+    } else {
+        profile.owner.clone()
+    };
+    spans.extend(labelled("owner", &owner));
+    spans.push(separator());
+    let refreshed = state
+        .last_refresh
+        .map(|at| clock(at, ctx.offset))
+        .unwrap_or_else(|| "never".into());
+    spans.push(Span::styled(
+        if wide { "refreshed " } else { "↻ " },
+        theme.dim(),
+    ));
+    spans.push(Span::raw(refreshed));
+    if state.waiting() {
+        spans.push(separator());
+        spans.push(Span::styled(
+            format!("{} waiting for AWS", SPINNER[state.spinner % SPINNER.len()]),
+            theme.fg(ratatui::style::Color::Yellow),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// A message wraps onto up to three lines rather than lose its fix at the right edge.
+pub fn bottom_height(state: &AppState, width: u16) -> u16 {
+    let text_width = match (&state.mode, &state.message) {
+        (Mode::Filter | Mode::CommandLine(_), _) | (_, None) => return 1,
+        (_, Some(message)) => message.text.chars().count() + 2,
+    };
+    text_width.div_ceil(usize::from(width.max(1))).clamp(1, 3) as u16
+}
+
+pub fn bottom_line(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContext) {
+    let theme = ctx.theme;
+    let line = match &state.mode {
+        Mode::Filter => Line::from(vec![
+            Span::styled("/", theme.key()),
+            Span::raw(state.filter.clone()),
+            Span::styled("█", theme.dim()),
+            Span::styled("  enter keeps · esc clears", theme.dim()),
+        ]),
+        Mode::CommandLine(text) => Line::from(vec![
+            Span::styled(":", theme.key()),
+            Span::raw(text.clone()),
+            Span::styled("█", theme.dim()),
+        ]),
+        _ => match &state.message {
+            Some(message) if message.kind == MessageKind::Error => {
+                Line::styled(format!("✖ {}", message.text), theme.error())
+            }
+            Some(message) => Line::raw(message.text.clone()),
+            None => hints(state, ctx),
+        },
+    };
+    frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), area);
+}
+
+/// The few keys worth knowing, from the keymap.
+fn hints(state: &AppState, ctx: &RenderContext) -> Line<'static> {
+    let mut spans = Vec::new();
+    let shown = [
+        (Command::Help, "help"),
+        (Command::Launch, "launch"),
+        (Command::Destroy, "destroy"),
+        (Command::Detail, "detail"),
+        (Command::Timeline, "timeline"),
+        (Command::Filter, "filter"),
+        (Command::Quit, "quit"),
+    ];
+    for (command, label) in shown {
+        if state.read_only && command.is_write() {
+            continue;
+        }
+        let Some(key) = state.keymap.keys_for(command).first().copied() else {
+            continue;
+        };
+        if !spans.is_empty() {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(key.to_string(), ctx.theme.key()));
+        spans.push(Span::styled(format!(" {label}"), ctx.theme.dim()));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,87 @@
+//! Colours (the 16 ANSI names only) and the state symbols that carry meaning without them.
+
+use ratatui::style::{Color, Modifier, Style};
+
+use crate::aws::model::TaskState;
+use crate::instances::InstanceState;
+
+/// How to paint. With `color: false` (NO_COLOR) only bold and reverse remain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    pub fn fg(self, color: Color) -> Style {
+        if self.color {
+            Style::new().fg(color)
+        } else {
+            Style::new()
+        }
+    }
+
+    pub fn dim(self) -> Style {
+        self.fg(Color::DarkGray)
+    }
+
+    pub fn bold(self) -> Style {
+        Style::new().add_modifier(Modifier::BOLD)
+    }
+
+    pub fn selected(self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+
+    pub fn error(self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn key(self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn badge(self) -> Style {
+        if self.color {
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        }
+    }
+
+    pub fn instance_state(self, state: &InstanceState) -> Style {
+        match state {
+            InstanceState::Failed => self.fg(Color::Red).add_modifier(Modifier::BOLD),
+            InstanceState::Degraded => self.fg(Color::Magenta),
+            InstanceState::Lifecycle(lifecycle) => self.task_state(lifecycle),
+        }
+    }
+
+    pub fn task_state(self, state: &TaskState) -> Style {
+        match state {
+            TaskState::Running => self.fg(Color::Green),
+            TaskState::Stopped => self.dim(),
+            TaskState::Unknown(_) => Style::new(),
+            _ => self.fg(Color::Yellow),
+        }
+    }
+}
+
+pub fn instance_symbol(state: &InstanceState) -> &'static str {
+    match state {
+        InstanceState::Failed => "✖",
+        InstanceState::Degraded => "▲",
+        InstanceState::Lifecycle(lifecycle) => task_symbol(lifecycle),
+    }
+}
+
+pub fn task_symbol(state: &TaskState) -> &'static str {
+    match state {
+        TaskState::Running => "●",
+        TaskState::Stopped => "○",
+        TaskState::Unknown(_) => "?",
+        _ => "◐",
+    }
+}

@@ -1,0 +1,79 @@
+//! The timeline pane: the journal's entries for the selected instance, newest at the bottom.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{RenderContext, centered_note, pane_block};
+use crate::state::AppState;
+use crate::state::timeline::{TimelineEntry, TimelineEvent};
+
+pub fn pane(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    ctx: &RenderContext,
+    wide: bool,
+    focused: bool,
+) {
+    let Some(name) = state.selected.as_deref() else {
+        let block = pane_block(" timeline ".into(), focused, ctx);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        centered_note(frame, inner, vec![Line::from("No instance selected.")]);
+        return;
+    };
+    let entries = state.journal.for_instance(name);
+    let block = pane_block(
+        format!(" timeline · {name} ({} events) ", entries.len()),
+        focused,
+        ctx,
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if entries.is_empty() {
+        centered_note(frame, inner, vec![Line::from("Nothing recorded yet.")]);
+        return;
+    }
+    // Show the newest lines; scrolling moves up from there.
+    let height = usize::from(inner.height);
+    let end = entries
+        .len()
+        .saturating_sub(usize::from(state.pane_scroll))
+        .max(height.min(entries.len()));
+    let start = end.saturating_sub(height);
+    let lines: Vec<Line> = entries[start..end]
+        .iter()
+        .map(|entry| line(entry, ctx, wide))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn line(entry: &TimelineEntry, ctx: &RenderContext, wide: bool) -> Line<'static> {
+    let theme = ctx.theme;
+    let local = entry.at.with_timezone(&ctx.offset);
+    let when = local
+        .format(if wide { "%m-%d %H:%M:%S" } else { "%H:%M:%S" })
+        .to_string();
+    let task: String = entry.task_id().chars().take(8).collect();
+    let mut spans = vec![
+        Span::styled(when, theme.dim()),
+        Span::raw("  "),
+        Span::raw(format!("{task:<8}")),
+        Span::raw("  "),
+    ];
+    if wide {
+        spans.push(Span::styled(
+            format!("{:<16}  ", entry.task_definition),
+            theme.dim(),
+        ));
+    }
+    let style = match &entry.event {
+        TimelineEvent::Observed(state) => theme.task_state(state),
+        TimelineEvent::StopRequested => theme.bold(),
+        TimelineEvent::Ecs(_) => theme.dim(),
+    };
+    spans.push(Span::styled(entry.event.describe(), style));
+    Line::from(spans)
+}
