@@ -22,9 +22,13 @@ fn main() -> ExitCode {
     };
     let outcome = match &cli.command {
         Some(command) => runtime.block_on(commands::run(&cli.global, command)),
-        None => Err(Failure::Usage(
-            "the dashboard is not available in this build; use a subcommand (ondeck --help)".into(),
-        )),
+        None => commands::dashboard_options(cli.global, cli.select, cli.all_owners).and_then(
+            |options| {
+                runtime
+                    .block_on(ondeck::runtime::dashboard(options))
+                    .map_err(|err| Failure::Failed(format!("{err:#}")))
+            },
+        ),
     };
     // Don't wait for stray background calls (a Live Tail, a slow retry) on the way out.
     runtime.shutdown_background();

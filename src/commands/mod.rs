@@ -112,6 +112,32 @@ pub fn state_dir(global: &GlobalArgs) -> std::path::PathBuf {
     if global.demo { dir.join("demo") } else { dir }
 }
 
+/// Everything the dashboard needs: the config, the starting profile, and a way to connect
+/// to any profile of it (the profile switcher builds new backends on the fly).
+pub fn dashboard_options(
+    global: GlobalArgs,
+    select: Option<String>,
+    all_owners: bool,
+) -> Result<crate::runtime::DashboardOptions, Failure> {
+    let config = load_config(&global)?;
+    let profile = config.profile(global.profile.as_deref())?.name.clone();
+    let state_dir = state_dir(&global);
+    let read_only = global.read_only;
+    let global = Arc::new(global);
+    Ok(crate::runtime::DashboardOptions {
+        config,
+        profile,
+        read_only,
+        select,
+        all_owners,
+        state_dir,
+        cloud_factory: Arc::new(move |profile: Profile| {
+            let global = Arc::clone(&global);
+            Box::pin(async move { Ok(connect(&global, &profile).await) })
+        }),
+    })
+}
+
 pub async fn run(global: &GlobalArgs, command: &Command) -> Result<(), Failure> {
     let config = load_config(global)?;
     match command {
