@@ -31,6 +31,7 @@ use crate::config::Profile;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(25);
+const MAX_BACKOFF: Duration = Duration::from_secs(4);
 /// DescribeTasks accepts at most 100 tasks per call.
 const DESCRIBE_BATCH: usize = 100;
 
@@ -58,7 +59,13 @@ impl SdkCloud {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .http_client(http_client)
             .region(aws_config::Region::new(profile.region.clone()))
-            .retry_config(RetryConfig::adaptive().with_max_attempts(3))
+            .retry_config(
+                // Adaptive: backs off and paces requests when AWS throttles; the cap keeps a
+                // throttled call within the operation timeout, so it ends as "throttled".
+                RetryConfig::adaptive()
+                    .with_max_attempts(3)
+                    .with_max_backoff(MAX_BACKOFF),
+            )
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(CONNECT_TIMEOUT)
