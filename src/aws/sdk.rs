@@ -855,7 +855,7 @@ mod tests {
             .then_output(|| ListTasksOutput::builder().build());
         let describe = mock!(ecs::Client::describe_tasks)
             .match_requests(|r| {
-                r.started_by_is_absent()
+                r.cluster() == Some("review")
                     && r.tasks().len() <= DESCRIBE_BATCH
                     && r.include() == [TaskField::Tags]
             })
