@@ -44,6 +44,8 @@ pub struct SdkCloud {
     aws_profile: Option<String>,
     /// A local AWS-API server (endpoint_url): it speaks no event streams, so no Live Tail.
     custom_endpoint: bool,
+    /// What the previous listing found, so that a steady refresh needs only two requests.
+    listing: Mutex<Option<Listed>>,
     /// Learnt from task ARNs; Live Tail wants log group ARNs.
     account_id: Mutex<Option<String>>,
 }
@@ -100,6 +102,7 @@ impl SdkCloud {
             aws_profile: profile.aws_profile.clone(),
             custom_endpoint: profile.endpoint_url.is_some(),
             account_id: Mutex::new(None),
+            listing: Mutex::new(None),
         }
     }
 
@@ -162,12 +165,35 @@ impl SdkCloud {
     }
 }
 
+#[derive(Clone)]
+struct Listed {
+    scope: Scope,
+    /// ListTasks(RUNNING) as it was, sorted as ECS returned it.
+    running: Vec<String>,
+    described: Vec<String>,
+}
+
 #[async_trait]
 impl Cloud for SdkCloud {
     async fn list_tasks(&self, scope: &Scope) -> Result<Vec<Task>, CloudError> {
-        // ListTasks filters on one desired status at a time; stopped tasks stay ~1 h.
-        let mut arns = self.task_arns(scope, DesiredStatus::Running).await?;
-        arns.extend(self.task_arns(scope, DesiredStatus::Stopped).await?);
+        let running = self.task_arns(scope, DesiredStatus::Running).await?;
+        let previous = self
+            .listing
+            .lock()
+            .expect("listing lock")
+            .clone()
+            .filter(|listed| &listed.scope == scope);
+        // ListTasks filters on one desired status at a time. Stopped tasks are listed on the
+        // first call and whenever the running set changes; in between, the tasks seen last
+        // time are described again, so a task that stops shows as STOPPED with its reason
+        // while a steady refresh costs two requests.
+        let mut arns = running.clone();
+        if let Some(listed) = &previous {
+            arns.extend(listed.described.iter().cloned());
+        }
+        if previous.is_none_or(|listed| listed.running != running) {
+            arns.extend(self.task_arns(scope, DesiredStatus::Stopped).await?);
+        }
         arns.sort();
         arns.dedup();
         let mut tasks = Vec::with_capacity(arns.len());
@@ -189,6 +215,12 @@ impl Cloud for SdkCloud {
         if scope == &Scope::AllOwners {
             tasks.retain(|task| task.tags.contains_key(tags::INSTANCE));
         }
+        *self.listing.lock().expect("listing lock") = Some(Listed {
+            scope: scope.clone(),
+            running,
+            // ECS forgets stopped tasks after about an hour; those drop out here.
+            described: tasks.iter().map(|task| task.task_arn.clone()).collect(),
+        });
         Ok(tasks)
     }
 
@@ -890,6 +922,85 @@ mod tests {
         assert_eq!(
             cloud.log_group_arn("/ecs/shop").as_deref(),
             Some("arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/shop")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_steady_refresh_costs_two_requests_and_still_sees_stops() {
+        let arn = |i: u32| format!("arn:aws:ecs:eu-west-1:123456789012:task/review/t{i}");
+        let running_calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let calls = running_calls.clone();
+        let running = mock!(ecs::Client::list_tasks)
+            .match_requests(|r| r.desired_status() == Some(&DesiredStatus::Running))
+            .then_compute_output(move |_| {
+                // Two tasks for two refreshes, then t2 stops.
+                let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let arns = if n < 2 {
+                    vec![arn(1), arn(2)]
+                } else {
+                    vec![arn(1)]
+                };
+                ListTasksOutput::builder().set_task_arns(Some(arns)).build()
+            });
+        let stopped = mock!(ecs::Client::list_tasks)
+            .match_requests(|r| r.desired_status() == Some(&DesiredStatus::Stopped))
+            .then_output(|| ListTasksOutput::builder().build());
+        let describe = mock!(ecs::Client::describe_tasks).then_compute_output(move |r| {
+            let tasks = r
+                .tasks()
+                .iter()
+                .map(|requested| {
+                    let mut task = sdk_task(requested);
+                    if requested.ends_with("t2")
+                        && running_calls.load(std::sync::atomic::Ordering::SeqCst) > 2
+                    {
+                        task.last_status = Some("STOPPED".into());
+                        task.desired_status = Some("STOPPED".into());
+                        task.stopped_reason = Some("Essential container in task exited".into());
+                    }
+                    task
+                })
+                .collect();
+            DescribeTasksOutput::builder()
+                .set_tasks(Some(tasks))
+                .build()
+        });
+        let cloud = cloud(&[&running, &stopped, &describe]);
+        let scope = Scope::StartedBy("ondeck/ana".into());
+
+        cloud.list_tasks(&scope).await.unwrap();
+        assert_eq!(
+            (
+                running.num_calls(),
+                stopped.num_calls(),
+                describe.num_calls()
+            ),
+            (1, 1, 1)
+        );
+        cloud.list_tasks(&scope).await.unwrap();
+        assert_eq!(
+            (
+                running.num_calls(),
+                stopped.num_calls(),
+                describe.num_calls()
+            ),
+            (2, 1, 2),
+            "steady: ListTasks(RUNNING) and DescribeTasks only"
+        );
+        let tasks = cloud.list_tasks(&scope).await.unwrap();
+        assert_eq!(
+            stopped.num_calls(),
+            2,
+            "the running set changed: stopped tasks listed again"
+        );
+        let t2 = tasks
+            .iter()
+            .find(|t| t.task_arn.ends_with("t2"))
+            .expect("the stopped task is still described");
+        assert_eq!(t2.last_status, TaskState::Stopped);
+        assert_eq!(
+            t2.stopped_reason.as_deref(),
+            Some("Essential container in task exited")
         );
     }
 
