@@ -187,6 +187,36 @@ async fn update_and_runner_load_the_table_and_persist_the_timeline() {
 }
 
 #[tokio::test]
+async fn extend_runs_through_the_runner_and_its_refusal_reaches_the_message_line() {
+    let (mut runner, mut inbox, _dir) = runner(running_web(), no_factory(), Timeouts::default());
+    let mut state = app(false, at(10, 0));
+    dispatch(&mut state, &mut runner, Action::Tick(at(10, 0)));
+    let answer = next(&mut inbox).await;
+    dispatch(&mut state, &mut runner, answer);
+
+    dispatch(
+        &mut state,
+        &mut runner,
+        Action::Key(crate::state::keymap::Key::char('e')),
+    );
+    let answer = next(&mut inbox).await;
+    assert!(
+        matches!(&answer, Action::Extended { result: Err(why), .. } if why == "fake cloud"),
+        "{answer:?}"
+    );
+    dispatch(&mut state, &mut runner, answer);
+    let message = state.message.clone().expect("a message");
+    assert_eq!(
+        (message.kind, message.text.as_str()),
+        (crate::state::MessageKind::Error, "fake cloud")
+    );
+    assert!(
+        matches!(next(&mut inbox).await, Action::Refreshed { .. }),
+        "a refresh follows the answer"
+    );
+}
+
+#[tokio::test]
 async fn the_loop_draws_on_change_only_and_quits_on_q() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = OpsContext::new(

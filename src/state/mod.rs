@@ -19,7 +19,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::aws::model::{TaskDefinition, TaskState};
 use crate::config::{Config, Profile};
-use crate::instances::ops::{LaunchRequest, Launched, Snapshot, endpoints};
+use crate::instances::expiry::format_remaining;
+use crate::instances::ops::{LaunchRequest, Launched, Snapshot, endpoints, template_ttl};
 use crate::instances::{Instance, InstanceState, group};
 use keymap::{Command, Key, KeyCode, Keymap};
 use launch::{DialogOutcome, LaunchDialog};
@@ -467,6 +468,65 @@ impl AppState {
         effects.push(Effect::Launch { req, request });
     }
 
+    /// Extend the selected instance by its template's ttl, or say why that cannot work
+    /// before asking AWS.
+    fn extend_selected(&mut self, effects: &mut Vec<Effect>) {
+        let Some(instance) = self.selected_instance() else {
+            self.info("nothing selected to extend");
+            return;
+        };
+        let name = instance.name.clone();
+        let refusal = if !instance.is_owned_by(&self.profile.owner) {
+            Some(format!(
+                "{name} belongs to {}; only its owner can extend it",
+                instance.owner
+            ))
+        } else if instance.state.is_final() {
+            Some(format!("{name} has stopped; there is nothing to extend"))
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            self.error(refusal, false);
+            return;
+        }
+        let profile = &self.profile.name;
+        let template = instance.template.clone();
+        let ttl = match self.profile.templates.get(&template) {
+            None => Err(format!(
+                "template `{template}` is not in profile {profile}; run `ondeck extend {name} --by 2h`"
+            )),
+            Some(found) => template_ttl(found).ok_or_else(|| {
+                format!(
+                    "template `{template}` has no ttl to extend {name} by; add ttl = \"8h\" under \
+                     [profiles.{profile}.templates.{template}], or run `ondeck extend {name} --by 2h`"
+                )
+            }),
+        };
+        match ttl {
+            Ok(ttl) => {
+                let req = self.request_id();
+                self.in_flight
+                    .insert(req, InFlight::Extend { name: name.clone() });
+                self.info(format!("extending {name} by {}…", format_remaining(ttl)));
+                effects.push(Effect::Extend { req, name });
+            }
+            Err(error) => self.error(error, false),
+        }
+    }
+
+    /// The new expiry shows at once; the refresh that follows confirms it.
+    fn extended(&mut self, name: &str, until: DateTime<Utc>) {
+        for instance in self.instances.iter_mut().filter(|i| i.name == name) {
+            instance.expires_at = Some(until);
+        }
+        self.info(format!(
+            "{name} extended: expires {} UTC, in {}",
+            until.format("%Y-%m-%d %H:%M"),
+            format_remaining(until - self.now)
+        ));
+    }
+
     fn run_command(&mut self, command: Command, effects: &mut Vec<Effect>) {
         if command.is_write() && self.refuse_if_read_only(command) {
             return;
@@ -501,16 +561,7 @@ impl AppState {
                 }
                 None => self.info("nothing selected to destroy"),
             },
-            Command::Extend => match self.selected_instance().map(|i| i.name.clone()) {
-                Some(name) => {
-                    let req = self.request_id();
-                    self.in_flight
-                        .insert(req, InFlight::Extend { name: name.clone() });
-                    self.info(format!("extending {name}…"));
-                    effects.push(Effect::Extend { req, name });
-                }
-                None => self.info("nothing selected to extend"),
-            },
+            Command::Extend => self.extend_selected(effects),
             Command::CopyEndpoint => {
                 let found = self
                     .selected_instance()
@@ -862,10 +913,7 @@ impl AppState {
             }
             (InFlight::Extend { name }, Action::Extended { result, .. }) => {
                 match result {
-                    Ok(until) => self.info(format!(
-                        "{name} now expires at {}",
-                        until.format("%Y-%m-%d %H:%M UTC")
-                    )),
+                    Ok(until) => self.extended(&name, until),
                     Err(error) => self.error(error, false),
                 }
                 self.refresh_now(effects);
