@@ -253,7 +253,10 @@ impl Runner {
     /// Tails still running.
     #[cfg(test)]
     pub fn tail_count(&self) -> usize {
-        self.tails.values().filter(|tail| !tail.is_finished()).count()
+        self.tails
+            .values()
+            .filter(|tail| !tail.is_finished())
+            .count()
     }
 
     fn call<T, Call, Fut>(

@@ -98,9 +98,13 @@ impl LogsPane {
         SINCE_PRESETS[self.since].0
     }
 
-    /// The right side of the title: since, stream health, time of the newest line.
-    pub fn status_text(&self, offset: FixedOffset) -> String {
-        let mut parts = vec![self.instance.clone()];
+    /// The right side of the title: the instance (when the table does not show it), since,
+    /// stream health, time of the newest line.
+    pub fn status_text(&self, offset: FixedOffset, with_instance: bool) -> String {
+        let mut parts = Vec::new();
+        if with_instance {
+            parts.push(self.instance.clone());
+        }
         if self.since > 0 {
             parts.push(format!("since {}", self.since_label()));
         }
@@ -109,8 +113,11 @@ impl LogsPane {
             TailStatus::Pending => "connecting".to_string(),
             TailStatus::Running(health) => health_label(health),
         });
-        if let Some(at) = self.last_event_at.and_then(DateTime::<Utc>::from_timestamp_millis) {
-            parts.push(format!("last {}", at.with_timezone(&offset).format("%H:%M:%S")));
+        if let Some(at) = self
+            .last_event_at
+            .and_then(DateTime::<Utc>::from_timestamp_millis)
+        {
+            parts.push(at.with_timezone(&offset).format("%H:%M:%S").to_string());
         }
         parts.join(" · ")
     }
@@ -120,10 +127,7 @@ impl LogsPane {
     fn merge_sources(&mut self, found: crate::logs::sources::LogSources) -> bool {
         let mut added = false;
         for (source, label) in found.sources.into_iter().zip(found.labels) {
-            let known = self
-                .sources
-                .iter()
-                .position(|s| s.stream == source.stream);
+            let known = self.sources.iter().position(|s| s.stream == source.stream);
             let index = match known {
                 Some(index) => index,
                 None => {
@@ -211,7 +215,8 @@ impl AppState {
     /// Run after every action. `snapshot_arrived`: look for new containers of the instance.
     pub(super) fn sync_logs(&mut self, effects: &mut Vec<Effect>, snapshot_arrived: bool) {
         let wanted = if self.pane == Some(Pane::Logs) && !self.quitting {
-            self.selected_instance().map(|instance| instance.name.clone())
+            self.selected_instance()
+                .map(|instance| instance.name.clone())
         } else {
             None
         };
@@ -491,3 +496,6 @@ impl AppState {
         true
     }
 }
+
+#[cfg(test)]
+mod tests;

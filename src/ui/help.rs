@@ -29,19 +29,17 @@ pub fn overlay(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderCont
     let mut entries: Vec<(String, &'static str)> = Vec::new();
     if context == Context::LogPane {
         entries.push(("1-9".into(), "focus that container"));
-        let scroll: Vec<String> = [
-            Command::Up,
-            Command::Down,
-            Command::PageUp,
-            Command::PageDown,
-            Command::Top,
-        ]
-        .into_iter()
-        .filter_map(first_key)
-        .collect();
-        entries.push((scroll.join(" "), "scroll (pauses)"));
-        if let Some(key) = first_key(Command::Bottom) {
-            entries.push((key, "follow new lines"));
+        let pair = |a: Command, b: Command| {
+            [a, b]
+                .into_iter()
+                .filter_map(first_key)
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        entries.push((pair(Command::Up, Command::Down), "scroll (pauses)"));
+        entries.push((pair(Command::PageUp, Command::PageDown), "scroll a page"));
+        if let Some(key) = first_key(Command::Top) {
+            entries.push((key, "oldest line"));
         }
         if let Some(key) = first_key(Command::NextPane) {
             entries.push((key, "focus the instances"));
@@ -57,7 +55,11 @@ pub fn overlay(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderCont
                 if keys.is_empty() {
                     return None;
                 }
-                let shown: Vec<String> = keys.iter().take(2).map(ToString::to_string).collect();
+                let mut shown: Vec<String> = keys.iter().take(2).map(ToString::to_string).collect();
+                // In the log pane the instance view's `bottom` key follows too.
+                if command == Command::LogFollow {
+                    shown.extend(first_key(Command::Bottom));
+                }
                 Some((shown.join(" "), command.description()))
             }),
     );

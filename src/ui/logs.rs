@@ -10,7 +10,14 @@ use super::{RenderContext, centered_note, pane_block};
 use crate::logs::LogPane;
 use crate::state::AppState;
 
-pub fn pane(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContext, focused: bool) {
+pub fn pane(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    ctx: &RenderContext,
+    wide: bool,
+    focused: bool,
+) {
     let Some(logs) = &state.logs else {
         let block = pane_block(" logs ".into(), focused, ctx);
         let inner = block.inner(area);
@@ -18,7 +25,8 @@ pub fn pane(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContext
         centered_note(frame, inner, vec![Line::from("No instance selected.")]);
         return;
     };
-    let status = logs.status_text(ctx.offset);
+    // A narrow table shows the selected instance; a wide screen has room to repeat it.
+    let status = logs.status_text(ctx.offset, wide || logs.full_screen);
     frame.render_widget(
         LogPane::new(&logs.buffer, &logs.view, &logs.labels)
             .title_extra(&status)
@@ -46,3 +54,6 @@ pub fn pane(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContext
         frame.render_widget(prompt, row);
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -77,7 +77,7 @@ pub fn render(frame: &mut Frame, state: &AppState, ctx: &RenderContext) {
 fn logs_layout(frame: &mut Frame, body: Rect, state: &AppState, ctx: &RenderContext, wide: bool) {
     let focused = state.focus == Focus::Pane;
     if state.logs.as_ref().is_some_and(|logs| logs.full_screen) {
-        logs::pane(frame, body, state, ctx, focused);
+        logs::pane(frame, body, state, ctx, wide, focused);
         return;
     }
     // Borders and header take three rows; a narrow screen shows four instances at most.
@@ -86,7 +86,7 @@ fn logs_layout(frame: &mut Frame, body: Rect, state: &AppState, ctx: &RenderCont
     let [table, lower] =
         Layout::vertical([Constraint::Length(table_height), Constraint::Min(5)]).areas(body);
     instances::table(frame, table, state, ctx, wide);
-    logs::pane(frame, lower, state, ctx, focused);
+    logs::pane(frame, lower, state, ctx, wide, focused);
 }
 
 /// A bordered block whose title is bold when it has the focus.
