@@ -279,3 +279,91 @@ fn full_screen_gives_the_logs_the_whole_body() {
     );
     assert!(text.contains("order 4411 queued"));
 }
+
+/// Counts the bytes a terminal would receive.
+#[derive(Clone, Default)]
+struct Counter(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .fetch_add(buf.len(), std::sync::atomic::Ordering::Relaxed);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Counter {
+    fn total(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+fn counted_terminal() -> (
+    Terminal<ratatui::backend::CrosstermBackend<Counter>>,
+    Counter,
+) {
+    let counter = Counter::default();
+    let terminal = Terminal::with_options(
+        ratatui::backend::CrosstermBackend::new(counter.clone()),
+        ratatui::TerminalOptions {
+            viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, 80, 24)),
+        },
+    )
+    .expect("terminal over a byte counter");
+    (terminal, counter)
+}
+
+/// Bytes written for one frame after `change`, following a first full frame; and that first.
+fn bytes_for_next_frame(
+    state: &mut AppState,
+    change: impl FnOnce(&mut AppState),
+) -> (usize, usize) {
+    let (mut terminal, counter) = counted_terminal();
+    terminal
+        .draw(|frame| render(frame, state, &context()))
+        .expect("draw");
+    let first = counter.total();
+    change(state);
+    terminal
+        .draw(|frame| render(frame, state, &context()))
+        .expect("draw");
+    (counter.total() - first, first)
+}
+
+#[test]
+fn a_new_line_costs_a_pane_of_output_when_following_and_a_title_when_paused() {
+    let (mut state, tail_id) = logs_open("awslogs");
+    deliver(&mut state, tail_id, &[0, 1]);
+    let one_line = |state: &mut AppState| {
+        tail(
+            state,
+            tail_id,
+            TailMessage::Events(vec![TailEvent {
+                source: 0,
+                timestamp: at(10, 5).timestamp_millis(),
+                ingestion_time: at(10, 5).timestamp_millis(),
+                message: "INFO  GET /health 200".into(),
+            }]),
+        )
+    };
+    let (unchanged, full) = bytes_for_next_frame(&mut state, |_| {});
+    let (following, _) = bytes_for_next_frame(&mut state, one_line);
+    press(&mut state, Key::plain(KeyCode::Up));
+    let (paused, _) = bytes_for_next_frame(&mut state, one_line);
+    eprintln!(
+        "80x24 bytes: full frame {full}, unchanged {unchanged}, one line following {following}, \
+         one line paused {paused}"
+    );
+    assert!(
+        unchanged < 64,
+        "an unchanged frame writes next to nothing: {unchanged}"
+    );
+    // Following scrolls every row of the pane, but never the table, bars or borders.
+    assert!(following < full * 3 / 4, "{following} of {full}");
+    // Paused, only the "+N new" badge changes.
+    assert!(paused < 200, "{paused}");
+}
