@@ -589,6 +589,8 @@ pub struct LogPane<'a> {
     pub utc_offset: FixedOffset,
     /// One-line notes shown above the lines, e.g. containers whose logs cannot be read.
     pub notes: &'a [String],
+    /// The border's style, e.g. to show whether the pane has the focus.
+    pub border_style: Style,
 }
 
 impl<'a> LogPane<'a> {
@@ -601,7 +603,13 @@ impl<'a> LogPane<'a> {
             title_extra: "",
             utc_offset: Utc.fix(),
             notes: &[],
+            border_style: Style::new(),
         }
+    }
+
+    pub fn border_style(mut self, border_style: Style) -> LogPane<'a> {
+        self.border_style = border_style;
+        self
     }
 
     pub fn notes(mut self, notes: &'a [String]) -> LogPane<'a> {
@@ -680,7 +688,9 @@ impl<'a> LogPane<'a> {
 
 impl Widget for LogPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let mut block = Block::bordered().title(self.title());
+        let mut block = Block::bordered()
+            .border_style(self.border_style)
+            .title(self.title());
         if !self.title_extra.is_empty() {
             block = block.title_top(Line::from(format!(" {} ", self.title_extra)).right_aligned());
         }

@@ -168,7 +168,7 @@ impl LogsPane {
     }
 }
 
-pub fn health_label(health: &StreamHealth) -> String {
+fn health_label(health: &StreamHealth) -> String {
     match health {
         StreamHealth::Starting => "connecting".into(),
         StreamHealth::Live { sampled: false } => "live".into(),

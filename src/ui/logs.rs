@@ -31,7 +31,12 @@ pub fn pane(
         LogPane::new(&logs.buffer, &logs.view, &logs.labels)
             .title_extra(&status)
             .utc_offset(ctx.offset)
-            .notes(&logs.notes),
+            .notes(&logs.notes)
+            .border_style(if focused {
+                ctx.theme.bold()
+            } else {
+                ctx.theme.dim()
+            }),
         area,
     );
     if let Some(input) = &logs.search_input

@@ -244,6 +244,7 @@ fn polling_health_and_the_help_of_the_pane() {
     );
     snapshot_all_sizes("logs_polling", &state);
     press(&mut state, Key::char('?'));
+    insta::assert_snapshot!("logs_help_80x24", draw(&state, 80, 24));
     let help = draw(&state, 80, 24).to_string();
     for entry in [
         "focus that container",
