@@ -557,7 +557,7 @@ fn copy_sends_the_first_endpoint() {
 }
 
 #[test]
-fn select_flag_selects_and_opens_the_detail() {
+fn select_flag_selects_and_opens_the_logs() {
     let mut state = start(false, Some("b"));
     let req = refresh_req(&update(&mut state, Action::Tick(at(10, 0))));
     answer(
@@ -567,7 +567,9 @@ fn select_flag_selects_and_opens_the_detail() {
         snapshot(vec![running("a"), running("b")]),
     );
     assert_eq!(state.selected.as_deref(), Some("b"));
-    assert_eq!(state.pane, Some(Pane::Detail));
+    assert_eq!(state.pane, Some(Pane::Logs));
+    assert_eq!(state.focus, Focus::Pane);
+    assert_eq!(state.logs.as_ref().map(|l| l.instance.as_str()), Some("b"));
 }
 
 #[test]

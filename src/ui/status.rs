@@ -12,7 +12,7 @@ use crate::instances::Instance;
 use crate::instances::expiry::{self, Urgency, format_remaining};
 use crate::instances::ops::template_ttl;
 use crate::state::keymap::Command;
-use crate::state::{AppState, MessageKind, Mode};
+use crate::state::{AppState, Focus, MessageKind, Mode, Pane};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -153,6 +153,16 @@ fn extend_hint(state: &AppState, instance: &Instance) -> Option<String> {
 /// The few keys worth knowing, from the keymap.
 fn hints(state: &AppState, ctx: &RenderContext) -> Line<'static> {
     let mut spans = Vec::new();
+    let logs_focused = state.pane == Some(Pane::Logs) && state.focus == Focus::Pane;
+    let logs_shown = [
+        (Command::Help, "help"),
+        (Command::LogSearch, "search"),
+        (Command::LogFollow, "follow"),
+        (Command::LogLevel, "level"),
+        (Command::LogSince, "since"),
+        (Command::LogFullScreen, "full screen"),
+        (Command::LogClose, "close"),
+    ];
     let shown = [
         (Command::Help, "help"),
         (Command::Launch, "launch"),
@@ -162,7 +172,7 @@ fn hints(state: &AppState, ctx: &RenderContext) -> Line<'static> {
         (Command::Filter, "filter"),
         (Command::Quit, "quit"),
     ];
-    for (command, label) in shown {
+    for (command, label) in if logs_focused { logs_shown } else { shown } {
         if state.read_only && command.is_write() {
             continue;
         }
