@@ -591,6 +591,8 @@ pub struct LogPane<'a> {
     pub notes: &'a [String],
     /// The border's style, e.g. to show whether the pane has the focus.
     pub border_style: Style,
+    /// False under `NO_COLOR`: every colour is dropped, emphasis (reverse, bold) stays.
+    pub color: bool,
 }
 
 impl<'a> LogPane<'a> {
@@ -604,7 +606,13 @@ impl<'a> LogPane<'a> {
             utc_offset: Utc.fix(),
             notes: &[],
             border_style: Style::new(),
+            color: true,
         }
+    }
+
+    pub fn color(mut self, color: bool) -> LogPane<'a> {
+        self.color = color;
+        self
     }
 
     pub fn border_style(mut self, border_style: Style) -> LogPane<'a> {
@@ -688,6 +696,20 @@ impl<'a> LogPane<'a> {
 
 impl Widget for LogPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        let color = self.color;
+        self.render_lines(area, buf);
+        if !color {
+            for y in area.top()..area.bottom() {
+                for x in area.left()..area.right() {
+                    buf[(x, y)].set_fg(Color::Reset).set_bg(Color::Reset);
+                }
+            }
+        }
+    }
+}
+
+impl LogPane<'_> {
+    fn render_lines(self, area: Rect, buf: &mut Buffer) {
         let mut block = Block::bordered()
             .border_style(self.border_style)
             .title(self.title());

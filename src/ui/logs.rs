@@ -31,6 +31,7 @@ pub fn pane(
         LogPane::new(&logs.buffer, &logs.view, &logs.labels)
             .title_extra(&status)
             .utc_offset(ctx.offset)
+            .color(ctx.theme.color)
             .notes(&logs.notes)
             .border_style(if focused {
                 ctx.theme.bold()
