@@ -496,3 +496,26 @@ fn a_long_filter_pushes_the_summary_out_of_the_title() {
     );
     assert!(!title(&state).contains("today"), "{}", title(&state));
 }
+
+/// ECS may answer with words ondeck has never seen: they are shown as text, never a panic.
+#[test]
+fn unknown_states_and_stop_codes_render_as_text() {
+    let mut state = app(false, at(10, 5));
+    let mut odd = task("odd", "9a8b7c6d5e4f", TaskState::parse("HIBERNATING"));
+    odd.desired_status = "SUSPENDED".into();
+    odd.stop_code = Some("SpotInterruptionV2".into());
+    odd.stopped_reason = Some("a reason from the future".into());
+    poll(&mut state, at(10, 0), vec![instance("odd", vec![odd])]);
+    press(&mut state, Key::char('d'));
+    for (width, height) in SIZES {
+        let backend = draw(&state, width, height, true);
+        let screen: String = backend
+            .buffer()
+            .content()
+            .iter()
+            .map(|cell| cell.symbol())
+            .collect();
+        assert!(screen.contains("HIBERNATING"), "{width}x{height}");
+        assert!(screen.contains("SpotInterruptionV2"), "{width}x{height}");
+    }
+}
