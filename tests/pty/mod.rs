@@ -27,6 +27,8 @@ const STTY_DONE: &str = "stty done";
 struct Output {
     screen: vt100::Parser,
     raw: Vec<u8>,
+    /// The reader has seen the end of the stream: every byte written is in `raw`.
+    ended: bool,
 }
 
 /// How to start a program in a pty: size and environment. The environment starts empty (so
@@ -109,6 +111,7 @@ impl PtyBuilder {
                 0,
             ),
             raw: Vec::new(),
+            ended: false,
         }));
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
         let sink = Arc::clone(&output);
@@ -123,6 +126,7 @@ impl PtyBuilder {
                 output.screen.process(&buffer[..read]);
                 output.raw.extend_from_slice(&buffer[..read]);
             }
+            sink.lock().unwrap().ended = true;
         });
         let writer = pair.master.take_writer().expect("pty writer");
         Pty {
@@ -198,6 +202,21 @@ impl Pty {
         }
     }
 
+    /// Wait for the process to end and for everything it wrote to be read.
+    pub fn wait_for_end(&mut self, limit: Duration) -> ExitStatus {
+        let deadline = Instant::now() + limit;
+        let status = self.wait_for_exit(limit);
+        // The exit can be noticed before the reader has drained the last bytes.
+        while !self.output.lock().unwrap().ended {
+            assert!(
+                Instant::now() < deadline,
+                "the output did not end within {limit:?}"
+            );
+            std::thread::sleep(POLL);
+        }
+        status
+    }
+
     /// The pid of the pty's process (the shell, when wrapped); it leads its own session.
     pub fn pid(&self) -> u32 {
         self.child.process_id().expect("a pid")
@@ -230,7 +249,7 @@ impl Pty {
     /// Under `spawn_ondeck_then_stty`, once the shell is done: ondeck's exit code and the
     /// `stty -a` report that followed it.
     pub fn wrapper_report(&mut self) -> (i32, String) {
-        self.wait_for_exit(Duration::from_secs(10));
+        self.wait_for_end(Duration::from_secs(10));
         let raw = String::from_utf8_lossy(&self.raw_bytes()).into_owned();
         let (_, after) = raw
             .rsplit_once(EXIT_MARKER)
@@ -326,4 +345,27 @@ fn processes() -> impl Iterator<Item = Process> {
                 session,
             })
         })
+}
+
+/// Every escape sequence in `raw`, as written: CSI (`ESC [` … final byte), string sequences
+/// (`ESC ]`, `ESC P`, `ESC _`, `ESC ^`, `ESC X` up to BEL or `ESC \`) and two-byte `ESC x`.
+pub fn escape_sequences(raw: &[u8]) -> Vec<&[u8]> {
+    let mut sequences = Vec::new();
+    let mut at = 0;
+    while let Some(start) = raw[at..].iter().position(|&b| b == 0x1b).map(|i| at + i) {
+        let end = match raw.get(start + 1) {
+            Some(b'[') => raw[start + 2..]
+                .iter()
+                .position(|b| (0x40..=0x7e).contains(b))
+                .map_or(raw.len(), |i| start + 2 + i + 1),
+            Some(b']' | b'P' | b'_' | b'^' | b'X') => (start + 2..raw.len())
+                .find(|&i| raw[i] == 0x07 || raw[i..].starts_with(b"\x1b\\"))
+                .map_or(raw.len(), |i| i + if raw[i] == 0x07 { 1 } else { 2 }),
+            Some(_) => start + 2,
+            None => raw.len(),
+        };
+        sequences.push(&raw[start..end]);
+        at = end;
+    }
+    sequences
 }
