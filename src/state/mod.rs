@@ -35,6 +35,8 @@ pub type RequestId = u64;
 
 /// How long a launched instance is shown from RunTask's answer before ListTasks must have it.
 const OPTIMISTIC_GRACE_SECS: i64 = 120;
+/// The longest the poller waits after failures in a row.
+const MAX_REFRESH_BACKOFF_SECS: u64 = 300;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -238,6 +240,8 @@ pub struct AppState {
     /// A refresh was asked for while one was in flight.
     refresh_pending: bool,
     next_refresh_at: Option<DateTime<Utc>>,
+    /// Refreshes that failed in a row: the poller backs off while AWS throttles or is down.
+    failed_refreshes: u32,
     next_request: RequestId,
 }
 
@@ -292,6 +296,7 @@ impl AppState {
             in_flight: BTreeMap::new(),
             refresh_pending: false,
             next_refresh_at: Some(DateTime::<Utc>::MIN_UTC),
+            failed_refreshes: 0,
             next_request: 1,
         })
     }
@@ -405,7 +410,11 @@ impl AppState {
         } else {
             self.profile.refresh_steady_secs
         };
-        self.next_refresh_at = Some(from + Duration::seconds(secs.max(1) as i64));
+        // Each failure in a row doubles the wait (2 s → 4 s → … at most 5 min), so a throttled
+        // or unreachable AWS is not hammered; the first good answer restores the cadence.
+        let backoff = 1_u64 << self.failed_refreshes.min(8);
+        let secs = (secs.max(1) * backoff).min(MAX_REFRESH_BACKOFF_SECS.max(secs));
+        self.next_refresh_at = Some(from + Duration::seconds(secs as i64));
     }
 
     /// Keep the selection on the same instance; if it went away, on the same row.
@@ -883,6 +892,7 @@ impl AppState {
     ) {
         match result {
             Ok(snapshot) => {
+                self.failed_refreshes = 0;
                 self.instances = snapshot.instances;
                 self.definitions = snapshot.definitions;
                 self.loaded = true;
@@ -903,7 +913,10 @@ impl AppState {
                 self.reconcile_selection();
             }
             // Keep what we had: stale data with the error beats an empty screen.
-            Err(error) => self.error(error, true),
+            Err(error) => {
+                self.failed_refreshes += 1;
+                self.error(error, true)
+            }
         }
         self.schedule_next_refresh(at);
         if std::mem::take(&mut self.refresh_pending) {

@@ -189,6 +189,41 @@ fn polling_is_busy_while_my_tasks_change_and_steady_otherwise() {
 }
 
 #[test]
+fn failed_refreshes_back_off_and_a_good_answer_restores_the_cadence() {
+    let mut state = start(false, None);
+    let mut now = at(10, 0);
+    let mut waits = Vec::new();
+    for _ in 0..4 {
+        let req = refresh_req(&update(&mut state, Action::Tick(now)));
+        update(
+            &mut state,
+            Action::Refreshed {
+                req,
+                at: now,
+                result: Err("AWS is throttling ListTasks; ondeck backs off and retries".into()),
+            },
+        );
+        let next = state.next_refresh_at().unwrap();
+        waits.push((next - now).num_seconds());
+        assert!(
+            update(&mut state, Action::Tick(next - Duration::seconds(1))).is_empty(),
+            "nothing is sent before the backed-off time"
+        );
+        now = next;
+    }
+    assert_eq!(
+        waits,
+        vec![60, 120, 240, 300],
+        "doubling from the steady 30 s, capped"
+    );
+    assert!(state.message.as_ref().unwrap().text.contains("throttling"));
+
+    let req = refresh_req(&update(&mut state, Action::Tick(now)));
+    answer(&mut state, req, now, snapshot(vec![running("a")]));
+    assert_eq!(state.next_refresh_at(), Some(now + Duration::seconds(30)));
+}
+
+#[test]
 fn another_owners_transitions_do_not_make_polling_busy() {
     let mut state = start(false, None);
     let req = refresh_req(&update(&mut state, Action::Tick(at(10, 0))));
