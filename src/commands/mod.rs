@@ -100,7 +100,9 @@ pub async fn connect(global: &GlobalArgs, profile: &Profile) -> Arc<dyn Cloud> {
             .and_then(|speed| speed.parse().ok())
             .filter(|speed: &f64| *speed > 0.0)
             .unwrap_or(1.0);
-        Arc::new(DemoCloud::new(&profile.owner, speed))
+        // Containers that print escape sequences, to see the log pane keep them off the terminal.
+        let hostile = std::env::var_os("ONDECK_DEMO_HOSTILE").is_some_and(|v| v == "1");
+        Arc::new(DemoCloud::new(&profile.owner, speed).with_hostile_lines(hostile))
     } else {
         Arc::new(SdkCloud::connect(profile).await)
     }

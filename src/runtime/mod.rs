@@ -166,6 +166,8 @@ where
     state.dirty = false;
     let mut last_draw = Instant::now();
     let mut frames = 1u64;
+    #[cfg(debug_assertions)]
+    panic_for_tests(frames);
 
     let outcome = loop {
         let next_frame = tokio::time::Instant::from_std(last_draw + FRAME);
@@ -195,10 +197,24 @@ where
             state.dirty = false;
             last_draw = Instant::now();
             frames += 1;
+            #[cfg(debug_assertions)]
+            panic_for_tests(frames);
         }
     };
     runner.finish(Duration::from_secs(1)).await;
     outcome
+}
+
+/// Test hook, debug builds only: `ONDECK_DEBUG_PANIC_AFTER_FRAMES=N` panics once N frames are
+/// drawn, so the end-to-end tests can check what a panic leaves behind (terminal, log file).
+#[cfg(debug_assertions)]
+fn panic_for_tests(frames: u64) {
+    let limit = std::env::var("ONDECK_DEBUG_PANIC_AFTER_FRAMES")
+        .ok()
+        .and_then(|n| n.parse::<u64>().ok());
+    if limit.is_some_and(|limit| frames >= limit) {
+        panic!("ONDECK_DEBUG_PANIC_AFTER_FRAMES: panicking after frame {frames}");
+    }
 }
 
 fn dispatch(state: &mut AppState, runner: &mut Runner, action: Action) {

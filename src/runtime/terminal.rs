@@ -13,6 +13,10 @@ use crossterm::terminal::{
 };
 
 static PANICKED: AtomicBool = AtomicBool::new(false);
+/// Raw mode and the alternate screen are on. Leaving the alternate screen twice is not
+/// harmless: the second `?1049l` moves the cursor back to where the first one left it, and
+/// whatever is printed next (a panic report) gets overwritten.
+static ENTERED: AtomicBool = AtomicBool::new(false);
 static HOOK: Once = Once::new();
 
 pub struct TerminalGuard {
@@ -23,6 +27,7 @@ impl TerminalGuard {
     pub fn enter() -> io::Result<TerminalGuard> {
         install_panic_hook();
         enable_raw_mode()?;
+        ENTERED.store(true, Ordering::SeqCst);
         // From here on, Drop restores whatever was entered.
         let guard = TerminalGuard { _private: () };
         execute!(
@@ -41,8 +46,11 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Leave the alternate screen and raw mode; harmless when already restored.
+/// Leave the alternate screen and raw mode, once; does nothing when already restored.
 pub fn restore() {
+    if !ENTERED.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let _ = disable_raw_mode();
     let _ = execute!(io::stdout(), LeaveAlternateScreen, Show);
     let _ = io::stdout().flush();

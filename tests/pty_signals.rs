@@ -1,0 +1,79 @@
+//! However the dashboard ends — SIGTERM, SIGHUP, a panic — the process goes away and the
+//! terminal is back in cooked mode on the normal screen.
+
+mod pty;
+
+use std::time::Duration;
+
+use pty::{Pty, PtyBuilder, alive, assert_cooked, assert_left_alternate_screen};
+
+const SHORT: Duration = Duration::from_secs(10);
+
+fn dashboard(state: &tempfile::TempDir) -> Pty {
+    let pty = PtyBuilder::new(80, 24, state.path())
+        .env("ONDECK_DEMO_SPEED", "20")
+        .spawn_ondeck_then_stty(&["--demo"]);
+    // The table is drawn: the signal handlers are installed by now.
+    pty.wait_for_text("checkout-fix", SHORT);
+    pty
+}
+
+fn ends_cleanly_on(signal: &str) {
+    let state = tempfile::tempdir().unwrap();
+    let mut pty = dashboard(&state);
+    let ondeck = pty.ondeck_pid();
+    pty::signal(ondeck, signal);
+
+    let (code, stty) = pty.wrapper_report();
+    assert_eq!(code, 0, "SIG{signal} is a normal way to end, not a crash");
+    assert!(
+        !alive(ondeck),
+        "ondeck ({ondeck}) still runs after SIG{signal}"
+    );
+    assert_eq!(pty.session_processes(), Vec::<u32>::new(), "left behind");
+    assert_cooked(&stty);
+    assert_left_alternate_screen(&pty.raw_bytes());
+}
+
+#[test]
+fn sigterm_ends_the_dashboard_and_restores_the_terminal() {
+    ends_cleanly_on("TERM");
+}
+
+#[test]
+fn sighup_ends_the_dashboard_and_restores_the_terminal() {
+    ends_cleanly_on("HUP");
+}
+
+/// The panic hook is only reachable through a debug build's test hook.
+#[cfg(debug_assertions)]
+#[test]
+fn a_panic_restores_the_terminal_and_is_logged() {
+    let state = tempfile::tempdir().unwrap();
+    let mut pty = PtyBuilder::new(80, 24, state.path())
+        .env("ONDECK_DEBUG_PANIC_AFTER_FRAMES", "1")
+        .spawn_ondeck_then_stty(&["--demo"]);
+
+    let (code, stty) = pty.wrapper_report();
+    assert_ne!(code, 0, "a panic is a failure");
+    assert_cooked(&stty);
+    assert_left_alternate_screen(&pty.raw_bytes());
+    // The report is readable on the restored screen…
+    let screen = pty.screen_text();
+    assert!(
+        screen.contains("ONDECK_DEBUG_PANIC_AFTER_FRAMES"),
+        "no panic report on the screen:\n{screen}"
+    );
+    // …and kept in ondeck's log, with where it happened.
+    let log = std::fs::read_to_string(state.path().join("ondeck.log")).expect("ondeck.log");
+    let report = log
+        .lines()
+        .position(|line| line.contains("panic") && line.contains("panicking after frame 1"))
+        .unwrap_or_else(|| panic!("no panic report in ondeck.log:\n{log}"));
+    assert!(
+        log.lines()
+            .skip(report)
+            .any(|line| line.contains("src/runtime/mod.rs")),
+        "the report says where:\n{log}"
+    );
+}
