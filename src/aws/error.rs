@@ -37,7 +37,7 @@ impl CloudError {
             CloudError::Throttled { .. }
                 | CloudError::Unreachable { .. }
                 | CloudError::Timeout { .. }
-        ) || matches!(self, CloudError::Service { code, .. } if code.starts_with('5') || code == "ServerException" || code == "InternalError")
+        ) || matches!(self, CloudError::Service { code, .. } if code.starts_with('5') || code == "ServerException" || code == "InternalError" || code == "ServiceUnavailable" || code == "ServiceUnavailableException")
     }
 
     pub fn is_not_found(&self) -> bool {
@@ -88,7 +88,13 @@ impl fmt::Display for CloudError {
                 action,
                 code,
                 message,
-            } => write!(f, "{action} failed: {code}: {message}"),
+            } => {
+                write!(f, "{action} failed: {code}: {message}")?;
+                if self.is_transient() {
+                    f.write_str("; the fault is on AWS's side, try again in a moment")?;
+                }
+                Ok(())
+            }
             CloudError::Refused(why) => f.write_str(why),
         }
     }
