@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use serde_json::Value;
+use support::proxy::{Fault, Proxy};
 
 struct Fixture {
     dir: tempfile::TempDir,
@@ -245,4 +246,75 @@ async fn escape_sequences_never_reach_the_output() {
         !text.contains('\u{1b}') && !text.contains('\u{9b}') && !text.contains('\u{7}'),
         "{text:?}"
     );
+}
+
+#[tokio::test]
+async fn a_follow_survives_the_server_going_away_without_losing_or_repeating_lines() {
+    let fx = Fixture::new("logs-outage").await;
+    let t = now_ms() - 5_000;
+    fx.put("web", &[(t, "w0")]).await;
+    fx.put("api", &[(t + 1, "a0")]).await;
+    let proxy = Proxy::start(&support::moto().endpoint);
+    let proxied = fx.dir.path().join("proxied");
+    std::fs::create_dir_all(&proxied).unwrap();
+    let cluster = std::fs::read_to_string(&fx.config)
+        .unwrap()
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("cluster = ")
+                .map(|c| c.trim_matches('"').to_string())
+        })
+        .unwrap();
+    let config = support::config_file(&proxied, support::moto(), &cluster, "ana", &proxy.endpoint);
+    let mut child = KillOnDrop(
+        support::ondeck(&config, &fx.dir.path().join("state"))
+            .args(["logs", "logs-1", "--follow", "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.0.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next = |limit: Duration| -> String {
+        let line = rx.recv_timeout(limit).expect("a line before the deadline");
+        let event: Value = serde_json::from_str(&line).unwrap();
+        event["message"].as_str().unwrap().to_string()
+    };
+    let mut seen = vec![next(Duration::from_secs(20)), next(Duration::from_secs(20))];
+
+    // The server goes away: every connection is reset. Lines keep arriving at CloudWatch.
+    proxy.inject(None, Fault::Reset, None);
+    let outage = now_ms();
+    for i in 1..=3 {
+        fx.put("web", &[(outage + i, &format!("w{i}"))]).await;
+        fx.put("api", &[(outage + 10 + i, &format!("a{i}"))]).await;
+    }
+    let resets_seen = Instant::now();
+    while proxy.count("GetLogEvents") < 4 && resets_seen.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        rx.try_recv().is_err(),
+        "nothing can arrive while the server is away"
+    );
+    proxy.clear();
+
+    while seen.len() < 8 {
+        seen.push(next(Duration::from_secs(40)));
+    }
+    assert!(
+        rx.recv_timeout(Duration::from_secs(3)).is_err(),
+        "a line came twice"
+    );
+    seen.sort();
+    assert_eq!(seen, ["a0", "a1", "a2", "a3", "w0", "w1", "w2", "w3"]);
 }
