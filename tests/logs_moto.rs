@@ -91,6 +91,28 @@ impl Fixture {
     }
 }
 
+/// The follower's stdout, line by line, as it comes.
+fn lines_of(child: &mut KillOnDrop) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.0.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// The message of the next JSON line, waiting at most `limit`.
+fn message_of(rx: &mpsc::Receiver<String>, limit: Duration) -> String {
+    let line = rx.recv_timeout(limit).expect("a line before the deadline");
+    let event: Value = serde_json::from_str(&line).unwrap();
+    event["message"].as_str().unwrap().to_string()
+}
+
 /// A follower that is stopped however the test ends.
 struct KillOnDrop(std::process::Child);
 
@@ -186,24 +208,8 @@ async fn follow_prints_late_arrivals_once_and_in_order() {
             .spawn()
             .unwrap(),
     );
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.0.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let next = |deadline: Duration| -> String {
-        let event: Value = serde_json::from_str(
-            &rx.recv_timeout(deadline)
-                .expect("a line before the deadline"),
-        )
-        .unwrap();
-        event["message"].as_str().unwrap().to_string()
-    };
+    let rx = lines_of(&mut child);
+    let next = |limit: Duration| message_of(&rx, limit);
     assert_eq!(next(Duration::from_secs(20)), "before follow");
     assert_eq!(next(Duration::from_secs(20)), "api before follow");
 
@@ -274,21 +280,8 @@ async fn a_follow_survives_the_server_going_away_without_losing_or_repeating_lin
             .spawn()
             .unwrap(),
     );
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.0.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let next = |limit: Duration| -> String {
-        let line = rx.recv_timeout(limit).expect("a line before the deadline");
-        let event: Value = serde_json::from_str(&line).unwrap();
-        event["message"].as_str().unwrap().to_string()
-    };
+    let rx = lines_of(&mut child);
+    let next = |limit: Duration| message_of(&rx, limit);
     let mut seen = vec![next(Duration::from_secs(20)), next(Duration::from_secs(20))];
 
     // The server goes away: every connection is reset. Lines keep arriving at CloudWatch.

@@ -3,29 +3,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::config::{KeyCode as SpecCode, KeySpec};
+/// Key codes are the config's: a key written in `[keymap]` and a key pressed are one type.
+pub use crate::config::KeyCode;
+use crate::config::KeySpec;
 
 /// A key as the dashboard sees it; the runtime converts terminal events into this.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum KeyCode {
-    Char(char),
-    F(u8),
-    Enter,
-    Esc,
-    Tab,
-    BackTab,
-    Up,
-    Down,
-    Left,
-    Right,
-    PageUp,
-    PageDown,
-    Home,
-    End,
-    Delete,
-    Backspace,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
     pub code: KeyCode,
@@ -58,24 +40,7 @@ impl Key {
 /// A key as the config file names it.
 impl From<KeySpec> for Key {
     fn from(spec: KeySpec) -> Key {
-        let code = match spec.code {
-            SpecCode::Char(c) => KeyCode::Char(c),
-            SpecCode::F(n) => KeyCode::F(n),
-            SpecCode::Enter => KeyCode::Enter,
-            SpecCode::Esc => KeyCode::Esc,
-            SpecCode::Tab => KeyCode::Tab,
-            SpecCode::BackTab => KeyCode::BackTab,
-            SpecCode::Up => KeyCode::Up,
-            SpecCode::Down => KeyCode::Down,
-            SpecCode::Left => KeyCode::Left,
-            SpecCode::Right => KeyCode::Right,
-            SpecCode::PageUp => KeyCode::PageUp,
-            SpecCode::PageDown => KeyCode::PageDown,
-            SpecCode::Home => KeyCode::Home,
-            SpecCode::End => KeyCode::End,
-            SpecCode::Delete => KeyCode::Delete,
-            SpecCode::Backspace => KeyCode::Backspace,
-        };
+        let code = spec.code;
         Key {
             code,
             ctrl: spec.ctrl,
