@@ -100,7 +100,14 @@ pub async fn connect(global: &GlobalArgs, profile: &Profile) -> Arc<dyn Cloud> {
             .and_then(|speed| speed.parse().ok())
             .filter(|speed: &f64| *speed > 0.0)
             .unwrap_or(1.0);
-        Arc::new(DemoCloud::new(&profile.owner, speed))
+        // A large quiet fleet on top of the usual few, for measuring the dashboard.
+        let steady = std::env::var("ONDECK_DEMO_INSTANCES")
+            .ok()
+            .and_then(|count| count.parse().ok())
+            .unwrap_or(0);
+        Arc::new(
+            DemoCloud::new(&profile.owner, speed).with_steady_instances(&profile.owner, steady),
+        )
     } else {
         Arc::new(SdkCloud::connect(profile).await)
     }
