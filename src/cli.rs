@@ -15,7 +15,7 @@ pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
-    /// Open the dashboard with this instance selected.
+    /// Open the dashboard with this instance selected and its logs shown.
     #[arg(long, value_name = "NAME")]
     pub select: Option<String>,
 

@@ -309,3 +309,54 @@ async fn an_unreachable_endpoint_exits_1_quickly_with_one_line() {
     assert_eq!(message.lines().count(), 1, "{message}");
     assert!(message.contains(&endpoint), "{message}");
 }
+
+#[tokio::test]
+async fn wait_flags_return_when_the_state_is_reached() {
+    let env = Env::new("cli-wait").await;
+    let out = env.run(
+        "ana",
+        None,
+        &["launch", "stack", "--name", "w", "--wait", "--json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let launched: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(launched["name"], "w");
+    assert_eq!(launched["task_arns"].as_array().unwrap().len(), 1);
+    assert!(stderr(&out).contains("w is RUNNING"), "{}", stderr(&out));
+    assert_eq!(env.list("ana", &[])[0]["state"], "RUNNING");
+
+    let out = env.run("ana", None, &["destroy", "w", "--yes", "--wait"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("w is STOPPED"), "{}", stderr(&out));
+    let tasks = env.list("ana", &[])[0]["tasks"].clone();
+    assert!(
+        tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["last_status"] == "STOPPED"),
+        "{tasks}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_templates_and_bad_env_are_usage_errors() {
+    let env = Env::new("cli-usage").await;
+    let out = env.run("ana", None, &["launch", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("known templates: pair, stack"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run("ana", None, &["launch", "stack", "--env", "nosuch:A=1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("containers: web, api"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run("ana", None, &["launch", "stack", "--env", "garbage"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(env.list("ana", &[]).is_empty());
+}

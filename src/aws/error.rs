@@ -79,7 +79,7 @@ impl fmt::Display for CloudError {
             ),
             CloudError::Timeout { action } => write!(
                 f,
-                "{action} timed out; AWS may be slow or unreachable — ondeck will try again"
+                "{action} timed out: AWS is slow or unreachable; try again, and check the network or endpoint_url if it persists"
             ),
             CloudError::Invalid { action, detail } => {
                 write!(f, "AWS rejected {action}: {detail}")

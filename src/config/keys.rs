@@ -27,7 +27,28 @@ pub const COMMANDS: &[&str] = &[
     "next_pane",
     "prev_pane",
     "sort",
+    "log_all",
+    "log_follow",
+    "log_search",
+    "log_next_match",
+    "log_prev_match",
+    "log_filter",
+    "log_level",
+    "log_timestamps",
+    "log_wrap",
+    "log_json",
+    "log_since",
+    "log_save",
+    "log_copy",
+    "log_full_screen",
+    "log_close",
 ];
+
+/// Commands of the log pane: their keys apply only while it has the focus, so they may reuse
+/// keys of the instances view.
+pub fn is_log_pane_command(name: &str) -> bool {
+    name.starts_with("log_")
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KeyCode {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 mod keys;
 mod parse;
 
-pub use keys::{COMMANDS, KEY_SPEC_HELP, KeyCode, KeySpec};
+pub use keys::{COMMANDS, KEY_SPEC_HELP, KeyCode, KeySpec, is_log_pane_command};
 pub use parse::{load, parse, parse_with_login};
 
 /// The whole config file, validated.

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use toml::de::{DeTable, DeValue};
 
-use super::keys::{COMMANDS, KeySpec};
+use super::keys::{COMMANDS, KeySpec, is_log_pane_command};
 use super::{Config, ConfigError, PriceOverride, Profile, Template};
 use crate::instances::expiry::parse_ttl;
 use crate::instances::{is_valid_owner, owner_from_login};
@@ -496,9 +496,11 @@ impl Checker<'_> {
         // In file order, so the second binding of a key is the one reported.
         bindings.sort_by_key(|(_, _, value)| value.span.start);
         let mut keymap = BTreeMap::new();
-        let mut command_of: BTreeMap<KeySpec, String> = BTreeMap::new();
+        // Keyed by context too: a log pane key may repeat an instances-view key.
+        let mut command_of: BTreeMap<(bool, KeySpec), String> = BTreeMap::new();
         for (command, spec, value) in bindings {
-            if let Some(earlier) = command_of.get(&spec) {
+            let bound_in = (is_log_pane_command(&command), spec);
+            if let Some(earlier) = command_of.get(&bound_in) {
                 self.report(
                     &value.span,
                     &value.path,
@@ -509,7 +511,7 @@ impl Checker<'_> {
                 complete = false;
                 continue;
             }
-            command_of.insert(spec, command.clone());
+            command_of.insert(bound_in, command.clone());
             keymap.insert(command, spec);
         }
         complete.then_some(keymap)

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use crate::aws::model::{Task, TaskDefinition, TaskState};
 use crate::config::PriceOverride;
@@ -143,6 +143,15 @@ pub struct Cost {
 /// Fargate bills at least one minute per task.
 const MINIMUM_BILLED_SECONDS: i64 = 60;
 
+/// Fargate capacity at the Spot price.
+pub fn is_spot(task: &Task) -> bool {
+    task.capacity_provider.as_deref() == Some("FARGATE_SPOT")
+}
+
+fn is_stopped(task: &Task) -> bool {
+    task.last_status == TaskState::Stopped || task.times.stopped_at.is_some()
+}
+
 /// The instance's cost, or None when a task's size or the region's rates are unknown
 /// (a partial sum would read as the whole). `overrides` replace the built-in table for
 /// every task, Spot or not, ARM or not.
@@ -153,24 +162,43 @@ pub fn instance_cost(
     overrides: Option<PriceOverride>,
     now: DateTime<Utc>,
 ) -> Option<Cost> {
+    instance_cost_between(
+        instance,
+        definitions,
+        region,
+        overrides,
+        DateTime::<Utc>::MIN_UTC,
+        now,
+    )
+}
+
+/// Like [`instance_cost`], but `so_far` counts only what was billed from `from` on (e.g.
+/// since midnight). A task's minimum billed minute belongs to the minute it started in.
+pub fn instance_cost_between(
+    instance: &Instance,
+    definitions: &BTreeMap<String, TaskDefinition>,
+    region: &str,
+    overrides: Option<PriceOverride>,
+    from: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<Cost> {
     let mut per_hour = 0.0;
     let mut so_far = 0.0;
     for task in &instance.tasks {
         let def = definitions.get(&task.task_definition_arn);
-        let spot = task.capacity_provider.as_deref() == Some("FARGATE_SPOT");
         let rates = match overrides {
             Some(price) => Rates::from(price),
-            None => fargate_rates(region, Arch::of(def), spot)?,
+            None => fargate_rates(region, Arch::of(def), is_spot(task))?,
         };
         let (vcpu, gb) = task_size(task, def)?;
         let hourly = rates.per_hour(vcpu, gb);
-        let stopped = task.last_status == TaskState::Stopped || task.times.stopped_at.is_some();
-        if !stopped {
+        if !is_stopped(task) {
             per_hour += hourly;
         }
         if let Some(start) = task.times.started_at.or(task.times.created_at) {
             let end = task.times.stopped_at.unwrap_or(now);
-            let seconds = (end - start).num_seconds().max(MINIMUM_BILLED_SECONDS);
+            let billed_end = end.max(start + Duration::seconds(MINIMUM_BILLED_SECONDS));
+            let seconds = (billed_end - start.max(from)).num_seconds().max(0);
             so_far += hourly * seconds as f64 / 3600.0;
         }
     }
@@ -181,12 +209,53 @@ pub fn instance_cost(
     })
 }
 
+/// What several instances cost together.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spend {
+    /// Instances not yet stopped or failed.
+    pub running: usize,
+    /// None when any instance's cost is unknown.
+    pub per_hour: Option<f64>,
+    /// Billed from `from` until now; None when any instance's cost is unknown.
+    pub since: Option<f64>,
+    pub currency: &'static str,
+}
+
+/// The sum of [`instance_cost_between`] over `instances`. Tasks that AWS no longer lists
+/// (stopped more than about an hour ago) are not among them and so not counted.
+pub fn spend<'a>(
+    instances: impl IntoIterator<Item = &'a Instance>,
+    definitions: &BTreeMap<String, TaskDefinition>,
+    region: &str,
+    overrides: Option<PriceOverride>,
+    from: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Spend {
+    let mut running = 0;
+    let mut total = Some((0.0, 0.0));
+    for instance in instances {
+        if !instance.state.is_final() {
+            running += 1;
+        }
+        let cost = instance_cost_between(instance, definitions, region, overrides, from, now);
+        total = total
+            .zip(cost)
+            .map(|((per_hour, since), cost)| (per_hour + cost.per_hour, since + cost.so_far));
+    }
+    Spend {
+        running,
+        per_hour: total.map(|(per_hour, _)| per_hour),
+        since: total.map(|(_, since)| since),
+        currency: "USD",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::aws::model::{ContainerDefinition, TaskTimes};
     use crate::instances::InstanceState;
-    use chrono::{Duration, TimeZone};
+    use chrono::TimeZone;
 
     const DEF_ARN: &str = "arn:aws:ecs:us-east-1:1:task-definition/web:1";
 
@@ -430,6 +499,119 @@ mod tests {
         assert_eq!(
             instance_cost(&tasks, &BTreeMap::new(), "us-east-1", None, clock()),
             None
+        );
+    }
+
+    fn midnight() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap()
+    }
+
+    fn between(tasks: Vec<Task>, from: DateTime<Utc>) -> Cost {
+        instance_cost_between(
+            &instance(tasks),
+            &BTreeMap::new(),
+            "us-east-1",
+            None,
+            from,
+            clock(),
+        )
+        .unwrap()
+    }
+
+    /// 1 vCPU and 2 GB at the us-east-1 on-demand rates: 0.04048 + 2 × 0.004445.
+    const ONE_VCPU_TWO_GB_HOURLY: f64 = 0.04937;
+
+    #[test]
+    fn since_midnight_counts_only_the_hours_after_it() {
+        // Started at 22:00 the day before; at noon it has run 14 h, 12 of them today.
+        let overnight = task("1024", "2048", 14 * 60);
+        let today = between(vec![overnight.clone()], midnight());
+        assert!(close(today.so_far, 12.0 * ONE_VCPU_TWO_GB_HOURLY));
+        assert!(close(today.so_far, 0.59244));
+        assert!(close(today.per_hour, ONE_VCPU_TWO_GB_HOURLY));
+        let whole = between(vec![overnight], DateTime::<Utc>::MIN_UTC);
+        assert!(close(whole.so_far, 14.0 * ONE_VCPU_TWO_GB_HOURLY));
+    }
+
+    #[test]
+    fn a_task_stopped_before_the_window_costs_nothing_in_it() {
+        let mut yesterday = task("1024", "2048", 16 * 60);
+        yesterday.last_status = TaskState::Stopped;
+        yesterday.times.stopped_at = Some(midnight() - Duration::hours(1));
+        let today = between(vec![yesterday], midnight());
+        assert_eq!((today.per_hour, today.so_far), (0.0, 0.0));
+    }
+
+    #[test]
+    fn a_task_across_midnight_counts_from_midnight_to_its_stop() {
+        let mut crossing = task("1024", "2048", 13 * 60);
+        crossing.last_status = TaskState::Stopped;
+        crossing.times.stopped_at = Some(midnight() + Duration::minutes(90));
+        let today = between(vec![crossing], midnight());
+        assert!(close(today.so_far, 1.5 * ONE_VCPU_TWO_GB_HOURLY));
+        assert_eq!(today.per_hour, 0.0);
+    }
+
+    #[test]
+    fn the_minimum_minute_of_a_fresh_task_falls_in_the_window() {
+        let mut fresh = task("1024", "2048", 0);
+        fresh.times.started_at = Some(clock() - Duration::seconds(20));
+        let last_hour = between(vec![fresh], clock() - Duration::hours(1));
+        assert!(close(last_hour.so_far, ONE_VCPU_TWO_GB_HOURLY / 60.0));
+    }
+
+    #[test]
+    fn the_whole_window_is_the_instance_cost() {
+        let mut stopped = task("512", "1024", 200);
+        stopped.times.stopped_at = Some(clock() - Duration::minutes(50));
+        let tasks = vec![stopped, task("1024", "2048", 90)];
+        let whole = between(tasks.clone(), DateTime::<Utc>::MIN_UTC);
+        let cost = instance_cost(
+            &instance(tasks),
+            &BTreeMap::new(),
+            "us-east-1",
+            None,
+            clock(),
+        );
+        assert_eq!(Some(whole), cost);
+    }
+
+    #[test]
+    fn spend_sums_instances_and_counts_the_live_ones() {
+        let live = instance(vec![task("1024", "2048", 14 * 60)]);
+        let mut gone = instance(vec![task("512", "1024", 120)]);
+        gone.state = InstanceState::Lifecycle(TaskState::Stopped);
+        gone.tasks[0].last_status = TaskState::Stopped;
+        gone.tasks[0].times.stopped_at = Some(clock() - Duration::minutes(60));
+        let total = spend(
+            [&live, &gone],
+            &BTreeMap::new(),
+            "us-east-1",
+            None,
+            midnight(),
+            clock(),
+        );
+        assert_eq!(total.running, 1);
+        assert!(close(total.per_hour.unwrap(), ONE_VCPU_TWO_GB_HOURLY));
+        let gone_hourly = 0.5 * 0.04048 + 0.004445;
+        assert!(close(
+            total.since.unwrap(),
+            12.0 * ONE_VCPU_TWO_GB_HOURLY + gone_hourly
+        ));
+
+        let mut unsizable = instance(vec![task("1024", "2048", 5)]);
+        unsizable.tasks[0].cpu = Some("lots".into());
+        let unknown = spend(
+            [&live, &unsizable],
+            &BTreeMap::new(),
+            "us-east-1",
+            None,
+            midnight(),
+            clock(),
+        );
+        assert_eq!(
+            (unknown.running, unknown.per_hour, unknown.since),
+            (2, None, None)
         );
     }
 }

@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::instances::Instance;
+
 /// The longest time to live a template or an extension may ask for.
 pub const MAX_TTL_DAYS: i64 = 30;
 
@@ -120,6 +122,51 @@ pub fn is_expiring_soon(expires_at: DateTime<Utc>, now: DateTime<Utc>, within: D
     !is_expired(expires_at, now) && expires_at - now <= within
 }
 
+/// How long before its expiry an instance is called out.
+pub const WARN_BEFORE_MINUTES: i64 = 30;
+
+/// Why an instance's expiry wants attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Urgency {
+    /// Expires within [`WARN_BEFORE_MINUTES`].
+    Soon,
+    /// Expired, yet some task still runs (the next `reap` stops it).
+    Overdue,
+}
+
+/// Whether the instance's expiry wants attention now. Instances on their way down never do.
+pub fn urgency(instance: &Instance, now: DateTime<Utc>) -> Option<Urgency> {
+    let expires_at = instance.expires_at?;
+    let still_wanted = !instance.state.is_final()
+        && instance
+            .tasks
+            .iter()
+            .any(|task| task.desired_status != "STOPPED");
+    if !still_wanted {
+        None
+    } else if is_expired(expires_at, now) {
+        Some(Urgency::Overdue)
+    } else if is_expiring_soon(expires_at, now, Duration::minutes(WARN_BEFORE_MINUTES)) {
+        Some(Urgency::Soon)
+    } else {
+        None
+    }
+}
+
+/// The owner's instances whose expiry wants attention, the soonest (or longest overdue) first.
+pub fn needing_attention<'a>(
+    instances: &'a [Instance],
+    owner: &str,
+    now: DateTime<Utc>,
+) -> Vec<&'a Instance> {
+    let mut found: Vec<&Instance> = instances
+        .iter()
+        .filter(|instance| instance.is_owned_by(owner) && urgency(instance, now).is_some())
+        .collect();
+    found.sort_by(|a, b| a.expires_at.cmp(&b.expires_at).then(a.name.cmp(&b.name)));
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,5 +259,72 @@ mod tests {
             at + Duration::minutes(1),
             Duration::minutes(15)
         ));
+    }
+
+    fn instance(name: &str, owner: &str, expires_at: Option<DateTime<Utc>>) -> Instance {
+        use crate::aws::model::{Task, TaskState, TaskTimes};
+        let task = Task {
+            task_arn: format!("arn:aws:ecs:us-east-1:1:task/c/{name}"),
+            task_definition_arn: "arn:aws:ecs:us-east-1:1:task-definition/web:1".into(),
+            last_status: TaskState::Running,
+            desired_status: "RUNNING".into(),
+            stop_code: None,
+            stopped_reason: None,
+            started_by: None,
+            containers: vec![],
+            tags: Default::default(),
+            cpu: None,
+            memory: None,
+            private_ip: None,
+            capacity_provider: None,
+            times: TaskTimes::default(),
+        };
+        Instance {
+            name: name.into(),
+            owner: owner.into(),
+            template: "web".into(),
+            state: crate::instances::InstanceState::Lifecycle(TaskState::Running),
+            created_at: None,
+            expires_at,
+            private_ips: vec![],
+            tasks: vec![task],
+        }
+    }
+
+    #[test]
+    fn urgency_is_soon_within_thirty_minutes_and_overdue_while_it_still_runs() {
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        let at = |minutes| Some(now + Duration::minutes(minutes));
+        assert_eq!(urgency(&instance("a", "ana", None), now), None);
+        assert_eq!(urgency(&instance("a", "ana", at(31)), now), None);
+        assert_eq!(
+            urgency(&instance("a", "ana", at(30)), now),
+            Some(Urgency::Soon)
+        );
+        assert_eq!(
+            urgency(&instance("a", "ana", at(0)), now),
+            Some(Urgency::Overdue)
+        );
+        let mut stopping = instance("a", "ana", at(-5));
+        stopping.tasks[0].desired_status = "STOPPED".into();
+        assert_eq!(urgency(&stopping, now), None);
+    }
+
+    #[test]
+    fn attention_goes_to_my_instances_soonest_first() {
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        let at = |minutes| Some(now + Duration::minutes(minutes));
+        let instances = [
+            instance("later", "ana", at(20)),
+            instance("overdue", "ana", at(-5)),
+            instance("theirs", "bob", at(1)),
+            instance("fine", "ana", at(90)),
+            instance("sooner", "ana", at(2)),
+        ];
+        let names: Vec<&str> = needing_attention(&instances, "ana", now)
+            .iter()
+            .map(|instance| instance.name.as_str())
+            .collect();
+        assert_eq!(names, ["overdue", "sooner", "later"]);
     }
 }

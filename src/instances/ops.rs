@@ -501,7 +501,8 @@ fn merged_env(
     env
 }
 
-fn template_ttl(template: &crate::config::Template) -> Option<Duration> {
+/// The time to live a template asks for, when it names a valid one.
+pub fn template_ttl(template: &crate::config::Template) -> Option<Duration> {
     template
         .ttl
         .as_deref()

@@ -28,7 +28,7 @@ pub struct LogLine {
 /// Sequence numbers are contiguous within the ring, which makes [`LogBuffer::get`] an index
 /// computation; they keep counting across [`LogBuffer::clear`], so a stale anchor can never
 /// point at a different line.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogBuffer {
     lines: VecDeque<LogLine>,
     capacity: usize,

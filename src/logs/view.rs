@@ -587,6 +587,12 @@ pub struct LogPane<'a> {
     pub title_extra: &'a str,
     /// Timestamps are shown in this offset from UTC.
     pub utc_offset: FixedOffset,
+    /// One-line notes shown above the lines, e.g. containers whose logs cannot be read.
+    pub notes: &'a [String],
+    /// The border's style, e.g. to show whether the pane has the focus.
+    pub border_style: Style,
+    /// False under `NO_COLOR`: every colour is dropped, emphasis (reverse, bold) stays.
+    pub color: bool,
 }
 
 impl<'a> LogPane<'a> {
@@ -598,7 +604,25 @@ impl<'a> LogPane<'a> {
             sources,
             title_extra: "",
             utc_offset: Utc.fix(),
+            notes: &[],
+            border_style: Style::new(),
+            color: true,
         }
+    }
+
+    pub fn color(mut self, color: bool) -> LogPane<'a> {
+        self.color = color;
+        self
+    }
+
+    pub fn border_style(mut self, border_style: Style) -> LogPane<'a> {
+        self.border_style = border_style;
+        self
+    }
+
+    pub fn notes(mut self, notes: &'a [String]) -> LogPane<'a> {
+        self.notes = notes;
+        self
     }
 
     pub fn title_extra(mut self, title_extra: &'a str) -> LogPane<'a> {
@@ -672,12 +696,41 @@ impl<'a> LogPane<'a> {
 
 impl Widget for LogPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let mut block = Block::bordered().title(self.title());
+        let color = self.color;
+        self.render_lines(area, buf);
+        if !color {
+            for y in area.top()..area.bottom() {
+                for x in area.left()..area.right() {
+                    buf[(x, y)].set_fg(Color::Reset).set_bg(Color::Reset);
+                }
+            }
+        }
+    }
+}
+
+impl LogPane<'_> {
+    fn render_lines(self, area: Rect, buf: &mut Buffer) {
+        let mut block = Block::bordered()
+            .border_style(self.border_style)
+            .title(self.title());
         if !self.title_extra.is_empty() {
             block = block.title_top(Line::from(format!(" {} ", self.title_extra)).right_aligned());
         }
-        let inner = block.inner(area);
+        let mut inner = block.inner(area);
         block.render(area, buf);
+        // Notes take at most a third of the pane: the lines stay the point of it.
+        let note_rows = self.notes.len().min(usize::from(inner.height / 3)) as u16;
+        for (row, note) in self.notes.iter().take(usize::from(note_rows)).enumerate() {
+            buf.set_stringn(
+                inner.x,
+                inner.y + row as u16,
+                format!("ⓘ {note}"),
+                usize::from(inner.width),
+                Style::new().fg(Color::Yellow),
+            );
+        }
+        inner.y += note_rows;
+        inner.height -= note_rows;
         if inner.is_empty() {
             return;
         }

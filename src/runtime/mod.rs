@@ -45,7 +45,7 @@ pub struct DashboardOptions {
     /// The profile to start on (already resolved by the caller).
     pub profile: String,
     pub read_only: bool,
-    /// Start with this instance selected and its detail shown.
+    /// Start with this instance selected and its logs shown.
     pub select: Option<String>,
     pub all_owners: bool,
     /// ondeck's own state (launch intents, `timeline/<profile>.jsonl`); the demo keeps its own.

@@ -1,6 +1,7 @@
 //! Effects → tokio tasks. Each call runs under a timeout and answers with an `Action` carrying
 //! the request id it was given; `update` decides whether the answer is still wanted.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io::Write;
 use std::path::PathBuf;
@@ -16,6 +17,8 @@ use tokio::task::JoinHandle;
 use super::{CloudFactory, clipboard, journal};
 use crate::config::Profile;
 use crate::instances::ops::{self, OpsContext, OpsError};
+use crate::logs::tail::{StreamHealth, TailMessage, TailSpec, spawn_tail};
+use crate::state::logs::TailId;
 use crate::state::timeline::{Journal, TimelineEntry};
 use crate::state::{Action, Effect};
 
@@ -54,7 +57,13 @@ pub struct Runner {
     journal_writer: Option<JoinHandle<()>>,
     timeouts: Timeouts,
     in_tmux: bool,
+    /// Running log tails. Aborting one drops its `TailHandle`, which stops the tail and closes
+    /// its Live Tail session.
+    tails: HashMap<TailId, JoinHandle<()>>,
 }
+
+/// Tail messages waiting to be forwarded; the tail slows down rather than pile up memory.
+const TAIL_CHANNEL: usize = 64;
 
 impl Runner {
     /// Must be called inside a tokio runtime (it starts the journal writer).
@@ -88,6 +97,7 @@ impl Runner {
             journal_writer: Some(journal_writer),
             timeouts,
             in_tmux: std::env::var_os("TMUX").is_some_and(|v| !v.is_empty()),
+            tails: HashMap::new(),
         }
     }
 
@@ -146,6 +156,24 @@ impl Runner {
                     let _ = journal.send((file, entries));
                 }
             }
+            Effect::StartTail { tail_id, spec } => self.start_tail(tail_id, spec),
+            Effect::StopTail { tail_id } => {
+                if let Some(tail) = self.tails.remove(&tail_id) {
+                    tail.abort();
+                }
+            }
+            Effect::SaveLogs { path, buffer, view } => {
+                let actions = self.actions.clone();
+                tokio::task::spawn_blocking(move || {
+                    let path = std::env::current_dir()
+                        .map(|dir| dir.join(&path))
+                        .unwrap_or(path);
+                    let result = crate::logs::save(&buffer, &view, &path)
+                        .map(|lines| (path.clone(), lines))
+                        .map_err(|err| format!("{}: {err}", path.display()));
+                    let _ = actions.send(Action::LogsSaved { result });
+                });
+            }
             // The loop sees `quitting` in the state; nothing to run.
             Effect::Quit => {}
         }
@@ -193,6 +221,44 @@ impl Runner {
         self.ctx = build;
     }
 
+    /// Waits for the current profile's cloud, then forwards each tail message as one action.
+    fn start_tail(&mut self, tail_id: TailId, spec: TailSpec) {
+        self.tails.retain(|_, tail| !tail.is_finished());
+        let ctx = self.ctx.clone();
+        let actions = self.actions.clone();
+        let task = tokio::spawn(async move {
+            let send = |message| actions.send(Action::Tail { tail_id, message }).is_ok();
+            let ctx = match ctx.await {
+                Ok(ctx) => ctx,
+                Err(reason) => {
+                    tracing::warn!("cannot tail logs: {reason}");
+                    send(TailMessage::Health {
+                        health: StreamHealth::Ended,
+                        last_event_at: None,
+                    });
+                    return;
+                }
+            };
+            let (tx, mut rx) = tokio::sync::mpsc::channel(TAIL_CHANNEL);
+            let _tail = spawn_tail(Arc::clone(&ctx.cloud), spec, tx);
+            while let Some(message) = rx.recv().await {
+                if !send(message) {
+                    break;
+                }
+            }
+        });
+        self.tails.insert(tail_id, task);
+    }
+
+    /// Tails still running.
+    #[cfg(test)]
+    pub fn tail_count(&self) -> usize {
+        self.tails
+            .values()
+            .filter(|tail| !tail.is_finished())
+            .count()
+    }
+
     fn call<T, Call, Fut>(
         &self,
         limit: Duration,
@@ -221,6 +287,9 @@ impl Runner {
 
     /// Let the journal writer finish what it was given, for at most `limit`.
     pub async fn finish(mut self, limit: Duration) {
+        for (_, tail) in self.tails.drain() {
+            tail.abort();
+        }
         self.journal.take();
         if let Some(writer) = self.journal_writer.take() {
             let _ = tokio::time::timeout(limit, writer).await;

@@ -187,6 +187,36 @@ async fn update_and_runner_load_the_table_and_persist_the_timeline() {
 }
 
 #[tokio::test]
+async fn extend_runs_through_the_runner_and_its_refusal_reaches_the_message_line() {
+    let (mut runner, mut inbox, _dir) = runner(running_web(), no_factory(), Timeouts::default());
+    let mut state = app(false, at(10, 0));
+    dispatch(&mut state, &mut runner, Action::Tick(at(10, 0)));
+    let answer = next(&mut inbox).await;
+    dispatch(&mut state, &mut runner, answer);
+
+    dispatch(
+        &mut state,
+        &mut runner,
+        Action::Key(crate::state::keymap::Key::char('e')),
+    );
+    let answer = next(&mut inbox).await;
+    assert!(
+        matches!(&answer, Action::Extended { result: Err(why), .. } if why == "fake cloud"),
+        "{answer:?}"
+    );
+    dispatch(&mut state, &mut runner, answer);
+    let message = state.message.clone().expect("a message");
+    assert_eq!(
+        (message.kind, message.text.as_str()),
+        (crate::state::MessageKind::Error, "fake cloud")
+    );
+    assert!(
+        matches!(next(&mut inbox).await, Action::Refreshed { .. }),
+        "a refresh follows the answer"
+    );
+}
+
+#[tokio::test]
 async fn the_loop_draws_on_change_only_and_quits_on_q() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = OpsContext::new(
@@ -220,4 +250,83 @@ async fn the_loop_draws_on_change_only_and_quits_on_q() {
     assert!((2..=4).contains(&frames), "{frames} frames");
     assert!(state.quitting);
     assert!(terminal.backend().to_string().contains("web"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_log_lines_reach_the_pane_and_closing_it_stops_the_tail() {
+    use crate::aws::demo::{DemoCloud, demo_config};
+    use crate::state::keymap::{Key, KeyCode, Keymap};
+    use crate::state::logs::TailStatus;
+    use crate::state::{Pane, StartOptions};
+
+    let config = demo_config("ana");
+    let cloud = DemoCloud::new("ana", 20.0).with_hostile_lines(true);
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = OpsContext::new(
+        Arc::new(cloud),
+        config.profiles["demo"].clone(),
+        dir.path().to_path_buf(),
+        false,
+    );
+    let (actions, mut inbox) = unbounded_channel();
+    let mut runner = Runner::new(ctx, no_factory(), actions, Timeouts::default());
+    let mut state = AppState::new(
+        &config,
+        StartOptions {
+            profile: "demo".into(),
+            read_only: false,
+            all_owners: false,
+            select: Some("checkout-fix".into()),
+            keymap: Keymap::default(),
+            journal: Journal::default(),
+            now: Utc::now(),
+        },
+    )
+    .unwrap();
+    dispatch(&mut state, &mut runner, Action::Tick(Utc::now()));
+
+    let lines = |state: &AppState| state.logs.as_ref().map_or(0, |logs| logs.buffer.len());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while lines(&state) < 20 {
+        let action = tokio::time::timeout_at(deadline, inbox.recv())
+            .await
+            .expect("20 log lines within 10 s")
+            .expect("channel open");
+        dispatch(&mut state, &mut runner, action);
+    }
+    assert_eq!(state.pane, Some(Pane::Logs));
+    let logs = state.logs.as_ref().unwrap();
+    assert_eq!(logs.instance, "checkout-fix");
+    assert!(matches!(logs.tail, TailStatus::Running(_)));
+    assert!(
+        logs.buffer
+            .iter()
+            .all(|line| !line.text.text.chars().any(char::is_control)),
+        "every line is sanitized at ingest"
+    );
+    let labels: std::collections::BTreeSet<&str> = logs
+        .buffer
+        .iter()
+        .map(|line| logs.labels[usize::from(line.source)].as_str())
+        .collect();
+    assert!(
+        labels.len() >= 2,
+        "lines from several containers: {labels:?}"
+    );
+    assert_eq!(runner.tail_count(), 1);
+
+    dispatch(
+        &mut state,
+        &mut runner,
+        Action::Key(Key::plain(KeyCode::Esc)),
+    );
+    assert!(state.logs.is_none());
+    let stopped_by = tokio::time::Instant::now() + Duration::from_secs(2);
+    while runner.tail_count() > 0 {
+        assert!(
+            tokio::time::Instant::now() < stopped_by,
+            "the tail stops when the pane closes"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }

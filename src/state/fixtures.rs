@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::aws::model::{
-    Container, ContainerDefinition, Task, TaskDefinition, TaskState, TaskTimes, tags,
+    Container, ContainerDefinition, LogConfig, Task, TaskDefinition, TaskState, TaskTimes, tags,
 };
 use crate::config::{Profile, Template};
 use crate::instances::ops::Snapshot;
@@ -105,6 +105,29 @@ pub fn definitions() -> BTreeMap<String, TaskDefinition> {
             ],
         },
     )])
+}
+
+/// [`definitions`] with `api` on awslogs (group `/ecs/web`, prefix `ecs`) and `redis` on
+/// `redis_driver` (configured the same way when that is awslogs).
+pub fn logging_definitions(redis_driver: &str) -> BTreeMap<String, TaskDefinition> {
+    let mut found = definitions();
+    for definition in found.values_mut() {
+        for container in &mut definition.containers {
+            let driver = if container.name == "redis" {
+                redis_driver
+            } else {
+                "awslogs"
+            };
+            let awslogs = driver == "awslogs";
+            container.log = Some(LogConfig {
+                driver: driver.into(),
+                group: awslogs.then(|| "/ecs/web".to_string()),
+                region: None,
+                stream_prefix: awslogs.then(|| "ecs".to_string()),
+            });
+        }
+    }
+    found
 }
 
 pub fn snapshot(instances: Vec<Instance>) -> Snapshot {

@@ -139,11 +139,33 @@ pub enum Command {
     NextPane,
     PrevPane,
     Sort,
+    LogAll,
+    LogFollow,
+    LogSearch,
+    LogNextMatch,
+    LogPrevMatch,
+    LogFilter,
+    LogLevel,
+    LogTimestamps,
+    LogWrap,
+    LogJson,
+    LogSince,
+    LogSave,
+    LogCopy,
+    LogFullScreen,
+    LogClose,
+}
+
+/// Where a command's keys apply. The log pane has keys of its own that may reuse instance keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    Instances,
+    LogPane,
 }
 
 impl Command {
     /// In the order the help overlay lists them.
-    pub const ALL: [Command; 22] = [
+    pub const ALL: [Command; 37] = [
         Command::Up,
         Command::Down,
         Command::Top,
@@ -166,6 +188,21 @@ impl Command {
         Command::CommandLine,
         Command::Help,
         Command::Quit,
+        Command::LogAll,
+        Command::LogFollow,
+        Command::LogSearch,
+        Command::LogNextMatch,
+        Command::LogPrevMatch,
+        Command::LogFilter,
+        Command::LogLevel,
+        Command::LogTimestamps,
+        Command::LogWrap,
+        Command::LogJson,
+        Command::LogSince,
+        Command::LogSave,
+        Command::LogCopy,
+        Command::LogFullScreen,
+        Command::LogClose,
     ];
 
     pub fn name(self) -> &'static str {
@@ -192,6 +229,30 @@ impl Command {
             Command::NextPane => "next_pane",
             Command::PrevPane => "prev_pane",
             Command::Sort => "sort",
+            Command::LogAll => "log_all",
+            Command::LogFollow => "log_follow",
+            Command::LogSearch => "log_search",
+            Command::LogNextMatch => "log_next_match",
+            Command::LogPrevMatch => "log_prev_match",
+            Command::LogFilter => "log_filter",
+            Command::LogLevel => "log_level",
+            Command::LogTimestamps => "log_timestamps",
+            Command::LogWrap => "log_wrap",
+            Command::LogJson => "log_json",
+            Command::LogSince => "log_since",
+            Command::LogSave => "log_save",
+            Command::LogCopy => "log_copy",
+            Command::LogFullScreen => "log_full_screen",
+            Command::LogClose => "log_close",
+        }
+    }
+
+    /// Log pane commands are named `log_*`, which is how the config tells them apart too.
+    pub fn context(self) -> Context {
+        if crate::config::is_log_pane_command(self.name()) {
+            Context::LogPane
+        } else {
+            Context::Instances
         }
     }
 
@@ -211,7 +272,7 @@ impl Command {
             Command::Destroy => "destroy selected",
             Command::Extend => "extend time to live",
             Command::CopyEndpoint => "copy endpoint",
-            Command::Logs => "open the instance",
+            Command::Logs => "container logs",
             Command::Timeline => "state timeline",
             Command::Detail => "tasks and containers",
             Command::Profiles => "switch profile",
@@ -224,6 +285,21 @@ impl Command {
             Command::NextPane => "focus next pane",
             Command::PrevPane => "focus previous pane",
             Command::Sort => "cycle sort order",
+            Command::LogAll => "all containers",
+            Command::LogFollow => "follow new lines",
+            Command::LogSearch => "search",
+            Command::LogNextMatch => "next match",
+            Command::LogPrevMatch => "previous match",
+            Command::LogFilter => "hide non-matching",
+            Command::LogLevel => "cycle level filter",
+            Command::LogTimestamps => "timestamps",
+            Command::LogWrap => "wrap long lines",
+            Command::LogJson => "pretty JSON",
+            Command::LogSince => "since: tail … 24h",
+            Command::LogSave => "save to a file",
+            Command::LogCopy => "copy selected line",
+            Command::LogFullScreen => "full screen",
+            Command::LogClose => "close logs",
         }
     }
 
@@ -257,14 +333,29 @@ impl Command {
             Command::NextPane => vec![Key::plain(Tab)],
             Command::PrevPane => vec![Key::plain(BackTab)],
             Command::Sort => vec![Key::char('s')],
+            Command::LogAll => vec![Key::char('0'), Key::char('a')],
+            Command::LogFollow => vec![Key::char('f')],
+            Command::LogSearch => vec![Key::char('/')],
+            Command::LogNextMatch => vec![Key::char('n')],
+            Command::LogPrevMatch => vec![Key::char('N')],
+            Command::LogFilter => vec![Key::char('F')],
+            Command::LogLevel => vec![Key::char('v')],
+            Command::LogTimestamps => vec![Key::char('T')],
+            Command::LogWrap => vec![Key::char('w')],
+            Command::LogJson => vec![Key::char('J')],
+            Command::LogSince => vec![Key::char('s')],
+            Command::LogSave => vec![Key::char('S')],
+            Command::LogCopy => vec![Key::char('y')],
+            Command::LogFullScreen => vec![Key::char('z')],
+            Command::LogClose => vec![Key::char('q'), Key::plain(Esc)],
         }
     }
 }
 
-/// Which command each key names.
+/// Which command each key names, per context.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
-    bindings: BTreeMap<Key, Command>,
+    bindings: BTreeMap<(Context, Key), Command>,
 }
 
 /// A config override named a command that does not exist.
@@ -293,7 +384,7 @@ impl Default for Keymap {
                 command
                     .default_keys()
                     .into_iter()
-                    .map(move |key| (key, command))
+                    .map(move |key| ((command.context(), key), command))
             })
             .collect();
         Keymap { bindings }
@@ -302,7 +393,8 @@ impl Default for Keymap {
 
 impl Keymap {
     /// The defaults with each named command rebound to the given key. A rebound command loses
-    /// its default keys, and the key is taken from whatever command had it before.
+    /// its default keys, and the key is taken from whatever command of the same context had it
+    /// before.
     pub fn with_overrides<'a>(
         overrides: impl IntoIterator<Item = (&'a str, Key)>,
     ) -> Result<Keymap, UnknownCommand> {
@@ -317,14 +409,19 @@ impl Keymap {
             .retain(|_, command| !rebound.contains_key(command));
         for (command, keys) in rebound {
             for key in keys {
-                keymap.bindings.insert(key, command);
+                keymap.bindings.insert((command.context(), key), command);
             }
         }
         Ok(keymap)
     }
 
+    /// The instances-view command of a key.
     pub fn command(&self, key: Key) -> Option<Command> {
-        self.bindings.get(&key).copied()
+        self.command_in(Context::Instances, key)
+    }
+
+    pub fn command_in(&self, context: Context, key: Key) -> Option<Command> {
+        self.bindings.get(&(context, key)).copied()
     }
 
     /// The keys bound to a command, in a stable order.
@@ -333,7 +430,7 @@ impl Keymap {
             .bindings
             .iter()
             .filter(|(_, bound)| **bound == command)
-            .map(|(key, _)| *key)
+            .map(|((_, key), _)| *key)
             .collect();
         // Plain keys before modified ones, as people read them first.
         keys.sort_by_key(|key| (key.ctrl || key.alt, matches!(key.code, KeyCode::Char(_))));
@@ -380,7 +477,7 @@ mod tests {
         let mut seen = BTreeMap::new();
         for command in Command::ALL {
             for key in command.default_keys() {
-                if let Some(other) = seen.insert(key, command) {
+                if let Some(other) = seen.insert((command.context(), key), command) {
                     panic!("{key} bound to {} and {}", other.name(), command.name());
                 }
             }
@@ -400,6 +497,23 @@ mod tests {
         let keymap = Keymap::with_overrides([("refresh", Key::char('q'))]).unwrap();
         assert_eq!(keymap.command(Key::char('q')), Some(Command::Refresh));
         assert!(keymap.keys_for(Command::Quit).is_empty());
+    }
+
+    #[test]
+    fn log_pane_keys_may_reuse_instance_keys() {
+        let keymap = Keymap::default();
+        assert_eq!(keymap.command(Key::char('s')), Some(Command::Sort));
+        assert_eq!(
+            keymap.command_in(Context::LogPane, Key::char('s')),
+            Some(Command::LogSince)
+        );
+        let keymap = Keymap::with_overrides([("log_since", Key::char('x'))]).unwrap();
+        assert_eq!(keymap.command(Key::char('s')), Some(Command::Sort));
+        assert_eq!(keymap.command_in(Context::LogPane, Key::char('s')), None);
+        assert_eq!(
+            keymap.command_in(Context::LogPane, Key::char('x')),
+            Some(Command::LogSince)
+        );
     }
 
     #[test]

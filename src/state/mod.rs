@@ -6,6 +6,7 @@
 
 pub mod keymap;
 pub mod launch;
+pub mod logs;
 pub mod timeline;
 
 #[cfg(test)]
@@ -14,21 +15,28 @@ pub(crate) mod fixtures;
 mod tests;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::aws::model::{TaskDefinition, TaskState};
 use crate::config::{Config, Profile};
-use crate::instances::ops::{LaunchRequest, Launched, Snapshot, endpoints};
+use crate::instances::expiry::format_remaining;
+use crate::instances::ops::{LaunchRequest, Launched, Snapshot, endpoints, template_ttl};
 use crate::instances::{Instance, InstanceState, group};
+use crate::logs::tail::{TailMessage, TailSpec};
+use crate::logs::{LogBuffer, LogView};
 use keymap::{Command, Key, KeyCode, Keymap};
 use launch::{DialogOutcome, LaunchDialog};
+use logs::{LogsPane, TailId};
 use timeline::{Journal, TimelineEntry};
 
 pub type RequestId = u64;
 
 /// How long a launched instance is shown from RunTask's answer before ListTasks must have it.
 const OPTIMISTIC_GRACE_SECS: i64 = 120;
+/// The longest the poller waits after failures in a row.
+const MAX_REFRESH_BACKOFF_SECS: u64 = 300;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -63,6 +71,15 @@ pub enum Action {
         profile: String,
         entries: Vec<TimelineEntry>,
     },
+    /// One message from the tail `tail_id` (events come as one batch per message).
+    Tail {
+        tail_id: TailId,
+        message: TailMessage,
+    },
+    /// The log pane's lines were written: the path and how many lines.
+    LogsSaved {
+        result: Result<(PathBuf, usize), String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +108,21 @@ pub enum Effect {
     AppendJournal {
         profile: String,
         entries: Vec<TimelineEntry>,
+    },
+    /// Tail these streams, answering with `Action::Tail { tail_id, .. }` until stopped.
+    StartTail {
+        tail_id: TailId,
+        spec: TailSpec,
+    },
+    /// Stop the tail (and close its Live Tail session, which is billed per minute).
+    StopTail {
+        tail_id: TailId,
+    },
+    /// Write the lines `view` lets through to `path`; answered with `Action::LogsSaved`.
+    SaveLogs {
+        path: PathBuf,
+        buffer: LogBuffer,
+        view: LogView,
     },
     Quit,
 }
@@ -128,6 +160,7 @@ impl SortKey {
 pub enum Pane {
     Detail,
     Timeline,
+    Logs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,6 +221,8 @@ pub struct AppState {
     pub filter: String,
     pub sort: SortKey,
     pub pane: Option<Pane>,
+    /// The log pane's instance, tail and lines, while `pane` is `Logs` and one is selected.
+    pub logs: Option<LogsPane>,
     pub focus: Focus,
     /// Lines scrolled in the pane (for the timeline: up from its newest line).
     pub pane_scroll: u16,
@@ -205,6 +240,8 @@ pub struct AppState {
     /// A refresh was asked for while one was in flight.
     refresh_pending: bool,
     next_refresh_at: Option<DateTime<Utc>>,
+    /// Refreshes that failed in a row: the poller backs off while AWS throttles or is down.
+    failed_refreshes: u32,
     next_request: RequestId,
 }
 
@@ -222,6 +259,7 @@ pub struct StartOptions {
 impl AppState {
     pub fn new(config: &Config, start: StartOptions) -> anyhow::Result<AppState> {
         let profile = config.profile(Some(&start.profile))?.clone();
+        let select_pending = start.select.is_some();
         Ok(AppState {
             profiles: config.profiles.clone(),
             profile,
@@ -235,12 +273,18 @@ impl AppState {
             last_refresh: None,
             message: None,
             journal: start.journal,
-            pane: start.select.as_ref().map(|_| Pane::Detail),
-            select_pending: start.select.is_some(),
+            pane: start.select.as_ref().map(|_| Pane::Logs),
+            logs: None,
+            select_pending,
             selected: start.select,
             filter: String::new(),
             sort: SortKey::Newest,
-            focus: Focus::Table,
+            // `--select NAME` opens on that instance's logs, keys going to them.
+            focus: if select_pending {
+                Focus::Pane
+            } else {
+                Focus::Table
+            },
             pane_scroll: 0,
             mode: Mode::Normal,
             spinner: 0,
@@ -252,6 +296,7 @@ impl AppState {
             in_flight: BTreeMap::new(),
             refresh_pending: false,
             next_refresh_at: Some(DateTime::<Utc>::MIN_UTC),
+            failed_refreshes: 0,
             next_request: 1,
         })
     }
@@ -365,7 +410,11 @@ impl AppState {
         } else {
             self.profile.refresh_steady_secs
         };
-        self.next_refresh_at = Some(from + Duration::seconds(secs.max(1) as i64));
+        // Each failure in a row doubles the wait (2 s → 4 s → … at most 5 min), so a throttled
+        // or unreachable AWS is not hammered; the first good answer restores the cadence.
+        let backoff = 1_u64 << self.failed_refreshes.min(8);
+        let secs = (secs.max(1) * backoff).min(MAX_REFRESH_BACKOFF_SECS.max(secs));
+        self.next_refresh_at = Some(from + Duration::seconds(secs as i64));
     }
 
     /// Keep the selection on the same instance; if it went away, on the same row.
@@ -437,6 +486,10 @@ impl AppState {
         self.selected = None;
         self.selected_row = 0;
         self.select_pending = false;
+        if self.pane == Some(Pane::Logs) {
+            self.pane = None;
+            self.focus = Focus::Table;
+        }
         self.info(format!("switched to profile {name}"));
         effects.push(Effect::SwitchProfile(profile));
         self.refresh_now(effects);
@@ -465,6 +518,65 @@ impl AppState {
         );
         self.info(format!("launching {}…", request.template));
         effects.push(Effect::Launch { req, request });
+    }
+
+    /// Extend the selected instance by its template's ttl, or say why that cannot work
+    /// before asking AWS.
+    fn extend_selected(&mut self, effects: &mut Vec<Effect>) {
+        let Some(instance) = self.selected_instance() else {
+            self.info("nothing selected to extend");
+            return;
+        };
+        let name = instance.name.clone();
+        let refusal = if !instance.is_owned_by(&self.profile.owner) {
+            Some(format!(
+                "{name} belongs to {}; only its owner can extend it",
+                instance.owner
+            ))
+        } else if instance.state.is_final() {
+            Some(format!("{name} has stopped; there is nothing to extend"))
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            self.error(refusal, false);
+            return;
+        }
+        let profile = &self.profile.name;
+        let template = instance.template.clone();
+        let ttl = match self.profile.templates.get(&template) {
+            None => Err(format!(
+                "template `{template}` is not in profile {profile}; run `ondeck extend {name} --by 2h`"
+            )),
+            Some(found) => template_ttl(found).ok_or_else(|| {
+                format!(
+                    "template `{template}` has no ttl to extend {name} by; add ttl = \"8h\" under \
+                     [profiles.{profile}.templates.{template}], or run `ondeck extend {name} --by 2h`"
+                )
+            }),
+        };
+        match ttl {
+            Ok(ttl) => {
+                let req = self.request_id();
+                self.in_flight
+                    .insert(req, InFlight::Extend { name: name.clone() });
+                self.info(format!("extending {name} by {}…", format_remaining(ttl)));
+                effects.push(Effect::Extend { req, name });
+            }
+            Err(error) => self.error(error, false),
+        }
+    }
+
+    /// The new expiry shows at once; the refresh that follows confirms it.
+    fn extended(&mut self, name: &str, until: DateTime<Utc>) {
+        for instance in self.instances.iter_mut().filter(|i| i.name == name) {
+            instance.expires_at = Some(until);
+        }
+        self.info(format!(
+            "{name} extended: expires {} UTC, in {}",
+            until.format("%Y-%m-%d %H:%M"),
+            format_remaining(until - self.now)
+        ));
     }
 
     fn run_command(&mut self, command: Command, effects: &mut Vec<Effect>) {
@@ -501,16 +613,7 @@ impl AppState {
                 }
                 None => self.info("nothing selected to destroy"),
             },
-            Command::Extend => match self.selected_instance().map(|i| i.name.clone()) {
-                Some(name) => {
-                    let req = self.request_id();
-                    self.in_flight
-                        .insert(req, InFlight::Extend { name: name.clone() });
-                    self.info(format!("extending {name}…"));
-                    effects.push(Effect::Extend { req, name });
-                }
-                None => self.info("nothing selected to extend"),
-            },
+            Command::Extend => self.extend_selected(effects),
             Command::CopyEndpoint => {
                 let found = self
                     .selected_instance()
@@ -526,8 +629,9 @@ impl AppState {
                     }
                 }
             }
-            Command::Detail | Command::Logs => self.toggle_pane(Pane::Detail, command),
-            Command::Timeline => self.toggle_pane(Pane::Timeline, command),
+            Command::Detail => self.toggle_pane(Pane::Detail),
+            Command::Timeline => self.toggle_pane(Pane::Timeline),
+            Command::Logs => self.open_logs(),
             Command::Profiles => {
                 let cursor = self
                     .profiles
@@ -550,12 +654,27 @@ impl AppState {
             }
             Command::Up | Command::Down | Command::Top | Command::Bottom => self.navigate(command),
             Command::PageUp | Command::PageDown => self.navigate(command),
+            // Bound in the log pane's context only; `log_key` runs them.
+            Command::LogAll
+            | Command::LogFollow
+            | Command::LogSearch
+            | Command::LogNextMatch
+            | Command::LogPrevMatch
+            | Command::LogFilter
+            | Command::LogLevel
+            | Command::LogTimestamps
+            | Command::LogWrap
+            | Command::LogJson
+            | Command::LogSince
+            | Command::LogSave
+            | Command::LogCopy
+            | Command::LogFullScreen
+            | Command::LogClose => {}
         }
     }
 
-    fn toggle_pane(&mut self, pane: Pane, command: Command) {
-        // `logs` only ever opens: it has no pane of its own to close.
-        if self.pane == Some(pane) && command != Command::Logs {
+    fn toggle_pane(&mut self, pane: Pane) {
+        if self.pane == Some(pane) {
             self.pane = None;
             self.focus = Focus::Table;
         } else {
@@ -600,6 +719,10 @@ impl AppState {
             return;
         }
         match std::mem::replace(&mut self.mode, Mode::Normal) {
+            Mode::Normal
+                if self.pane == Some(Pane::Logs)
+                    && self.focus == Focus::Pane
+                    && self.log_key(key, effects) => {}
             Mode::Normal => self.normal_key(key, effects),
             Mode::Help => {}
             Mode::Filter => self.filter_key(key),
@@ -769,6 +892,7 @@ impl AppState {
     ) {
         match result {
             Ok(snapshot) => {
+                self.failed_refreshes = 0;
                 self.instances = snapshot.instances;
                 self.definitions = snapshot.definitions;
                 self.loaded = true;
@@ -789,7 +913,10 @@ impl AppState {
                 self.reconcile_selection();
             }
             // Keep what we had: stale data with the error beats an empty screen.
-            Err(error) => self.error(error, true),
+            Err(error) => {
+                self.failed_refreshes += 1;
+                self.error(error, true)
+            }
         }
         self.schedule_next_refresh(at);
         if std::mem::take(&mut self.refresh_pending) {
@@ -862,10 +989,7 @@ impl AppState {
             }
             (InFlight::Extend { name }, Action::Extended { result, .. }) => {
                 match result {
-                    Ok(until) => self.info(format!(
-                        "{name} now expires at {}",
-                        until.format("%Y-%m-%d %H:%M UTC")
-                    )),
+                    Ok(until) => self.extended(&name, until),
                     Err(error) => self.error(error, false),
                 }
                 self.refresh_now(effects);
@@ -903,12 +1027,18 @@ fn state_order(state: &InstanceState) -> u8 {
 /// The one transition. Pure: the same state and action always give the same result.
 pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     let mut effects = Vec::new();
+    let snapshot_arrived = matches!(action, Action::Refreshed { .. });
     match action {
         Action::Key(key) => {
             state.dirty = true;
             state.key(key, &mut effects);
         }
-        Action::Tick(now) => state.tick(now, &mut effects),
+        Action::Tick(now) => {
+            state.tick(now, &mut effects);
+            state.logs_tick(&mut effects);
+        }
+        Action::Tail { tail_id, message } => state.tail_message(tail_id, message),
+        Action::LogsSaved { result } => state.logs_saved(result),
         Action::Resize { height, .. } => {
             state.page_rows = usize::from(height.saturating_sub(8)).max(1);
             state.dirty = true;
@@ -926,5 +1056,6 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         answer => state.answered(answer, &mut effects),
     }
+    state.sync_logs(&mut effects, snapshot_arrived);
     effects
 }

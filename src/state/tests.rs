@@ -189,6 +189,41 @@ fn polling_is_busy_while_my_tasks_change_and_steady_otherwise() {
 }
 
 #[test]
+fn failed_refreshes_back_off_and_a_good_answer_restores_the_cadence() {
+    let mut state = start(false, None);
+    let mut now = at(10, 0);
+    let mut waits = Vec::new();
+    for _ in 0..4 {
+        let req = refresh_req(&update(&mut state, Action::Tick(now)));
+        update(
+            &mut state,
+            Action::Refreshed {
+                req,
+                at: now,
+                result: Err("AWS is throttling ListTasks; ondeck backs off and retries".into()),
+            },
+        );
+        let next = state.next_refresh_at().unwrap();
+        waits.push((next - now).num_seconds());
+        assert!(
+            update(&mut state, Action::Tick(next - Duration::seconds(1))).is_empty(),
+            "nothing is sent before the backed-off time"
+        );
+        now = next;
+    }
+    assert_eq!(
+        waits,
+        vec![60, 120, 240, 300],
+        "doubling from the steady 30 s, capped"
+    );
+    assert!(state.message.as_ref().unwrap().text.contains("throttling"));
+
+    let req = refresh_req(&update(&mut state, Action::Tick(now)));
+    answer(&mut state, req, now, snapshot(vec![running("a")]));
+    assert_eq!(state.next_refresh_at(), Some(now + Duration::seconds(30)));
+}
+
+#[test]
 fn another_owners_transitions_do_not_make_polling_busy() {
     let mut state = start(false, None);
     let req = refresh_req(&update(&mut state, Action::Tick(at(10, 0))));
@@ -341,6 +376,103 @@ fn read_only_refuses_writes_with_a_message() {
 }
 
 #[test]
+fn extend_asks_for_the_selected_instance() {
+    let mut state = loaded(vec![running("a"), running("b")]);
+    press(&mut state, Key::char('j'));
+    let effects = press(&mut state, Key::char('e'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Extend { name, .. }] if name == "b"),
+        "{effects:?}"
+    );
+    assert!(state.waiting());
+    assert_eq!(state.message.unwrap().text, "extending b by 8h…");
+}
+
+#[test]
+fn extend_answer_shows_the_new_expiry_at_once_and_refreshes() {
+    let mut state = loaded(vec![running("a")]);
+    let Effect::Extend { req, .. } = press(&mut state, Key::char('e')).remove(0) else {
+        panic!("no extend");
+    };
+    let until = at(18, 30);
+    let effects = update(
+        &mut state,
+        Action::Extended {
+            req,
+            result: Ok(until),
+        },
+    );
+    refresh_req(&effects);
+    assert_eq!(state.rows()[0].expires_at, Some(until));
+    let message = state.message.clone().unwrap();
+    assert_eq!(message.kind, MessageKind::Info);
+    assert_eq!(
+        message.text,
+        "a extended: expires 2026-11-23 18:30 UTC, in 8h 30m"
+    );
+}
+
+#[test]
+fn extend_failure_shows_the_error_and_refreshes() {
+    let mut state = loaded(vec![running("a")]);
+    let Effect::Extend { req, .. } = press(&mut state, Key::char('e')).remove(0) else {
+        panic!("no extend");
+    };
+    let error = "AWS denied ecs:TagResource; ask an admin to allow it";
+    let effects = update(
+        &mut state,
+        Action::Extended {
+            req,
+            result: Err(error.into()),
+        },
+    );
+    refresh_req(&effects);
+    let message = state.message.clone().unwrap();
+    assert_eq!(
+        (message.kind, message.text.as_str()),
+        (MessageKind::Error, error)
+    );
+    assert_eq!(state.rows()[0].expires_at, None);
+}
+
+#[test]
+fn extend_refuses_what_it_cannot_extend_before_asking_aws() {
+    let mut theirs = running("theirs");
+    theirs.owner = "bob".into();
+    let mut stopped = instance("stopped", vec![task("stopped", "s-1", TaskState::Stopped)]);
+    stopped.created_at = Some(at(8, 0));
+    let mut unknown = running("unknown");
+    unknown.template = "batch".into();
+    let mut state = loaded(vec![theirs, stopped, unknown, running("no-ttl")]);
+    state
+        .profile
+        .templates
+        .get_mut("web")
+        .expect("web template")
+        .ttl = None;
+    state.sort = SortKey::Name;
+    for (name, reason) in [
+        ("theirs", "belongs to bob"),
+        ("stopped", "has stopped"),
+        (
+            "unknown",
+            "`batch` is not in profile dev; run `ondeck extend unknown --by 2h`",
+        ),
+        (
+            "no-ttl",
+            "add ttl = \"8h\" under [profiles.dev.templates.web]",
+        ),
+    ] {
+        state.selected = Some(name.into());
+        assert!(press(&mut state, Key::char('e')).is_empty(), "{name}");
+        let message = state.message.clone().unwrap();
+        assert_eq!(message.kind, MessageKind::Error);
+        assert!(message.text.contains(reason), "{name}: {}", message.text);
+        assert!(!state.waiting());
+    }
+}
+
+#[test]
 fn launch_dialog_flow_submits_and_shows_the_instance_at_once() {
     let mut state = loaded(vec![]);
     press(&mut state, Key::char('n'));
@@ -460,7 +592,7 @@ fn copy_sends_the_first_endpoint() {
 }
 
 #[test]
-fn select_flag_selects_and_opens_the_detail() {
+fn select_flag_selects_and_opens_the_logs() {
     let mut state = start(false, Some("b"));
     let req = refresh_req(&update(&mut state, Action::Tick(at(10, 0))));
     answer(
@@ -470,7 +602,9 @@ fn select_flag_selects_and_opens_the_detail() {
         snapshot(vec![running("a"), running("b")]),
     );
     assert_eq!(state.selected.as_deref(), Some("b"));
-    assert_eq!(state.pane, Some(Pane::Detail));
+    assert_eq!(state.pane, Some(Pane::Logs));
+    assert_eq!(state.focus, Focus::Pane);
+    assert_eq!(state.logs.as_ref().map(|l| l.instance.as_str()), Some("b"));
 }
 
 #[test]

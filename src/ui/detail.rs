@@ -1,15 +1,20 @@
-//! The detail pane: the selected instance's tasks, their containers, and its endpoints.
+//! The detail pane: the selected instance's expiry, cost and size, its endpoints, its tasks
+//! and their containers.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::format::{age, stamp};
-use super::theme::{instance_symbol, task_symbol};
+use std::collections::BTreeMap;
+
+use super::format::{age, money, rate, remaining, stamp};
+use super::theme::{EXPIRY_SYMBOL, instance_symbol, task_symbol};
 use super::{RenderContext, centered_note, pane_block};
-use crate::aws::model::Task;
+use crate::aws::model::{Task, TaskDefinition, TaskState};
 use crate::instances::Instance;
+use crate::instances::cost::{self, Arch};
+use crate::instances::expiry::urgency;
 use crate::instances::ops::endpoints;
 use crate::state::AppState;
 
@@ -71,14 +76,51 @@ fn lines(
             )),
         ]);
     }
-    if let Some(expires) = instance.expires_at {
-        summary.extend([
-            Span::raw("  "),
-            label("expires"),
-            Span::raw(stamp(expires, ctx.offset)),
-        ]);
-    }
     let mut lines = vec![Line::from(summary)];
+
+    let mut money_line = vec![label("expires")];
+    match instance.expires_at {
+        Some(expires) => {
+            let left = remaining(expires, ctx.now);
+            let left = if expires > ctx.now {
+                format!("in {left}")
+            } else {
+                left
+            };
+            let text = format!("{} ({left})", stamp(expires, ctx.offset));
+            money_line.push(match urgency(instance, ctx.now) {
+                Some(urgency) => {
+                    Span::styled(format!("{EXPIRY_SYMBOL} {text}"), theme.urgency(urgency))
+                }
+                None => Span::raw(text),
+            });
+        }
+        None => money_line.push(Span::styled("never (no ttl)", theme.dim())),
+    }
+    money_line.extend([Span::raw("  "), label("cost")]);
+    let profile = &state.profile;
+    match cost::instance_cost(
+        instance,
+        &state.definitions,
+        &profile.region,
+        profile.prices,
+        ctx.now,
+    ) {
+        Some(cost) if cost.per_hour <= 0.0 => money_line.push(Span::raw(format!(
+            "${} in all; no longer billed",
+            money(cost.so_far)
+        ))),
+        Some(cost) => money_line.push(Span::raw(format!(
+            "${}/h · ${} so far",
+            rate(cost.per_hour),
+            money(cost.so_far)
+        ))),
+        None => money_line.push(Span::styled(unknown_cost_reason(state), theme.dim())),
+    }
+    lines.push(Line::from(money_line));
+    if let Some(size) = size_line(instance, state) {
+        lines.push(Line::from(vec![label("size"), Span::raw(size)]));
+    }
 
     let found = endpoints(instance, &state.definitions);
     let mut endpoint_line = vec![label("endpoints")];
@@ -92,12 +134,76 @@ fn lines(
 
     for task in &instance.tasks {
         lines.push(Line::raw(""));
-        lines.extend(task_lines(task, ctx, wide));
+        lines.extend(task_lines(task, &state.definitions, ctx, wide));
     }
     lines
 }
 
-fn task_lines(task: &Task, ctx: &RenderContext, wide: bool) -> Vec<Line<'static>> {
+/// "1 vCPU / 2 GB in 2 tasks · Spot · ARM", over the tasks still alive (or all, once none is).
+fn size_line(instance: &Instance, state: &AppState) -> Option<String> {
+    let alive: Vec<&Task> = instance
+        .tasks
+        .iter()
+        .filter(|task| task.last_status != TaskState::Stopped)
+        .collect();
+    let tasks = if alive.is_empty() {
+        instance.tasks.iter().collect()
+    } else {
+        alive
+    };
+    let (mut vcpu, mut gb) = (0.0, 0.0);
+    for task in &tasks {
+        let (task_vcpu, task_gb) =
+            cost::task_size(task, state.definitions.get(&task.task_definition_arn))?;
+        vcpu += task_vcpu;
+        gb += task_gb;
+    }
+    let mut text = format!("{} vCPU / {} GB", amount(vcpu), amount(gb));
+    if tasks.len() > 1 {
+        text.push_str(&format!(" in {} tasks", tasks.len()));
+    }
+    let spot = tasks.iter().filter(|task| cost::is_spot(task)).count();
+    let arm = tasks
+        .iter()
+        .filter(|task| Arch::of(state.definitions.get(&task.task_definition_arn)) == Arch::Arm64)
+        .count();
+    for (count, word) in [(spot, "Spot"), (arm, "ARM")] {
+        if count == tasks.len() {
+            text.push_str(&format!(" · {word}"));
+        } else if count > 0 {
+            text.push_str(&format!(" · {count} of {} {word}", tasks.len()));
+        }
+    }
+    Some(text)
+}
+
+/// Why no cost is shown, with what would fix it.
+fn unknown_cost_reason(state: &AppState) -> String {
+    let profile = &state.profile;
+    if profile.prices.is_none()
+        && cost::fargate_rates(&profile.region, Arch::X86_64, false).is_none()
+    {
+        format!(
+            "unknown: no built-in Fargate prices for {}; set vcpu_hour and gb_hour under [profiles.{}.prices]",
+            profile.region, profile.name
+        )
+    } else {
+        "unknown: a task's size is not known yet".to_string()
+    }
+}
+
+/// vCPUs and GB without trailing zeros: "0.25", "0.5", "2".
+fn amount(value: f64) -> String {
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn task_lines(
+    task: &Task,
+    definitions: &BTreeMap<String, TaskDefinition>,
+    ctx: &RenderContext,
+    wide: bool,
+) -> Vec<Line<'static>> {
     let theme = ctx.theme;
     let style = theme.task_state(&task.last_status);
     let mut head = vec![
@@ -124,11 +230,15 @@ fn task_lines(task: &Task, ctx: &RenderContext, wide: bool) -> Vec<Line<'static>
         if let Some(provider) = &task.capacity_provider {
             head.push(Span::styled(format!("  {provider}"), theme.dim()));
         }
-        if let (Some(cpu), Some(memory)) = (&task.cpu, &task.memory) {
+        let def = definitions.get(&task.task_definition_arn);
+        if let Some((vcpu, gb)) = cost::task_size(task, def) {
             head.push(Span::styled(
-                format!("  {cpu} CPU / {memory} MiB"),
+                format!("  {} vCPU / {} GB", amount(vcpu), amount(gb)),
                 theme.dim(),
             ));
+        }
+        if Arch::of(def) == Arch::Arm64 {
+            head.push(Span::styled("  ARM", theme.dim()));
         }
     }
     let mut lines = vec![Line::from(head)];

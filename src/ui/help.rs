@@ -6,25 +6,63 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::RenderContext;
-use crate::state::AppState;
-use crate::state::keymap::Command;
+use crate::state::keymap::{Command, Context};
+use crate::state::{AppState, Focus, Pane};
 
 const FOOTER: &str = "ctrl-c quits from anywhere · any key closes this help";
 
 pub fn overlay(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContext) {
     let theme = ctx.theme;
-    let entries: Vec<(String, &'static str)> = Command::ALL
-        .into_iter()
-        .filter(|command| !(state.read_only && command.is_write()))
-        .filter_map(|command| {
-            let keys = state.keymap.keys_for(command);
-            if keys.is_empty() {
-                return None;
-            }
-            let shown: Vec<String> = keys.iter().take(2).map(ToString::to_string).collect();
-            Some((shown.join(" "), command.description()))
-        })
-        .collect();
+    // Help opened from the log pane tells its keys; the instance keys have their own page.
+    let context = if state.pane == Some(Pane::Logs) && state.focus == Focus::Pane {
+        Context::LogPane
+    } else {
+        Context::Instances
+    };
+    let first_key = |command: Command| {
+        state
+            .keymap
+            .keys_for(command)
+            .first()
+            .map(ToString::to_string)
+    };
+    let mut entries: Vec<(String, &'static str)> = Vec::new();
+    if context == Context::LogPane {
+        entries.push(("1-9".into(), "focus that container"));
+        let pair = |a: Command, b: Command| {
+            [a, b]
+                .into_iter()
+                .filter_map(first_key)
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        entries.push((pair(Command::Up, Command::Down), "scroll (pauses)"));
+        entries.push((pair(Command::PageUp, Command::PageDown), "scroll a page"));
+        if let Some(key) = first_key(Command::Top) {
+            entries.push((key, "oldest line"));
+        }
+        if let Some(key) = first_key(Command::NextPane) {
+            entries.push((key, "focus the instances"));
+        }
+    }
+    entries.extend(
+        Command::ALL
+            .into_iter()
+            .filter(|command| command.context() == context)
+            .filter(|command| !(state.read_only && command.is_write()))
+            .filter_map(|command| {
+                let keys = state.keymap.keys_for(command);
+                if keys.is_empty() {
+                    return None;
+                }
+                let mut shown: Vec<String> = keys.iter().take(2).map(ToString::to_string).collect();
+                // In the log pane the instance view's `bottom` key follows too.
+                if command == Command::LogFollow {
+                    shown.extend(first_key(Command::Bottom));
+                }
+                Some((shown.join(" "), command.description()))
+            }),
+    );
     let key_width = entries
         .iter()
         .map(|(k, _)| k.chars().count())

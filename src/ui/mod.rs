@@ -6,6 +6,7 @@ mod dialogs;
 pub mod format;
 mod help;
 mod instances;
+mod logs;
 mod status;
 pub mod theme;
 mod timeline;
@@ -48,14 +49,16 @@ pub fn render(frame: &mut Frame, state: &AppState, ctx: &RenderContext) {
     status::bottom_line(frame, bottom, state, ctx);
 
     match state.pane {
+        Some(Pane::Logs) => logs_layout(frame, body, state, ctx, wide),
         Some(pane) => {
             let [table, lower] =
                 Layout::vertical([Constraint::Percentage(42), Constraint::Min(5)]).areas(body);
             instances::table(frame, table, state, ctx, wide);
             let focused = state.focus == Focus::Pane;
-            match pane {
-                Pane::Detail => detail::pane(frame, lower, state, ctx, wide, focused),
-                Pane::Timeline => timeline::pane(frame, lower, state, ctx, wide, focused),
+            if pane == Pane::Detail {
+                detail::pane(frame, lower, state, ctx, wide, focused);
+            } else {
+                timeline::pane(frame, lower, state, ctx, wide, focused);
             }
         }
         None => instances::table(frame, body, state, ctx, wide),
@@ -68,6 +71,22 @@ pub fn render(frame: &mut Frame, state: &AppState, ctx: &RenderContext) {
         Mode::Profiles { cursor } => dialogs::profiles(frame, body, state, *cursor, ctx),
         Mode::Normal | Mode::Filter | Mode::CommandLine(_) => {}
     }
+}
+
+/// Logs get most of the body: a short instances table on top (none in full screen).
+fn logs_layout(frame: &mut Frame, body: Rect, state: &AppState, ctx: &RenderContext, wide: bool) {
+    let focused = state.focus == Focus::Pane;
+    if state.logs.as_ref().is_some_and(|logs| logs.full_screen) {
+        logs::pane(frame, body, state, ctx, wide, focused);
+        return;
+    }
+    // Borders and header take three rows; a narrow screen shows four instances at most.
+    let most = if wide { body.height * 2 / 5 } else { 7 };
+    let table_height = (state.rows().len() as u16 + 3).clamp(4, most.max(4));
+    let [table, lower] =
+        Layout::vertical([Constraint::Length(table_height), Constraint::Min(5)]).areas(body);
+    instances::table(frame, table, state, ctx, wide);
+    logs::pane(frame, lower, state, ctx, wide, focused);
 }
 
 /// A bordered block whose title is bold when it has the focus.

@@ -6,9 +6,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::RenderContext;
-use super::format::clock;
+use super::format::{clock, remaining};
+use super::theme::EXPIRY_SYMBOL;
+use crate::instances::Instance;
+use crate::instances::expiry::{self, Urgency, format_remaining};
+use crate::instances::ops::template_ttl;
 use crate::state::keymap::Command;
-use crate::state::{AppState, MessageKind, Mode};
+use crate::state::{AppState, Focus, MessageKind, Mode, Pane};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -89,15 +93,76 @@ pub fn bottom_line(frame: &mut Frame, area: Rect, state: &AppState, ctx: &Render
                 Line::styled(format!("✖ {}", message.text), theme.error())
             }
             Some(message) => Line::raw(message.text.clone()),
-            None => hints(state, ctx),
+            None => expiry_warning(state, ctx).unwrap_or_else(|| hints(state, ctx)),
         },
     };
     frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), area);
 }
 
+/// "⏰ checkout-fix expires in 12m — e extends by 8h": the most urgent of my expiries, in
+/// place of the key hints while no message is up.
+fn expiry_warning(state: &AppState, ctx: &RenderContext) -> Option<Line<'static>> {
+    let due = expiry::needing_attention(&state.instances, &state.profile.owner, ctx.now);
+    let first = *due.first()?;
+    let urgency = expiry::urgency(first, ctx.now)?;
+    let left = remaining(first.expires_at?, ctx.now);
+    let when = match urgency {
+        Urgency::Soon => format!("expires in {left}"),
+        Urgency::Overdue => format!("{left} and still runs"),
+    };
+    let mut spans = vec![Span::styled(
+        format!("{EXPIRY_SYMBOL} {} {when}", first.name),
+        ctx.theme.urgency(urgency),
+    )];
+    if due.len() > 1 {
+        spans.push(Span::raw(format!(" (+{} more)", due.len() - 1)));
+    }
+    if let Some(fix) = extend_hint(state, first) {
+        spans.push(Span::styled(" — ", ctx.theme.dim()));
+        spans.push(Span::raw(fix));
+    }
+    Some(Line::from(spans))
+}
+
+/// How to push the expiry out from here; nothing in read-only mode.
+fn extend_hint(state: &AppState, instance: &Instance) -> Option<String> {
+    if state.read_only {
+        return None;
+    }
+    let name = &instance.name;
+    let ttl = state
+        .profile
+        .templates
+        .get(&instance.template)
+        .and_then(template_ttl);
+    let key = state.keymap.keys_for(Command::Extend).first().copied();
+    Some(match (ttl, key) {
+        (Some(ttl), Some(key)) => {
+            let select = if state.selected.as_deref() == Some(name.as_str()) {
+                ""
+            } else {
+                "select it, "
+            };
+            format!("{select}{key} extends by {}", format_remaining(ttl))
+        }
+        (Some(_), None) => format!("`ondeck extend {name}` extends it"),
+        (None, _) => format!("`ondeck extend {name} --by 2h` extends it"),
+    })
+}
+
 /// The few keys worth knowing, from the keymap.
 fn hints(state: &AppState, ctx: &RenderContext) -> Line<'static> {
     let mut spans = Vec::new();
+    let logs_focused = state.pane == Some(Pane::Logs) && state.focus == Focus::Pane;
+    let logs_shown = [
+        (Command::Help, "help"),
+        (Command::LogSearch, "search"),
+        (Command::LogFollow, "follow"),
+        (Command::LogLevel, "level"),
+        (Command::LogSince, "since"),
+        (Command::LogFullScreen, "full screen"),
+        (Command::LogClose, "close"),
+    ];
     let shown = [
         (Command::Help, "help"),
         (Command::Launch, "launch"),
@@ -107,7 +172,7 @@ fn hints(state: &AppState, ctx: &RenderContext) -> Line<'static> {
         (Command::Filter, "filter"),
         (Command::Quit, "quit"),
     ];
-    for (command, label) in shown {
+    for (command, label) in if logs_focused { logs_shown } else { shown } {
         if state.read_only && command.is_write() {
             continue;
         }

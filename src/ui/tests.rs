@@ -11,6 +11,8 @@ use crate::instances::Instance;
 use crate::state::fixtures::{app, at, instance, poll, task};
 use crate::state::keymap::{Key, KeyCode};
 use crate::state::{Action, Effect, update};
+use crate::ui::theme::EXPIRY_SYMBOL;
+use ratatui::text::Span;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -85,6 +87,7 @@ fn fleet() -> Vec<Instance> {
     crashed.containers[0].exit_code = Some(137);
     crashed.containers[0].reason = Some("OutOfMemoryError: container killed".into());
     crashed.times.created_at = Some(at(7, 30));
+    crashed.times.stopped_at = Some(at(7, 34));
 
     let survivor = task(
         "half",
@@ -97,6 +100,7 @@ fn fleet() -> Vec<Instance> {
         TaskState::Stopped,
     );
     died.stop_code = Some("EssentialContainerExited".into());
+    died.times.stopped_at = Some(at(9, 40));
 
     let mut destroyed = task(
         "old",
@@ -106,6 +110,7 @@ fn fleet() -> Vec<Instance> {
     destroyed.stop_code = Some("UserInitiated".into());
     destroyed.stopped_reason = Some("ondeck: destroyed by ana".into());
     destroyed.times.created_at = Some(at(10, 0) - Duration::days(4));
+    destroyed.times.stopped_at = Some(at(13, 0) - Duration::days(4));
 
     vec![
         api,
@@ -283,5 +288,234 @@ fn no_color_paints_nothing_and_keeps_the_symbols() {
     let text = plain.to_string();
     for symbol in ["●", "◐", "✖", "▲", "○"] {
         assert!(text.contains(symbol), "{symbol} missing without colour");
+    }
+}
+
+const ARM_DEFINITION_ARN: &str = "arn:aws:ecs:eu-west-1:123456789012:task-definition/checkout:1";
+
+/// The fleet plus two of mine whose expiry wants attention: `checkout-fix` (1 vCPU, 2 GB,
+/// Spot, ARM) expires in 12 minutes; `scratch` expired 5 minutes ago and still runs.
+fn expiring() -> AppState {
+    let mut checkout_task = task(
+        "checkout-fix",
+        "c0ffee00c0ffee00c0ffee00c0ffee00",
+        TaskState::Running,
+    );
+    checkout_task.task_definition_arn = ARM_DEFINITION_ARN.into();
+    checkout_task.capacity_provider = Some("FARGATE_SPOT".into());
+    checkout_task.cpu = Some("1024".into());
+    checkout_task.memory = Some("2048".into());
+    checkout_task.private_ip = Some("10.0.2.7".into());
+    checkout_task.times.created_at = Some(at(2, 17));
+    checkout_task.times.started_at = Some(at(2, 18));
+    let mut checkout = instance("checkout-fix", vec![checkout_task]);
+    checkout.expires_at = Some(at(10, 17));
+
+    let mut scratch = instance(
+        "scratch",
+        vec![task(
+            "scratch",
+            "5c7a7c45c7a7c45c7a7c45c7a7c45c7a",
+            TaskState::Running,
+        )],
+    );
+    scratch.expires_at = Some(at(10, 0));
+
+    let mut instances = fleet();
+    instances.extend([checkout, scratch]);
+    let mut state = app(false, at(10, 5));
+    poll(&mut state, at(10, 4), instances);
+    let mut arm = state.definitions[crate::state::fixtures::DEFINITION_ARN].clone();
+    arm.arn = ARM_DEFINITION_ARN.into();
+    arm.family = "checkout".into();
+    arm.revision = 1;
+    arm.cpu_architecture = Some("ARM64".into());
+    state.definitions.insert(ARM_DEFINITION_ARN.into(), arm);
+    state
+}
+
+fn bottom_line(backend: &TestBackend) -> String {
+    let buffer = backend.buffer();
+    let last = buffer.area.height - 1;
+    let mut text = String::new();
+    let mut x = 0;
+    while x < buffer.area.width {
+        let symbol = buffer[(x, last)].symbol();
+        text.push_str(symbol);
+        // A wide symbol covers the cell after it.
+        x += Span::raw(symbol).width().max(1) as u16;
+    }
+    text.trim_end().to_string()
+}
+
+#[test]
+fn expiring_instances_are_marked_and_the_status_bar_names_the_most_urgent() {
+    let mut state = expiring();
+    snapshot_all_sizes("expiring", &state);
+    insta::assert_snapshot!("expiring_100x30", draw(&state, 100, 30, true));
+
+    let plain = draw(&state, 80, 24, false);
+    assert_eq!(
+        bottom_line(&plain),
+        "⏰ scratch expired 5m ago and still runs (+1 more) — select it, e extends by 8h"
+    );
+    assert_eq!(plain.to_string().matches(EXPIRY_SYMBOL).count(), 3);
+
+    state.selected = Some("scratch".into());
+    assert!(bottom_line(&draw(&state, 80, 24, true)).ends_with("— e extends by 8h"));
+
+    state.read_only = true;
+    assert_eq!(
+        bottom_line(&draw(&state, 80, 24, true)),
+        "⏰ scratch expired 5m ago and still runs (+1 more)"
+    );
+
+    // A message is the answer to something just done: it wins over the warning.
+    press(&mut state, Key::char('e'));
+    assert!(bottom_line(&draw(&state, 80, 24, true)).contains("read-only"));
+}
+
+#[test]
+fn an_instance_expiring_soon_reads_in_minutes_and_offers_its_ttl() {
+    let mut state = expiring();
+    state
+        .instances
+        .retain(|instance| instance.name != "scratch");
+    state.selected = Some("checkout-fix".into());
+    assert_eq!(
+        bottom_line(&draw(&state, 80, 24, false)),
+        "⏰ checkout-fix expires in 12m — e extends by 8h"
+    );
+}
+
+#[test]
+fn detail_pane_shows_expiry_cost_and_size() {
+    let mut state = expiring();
+    state.selected = Some("checkout-fix".into());
+    press(&mut state, Key::char('d'));
+    snapshot_all_sizes("detail_cost", &state);
+    let text = draw(&state, 160, 48, false).to_string();
+    // 1 vCPU + 2 GB at eu-west-1's ARM rates, 70% off for Spot, for 7 h 47 min.
+    let hourly = (0.03238 + 2.0 * 0.00356) * 0.3;
+    assert!(text.contains(&format!("${:.3}/h", hourly)), "{text}");
+    assert!(text.contains(&format!("${:.2} so far", hourly * (7.0 + 47.0 / 60.0))));
+    assert!(text.contains("size 1 vCPU / 2 GB · Spot · ARM"));
+    assert!(text.contains("⏰ 11-23 10:17 (in 12m)"));
+}
+
+#[test]
+fn the_summary_counts_only_my_instances_and_today_starts_at_local_midnight() {
+    let mut theirs = instance(
+        "theirs",
+        vec![task(
+            "theirs",
+            "b0bb0bb0b0bb0bb0b0bb0bb0b0bb0bb0",
+            TaskState::Running,
+        )],
+    );
+    theirs.owner = "bob".into();
+    let mut instances = fleet();
+    instances.push(theirs);
+    let mut state = app(false, at(10, 5));
+    state.all_owners = true;
+    poll(&mut state, at(10, 4), instances);
+    let title = |state: &AppState, offset| {
+        let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("test terminal");
+        let ctx = RenderContext {
+            offset,
+            ..context(false)
+        };
+        terminal
+            .draw(|frame| render(frame, state, &ctx))
+            .expect("draw");
+        terminal
+            .backend()
+            .to_string()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .to_string()
+    };
+    let utc = FixedOffset::east_opt(0).expect("UTC");
+    assert!(
+        title(&state, utc).contains(" ana: 3 running · $0.099/h · today $0.10 "),
+        "{}",
+        title(&state, utc)
+    );
+    // At UTC-10 it is 00:05: today is five minutes old, and so is what it has cost
+    // ($0.099/h for 5 minutes, plus the 3 minutes of the newest).
+    let hawaii = FixedOffset::west_opt(10 * 3_600).expect("UTC-10");
+    assert!(
+        title(&state, hawaii).contains(" ana: 3 running · $0.099/h · today $0.01 "),
+        "{}",
+        title(&state, hawaii)
+    );
+}
+
+#[test]
+fn unknown_prices_read_as_a_dash_and_the_detail_says_how_to_fix_them() {
+    let mut state = populated();
+    state.profile.region = "xx-nowhere-1".into();
+    state.selected = Some("api-demo".into());
+    press(&mut state, Key::char('d'));
+    let text = draw(&state, 160, 48, false).to_string();
+    assert!(text.contains("3 running · cost unknown"));
+    assert!(text.contains("unknown: no built-in Fargate prices for xx-nowhere-1; set vcpu_hour and gb_hour under [profiles.dev.prices]"));
+    let api_row = text
+        .lines()
+        .find(|line| line.contains("api-demo") && line.contains("RUNNING"))
+        .expect("api-demo row");
+    // Expiry and endpoint are known; only $/H and SPENT are not.
+    assert_eq!(api_row.matches('—').count(), 2, "{api_row}");
+}
+
+#[test]
+fn a_long_filter_pushes_the_summary_out_of_the_title() {
+    let mut state = populated();
+    press(&mut state, Key::char('/'));
+    type_text(&mut state, "api");
+    let title = |state: &AppState| {
+        draw(state, 80, 24, false)
+            .to_string()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        title(&state).contains("filter: api ─")
+            && title(&state).contains("─ $0.099/h · today $0.10 ┐"),
+        "{}",
+        title(&state)
+    );
+    type_text(&mut state, "-demo-and-more");
+    assert!(
+        title(&state).contains("filter: api-demo-and-more ─"),
+        "{}",
+        title(&state)
+    );
+    assert!(!title(&state).contains("today"), "{}", title(&state));
+}
+
+/// ECS may answer with words ondeck has never seen: they are shown as text, never a panic.
+#[test]
+fn unknown_states_and_stop_codes_render_as_text() {
+    let mut state = app(false, at(10, 5));
+    let mut odd = task("odd", "9a8b7c6d5e4f", TaskState::parse("HIBERNATING"));
+    odd.desired_status = "SUSPENDED".into();
+    odd.stop_code = Some("SpotInterruptionV2".into());
+    odd.stopped_reason = Some("a reason from the future".into());
+    poll(&mut state, at(10, 0), vec![instance("odd", vec![odd])]);
+    press(&mut state, Key::char('d'));
+    for (width, height) in SIZES {
+        let backend = draw(&state, width, height, true);
+        let screen: String = backend
+            .buffer()
+            .content()
+            .iter()
+            .map(|cell| cell.symbol())
+            .collect();
+        assert!(screen.contains("HIBERNATING"), "{width}x{height}");
+        assert!(screen.contains("SpotInterruptionV2"), "{width}x{height}");
     }
 }

@@ -4,6 +4,10 @@ use ratatui::style::{Color, Modifier, Style};
 
 use crate::aws::model::TaskState;
 use crate::instances::InstanceState;
+use crate::instances::expiry::Urgency;
+
+/// Marks an instance whose expiry wants attention, readable without colour.
+pub const EXPIRY_SYMBOL: &str = "⏰";
 
 /// How to paint. With `color: false` (NO_COLOR) only bold and reverse remain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +60,13 @@ impl Theme {
             InstanceState::Failed => self.fg(Color::Red).add_modifier(Modifier::BOLD),
             InstanceState::Degraded => self.fg(Color::Magenta),
             InstanceState::Lifecycle(lifecycle) => self.task_state(lifecycle),
+        }
+    }
+
+    pub fn urgency(self, urgency: Urgency) -> Style {
+        match urgency {
+            Urgency::Soon => self.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            Urgency::Overdue => self.error(),
         }
     }
 

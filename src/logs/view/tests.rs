@@ -524,3 +524,46 @@ fn ansi_colours_reach_the_screen_cells() {
     assert_eq!(screen[(text_x + 6, 1)].fg, Color::Reset);
     assert_eq!(screen[(1 + 13, 1)].fg, Color::Cyan, "container 0's colour");
 }
+
+#[test]
+fn without_colour_no_cell_keeps_a_colour_but_emphasis_stays() {
+    let mut buffer = LogBuffer::new(100);
+    buffer.push(base_time(), 0, "\u{1b}[31mred error\u{1b}[0m plain");
+    buffer.push(base_time() + 1, 1, "second container");
+    let mut view = LogView::new();
+    view.set_search("plain");
+    let sources = vec!["web".to_string(), "api".to_string()];
+    let render = |color: bool| {
+        let mut terminal = Terminal::new(TestBackend::new(60, 8)).unwrap();
+        terminal
+            .draw(|frame| {
+                frame.render_widget(
+                    LogPane::new(&buffer, &view, &sources).color(color),
+                    frame.area(),
+                )
+            })
+            .unwrap();
+        terminal.backend().buffer().clone()
+    };
+    let coloured = render(true);
+    assert!(
+        coloured
+            .content()
+            .iter()
+            .any(|cell| cell.fg != Color::Reset)
+    );
+    let plain = render(false);
+    assert!(
+        plain
+            .content()
+            .iter()
+            .all(|cell| cell.fg == Color::Reset && cell.bg == Color::Reset)
+    );
+    assert!(
+        plain
+            .content()
+            .iter()
+            .any(|cell| cell.modifier.contains(Modifier::REVERSED)),
+        "the search highlight survives as reverse video"
+    );
+}
