@@ -251,6 +251,65 @@ def describe_bytes(data, limit=160):
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+CSI = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
+class Screen:
+    """Just enough of a terminal for ratatui's output (cursor moves, clears, styles, text) to
+    tell what is on screen: its diffs skip unchanged cells, so the bytes alone do not."""
+
+    def __init__(self, cols=160, rows=48):
+        self.cols, self.rows = cols, rows
+        self.grid = [[" "] * cols for _ in range(rows)]
+        self.x = self.y = 0
+        self.pending = b""
+
+    def feed(self, data):
+        data = self.pending + data
+        pos, end = 0, len(data)
+        while pos < end:
+            byte = data[pos]
+            if byte == 0x1B:
+                if pos + 1 >= end:
+                    break
+                if data[pos + 1:pos + 2] != b"[":
+                    pos += 2
+                    continue
+                match = CSI.match(data, pos)
+                if not match:
+                    if end - pos < 32:
+                        break  # the rest of the sequence is in the next chunk
+                    pos += 2
+                    continue
+                self._control(match.group())
+                pos = match.end()
+                continue
+            if byte < 0x20:
+                pos += 1
+                continue
+            length = 1 if byte < 0x80 else 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            if pos + length > end:
+                break
+            if 0 <= self.y < self.rows and 0 <= self.x < self.cols:
+                self.grid[self.y][self.x] = data[pos:pos + length].decode("utf-8", "replace")
+            self.x += 1
+            pos += length
+        self.pending = data[pos:]
+
+    def _control(self, seq):
+        final = seq[-1:]
+        params = seq[2:-1]
+        if final == b"H":
+            row, _, col = params.partition(b";")
+            self.y = int(row or 1) - 1
+            self.x = int(col or 1) - 1
+        elif final == b"J" and params in (b"2", b"3"):
+            self.grid = [[" "] * self.cols for _ in range(self.rows)]
+
+    def text(self):
+        return "\n".join("".join(row) for row in self.grid)
+
+
 def bursts(chunks, gap=0.1):
     """Group (time, bytes) chunks that arrive within `gap` seconds of each other."""
     groups = []
