@@ -102,7 +102,16 @@ pub async fn connect(global: &GlobalArgs, profile: &Profile) -> Arc<dyn Cloud> {
             .unwrap_or(1.0);
         // Containers that print escape sequences, to see the log pane keep them off the terminal.
         let hostile = std::env::var_os("ONDECK_DEMO_HOSTILE").is_some_and(|v| v == "1");
-        Arc::new(DemoCloud::new(&profile.owner, speed).with_hostile_lines(hostile))
+        // A large quiet fleet on top of the usual few, for measuring the dashboard.
+        let steady = std::env::var("ONDECK_DEMO_INSTANCES")
+            .ok()
+            .and_then(|count| count.parse().ok())
+            .unwrap_or(0);
+        Arc::new(
+            DemoCloud::new(&profile.owner, speed)
+                .with_hostile_lines(hostile)
+                .with_steady_instances(&profile.owner, steady),
+        )
     } else {
         Arc::new(SdkCloud::connect(profile).await)
     }

@@ -117,6 +117,22 @@ impl DemoCloud {
         }
     }
 
+    /// Add `count` long-running instances of `owner` (`steady-0001` …) from `web-stack`,
+    /// created between half an hour and seven hours ago, so all RUNNING and none expiring soon:
+    /// a large, quiet fleet for measuring the dashboard.
+    pub fn with_steady_instances(self, owner: &str, count: usize) -> DemoCloud {
+        let now = self.shared.now();
+        let pace = self.shared.pace;
+        let mut world = self.shared.world();
+        for index in 0..count {
+            let age = Duration::minutes(30 + (index * 390 / count) as i64);
+            let name = format!("steady-{:04}", index + 1);
+            world.seed(owner, &name, "web-stack", now - age, None, pace);
+        }
+        drop(world);
+        self
+    }
+
     /// Mix terminal escape sequences (clipboard writes, title changes, screen clears …) into
     /// some log lines, to prove that whatever displays them sanitizes.
     pub fn with_hostile_lines(self, hostile: bool) -> DemoCloud {
@@ -198,49 +214,61 @@ impl World {
             (other, "load-test", "api-pair", Duration::minutes(95), None),
         ];
         for (who, instance, template_name, age, stopped_ago) in seeds {
-            let config = demo_config(who);
-            let template = &config.profiles["demo"].templates[template_name];
-            let created_at = now - age;
-            let intent = format!("{:016x}", self.rng.u64(..));
-            let mut tags = BTreeMap::from([
-                (tags::OWNER.to_string(), who.to_string()),
-                (tags::INSTANCE.to_string(), instance.to_string()),
-                (tags::TEMPLATE.to_string(), template_name.to_string()),
-                (tags::LAUNCH_TOKEN.to_string(), intent.clone()),
-            ]);
-            if let Some(ttl) = template.ttl.as_deref().and_then(parse_ttl) {
-                tags.insert(
-                    tags::EXPIRES_AT.to_string(),
-                    (created_at + ttl).to_rfc3339_opts(SecondsFormat::Secs, true),
+            let stopped_at = stopped_ago.map(|ago| now - ago);
+            self.seed(who, instance, template_name, now - age, stopped_at, pace);
+        }
+    }
+
+    /// Put an instance of `template_name` owned by `who` into the world, created at
+    /// `created_at` and, when `stopped_at` is given, destroyed by its owner then.
+    fn seed(
+        &mut self,
+        who: &str,
+        instance: &str,
+        template_name: &str,
+        created_at: DateTime<Utc>,
+        stopped_at: Option<DateTime<Utc>>,
+        pace: Pace,
+    ) {
+        let config = demo_config(who);
+        let template = &config.profiles["demo"].templates[template_name];
+        let intent = format!("{:016x}", self.rng.u64(..));
+        let mut tags = BTreeMap::from([
+            (tags::OWNER.to_string(), who.to_string()),
+            (tags::INSTANCE.to_string(), instance.to_string()),
+            (tags::TEMPLATE.to_string(), template_name.to_string()),
+            (tags::LAUNCH_TOKEN.to_string(), intent.clone()),
+        ]);
+        if let Some(ttl) = template.ttl.as_deref().and_then(parse_ttl) {
+            tags.insert(
+                tags::EXPIRES_AT.to_string(),
+                (created_at + ttl).to_rfc3339_opts(SecondsFormat::Secs, true),
+            );
+        }
+        for (index, task_definition) in template.task_definitions.iter().enumerate() {
+            let family = find_family(task_definition).expect("demo templates use known families");
+            let request = RunRequest {
+                task_definition: task_definition.clone(),
+                network: super::model::NetworkConfig {
+                    subnets: vec!["subnet-0demo1".into(), "subnet-0demo2".into()],
+                    security_groups: vec!["sg-0demo".into()],
+                    assign_public_ip: false,
+                },
+                started_by: owner_key(who),
+                tags: tags.clone(),
+                env: template.env.clone(),
+                client_token: format!("{intent}-{index}"),
+                spot: template.spot,
+            };
+            let arn = self.launch(&request, family, created_at, pace);
+            if let Some(at) = stopped_at {
+                let mut rng = Rng::with_seed(self.rng.u64(..));
+                let task = self.task_mut(&arn).expect("just launched");
+                task.tags.insert(
+                    tags::STOP_REQUESTED.to_string(),
+                    at.to_rfc3339_opts(SecondsFormat::Secs, true),
                 );
-            }
-            for (index, task_definition) in template.task_definitions.iter().enumerate() {
-                let family =
-                    find_family(task_definition).expect("demo templates use known families");
-                let request = RunRequest {
-                    task_definition: task_definition.clone(),
-                    network: super::model::NetworkConfig {
-                        subnets: vec!["subnet-0demo1".into(), "subnet-0demo2".into()],
-                        security_groups: vec!["sg-0demo".into()],
-                        assign_public_ip: false,
-                    },
-                    started_by: owner_key(who),
-                    tags: tags.clone(),
-                    env: template.env.clone(),
-                    client_token: format!("{intent}-{index}"),
-                    spot: template.spot,
-                };
-                let arn = self.launch(&request, family, created_at, pace);
-                if let Some(stopped_ago) = stopped_ago {
-                    let at = now - stopped_ago;
-                    let mut rng = Rng::with_seed(self.rng.u64(..));
-                    let task = self.task_mut(&arn).expect("just launched");
-                    task.tags.insert(
-                        tags::STOP_REQUESTED.to_string(),
-                        at.to_rfc3339_opts(SecondsFormat::Secs, true),
-                    );
-                    task.request_stop(at, &format!("ondeck: destroyed by {who}"), pace, &mut rng);
-                }
+                task.request_stop(at, &format!("ondeck: destroyed by {who}"), pace, &mut rng);
             }
         }
     }

@@ -479,6 +479,25 @@ fn the_initial_world_has_instances_in_every_kind_of_state() {
 }
 
 #[test]
+fn steady_instances_are_running_mine_and_far_from_expiry() {
+    let (cloud, _) = demo(1.0);
+    let cloud = cloud.with_steady_instances(OWNER, 50);
+    let mine = group(block_on(cloud.list_tasks(&Scope::StartedBy(owner_key(OWNER)))).unwrap());
+    let steady: Vec<_> = mine
+        .iter()
+        .filter(|i| i.name.starts_with("steady-"))
+        .collect();
+    assert_eq!(steady.len(), 50);
+    assert!(steady.iter().any(|i| i.name == "steady-0001"));
+    assert!(steady.iter().any(|i| i.name == "steady-0050"));
+    for instance in steady {
+        assert_eq!(instance.owner, OWNER);
+        assert_eq!(instance.state, InstanceState::Lifecycle(TaskState::Running));
+        assert!(instance.expires_at.unwrap() > start() + Duration::minutes(60));
+    }
+}
+
+#[test]
 fn the_owner_alice_gets_bob_as_the_other_person() {
     let clock = Arc::new(ManualClock::new(start()));
     let cloud = DemoCloud::with_clock("alice", 1.0, clock);
