@@ -16,7 +16,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("ondeck: cannot start its runtime: {err}");
+            say(&format!("ondeck: cannot start its runtime: {err}"));
             return ExitCode::from(1);
         }
     };
@@ -35,7 +35,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("ondeck: {}", failure.message());
+            say(&format!("ondeck: {}", failure.message()));
             failure.exit_code()
         }
     }
@@ -56,4 +56,10 @@ fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
         .try_init()
         .ok()?;
     Some(guard)
+}
+
+/// A last word on stderr; a terminal that is already gone must not turn it into a panic.
+fn say(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{message}");
 }

@@ -61,7 +61,8 @@ fn escape_sequences_in_logs_never_reach_the_terminal() {
     {
         let before = screen.clone();
         pty.send_keys("\x1b[5~");
-        screen = pty.wait_for("an earlier page of logs", SHORT, |now| now != before);
+        pty.wait_for("an earlier page of logs", SHORT, |now| now != before);
+        screen = pty.settled_screen(Duration::from_secs(2));
         for row in hostile_rows(&screen) {
             // Every sequence went whole, only the hyperlink's text stays; and nothing moved
             // the cursor or cleared the line: the rest of it is in place.

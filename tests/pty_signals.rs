@@ -77,3 +77,43 @@ fn a_panic_restores_the_terminal_and_is_logged() {
         "the report says where:\n{log}"
     );
 }
+
+/// The process ids of ondeck binaries whose state dir is `state`.
+fn ondecks_with_state(state: &std::path::Path) -> Vec<u32> {
+    let wanted = format!("ONDECK_STATE_DIR={}", state.display());
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
+            let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            exe.is_some_and(|exe| exe.ends_with("ondeck"))
+                && environ
+                    .split(|b| *b == 0)
+                    .any(|var| var == wanted.as_bytes())
+        })
+        .collect()
+}
+
+#[test]
+fn a_terminal_that_hangs_up_without_sighup_still_ends_ondeck() {
+    let dir = tempfile::tempdir().unwrap();
+    let pty = PtyBuilder::new(80, 24, dir.path())
+        .env("ONDECK_DEMO_SPEED", "20")
+        .spawn_ondeck_without_sighup(&["--demo"]);
+    pty.wait_for_text("checkout-fix", Duration::from_secs(20));
+    let mut pty = pty;
+    let pids = ondecks_with_state(dir.path());
+    assert_eq!(pids.len(), 1, "{pids:?}");
+    // The link drops: ondeck, in a session of its own, gets no SIGHUP from the hang-up.
+    pty.hang_up();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while alive(pids[0]) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "ondeck {} still runs without its terminal",
+            pids[0]
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -53,6 +53,8 @@ pub struct DashboardOptions {
     pub cloud_factory: CloudFactory,
 }
 
+/// How long one wait for terminal input lasts.
+const INPUT_POLL: Duration = Duration::from_millis(100);
 /// At most this many frames a second.
 const FRAME: Duration = Duration::from_millis(33);
 /// The clock's resolution: polling, spinner and ages are driven from it.
@@ -233,14 +235,25 @@ impl Input {
     fn start(actions: UnboundedSender<Action>) -> Input {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = Arc::clone(&stop);
+        let watch = terminal::HangupWatch::new();
         let thread = std::thread::spawn(move || {
             while !stopping.load(Ordering::SeqCst) {
-                // Poll briefly so a stop request is noticed.
-                match crossterm::event::poll(Duration::from_millis(100)) {
+                // Wait for input ourselves: a terminal that hung up without a SIGHUP reaching
+                // us (a dropped link, a killed multiplexer) reads as endless end-of-file, on
+                // which crossterm's own wait spins forever. Nobody is watching: end instead.
+                // The wait is short so that a stop request is noticed.
+                if watch.wait_hung_up(INPUT_POLL) {
+                    tracing::warn!("the terminal hung up; ending");
+                    let _ = actions.send(Action::TerminalClosed);
+                    break;
+                }
+                // Keys that arrived, or a resize (crossterm learns of those by signal).
+                match crossterm::event::poll(Duration::ZERO) {
                     Ok(false) => continue,
                     Ok(true) => {}
                     Err(err) => {
                         tracing::error!("cannot read the terminal: {err}");
+                        let _ = actions.send(Action::TerminalClosed);
                         break;
                     }
                 }
@@ -250,6 +263,7 @@ impl Input {
                     Ok(_) => None,
                     Err(err) => {
                         tracing::error!("cannot read the terminal: {err}");
+                        let _ = actions.send(Action::TerminalClosed);
                         break;
                     }
                 };

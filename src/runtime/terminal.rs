@@ -74,3 +74,49 @@ fn install_panic_hook() {
         }));
     });
 }
+
+/// Watches the terminal ondeck reads keys from (standard input when it is one, as crossterm
+/// does, else /dev/tty) for a hang-up: the far side of the pty or the line is gone.
+pub struct HangupWatch {
+    fd: Option<std::os::fd::RawFd>,
+    // Keeps /dev/tty open when that is what is watched.
+    _tty: Option<std::fs::File>,
+}
+
+impl HangupWatch {
+    /// Made while the terminal is known to be there: a hung-up terminal no longer says it is
+    /// one (`isatty` fails on it).
+    pub fn new() -> HangupWatch {
+        use std::io::IsTerminal;
+        use std::os::fd::AsRawFd;
+        if std::io::stdin().is_terminal() {
+            return HangupWatch {
+                fd: Some(std::io::stdin().as_raw_fd()),
+                _tty: None,
+            };
+        }
+        let tty = std::fs::File::open("/dev/tty").ok();
+        HangupWatch {
+            fd: tty.as_ref().map(|tty| tty.as_raw_fd()),
+            _tty: tty,
+        }
+    }
+
+    /// Wait up to `timeout` for input. True when the terminal hung up instead. Without a
+    /// terminal to watch, it only waits.
+    pub fn wait_hung_up(&self, timeout: std::time::Duration) -> bool {
+        let Some(fd) = self.fd else {
+            std::thread::sleep(timeout);
+            return false;
+        };
+        let mut poll = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let millis = libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX);
+        // SAFETY: one valid pollfd; poll only writes `revents`.
+        let ready = unsafe { libc::poll(&mut poll, 1, millis) };
+        ready > 0 && poll.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+    }
+}

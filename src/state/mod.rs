@@ -43,6 +43,9 @@ pub enum Action {
     Key(Key),
     /// The clock, from the runtime's ticker. Drives polling, the spinner and ages.
     Tick(DateTime<Utc>),
+    /// The terminal went away (a dropped SSH link without SIGHUP): nobody is watching, so
+    /// nothing may go on polling AWS.
+    TerminalClosed,
     /// The terminal's size changed (rows decide how far a page moves).
     Resize {
         width: u16,
@@ -1039,6 +1042,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Tail { tail_id, message } => state.tail_message(tail_id, message),
         Action::LogsSaved { result } => state.logs_saved(result),
+        Action::TerminalClosed => state.quitting = true,
         Action::Resize { height, .. } => {
             state.page_rows = usize::from(height.saturating_sub(8)).max(1);
             state.dirty = true;

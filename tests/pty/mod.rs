@@ -29,6 +29,8 @@ struct Output {
     raw: Vec<u8>,
     /// The reader has seen the end of the stream: every byte written is in `raw`.
     ended: bool,
+    /// The test hung up: the reader lets go of its side of the terminal at its next wake-up.
+    hung_up: bool,
 }
 
 /// How to start a program in a pty: size and environment. The environment starts empty (so
@@ -78,6 +80,16 @@ impl PtyBuilder {
         builder.spawn(command)
     }
 
+    /// ondeck in a session of its own on this terminal, so that a hang-up sends it no SIGHUP:
+    /// what a dropped link looks like when the signal gets lost. The shell waits for it.
+    pub fn spawn_ondeck_without_sighup(self, args: &[&str]) -> Pty {
+        let builder = self.env("ONDECK_BIN", ONDECK);
+        let mut command = CommandBuilder::new("sh");
+        command.args(["-c", r#"setsid "$ONDECK_BIN" "$@" < /dev/tty & wait"#, "sh"]);
+        command.args(args);
+        builder.spawn(command)
+    }
+
     fn spawn(self, mut command: CommandBuilder) -> Pty {
         command.env_clear();
         command.env("PATH", std::env::var_os("PATH").unwrap_or_default());
@@ -112,6 +124,7 @@ impl PtyBuilder {
             ),
             raw: Vec::new(),
             ended: false,
+            hung_up: false,
         }));
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
         let sink = Arc::clone(&output);
@@ -123,6 +136,9 @@ impl PtyBuilder {
                     break;
                 }
                 let mut output = sink.lock().unwrap();
+                if output.hung_up {
+                    break;
+                }
                 output.screen.process(&buffer[..read]);
                 output.raw.extend_from_slice(&buffer[..read]);
             }
@@ -131,8 +147,8 @@ impl PtyBuilder {
         let writer = pair.master.take_writer().expect("pty writer");
         Pty {
             child,
-            writer,
-            master: pair.master,
+            writer: Some(writer),
+            master: Some(pair.master),
             output,
         }
     }
@@ -140,13 +156,21 @@ impl PtyBuilder {
 
 pub struct Pty {
     child: Box<dyn Child + Send + Sync>,
-    writer: Box<dyn Write + Send>,
+    writer: Option<Box<dyn Write + Send>>,
     // Kept open for as long as the test runs: closing it hangs up the terminal.
-    master: Box<dyn MasterPty + Send>,
+    master: Option<Box<dyn MasterPty + Send>>,
     output: Arc<Mutex<Output>>,
 }
 
 impl Pty {
+    /// Close the terminal's far side, as sshd does when the link drops: ours now, the
+    /// reader's copy at its next wake-up (the program's next output).
+    pub fn hang_up(&mut self) {
+        self.output.lock().unwrap().hung_up = true;
+        self.writer = None;
+        self.master = None;
+    }
+
     /// The screen as text, one line per row, trailing blanks trimmed.
     pub fn screen_text(&self) -> String {
         self.output.lock().unwrap().screen.screen().contents()
@@ -159,8 +183,9 @@ impl Pty {
 
     /// Type into the terminal.
     pub fn send_keys(&mut self, bytes: impl AsRef<[u8]>) {
-        self.writer.write_all(bytes.as_ref()).expect("write keys");
-        self.writer.flush().expect("flush keys");
+        let writer = self.writer.as_mut().expect("the terminal is still up");
+        writer.write_all(bytes.as_ref()).expect("write keys");
+        writer.flush().expect("flush keys");
     }
 
     /// Wait until `needle` is on the screen; panics with the screen if it is not within `limit`.
@@ -183,6 +208,25 @@ impl Pty {
             }
             std::thread::sleep(POLL);
         }
+    }
+
+    /// The screen once a frame has been written whole: a read can fall in the middle of one,
+    /// so wait until no byte has arrived for a few polls.
+    pub fn settled_screen(&self, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        let mut seen = self.output.lock().unwrap().raw.len();
+        let mut quiet_polls = 0;
+        while quiet_polls < 3 && Instant::now() < deadline {
+            std::thread::sleep(POLL);
+            let now = self.output.lock().unwrap().raw.len();
+            if now == seen {
+                quiet_polls += 1;
+            } else {
+                quiet_polls = 0;
+                seen = now;
+            }
+        }
+        self.screen_text()
     }
 
     /// Wait for the pty's process to end; panics with the screen after `limit`.
