@@ -310,6 +310,14 @@ class Screen:
         return "\n".join("".join(row) for row in self.grid)
 
 
+def row_change(old, new, context=12):
+    """`…before…` → `…after…` around the columns that differ between two screen rows."""
+    first = next(i for i, (a, b) in enumerate(zip(old, new)) if a != b)
+    last = len(old) - next(i for i, (a, b) in enumerate(zip(old[::-1], new[::-1])) if a != b)
+    start, end = max(0, first - context), min(len(old), last + context)
+    return f"`{old[start:end].strip()}` → `{new[start:end].strip()}`"
+
+
 def bursts(chunks, gap=0.1):
     """Group (time, bytes) chunks that arrive within `gap` seconds of each other."""
     groups = []
