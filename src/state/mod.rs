@@ -245,6 +245,8 @@ pub struct AppState {
     next_refresh_at: Option<DateTime<Utc>>,
     /// Refreshes that failed in a row: the poller backs off while AWS throttles or is down.
     failed_refreshes: u32,
+    /// When the refresh now out was sent.
+    refresh_sent_at: Option<DateTime<Utc>>,
     next_request: RequestId,
 }
 
@@ -300,13 +302,28 @@ impl AppState {
             refresh_pending: false,
             next_refresh_at: Some(DateTime::<Utc>::MIN_UTC),
             failed_refreshes: 0,
+            refresh_sent_at: None,
             next_request: 1,
         })
     }
 
     /// Some request is out: the status bar says we are waiting for AWS.
+    /// The "waiting for AWS" indicator was on screen for the refresh answered at `at`.
+    fn waiting_was_shown(&self, at: DateTime<Utc>) -> bool {
+        self.refresh_sent_at
+            .is_some_and(|sent| at.max(self.now) - sent >= Duration::seconds(1))
+    }
+
+    /// A routine refresh is mentioned only once it is slow: a quick one changes nothing on
+    /// screen, so an idle dashboard writes nothing to the terminal.
     pub fn waiting(&self) -> bool {
-        !self.in_flight.is_empty()
+        self.in_flight
+            .values()
+            .any(|asked| *asked != InFlight::Refresh)
+            || (self.refresh_in_flight()
+                && self
+                    .refresh_sent_at
+                    .is_some_and(|sent| self.now - sent >= Duration::seconds(1)))
     }
 
     pub fn refresh_in_flight(&self) -> bool {
@@ -400,6 +417,7 @@ impl AppState {
         }
         let req = self.request_id();
         self.in_flight.insert(req, InFlight::Refresh);
+        self.refresh_sent_at = Some(self.now);
         self.next_refresh_at = None;
         effects.push(Effect::Refresh {
             req,
@@ -883,7 +901,6 @@ impl AppState {
         }
         if !self.refresh_in_flight() && self.next_refresh_at.is_some_and(|due| now >= due) {
             self.refresh_now(effects);
-            self.dirty = true;
         }
     }
 
@@ -974,7 +991,19 @@ impl AppState {
         let Some(asked) = self.in_flight.remove(&req) else {
             return;
         };
+        // A refresh that brings nothing new redraws nothing (see `refreshed`).
+        let dirty_before = self.dirty;
         self.dirty = true;
+        if let (InFlight::Refresh, Action::Refreshed { at, result, .. }) = (&asked, &action) {
+            let unchanged = matches!(result, Ok(snapshot)
+                if snapshot.instances == self.instances && snapshot.definitions == self.definitions)
+                && self.loaded
+                && !self.waiting_was_shown(*at)
+                && self.message.as_ref().is_none_or(|m| !m.from_refresh);
+            if unchanged {
+                self.dirty = dirty_before;
+            }
+        }
         match (asked, action) {
             (InFlight::Refresh, Action::Refreshed { at, result, .. }) => {
                 self.refreshed(at, result, effects)

@@ -91,7 +91,13 @@ fn the_first_tick_asks_for_a_refresh_and_the_answer_loads_the_table() {
     let mut state = start(false, None);
     assert!(!state.loaded);
     let req = refresh_req(&update(&mut state, Action::Tick(at(10, 0))));
-    assert!(state.waiting());
+    assert!(state.refresh_in_flight());
+    assert!(!state.waiting(), "a quick refresh is not worth mentioning");
+    update(
+        &mut state,
+        Action::Tick(at(10, 0) + Duration::milliseconds(1500)),
+    );
+    assert!(state.waiting(), "a slow one is");
     answer(&mut state, req, at(10, 0), snapshot(vec![running("a")]));
     assert!(state.loaded);
     assert!(!state.waiting());
@@ -186,6 +192,32 @@ fn polling_is_busy_while_my_tasks_change_and_steady_otherwise() {
         &mut state,
         Action::Tick(at(10, 1) + Duration::seconds(30)),
     ));
+}
+
+#[test]
+fn a_refresh_that_changes_nothing_draws_nothing() {
+    let mut state = start(false, None);
+    let req = refresh_req(&update(&mut state, Action::Tick(at(10, 0))));
+    answer(&mut state, req, at(10, 0), snapshot(vec![running("a")]));
+    state.dirty = false;
+    let due = state.next_refresh_at().unwrap();
+    let req = refresh_req(&update(&mut state, Action::Tick(due)));
+    assert!(!state.dirty, "sending a refresh changes nothing on screen");
+    answer(&mut state, req, due, snapshot(vec![running("a")]));
+    assert!(
+        !state.dirty,
+        "the same answer again changes nothing on screen"
+    );
+
+    let due = state.next_refresh_at().unwrap();
+    let req = refresh_req(&update(&mut state, Action::Tick(due)));
+    answer(
+        &mut state,
+        req,
+        due,
+        snapshot(vec![running("a"), running("b")]),
+    );
+    assert!(state.dirty, "a new instance is drawn");
 }
 
 #[test]

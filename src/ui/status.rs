@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::RenderContext;
-use super::format::{clock, remaining};
+use super::format::remaining;
 use super::theme::EXPIRY_SYMBOL;
 use crate::instances::Instance;
 use crate::instances::expiry::{self, Urgency, format_remaining};
@@ -48,7 +48,8 @@ pub fn top_bar(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderCont
     spans.push(separator());
     let refreshed = state
         .last_refresh
-        .map(|at| clock(at, ctx.offset))
+        // To the minute: a seconds field would redraw the bar at every steady refresh.
+        .map(|at| at.with_timezone(&ctx.offset).format("%H:%M").to_string())
         .unwrap_or_else(|| "never".into());
     spans.push(Span::styled(
         if wide { "refreshed " } else { "↻ " },
