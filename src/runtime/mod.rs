@@ -150,6 +150,8 @@ where
     let mut hangup = signal(SignalKind::hangup())?;
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
+    // The input thread sleeps until a key: a resize is heard here.
+    let mut window_change = signal(SignalKind::window_change())?;
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
@@ -180,6 +182,11 @@ where
             _ = hangup.recv() => break Ok(frames),
             _ = terminate.recv() => break Ok(frames),
             _ = interrupt.recv() => break Ok(frames),
+            _ = window_change.recv() => {
+                if let Ok((width, height)) = crossterm::terminal::size() {
+                    dispatch(state, &mut runner, Action::Resize { width, height });
+                }
+            }
         }
         // Take whatever else is waiting before drawing once for all of it.
         while let Ok(action) = inbox.try_recv() {
@@ -228,6 +235,7 @@ fn dispatch(state: &mut AppState, runner: &mut Runner, action: Action) {
 /// Reads terminal events on a thread of its own (crossterm's reads block) and forwards them.
 struct Input {
     stop: Arc<AtomicBool>,
+    waker: Option<terminal::Waker>,
     thread: JoinHandle<()>,
 }
 
@@ -235,50 +243,67 @@ impl Input {
     fn start(actions: UnboundedSender<Action>) -> Input {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = Arc::clone(&stop);
-        let watch = terminal::HangupWatch::new();
+        let input_wait = terminal::InputWait::new()
+            .inspect_err(|err| tracing::warn!("waiting for input by polling: {err}"))
+            .ok();
+        let waker = input_wait.as_ref().map(terminal::InputWait::waker);
         let thread = std::thread::spawn(move || {
             while !stopping.load(Ordering::SeqCst) {
-                // Wait for input ourselves: a terminal that hung up without a SIGHUP reaching
-                // us (a dropped link, a killed multiplexer) reads as endless end-of-file, on
-                // which crossterm's own wait spins forever. Nobody is watching: end instead.
-                // The wait is short so that a stop request is noticed.
-                if watch.wait_hung_up(INPUT_POLL) {
-                    tracing::warn!("the terminal hung up; ending");
-                    let _ = actions.send(Action::TerminalClosed);
-                    break;
-                }
-                // Keys that arrived, or a resize (crossterm learns of those by signal).
-                match crossterm::event::poll(Duration::ZERO) {
-                    Ok(false) => continue,
-                    Ok(true) => {}
-                    Err(err) => {
-                        tracing::error!("cannot read the terminal: {err}");
+                // Wait for input ourselves, with no timeout: an idle dashboard sleeps. A
+                // terminal that hung up without a SIGHUP reaching us (a dropped link, a killed
+                // multiplexer) reads as endless end-of-file, on which crossterm's own wait
+                // spins forever; nobody is watching, so end instead.
+                match input_wait.as_ref().map(terminal::InputWait::wait) {
+                    Some(terminal::Wait::HungUp) => {
+                        tracing::warn!("the terminal hung up; ending");
                         let _ = actions.send(Action::TerminalClosed);
                         break;
                     }
+                    Some(terminal::Wait::Woken) => continue,
+                    Some(terminal::Wait::Ready) => {}
+                    None => std::thread::sleep(INPUT_POLL),
                 }
-                let action = match crossterm::event::read() {
-                    Ok(Event::Key(event)) => keys::convert(event).map(Action::Key),
-                    Ok(Event::Resize(width, height)) => Some(Action::Resize { width, height }),
-                    Ok(_) => None,
-                    Err(err) => {
-                        tracing::error!("cannot read the terminal: {err}");
-                        let _ = actions.send(Action::TerminalClosed);
-                        break;
+                // Every event that arrived: one read of the terminal may hold several keys.
+                loop {
+                    match crossterm::event::poll(Duration::ZERO) {
+                        Ok(false) => break,
+                        Ok(true) => {}
+                        Err(err) => {
+                            tracing::error!("cannot read the terminal: {err}");
+                            let _ = actions.send(Action::TerminalClosed);
+                            return;
+                        }
                     }
-                };
-                if let Some(action) = action
-                    && actions.send(action).is_err()
-                {
-                    break;
+                    let action = match crossterm::event::read() {
+                        Ok(Event::Key(event)) => keys::convert(event).map(Action::Key),
+                        Ok(Event::Resize(width, height)) => Some(Action::Resize { width, height }),
+                        Ok(_) => None,
+                        Err(err) => {
+                            tracing::error!("cannot read the terminal: {err}");
+                            let _ = actions.send(Action::TerminalClosed);
+                            return;
+                        }
+                    };
+                    if let Some(action) = action
+                        && actions.send(action).is_err()
+                    {
+                        return;
+                    }
                 }
             }
         });
-        Input { stop, thread }
+        Input {
+            stop,
+            waker,
+            thread,
+        }
     }
 
     fn stop(self) {
         self.stop.store(true, Ordering::SeqCst);
+        if let Some(waker) = &self.waker {
+            waker.wake();
+        }
         let _ = self.thread.join();
     }
 }

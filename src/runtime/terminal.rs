@@ -2,8 +2,9 @@
 //! restored however it ends (return, error, panic, signal).
 
 use std::io::{self, Write};
-use std::sync::Once;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Once};
 
 use crossterm::cursor::{Hide, Show};
 use crossterm::event::DisableMouseCapture;
@@ -75,48 +76,114 @@ fn install_panic_hook() {
     });
 }
 
-/// Watches the terminal ondeck reads keys from (standard input when it is one, as crossterm
-/// does, else /dev/tty) for a hang-up: the far side of the pty or the line is gone.
-pub struct HangupWatch {
-    fd: Option<std::os::fd::RawFd>,
-    // Keeps /dev/tty open when that is what is watched.
-    _tty: Option<std::fs::File>,
+/// What ended a wait for terminal input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// Input may be there (or there is no terminal to watch and the wait timed out).
+    Ready,
+    /// The far side of the pty or the line is gone.
+    HungUp,
+    /// [`Waker::wake`] was called.
+    Woken,
 }
 
-impl HangupWatch {
+/// Waits for input on the terminal ondeck reads keys from (standard input when it is one, as
+/// crossterm does, else /dev/tty), without a timeout: an idle dashboard does not wake up.
+/// A hang-up and a wake-up from another thread end the wait too.
+pub struct InputWait {
+    tty: Option<RawFd>,
+    // Keeps /dev/tty open when that is what is watched.
+    _tty_file: Option<std::fs::File>,
+    wake_read: OwnedFd,
+    wake_write: Arc<OwnedFd>,
+}
+
+/// Ends an [`InputWait::wait`] from another thread.
+#[derive(Clone)]
+pub struct Waker(Arc<OwnedFd>);
+
+impl Waker {
+    pub fn wake(&self) {
+        // SAFETY: a valid pipe fd and a one-byte buffer.
+        let _ = unsafe { libc::write(self.0.as_raw_fd(), [1u8].as_ptr().cast(), 1) };
+    }
+}
+
+impl InputWait {
     /// Made while the terminal is known to be there: a hung-up terminal no longer says it is
     /// one (`isatty` fails on it).
-    pub fn new() -> HangupWatch {
+    pub fn new() -> std::io::Result<InputWait> {
         use std::io::IsTerminal;
-        use std::os::fd::AsRawFd;
-        if std::io::stdin().is_terminal() {
-            return HangupWatch {
-                fd: Some(std::io::stdin().as_raw_fd()),
-                _tty: None,
-            };
+        use std::os::fd::FromRawFd;
+        let (tty, tty_file) = if std::io::stdin().is_terminal() {
+            (Some(std::io::stdin().as_raw_fd()), None)
+        } else {
+            let file = std::fs::File::open("/dev/tty").ok();
+            (file.as_ref().map(|f| f.as_raw_fd()), file)
+        };
+        let mut fds = [0; 2];
+        // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } != 0 {
+            return Err(std::io::Error::last_os_error());
         }
-        let tty = std::fs::File::open("/dev/tty").ok();
-        HangupWatch {
-            fd: tty.as_ref().map(|tty| tty.as_raw_fd()),
-            _tty: tty,
-        }
+        // SAFETY: pipe2 succeeded, so both descriptors are open and owned by nobody else.
+        let (wake_read, wake_write) =
+            unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        Ok(InputWait {
+            tty,
+            _tty_file: tty_file,
+            wake_read,
+            wake_write: Arc::new(wake_write),
+        })
     }
 
-    /// Wait up to `timeout` for input. True when the terminal hung up instead. Without a
-    /// terminal to watch, it only waits.
-    pub fn wait_hung_up(&self, timeout: std::time::Duration) -> bool {
-        let Some(fd) = self.fd else {
-            std::thread::sleep(timeout);
-            return false;
-        };
-        let mut poll = libc::pollfd {
-            fd,
+    pub fn waker(&self) -> Waker {
+        Waker(Arc::clone(&self.wake_write))
+    }
+
+    pub fn wait(&self) -> Wait {
+        let mut fds = vec![libc::pollfd {
+            fd: self.wake_read.as_raw_fd(),
             events: libc::POLLIN,
             revents: 0,
-        };
-        let millis = libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX);
-        // SAFETY: one valid pollfd; poll only writes `revents`.
-        let ready = unsafe { libc::poll(&mut poll, 1, millis) };
-        ready > 0 && poll.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+        }];
+        if let Some(tty) = self.tty {
+            fds.push(libc::pollfd {
+                fd: tty,
+                events: libc::POLLIN,
+                revents: 0,
+            });
+        }
+        // Without a terminal to watch, wake now and then so crossterm can look itself.
+        let timeout = if self.tty.is_some() { -1 } else { 100 };
+        loop {
+            // SAFETY: `fds` is a valid array of pollfd of the given length.
+            let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
+            if ready < 0 {
+                if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Wait::HungUp;
+            }
+            break;
+        }
+        if fds[0].revents != 0 {
+            let mut drain = [0u8; 64];
+            // SAFETY: a valid non-blocking pipe fd and a buffer of the given length.
+            let _ = unsafe {
+                libc::read(
+                    self.wake_read.as_raw_fd(),
+                    drain.as_mut_ptr().cast(),
+                    drain.len(),
+                )
+            };
+            return Wait::Woken;
+        }
+        match fds.get(1) {
+            Some(tty) if tty.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 => {
+                Wait::HungUp
+            }
+            _ => Wait::Ready,
+        }
     }
 }
