@@ -27,7 +27,7 @@ fn realistic_lines(count: usize) -> Vec<String> {
             }
             match i % 4 {
                 0 | 1 => format!(
-                    "2026-11-23T16:17:01.{millis:03}Z INFO  [http-nio-8080-exec-{}] c.e.orders.OrderController - GET /api/orders/{} status=200 duration={}ms user=u{} trace_id={:032x}",
+                    "2026-11-23T16:17:01.{millis:03}Z INFO  [http-nio-8080-exec-{}] c.e.orders.OrderController - GET /api/orders/{} status=200 duration={}ms user=u{} region=eu-west-1 trace_id={:032x}",
                     rng.u32(1..64),
                     rng.u32(..1_000_000),
                     rng.u32(1..900),
@@ -35,7 +35,7 @@ fn realistic_lines(count: usize) -> Vec<String> {
                     rng.u128(..)
                 ),
                 2 => format!(
-                    "\x1b[2m2026-11-23T16:17:01.{millis:03}Z\x1b[0m \x1b[32m INFO\x1b[0m \x1b[2mworker::jobs\x1b[0m\x1b[2m:\x1b[0m processed job \x1b[1m{}\x1b[0m queue=emails attempt={} elapsed={}ms \x1b[3mhost=ip-10-0-{}-{}\x1b[0m",
+                    "\x1b[2m2026-11-23T16:17:01.{millis:03}Z\x1b[0m \x1b[32m INFO\x1b[0m \x1b[2mworker::jobs\x1b[0m\x1b[2m:\x1b[0m processed job \x1b[1m{}\x1b[0m queue=emails attempt={} elapsed={}ms \x1b[3mhost=ip-10-0-{}-{}.eu-west-1.compute.internal\x1b[0m",
                     rng.u64(..u64::MAX / 2),
                     rng.u32(1..4),
                     rng.u32(1..5000),

@@ -58,8 +58,9 @@ pub struct Search {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Needle {
-    /// ASCII queries, by far the common case, compare bytes; memchr finds candidates.
-    Ascii(Vec<u8>),
+    /// ASCII queries, by far the common case, compare bytes. memchr finds candidates for the
+    /// needle's rarest byte (at `anchor`), so a filter that matches little scans fast.
+    Ascii { lower: Vec<u8>, anchor: usize },
     /// Anything else compares lowercased chars.
     Folded(Vec<char>),
 }
@@ -71,7 +72,11 @@ impl Search {
             return None;
         }
         let needle = if query.is_ascii() {
-            Needle::Ascii(query.to_ascii_lowercase().into_bytes())
+            let lower = query.to_ascii_lowercase().into_bytes();
+            let anchor = (0..lower.len())
+                .max_by_key(|&at| rarity(lower[at]))
+                .unwrap_or(0);
+            Needle::Ascii { lower, anchor }
         } else {
             Needle::Folded(query.chars().flat_map(char::to_lowercase).collect())
         };
@@ -102,15 +107,17 @@ impl Search {
 
     fn find(&self, text: &str, from: usize) -> Option<Range<usize>> {
         match &self.needle {
-            Needle::Ascii(needle) => {
+            Needle::Ascii { lower, anchor } => {
                 let hay = text.as_bytes().get(from..)?;
-                let first = needle[0];
-                memchr::memchr2_iter(first, first.to_ascii_uppercase(), hay)
+                let rare = lower[*anchor];
+                let tail = lower.len() - anchor;
+                // Candidates for the rare byte; a match starts `anchor` bytes before it.
+                memchr::memchr2_iter(rare, rare.to_ascii_uppercase(), hay.get(*anchor..)?)
                     .find(|&at| {
-                        hay.get(at..at + needle.len())
-                            .is_some_and(|window| window.eq_ignore_ascii_case(needle))
+                        hay.get(at..at + anchor + tail)
+                            .is_some_and(|window| window.eq_ignore_ascii_case(lower))
                     })
-                    .map(|at| from + at..from + at + needle.len())
+                    .map(|at| from + at..from + at + lower.len())
             }
             Needle::Folded(needle) => {
                 let rest = text.get(from..)?;
@@ -121,6 +128,16 @@ impl Search {
             }
         }
     }
+}
+
+/// How rare a lowercase byte is in log text, higher is rarer: a rough frequency order of
+/// English letters, digits and the punctuation that logs are full of.
+fn rarity(byte: u8) -> usize {
+    const COMMON_FIRST: &[u8] = b" e\"t:a=o,i.n/s-r_h0l1d2c3u4m5f6p7g8w9ybvkxjqz";
+    COMMON_FIRST
+        .iter()
+        .position(|&common| common == byte)
+        .unwrap_or(COMMON_FIRST.len())
 }
 
 /// Length in bytes of the prefix of `text` that lowercases to exactly `needle`.

@@ -175,6 +175,22 @@ fn search_is_case_insensitive_for_ascii_and_unicode() {
 }
 
 #[test]
+fn search_finds_matches_at_the_edges_whichever_byte_is_rarest() {
+    for query in ["jq", "qj", "a=b", "zebra"] {
+        let search = Search::new(query).unwrap();
+        let upper = query.to_uppercase();
+        let text = format!("{upper} mid {query}");
+        let end = text.len();
+        assert_eq!(
+            search.find_all(&text),
+            vec![0..query.len(), end - query.len()..end],
+            "{query}"
+        );
+        assert!(!search.is_match(&query[1..]), "{query}");
+    }
+}
+
+#[test]
 fn matches_are_jumped_to_with_context_below() {
     let mut buffer = LogBuffer::new(100);
     for i in 0..30 {
