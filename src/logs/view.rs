@@ -814,19 +814,23 @@ impl LogPane<'_> {
                         Modifier::empty()
                     };
                     if view.timestamps {
-                        buf.set_stringn(
-                            inner.x,
+                        put(
+                            buf,
+                            inner,
+                            0,
                             y,
-                            clock(laid.line.timestamp, self.utc_offset),
+                            &clock(laid.line.timestamp, self.utc_offset),
                             TIMESTAMP_WIDTH - 1,
                             Style::new().add_modifier(Modifier::DIM | marked),
                         );
                     }
                     if show_source {
-                        buf.set_stringn(
-                            inner.x + timestamp_width as u16,
+                        put(
+                            buf,
+                            inner,
+                            timestamp_width,
                             y,
-                            self.source_name(laid.line.source),
+                            &self.source_name(laid.line.source),
                             source_width - 1,
                             Style::new()
                                 .fg(source_color(laid.line.source))
@@ -834,18 +838,38 @@ impl LogPane<'_> {
                         );
                     }
                 }
-                draw_row(
-                    buf,
-                    inner.x + prefix_width.min(usize::from(inner.width)) as u16,
-                    y,
-                    text_width,
-                    laid,
-                    row.clone(),
-                    &highlights,
-                );
+                let room = usize::from(inner.width).saturating_sub(prefix_width);
+                if room > 0 {
+                    draw_row(
+                        buf,
+                        inner.x + prefix_width as u16,
+                        y,
+                        text_width.min(room),
+                        laid,
+                        row.clone(),
+                        &highlights,
+                    );
+                }
                 y += 1;
             }
         }
+    }
+}
+
+/// Writes `text` at `column` of `area`'s row `y`, at most `width` cells and never past the
+/// area's right edge (`Buffer::set_stringn` only stops at the edge of the whole buffer).
+fn put(
+    buf: &mut Buffer,
+    area: Rect,
+    column: usize,
+    y: u16,
+    text: &str,
+    width: usize,
+    style: Style,
+) {
+    let room = usize::from(area.width).saturating_sub(column);
+    if room > 0 {
+        buf.set_stringn(area.x + column as u16, y, text, width.min(room), style);
     }
 }
 

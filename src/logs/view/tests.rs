@@ -583,3 +583,27 @@ fn without_colour_no_cell_keeps_a_colour_but_emphasis_stays() {
         "the search highlight survives as reverse video"
     );
 }
+
+#[test]
+fn a_narrow_pane_draws_nothing_outside_its_area() {
+    let buffer = sample(20);
+    let view = LogView::new();
+    let sources = sources();
+    let mut terminal = Terminal::new(TestBackend::new(40, 6)).unwrap();
+    terminal
+        .draw(|frame| {
+            let pane = Rect::new(2, 1, 12, 4);
+            frame.render_widget(LogPane::new(&buffer, &view, &sources), pane)
+        })
+        .unwrap();
+    let screen = terminal.backend().buffer();
+    for y in 0..6 {
+        for x in 0..40 {
+            let inside = (2..14).contains(&x) && (1..5).contains(&y);
+            if !inside {
+                assert_eq!(screen[(x, y)].symbol(), " ", "({x}, {y}) was drawn on");
+            }
+        }
+    }
+    assert_eq!(screen[(13, 2)].symbol(), "│", "the right border survives");
+}
