@@ -5,6 +5,7 @@ mod clipboard;
 mod journal;
 mod keys;
 mod runner;
+mod scrolling;
 mod terminal;
 
 #[cfg(test)]
@@ -22,7 +23,8 @@ use chrono::{Local, Offset, Utc};
 use crossterm::event::Event;
 use futures::future::BoxFuture;
 use ratatui::Terminal;
-use ratatui::backend::{Backend, CrosstermBackend};
+use ratatui::backend::Backend;
+use ratatui::layout::Rect;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
@@ -34,6 +36,7 @@ use crate::state::timeline::Journal;
 use crate::state::{Action, AppState, StartOptions, update};
 use crate::ui::{self, RenderContext, Theme};
 use runner::{Runner, Timeouts};
+use scrolling::ScrollingBackend;
 
 /// Builds the cloud for a profile: at start and on every profile switch. Asynchronous because
 /// loading AWS configuration is; the dashboard keeps drawing while it runs.
@@ -117,7 +120,10 @@ pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
     );
 
     let guard = terminal::TerminalGuard::enter().context("cannot set up the terminal")?;
-    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let (width, height) = crossterm::terminal::size().context("cannot read the terminal's size")?;
+    // One write per frame (stdout alone flushes every 1 KiB): fewer packets over SSH.
+    let out = io::BufWriter::with_capacity(1 << 16, io::stdout());
+    let mut terminal = Terminal::new(ScrollingBackend::new(out, Rect::new(0, 0, width, height)))?;
     let render = RenderContext {
         now: Utc::now(),
         offset: Local::now().offset().fix(),
