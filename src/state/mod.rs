@@ -229,6 +229,10 @@ pub struct AppState {
     pub focus: Focus,
     /// Lines scrolled in the pane (for the timeline: up from its newest line).
     pub pane_scroll: u16,
+    /// The first instance row on screen. Kept by the renderer, which alone knows the table's
+    /// height, so the table scrolls only when the selection leaves it (as ratatui's own
+    /// `TableState` would be kept).
+    pub table_top: std::cell::Cell<usize>,
     pub mode: Mode,
     pub spinner: usize,
     pub quitting: bool,
@@ -295,6 +299,7 @@ impl AppState {
             spinner: 0,
             quitting: false,
             dirty: true,
+            table_top: std::cell::Cell::new(0),
             page_rows: 10,
             selected_row: 0,
             optimistic: Vec::new(),

@@ -149,8 +149,18 @@ pub fn table(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContex
         .map(|(column, _)| aligned(*column, column.header().to_string(), ctx.theme.bold()))
         .collect();
     let widths: Vec<Constraint> = columns.iter().map(|(_, width)| *width).collect();
+    let selected = state
+        .selected
+        .as_deref()
+        .and_then(|name| rows.iter().position(|instance| instance.name == name));
+    // Only the rows on screen are built: a thousand instances would cost a frame budget.
+    let visible = usize::from(inner.height.saturating_sub(1)).max(1);
+    let first = window_top(state.table_top.get(), selected, visible, rows.len());
+    state.table_top.set(first);
     let body: Vec<Row> = rows
         .iter()
+        .skip(first)
+        .take(visible)
         .map(|instance| {
             let cells: Vec<Cell> = columns
                 .iter()
@@ -159,10 +169,6 @@ pub fn table(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContex
             Row::new(cells)
         })
         .collect();
-    let selected = state
-        .selected
-        .as_deref()
-        .and_then(|name| rows.iter().position(|instance| instance.name == name));
     let table = Table::new(body, widths)
         .header(Row::new(header))
         .row_highlight_style(ctx.theme.selected())
@@ -171,8 +177,19 @@ pub fn table(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContex
     frame.render_stateful_widget(
         table,
         inner,
-        &mut TableState::default().with_selected(selected),
+        &mut TableState::default().with_selected(selected.map(|selected| selected - first)),
     );
+}
+
+/// The first row on screen: where it was, unless the selection left the window or the list
+/// shrank under it.
+fn window_top(top: usize, selected: Option<usize>, visible: usize, len: usize) -> usize {
+    let top = top.min(len.saturating_sub(visible));
+    match selected {
+        Some(selected) if selected < top => selected,
+        Some(selected) if selected >= top + visible => selected + 1 - visible,
+        _ => top,
+    }
 }
 
 /// "2 running · $0.099/h · today $1.18" over my instances, whatever the filter shows; then
@@ -336,4 +353,33 @@ fn empty_note(state: &AppState, ctx: &RenderContext) -> Vec<Line<'static>> {
         ]));
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window_top;
+
+    #[test]
+    fn the_window_moves_only_when_the_selection_leaves_it() {
+        // Ten rows on screen out of a hundred.
+        assert_eq!(window_top(0, Some(9), 10, 100), 0);
+        assert_eq!(
+            window_top(0, Some(10), 10, 100),
+            1,
+            "down past the bottom edge"
+        );
+        assert_eq!(window_top(30, Some(35), 10, 100), 30, "inside: stays put");
+        assert_eq!(
+            window_top(30, Some(29), 10, 100),
+            29,
+            "up past the top edge"
+        );
+        assert_eq!(window_top(30, None, 10, 100), 30);
+    }
+
+    #[test]
+    fn a_shrinking_list_pulls_the_window_up() {
+        assert_eq!(window_top(90, Some(12), 10, 15), 5);
+        assert_eq!(window_top(90, None, 10, 4), 0);
+    }
 }

@@ -168,6 +168,61 @@ fn populated_table() {
     snapshot_all_sizes("populated", &populated());
 }
 
+/// The instance names on screen, top to bottom, and the selected one.
+fn names_on_screen(backend: &TestBackend) -> (Vec<String>, Option<String>) {
+    let mut names = Vec::new();
+    let mut selected = None;
+    for line in backend.to_string().lines() {
+        let Some(at) = line.find("box-") else {
+            continue;
+        };
+        let name = &line[at..at + "box-00".len()];
+        if line.contains('›') {
+            selected = Some(name.to_string());
+        }
+        names.push(name.to_string());
+    }
+    (names, selected)
+}
+
+#[test]
+fn a_long_table_scrolls_only_when_the_selection_leaves_the_screen() {
+    let mut state = app(false, at(10, 5));
+    let many = (0..60)
+        .map(|n| {
+            let name = format!("box-{n:02}");
+            let mut task = task(&name, &format!("{n:032x}"), TaskState::Running);
+            task.times.created_at = Some(at(9, 0) - Duration::minutes(n));
+            instance(&name, vec![task])
+        })
+        .collect();
+    poll(&mut state, at(10, 4), many);
+    for _ in 0..40 {
+        press(&mut state, Key::char('j'));
+    }
+    let (down, selected) = names_on_screen(&draw(&state, 80, 24, true));
+    assert_eq!(selected.as_deref(), Some("box-40"));
+    assert_eq!(down.last().map(String::as_str), Some("box-40"), "{down:?}");
+    assert!(down.len() > 10, "a screenful of rows: {down:?}");
+
+    for _ in 0..5 {
+        press(&mut state, Key::char('k'));
+    }
+    let (up, selected) = names_on_screen(&draw(&state, 80, 24, true));
+    assert_eq!(selected.as_deref(), Some("box-35"));
+    assert_eq!(up, down, "the rows stay where they were");
+
+    for _ in 0..up.len() {
+        press(&mut state, Key::char('k'));
+    }
+    let (above, selected) = names_on_screen(&draw(&state, 80, 24, true));
+    assert_eq!(
+        above.first(),
+        selected.as_ref(),
+        "the selection leads at the top edge"
+    );
+}
+
 #[test]
 fn detail_pane() {
     let mut state = populated();
