@@ -774,6 +774,8 @@ mod tests {
     use ecs::operation::run_task::RunTaskOutput;
     use ecs::types::{Attachment, Failure, KeyValuePair as Detail};
 
+    use futures::StreamExt;
+
     use super::*;
     use crate::aws::model::NetworkConfig;
 
@@ -1118,5 +1120,112 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.is_throttled(), "{err:?}");
+    }
+
+    /// One event-stream frame as CloudWatch Logs sends it.
+    fn frame(message_type: &str, kind: &str, payload: &str) -> Vec<u8> {
+        use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
+        let kind_header = if message_type == "exception" {
+            ":exception-type"
+        } else {
+            ":event-type"
+        };
+        let message = Message::new(payload.as_bytes().to_vec())
+            .add_header(Header::new(
+                ":message-type",
+                HeaderValue::String(message_type.to_string().into()),
+            ))
+            .add_header(Header::new(
+                kind_header,
+                HeaderValue::String(kind.to_string().into()),
+            ))
+            .add_header(Header::new(
+                ":content-type",
+                HeaderValue::String("application/json".into()),
+            ));
+        let mut bytes = Vec::new();
+        aws_smithy_eventstream::frame::write_message_to(&message, &mut bytes).expect("frame");
+        bytes
+    }
+
+    #[tokio::test]
+    async fn live_tail_frames_become_updates_and_a_session_end_an_error() {
+        let mut body = frame(
+            "event",
+            "sessionStart",
+            r#"{"sessionId":"s-1","logGroupIdentifiers":["/ecs/shop"]}"#,
+        );
+        body.extend(frame(
+            "event",
+            "sessionUpdate",
+            r#"{"sessionMetadata":{"sampled":false},"sessionResults":[
+                {"logStreamName":"ecs/web/t1","message":"GET / 200","timestamp":1700000000000,"ingestionTime":1700000000100},
+                {"logStreamName":"ecs/api/t1","message":"\u001b[31mboom\u001b[0m","timestamp":1700000000001,"ingestionTime":1700000000101}
+            ]}"#,
+        ));
+        body.extend(frame(
+            "event",
+            "sessionUpdate",
+            r#"{"sessionMetadata":{"sampled":true},"sessionResults":[
+                {"logStreamName":"ecs/web/t1","message":"busy","timestamp":1700000000002,"ingestionTime":1700000000102}
+            ]}"#,
+        ));
+        body.extend(frame(
+            "exception",
+            "SessionTimeoutException",
+            r#"{"message":"The session has timed out"}"#,
+        ));
+        let tail = mock!(logs::Client::start_live_tail)
+            .match_requests(|r| {
+                r.log_group_identifiers()
+                    == ["arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/shop"]
+                    && r.log_stream_names().len() == 100
+            })
+            .then_http_response(move || {
+                Response::new(
+                    StatusCode::try_from(200).expect("200"),
+                    SdkBody::from(body.clone()),
+                )
+            });
+        let logs = logs::Client::from_conf(
+            logs::Config::builder()
+                .behavior_version(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new("eu-west-1"))
+                .credentials_provider(Credentials::new("a", "b", None, None, "test"))
+                .http_client(create_mock_http_client())
+                .interceptor(MockResponseInterceptor::new().with_rule(&tail))
+                .build(),
+        );
+        let ecs = cloud(&[]).ecs;
+        let cloud = SdkCloud::from_clients(ecs, logs, &profile());
+        *cloud.account_id.lock().expect("account lock") = Some("123456789012".into());
+        // More streams than one session takes: the first 100 are asked for.
+        let streams: Vec<String> = (0..150).map(|n| format!("ecs/web/t{n}")).collect();
+
+        let mut updates = cloud.start_live_tail("/ecs/shop", &streams).await.unwrap();
+        let first = updates.next().await.expect("an update").expect("events");
+        assert!(!first.sampled);
+        let seen: Vec<(&str, i64, &str)> = first
+            .events
+            .iter()
+            .map(|(stream, event)| (stream.as_str(), event.timestamp, event.message.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("ecs/web/t1", 1_700_000_000_000, "GET / 200"),
+                ("ecs/api/t1", 1_700_000_000_001, "\u{1b}[31mboom\u{1b}[0m"),
+            ]
+        );
+        assert_eq!(first.events[0].1.ingestion_time, 1_700_000_000_100);
+        let second = updates.next().await.expect("an update").expect("events");
+        assert!(second.sampled, "the sampled flag is carried");
+        assert_eq!(second.events.len(), 1);
+        let ended = updates.next().await.expect("the session's end");
+        assert!(
+            ended.is_err(),
+            "a timed-out session is an error the tail renews from"
+        );
+        assert_eq!(tail.num_calls(), 1);
     }
 }
