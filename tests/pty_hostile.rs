@@ -30,13 +30,17 @@ fn drawn_by_the_ui(sequence: &[u8]) -> bool {
     };
     let (params, last) = body.split_at(body.len().saturating_sub(1));
     let digits = |text: &[u8]| !text.is_empty() && text.iter().all(u8::is_ascii_digit);
+    let numbers = |count: std::ops::RangeInclusive<usize>| {
+        let numbers: Vec<&[u8]> = params.split(|b| *b == b';').collect();
+        count.contains(&numbers.len()) && numbers.iter().all(|number| digits(number))
+    };
     match last {
         b"m" => params.iter().all(|b| b.is_ascii_digit() || *b == b';'),
-        b"H" => params
-            .split(|b| *b == b';')
-            .map(digits)
-            .collect::<Vec<_>>()
-            .eq(&[true, true]),
+        // Cursor to a row (and column).
+        b"H" => numbers(1..=2),
+        // A scrolled band: its margins, the scroll, the margins reset.
+        b"r" => params.is_empty() || numbers(2..=2),
+        b"S" => numbers(1..=1),
         b"h" | b"l" => params.strip_prefix(b"?").is_some_and(digits),
         _ => false,
     }
@@ -129,6 +133,10 @@ fn the_allowlist_rejects_every_hostile_payload() {
         &b"\x1b[38;5;8;49m"[..],
         b"\x1b[0m",
         b"\x1b[12;80H",
+        b"\x1b[12H",
+        b"\x1b[3;30r",
+        b"\x1b[2S",
+        b"\x1b[r",
         b"\x1b[?1049h",
     ] {
         assert!(

@@ -5,7 +5,7 @@ mod clipboard;
 mod journal;
 mod keys;
 mod runner;
-mod scrolling;
+mod screen;
 mod terminal;
 
 #[cfg(test)]
@@ -36,7 +36,7 @@ use crate::state::timeline::Journal;
 use crate::state::{Action, AppState, StartOptions, update};
 use crate::ui::{self, RenderContext, Theme};
 use runner::{Runner, Timeouts};
-use scrolling::ScrollingBackend;
+use screen::ScreenBackend;
 
 /// Builds the cloud for a profile: at start and on every profile switch. Asynchronous because
 /// loading AWS configuration is; the dashboard keeps drawing while it runs.
@@ -123,7 +123,7 @@ pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
     let (width, height) = crossterm::terminal::size().context("cannot read the terminal's size")?;
     // One write per frame (stdout alone flushes every 1 KiB): fewer packets over SSH.
     let out = io::BufWriter::with_capacity(1 << 16, io::stdout());
-    let mut terminal = Terminal::new(ScrollingBackend::new(out, Rect::new(0, 0, width, height)))?;
+    let mut terminal = Terminal::new(ScreenBackend::new(out, Rect::new(0, 0, width, height)))?;
     let render = RenderContext {
         now: Utc::now(),
         offset: Local::now().offset().fix(),
