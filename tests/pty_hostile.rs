@@ -38,9 +38,8 @@ fn drawn_by_the_ui(sequence: &[u8]) -> bool {
         b"m" => params.iter().all(|b| b.is_ascii_digit() || *b == b';'),
         // Cursor to a row (and column).
         b"H" => numbers(1..=2),
-        // A scrolled band: its margins, the scroll, the margins reset.
+        // A scrolled band's margins, and their reset.
         b"r" => params.is_empty() || numbers(2..=2),
-        b"S" => numbers(1..=1),
         b"h" | b"l" => params.strip_prefix(b"?").is_some_and(digits),
         _ => false,
     }
@@ -135,7 +134,6 @@ fn the_allowlist_rejects_every_hostile_payload() {
         b"\x1b[12;80H",
         b"\x1b[12H",
         b"\x1b[3;30r",
-        b"\x1b[2S",
         b"\x1b[r",
         b"\x1b[?1049h",
     ] {

@@ -4,8 +4,9 @@
 //! It keeps a copy of what the screen shows and, for each frame:
 //! - moves rows that only shifted with the terminal's own scrolling. ratatui rewrites every cell
 //!   that differs from the last frame, so a followed log pane gaining a line was rewritten whole;
-//!   here a band of full-width rows that moved up is scrolled (DECSTBM + SU, understood by every
-//!   VT100 descendant, tmux included) and only the rows that scrolled in are written;
+//!   here a band of full-width rows that moved up is scrolled (scrolling margins and line feeds,
+//!   understood by every VT100 descendant, tmux included) and only the rows that scrolled in are
+//!   written;
 //! - writes the few unchanged cells between two changes (the space between two words) rather
 //!   than a cursor move, which costs more;
 //! - sets colours and attributes with one short SGR sequence (`ESC[2;36m`, not the 256-colour
@@ -322,14 +323,17 @@ struct Shift {
 
 impl Shift {
     fn write(&self, out: &mut impl Write) -> io::Result<()> {
-        // Frames end with default colours, so the scrolled-in rows are blank. The margins are
-        // reset afterwards, which also homes the cursor; the next write positions it anyway.
+        // Margins around the band, then a line feed on its last row per line: the oldest way to
+        // scroll a region, which even the Linux console knows (it lacks SU). Frames end with
+        // default colours, so the rows scrolled in are blank. Resetting the margins homes the
+        // cursor; the next write positions it anyway.
         write!(
             out,
-            "\x1b[{};{}r\x1b[{}S\x1b[r",
+            "\x1b[{};{}r\x1b[{}H{}\x1b[r",
             self.top + 1,
             self.bottom,
-            self.lines
+            self.bottom,
+            "\n".repeat(usize::from(self.lines))
         )
     }
 
