@@ -23,9 +23,9 @@ use ratatui::text::Span;
 
 /// Fewer changed rows than this are sent as they are: no scrolling can pay for its escape codes.
 const CHANGED_ROWS_WORTH_A_LOOK: usize = 3;
-/// Unchanged cells up to this many are rewritten instead of jumping over them: a cursor move
-/// (`ESC[12;40H`) costs six to eight bytes.
-const GAP_WORTH_WRITING: u16 = 5;
+/// Unchanged cells up to this many may be rewritten instead of jumping over them, when that
+/// costs fewer bytes than the jump (`ESC[12;40H`, six to eight bytes).
+const GAP_WORTH_WRITING: u16 = 6;
 
 pub struct ScreenBackend<W: Write> {
     inner: CrosstermBackend<W>,
@@ -153,23 +153,19 @@ fn emit(out: &mut impl Write, updates: &[(u16, u16, &Cell)], screen: &Buffer) ->
     let mut pen = Pen::default();
     let mut cursor: Option<Position> = None;
     for &(x, y, cell) in updates {
-        let gap = match cursor {
-            Some(at) if at.y == y && at.x <= x && x - at.x <= GAP_WORTH_WRITING => {
-                let gap: Vec<&Cell> = (at.x..x).map(|gx| &screen[(gx, y)]).collect();
-                writable_gap(&gap, pen, Pen::of(cell)).then_some(gap)
-            }
-            _ => None,
+        // Cursor positions are 1-based; the column may go when it is the first.
+        let jump = if x == 0 {
+            format!("\x1b[{}H", y + 1)
+        } else {
+            format!("\x1b[{};{}H", y + 1, x + 1)
         };
-        match gap {
-            Some(gap) => {
-                for filler in gap {
-                    pen.change_to(Pen::of(filler), &mut bytes);
-                    bytes.extend_from_slice(filler.symbol().as_bytes());
-                }
+        let walk = cursor.and_then(|at| walk(at, Position { x, y }, screen, pen));
+        match walk {
+            Some((walked, walked_pen)) if walked.len() <= jump.len() => {
+                bytes.extend_from_slice(&walked);
+                pen = walked_pen;
             }
-            // Cursor positions are 1-based; the column may go when it is the first.
-            None if x == 0 => bytes.extend_from_slice(format!("\x1b[{}H", y + 1).as_bytes()),
-            None => bytes.extend_from_slice(format!("\x1b[{};{}H", y + 1, x + 1).as_bytes()),
+            _ => bytes.extend_from_slice(jump.as_bytes()),
         }
         pen.change_to(Pen::of(cell), &mut bytes);
         bytes.extend_from_slice(cell.symbol().as_bytes());
@@ -183,21 +179,41 @@ fn emit(out: &mut impl Write, updates: &[(u16, u16, &Cell)], screen: &Buffer) ->
     out.write_all(&bytes)
 }
 
-/// Unchanged cells can be rewritten when each is one plain byte wide and writing them costs no
-/// colour change that the next cell would not cost anyway.
-fn writable_gap(gap: &[&Cell], pen: Pen, next: Pen) -> bool {
-    let Some(first) = gap.first() else {
-        return true;
+/// The bytes that take the cursor from `at` to `to` by writing what the screen already shows
+/// (the space between two words, a border): on the same row, or from the start of a row below
+/// after CR LF. None when that is not possible or plainly dearer than a jump.
+fn walk(at: Position, to: Position, screen: &Buffer, mut pen: Pen) -> Option<(Vec<u8>, Pen)> {
+    let from = match to.y.checked_sub(at.y)? {
+        0 if at.x <= to.x => at.x,
+        // A line feed within the screen never scrolls: the margins are the whole screen.
+        0 => return None,
+        rows => {
+            if rows > 2 {
+                return None;
+            }
+            screen.area.x
+        }
     };
-    let style = Pen::of(first);
-    (style == pen || style == next)
-        && gap.iter().all(|cell| {
-            let symbol = cell.symbol();
-            Pen::of(cell) == style
-                && cell.diff_option == CellDiffOption::None
-                && symbol.len() == 1
-                && (symbol.as_bytes()[0].is_ascii_graphic() || symbol == " ")
-        })
+    if to.x - from > GAP_WORTH_WRITING {
+        return None;
+    }
+    let mut bytes = b"\r\n".repeat(usize::from(to.y - at.y));
+    for gx in from..to.x {
+        let cell = &screen[(gx, to.y)];
+        let symbol = cell.symbol();
+        let plain = cell.diff_option == CellDiffOption::None
+            && Span::raw(symbol).width() == 1
+            && !symbol.chars().any(char::is_control);
+        if !plain {
+            return None;
+        }
+        // A space looks the same whatever the colour of the text or its weight.
+        if !(symbol == " " && pen.blank_looks_like(Pen::of(cell))) {
+            pen.change_to(Pen::of(cell), &mut bytes);
+        }
+        bytes.extend_from_slice(symbol.as_bytes());
+    }
+    Some((bytes, pen))
 }
 
 /// Colours and attributes as the terminal has them.
@@ -219,6 +235,12 @@ impl Default for Pen {
 }
 
 impl Pen {
+    /// A space written with this pen looks like a space written with `other`.
+    fn blank_looks_like(&self, other: Pen) -> bool {
+        let shows_on_blank = Modifier::REVERSED | Modifier::UNDERLINED | Modifier::CROSSED_OUT;
+        self.bg == other.bg && !(self.modifier | other.modifier).intersects(shows_on_blank)
+    }
+
     fn of(cell: &Cell) -> Pen {
         Pen {
             fg: cell.fg,
