@@ -190,7 +190,9 @@ impl Default for LogView {
             current_match: None,
             filter_mode: false,
             min_level: None,
-            timestamps: true,
+            // Off, as in stern, kubectl logs and k9s: the container prefix tells lines apart,
+            // `t` shows the times, and a line costs fewer bytes over the link.
+            timestamps: false,
             wrap: true,
             json_pretty: false,
         }

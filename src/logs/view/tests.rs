@@ -440,6 +440,13 @@ fn render(buffer: &LogBuffer, view: &LogView, extra: &str, width: u16, height: u
     out
 }
 
+/// The default view with its times shown (`t`).
+fn with_times() -> LogView {
+    let mut view = LogView::new();
+    view.toggle_timestamps();
+    view
+}
+
 fn snapshot_both_sizes(name: &str, buffer: &LogBuffer, view: &LogView, extra: &str) {
     for (width, height) in [(80, 24), (160, 48)] {
         insta::assert_snapshot!(
@@ -462,7 +469,7 @@ fn snapshot_following() {
 #[test]
 fn snapshot_paused_with_new_lines() {
     let mut buffer = sample(100);
-    let mut view = LogView::new();
+    let mut view = with_times();
     view.scroll_up(&buffer, 30);
     push_sample(&mut buffer, 100..120);
     view.on_lines_appended(&buffer, 20);
@@ -473,7 +480,7 @@ fn snapshot_paused_with_new_lines() {
 #[test]
 fn snapshot_search_highlight() {
     let buffer = sample(120);
-    let mut view = LogView::new();
+    let mut view = with_times();
     view.set_search("ORDERS");
     snapshot_both_sizes("search", &buffer, &view, "live");
 }
@@ -481,7 +488,7 @@ fn snapshot_search_highlight() {
 #[test]
 fn snapshot_filter_mode() {
     let buffer = sample(120);
-    let mut view = LogView::new();
+    let mut view = with_times();
     view.set_search("migration");
     view.toggle_filter();
     view.cycle_level();
@@ -491,7 +498,7 @@ fn snapshot_filter_mode() {
 #[test]
 fn snapshot_wrap_on_and_off() {
     let buffer = sample(120);
-    let mut view = LogView::new();
+    let mut view = with_times();
     assert!(view.wrap());
     snapshot_both_sizes("wrap_on", &buffer, &view, "");
     view.toggle_wrap();
@@ -502,7 +509,7 @@ fn snapshot_wrap_on_and_off() {
 #[test]
 fn snapshot_focused_container() {
     let buffer = sample(120);
-    let mut view = LogView::new();
+    let mut view = with_times();
     view.focus_source(Some(1));
     view.toggle_json();
     snapshot_both_sizes("focused", &buffer, &view, "live");
@@ -518,7 +525,7 @@ fn snapshot_evicted_and_unknown_source() {
             &format!("from an unnamed container {i}"),
         );
     }
-    insta::assert_snapshot!(render(&buffer, &LogView::new(), "", 80, 8));
+    insta::assert_snapshot!(render(&buffer, &with_times(), "", 80, 8));
 }
 
 #[test]
@@ -532,13 +539,13 @@ fn ansi_colours_reach_the_screen_cells() {
         .draw(|frame| frame.render_widget(LogPane::new(&buffer, &view, &sources), frame.area()))
         .unwrap();
     let screen = terminal.backend().buffer();
-    // Border, 13 columns of time, "web" padded to the longest name (10) plus a space.
-    let text_x = 1 + 13 + 11;
+    // Border, then (no times by default) "web" padded to the longest name (10) plus a space.
+    let text_x = 1 + 11;
     assert_eq!(screen[(text_x, 1)].symbol(), "E");
     assert_eq!(screen[(text_x, 1)].fg, Color::Red);
     assert_eq!(screen[(text_x + 6, 1)].symbol(), "p");
     assert_eq!(screen[(text_x + 6, 1)].fg, Color::Reset);
-    assert_eq!(screen[(1 + 13, 1)].fg, Color::Cyan, "container 0's colour");
+    assert_eq!(screen[(1, 1)].fg, Color::Cyan, "container 0's colour");
 }
 
 #[test]
