@@ -399,11 +399,12 @@ class Moto:
         for family in ("web", "worker"):
             logs.create_log_group(logGroupName=f"/ecs/{family}")
 
-    def config_file(self, directory, cluster, owner, endpoint):
+    def config_file(self, directory, cluster, owner, endpoint, log_buffer_lines=50000):
         path = Path(directory) / f"{owner}.toml"
         path.write_text(f'''default_profile = "test"
 
 [profiles.test]
+log_buffer_lines = {log_buffer_lines}
 region = "{REGION}"
 endpoint_url = "{endpoint}"
 cluster = "{cluster}"
