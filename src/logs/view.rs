@@ -17,7 +17,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Widget};
+use ratatui::widgets::{Block, Borders, Widget};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::buffer::{LogBuffer, LogLine};
@@ -596,7 +596,7 @@ fn source_color(source: u16) -> Color {
     SOURCE_COLORS[usize::from(source) % SOURCE_COLORS.len()]
 }
 
-/// The log pane widget: a bordered block whose title carries the view's state.
+/// The log pane widget: lines between two rules, the upper one titled with the view's state.
 pub struct LogPane<'a> {
     pub buffer: &'a LogBuffer,
     pub view: &'a LogView,
@@ -729,7 +729,11 @@ impl Widget for LogPane<'_> {
 
 impl LogPane<'_> {
     fn render_lines(self, area: Rect, buf: &mut Buffer) {
-        let mut block = Block::bordered()
+        // Rules above and below, none at the sides: every row is the whole width, so a followed
+        // pane scrolls with the terminal's own scrolling (the screen backend), and lines
+        // selected with the mouse copy without border characters.
+        let mut block = Block::new()
+            .borders(Borders::TOP | Borders::BOTTOM)
             .border_style(self.border_style)
             .title(self.title());
         if !self.title_extra.is_empty() {

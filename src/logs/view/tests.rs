@@ -539,13 +539,13 @@ fn ansi_colours_reach_the_screen_cells() {
         .draw(|frame| frame.render_widget(LogPane::new(&buffer, &view, &sources), frame.area()))
         .unwrap();
     let screen = terminal.backend().buffer();
-    // Border, then (no times by default) "web" padded to the longest name (10) plus a space.
-    let text_x = 1 + 11;
+    // No side border and no times by default: "web" padded to the longest name (10), a space.
+    let text_x = 11;
     assert_eq!(screen[(text_x, 1)].symbol(), "E");
     assert_eq!(screen[(text_x, 1)].fg, Color::Red);
     assert_eq!(screen[(text_x + 6, 1)].symbol(), "p");
     assert_eq!(screen[(text_x + 6, 1)].fg, Color::Reset);
-    assert_eq!(screen[(1, 1)].fg, Color::Cyan, "container 0's colour");
+    assert_eq!(screen[(0, 1)].fg, Color::Cyan, "container 0's colour");
 }
 
 #[test]
@@ -612,5 +612,5 @@ fn a_narrow_pane_draws_nothing_outside_its_area() {
             }
         }
     }
-    assert_eq!(screen[(13, 2)].symbol(), "│", "the right border survives");
+    assert_eq!(screen[(13, 4)].symbol(), "─", "the lower rule reaches the last column");
 }
