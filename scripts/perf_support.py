@@ -255,13 +255,15 @@ CSI = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
 class Screen:
-    """Just enough of a terminal for ratatui's output (cursor moves, clears, styles, text) to
-    tell what is on screen: its diffs skip unchanged cells, so the bytes alone do not."""
+    """Just enough of a terminal for ondeck's output (cursor moves, clears, styles, text, CR, LF
+    and scrolling margins) to tell what is on screen: frames skip unchanged cells and let the
+    terminal scroll moved rows, so the bytes alone do not."""
 
     def __init__(self, cols=160, rows=48):
         self.cols, self.rows = cols, rows
         self.grid = [[" "] * cols for _ in range(rows)]
         self.x = self.y = 0
+        self.top, self.bottom = 0, rows - 1
         self.pending = b""
 
     def feed(self, data):
@@ -284,6 +286,10 @@ class Screen:
                 self._control(match.group())
                 pos = match.end()
                 continue
+            if byte == 0x0D:
+                self.x = 0
+            elif byte == 0x0A:
+                self._line_feed()
             if byte < 0x20:
                 pos += 1
                 continue
@@ -296,6 +302,13 @@ class Screen:
             pos += length
         self.pending = data[pos:]
 
+    def _line_feed(self):
+        if self.y == self.bottom:
+            del self.grid[self.top]
+            self.grid.insert(self.bottom, [" "] * self.cols)
+        elif self.y < self.rows - 1:
+            self.y += 1
+
     def _control(self, seq):
         final = seq[-1:]
         params = seq[2:-1]
@@ -303,6 +316,11 @@ class Screen:
             row, _, col = params.partition(b";")
             self.y = int(row or 1) - 1
             self.x = int(col or 1) - 1
+        elif final == b"r":
+            top, _, bottom = params.partition(b";")
+            self.top = int(top or 1) - 1
+            self.bottom = int(bottom or self.rows) - 1
+            self.x = self.y = 0
         elif final == b"J" and params in (b"2", b"3"):
             self.grid = [[" "] * self.cols for _ in range(self.rows)]
 
