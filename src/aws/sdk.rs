@@ -810,15 +810,20 @@ mod tests {
             .http_client(create_mock_http_client())
             .interceptor(interceptor)
             .build();
-        let logs = logs::Client::from_conf(
+        let logs = logs_client(MockResponseInterceptor::new());
+        SdkCloud::from_clients(ecs::Client::from_conf(config), logs, &profile())
+    }
+
+    fn logs_client(interceptor: MockResponseInterceptor) -> logs::Client {
+        logs::Client::from_conf(
             logs::Config::builder()
                 .behavior_version(aws_config::BehaviorVersion::latest())
                 .region(aws_config::Region::new("eu-west-1"))
                 .credentials_provider(Credentials::new("a", "b", None, None, "test"))
                 .http_client(create_mock_http_client())
+                .interceptor(interceptor)
                 .build(),
-        );
-        SdkCloud::from_clients(ecs::Client::from_conf(config), logs, &profile())
+        )
     }
 
     fn error_response(status: u16, kind: &str, message: &str) -> Response {
@@ -1187,15 +1192,7 @@ mod tests {
                     SdkBody::from(body.clone()),
                 )
             });
-        let logs = logs::Client::from_conf(
-            logs::Config::builder()
-                .behavior_version(aws_config::BehaviorVersion::latest())
-                .region(aws_config::Region::new("eu-west-1"))
-                .credentials_provider(Credentials::new("a", "b", None, None, "test"))
-                .http_client(create_mock_http_client())
-                .interceptor(MockResponseInterceptor::new().with_rule(&tail))
-                .build(),
-        );
+        let logs = logs_client(MockResponseInterceptor::new().with_rule(&tail));
         let ecs = cloud(&[]).ecs;
         let cloud = SdkCloud::from_clients(ecs, logs, &profile());
         *cloud.account_id.lock().expect("account lock") = Some("123456789012".into());

@@ -17,6 +17,8 @@
 use ratatui::style::{Color, Modifier, Style};
 use unicode_width::UnicodeWidthChar;
 
+use crate::ui::theme::ANSI_COLORS;
+
 /// Longest line kept, in bytes of input; one runaway line must not eat the buffer's memory.
 pub const MAX_LINE_BYTES: usize = 16 * 1024;
 /// Tab stops every 8 columns, as terminals and `less` place them by default.
@@ -381,26 +383,6 @@ fn set_color(pen: &mut Pen, foreground: bool, color: Color) {
         pen.bg = Some(color);
     }
 }
-
-/// The 16 ANSI colours as ratatui's named colours, so they follow the user's terminal palette.
-const ANSI_COLORS: [Color; 16] = [
-    Color::Black,
-    Color::Red,
-    Color::Green,
-    Color::Yellow,
-    Color::Blue,
-    Color::Magenta,
-    Color::Cyan,
-    Color::Gray,
-    Color::DarkGray,
-    Color::LightRed,
-    Color::LightGreen,
-    Color::LightYellow,
-    Color::LightBlue,
-    Color::LightMagenta,
-    Color::LightCyan,
-    Color::White,
-];
 
 fn indexed_color(n: u32) -> Option<Color> {
     let n = u8::try_from(n).ok()?;

@@ -21,6 +21,8 @@ use ratatui::layout::{Position, Rect, Size};
 use ratatui::style::{Color, Modifier};
 use ratatui::text::Span;
 
+use crate::ui::theme::ANSI_COLORS;
+
 /// Fewer changed rows than this are sent as they are: no scrolling can pay for its escape codes.
 const CHANGED_ROWS_WORTH_A_LOOK: usize = 3;
 /// Unchanged cells up to this many may be rewritten instead of jumping over them, when that
@@ -303,28 +305,15 @@ impl Pen {
 /// SGR parameters for a colour: `base` is 30 for the foreground, 40 for the background. The 16
 /// ANSI colours get their short codes, which every terminal knows.
 fn colour_code(colour: Color, base: u8) -> String {
-    let ansi = |n: u8| (base + n).to_string();
-    let bright = |n: u8| (base + 60 + n).to_string();
     match colour {
-        Color::Reset => ansi(9),
-        Color::Black => ansi(0),
-        Color::Red => ansi(1),
-        Color::Green => ansi(2),
-        Color::Yellow => ansi(3),
-        Color::Blue => ansi(4),
-        Color::Magenta => ansi(5),
-        Color::Cyan => ansi(6),
-        Color::Gray => ansi(7),
-        Color::DarkGray => bright(0),
-        Color::LightRed => bright(1),
-        Color::LightGreen => bright(2),
-        Color::LightYellow => bright(3),
-        Color::LightBlue => bright(4),
-        Color::LightMagenta => bright(5),
-        Color::LightCyan => bright(6),
-        Color::White => bright(7),
+        Color::Reset => (base + 9).to_string(),
         Color::Indexed(n) => format!("{};5;{n}", base + 8),
         Color::Rgb(r, g, b) => format!("{};2;{r};{g};{b}", base + 8),
+        named => {
+            let n = ANSI_COLORS.iter().position(|c| *c == named).unwrap_or(7) as u8;
+            let bright = if n < 8 { 0 } else { 60 - 8 };
+            (base + bright + n).to_string()
+        }
     }
 }
 

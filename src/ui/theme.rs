@@ -6,6 +6,27 @@ use crate::aws::model::TaskState;
 use crate::instances::InstanceState;
 use crate::instances::expiry::Urgency;
 
+/// The 16 ANSI colours as ratatui's named colours, in SGR order (30–37, then 90–97), so they
+/// follow the user's terminal palette.
+pub const ANSI_COLORS: [Color; 16] = [
+    Color::Black,
+    Color::Red,
+    Color::Green,
+    Color::Yellow,
+    Color::Blue,
+    Color::Magenta,
+    Color::Cyan,
+    Color::Gray,
+    Color::DarkGray,
+    Color::LightRed,
+    Color::LightGreen,
+    Color::LightYellow,
+    Color::LightBlue,
+    Color::LightMagenta,
+    Color::LightCyan,
+    Color::White,
+];
+
 /// Marks an instance whose expiry wants attention, readable without colour.
 pub const EXPIRY_SYMBOL: &str = "⏰";
 

@@ -612,5 +612,9 @@ fn a_narrow_pane_draws_nothing_outside_its_area() {
             }
         }
     }
-    assert_eq!(screen[(13, 4)].symbol(), "─", "the lower rule reaches the last column");
+    assert_eq!(
+        screen[(13, 4)].symbol(),
+        "─",
+        "the lower rule reaches the last column"
+    );
 }

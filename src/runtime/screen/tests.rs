@@ -6,6 +6,7 @@ use ratatui::style::Style;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
 use super::*;
+use crate::ui::theme::ANSI_COLORS;
 
 const WIDTH: u16 = 40;
 const HEIGHT: u16 = 12;
@@ -85,29 +86,11 @@ where
 }
 
 fn vt100_colour(colour: Color) -> vt100::Color {
-    let ansi = [
-        Color::Black,
-        Color::Red,
-        Color::Green,
-        Color::Yellow,
-        Color::Blue,
-        Color::Magenta,
-        Color::Cyan,
-        Color::Gray,
-        Color::DarkGray,
-        Color::LightRed,
-        Color::LightGreen,
-        Color::LightYellow,
-        Color::LightBlue,
-        Color::LightMagenta,
-        Color::LightCyan,
-        Color::White,
-    ];
     match colour {
         Color::Reset => vt100::Color::Default,
         Color::Indexed(n) => vt100::Color::Idx(n),
         Color::Rgb(r, g, b) => vt100::Color::Rgb(r, g, b),
-        named => vt100::Color::Idx(ansi.iter().position(|c| *c == named).unwrap() as u8),
+        named => vt100::Color::Idx(ANSI_COLORS.iter().position(|c| *c == named).unwrap() as u8),
     }
 }
 
