@@ -25,8 +25,12 @@ const MAX_STREAMS_PER_SESSION: usize = 100;
 const RENEWAL_OVERLAP: Duration = Duration::from_secs(5);
 /// When polling takes over from Live Tail it re-reads this far back; the overlap is deduplicated.
 const RESUME_OVERLAP_MS: i64 = 10_000;
-/// Distinct events remembered for deduplication (about 3 MiB).
+/// Distinct events remembered for deduplication at most (about 5 MiB), for bursts.
 const DEDUPE_CAPACITY: usize = 32_768;
+/// Copies of an event come through overlaps of seconds (a renewal, a resume, the seam after
+/// the backfill), all near the newest event: older ones need not be remembered, which keeps a
+/// quiet stream's memory small.
+const DEDUPE_WINDOW_MS: i64 = 120_000;
 
 /// One container's log stream, and the index the caller knows it by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,7 +275,7 @@ impl Tail {
             timing: spec.timing,
             streams,
             plans: Vec::new(),
-            dedupe: Dedupe::new(DEDUPE_CAPACITY),
+            dedupe: Dedupe::new(DEDUPE_CAPACITY, DEDUPE_WINDOW_MS),
             next_channel,
             failures: 0,
             trouble: None,
@@ -819,14 +823,19 @@ struct Dedupe {
     seen: HashMap<EventKey, Seen>,
     order: VecDeque<EventKey>,
     capacity: usize,
+    /// Events this far older than the newest are forgotten (see `DEDUPE_WINDOW_MS`).
+    window_ms: i64,
+    newest: i64,
 }
 
 impl Dedupe {
-    fn new(capacity: usize) -> Dedupe {
+    fn new(capacity: usize, window_ms: i64) -> Dedupe {
         Dedupe {
             seen: HashMap::new(),
             order: VecDeque::new(),
             capacity,
+            window_ms,
+            newest: i64::MIN,
         }
     }
 
@@ -854,10 +863,14 @@ impl Dedupe {
         };
         let fresh = copies > seen.delivered;
         seen.delivered = seen.delivered.max(copies);
-        while self.order.len() > self.capacity {
-            if let Some(oldest) = self.order.pop_front() {
-                self.seen.remove(&oldest);
-            }
+        self.newest = self.newest.max(event.timestamp);
+        // Forgotten in arrival order: beyond the capacity, or out of the window.
+        let horizon = self.newest.saturating_sub(self.window_ms);
+        while let Some(oldest) = self.order.front()
+            && (self.order.len() > self.capacity || oldest.timestamp < horizon)
+        {
+            self.seen.remove(oldest);
+            self.order.pop_front();
         }
         fresh
     }
@@ -1720,8 +1733,26 @@ mod tests {
     }
 
     #[test]
+    fn dedupe_forgets_events_long_before_the_newest() {
+        let mut dedupe = Dedupe::new(1_000, 60_000);
+        // Ten minutes of a line a second.
+        for ts in (0..600_000).step_by(1_000) {
+            assert!(dedupe.admit(1, 0, &raw(ts, "tick")));
+        }
+        assert_eq!(dedupe.seen.len(), 61, "a minute's worth is kept, not ten");
+        assert!(
+            !dedupe.admit(2, 0, &raw(590_000, "tick")),
+            "in the window: a copy"
+        );
+        assert!(
+            dedupe.admit(2, 0, &raw(500_000, "tick")),
+            "out of it: forgotten"
+        );
+    }
+
+    #[test]
     fn dedupe_forgets_the_oldest_events_beyond_its_capacity() {
-        let mut dedupe = Dedupe::new(3);
+        let mut dedupe = Dedupe::new(3, DEDUPE_WINDOW_MS);
         for ts in 0..5 {
             assert!(dedupe.admit(1, 0, &raw(ts, "x")));
         }
