@@ -2,7 +2,7 @@
 //! `LogBuffer` the way the tail does (sanitize + push, one line at a time, nothing else kept)
 //! and reads this process's VmRSS before and after.
 
-use ondeck::logs::LogBuffer;
+use ondeck_core::logs::LogBuffer;
 
 const LINES: usize = 50_000;
 const BUDGET_MB: f64 = 20.0;

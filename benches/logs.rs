@@ -4,7 +4,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ondeck::logs::{LogBuffer, LogPane, LogView};
+use ondeck_core::logs::LogBuffer;
+use ondeck_tui::logview::{LogPane, LogView};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 

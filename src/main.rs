@@ -2,9 +2,13 @@
 
 use std::process::ExitCode;
 
+mod cli;
+mod commands;
+mod runtime;
+
 use clap::Parser;
-use ondeck::cli::Cli;
-use ondeck::commands::{self, Failure};
+use cli::Cli;
+use commands::Failure;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -25,7 +29,7 @@ fn main() -> ExitCode {
         None => commands::dashboard_options(cli.global, cli.select, cli.all_owners).and_then(
             |options| {
                 runtime
-                    .block_on(ondeck::runtime::dashboard(options))
+                    .block_on(runtime::dashboard(options))
                     .map_err(|err| Failure::Failed(format!("{err:#}")))
             },
         ),
@@ -43,7 +47,7 @@ fn main() -> ExitCode {
 
 /// ondeck's own log goes to a file in the state dir, never to the terminal.
 fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let dir = ondeck::config::state_dir();
+    let dir = ondeck_core::config::state_dir();
     std::fs::create_dir_all(&dir).ok()?;
     let appender = tracing_appender::rolling::never(&dir, "ondeck.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use ondeck::config::{self, KeyCode, KeySpec};
+use ondeck_core::config::{self, KeyCode, KeySpec};
 
 const LOGIN: Option<&str> = Some("tester");
 

@@ -3,8 +3,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use ondeck::config::{self, ConfigError, KeySpec};
-use ondeck::instances::expiry::parse_ttl;
+use ondeck_core::config::{self, ConfigError, KeySpec};
+use ondeck_core::instances::expiry::parse_ttl;
 use proptest::prelude::*;
 
 fn valid_fixtures() -> Vec<String> {

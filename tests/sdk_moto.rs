@@ -6,12 +6,12 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ondeck::aws::CloudError;
-use ondeck::aws::model::{TaskState, tags};
-use ondeck::aws::sdk::SdkCloud;
-use ondeck::config::Profile;
-use ondeck::instances::InstanceState;
-use ondeck::instances::ops::{self, LaunchRequest, OpsContext, OpsError};
+use ondeck_aws::SdkCloud;
+use ondeck_core::CloudError;
+use ondeck_core::config::Profile;
+use ondeck_core::instances::InstanceState;
+use ondeck_core::model::{TaskState, tags};
+use ondeck_engine::ops::{self, LaunchRequest, OpsContext, OpsError};
 use support::proxy::{Fault, Proxy};
 
 async fn context(profile: Profile, state_dir: &std::path::Path) -> OpsContext {

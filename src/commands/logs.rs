@@ -8,10 +8,10 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
 use super::Failure;
-use crate::instances::ops::{self, OpsContext, OpsError};
-use crate::logs::sanitize::sanitize;
-use crate::logs::sources::log_sources;
-use crate::logs::tail::{StreamHealth, TailMessage, TailSpec, TailTiming, spawn_tail};
+use ondeck_core::logs::sanitize::sanitize;
+use ondeck_core::logs::sources::log_sources;
+use ondeck_engine::ops::{self, OpsContext, OpsError};
+use ondeck_engine::tail::{StreamHealth, TailMessage, TailSpec, TailTiming, spawn_tail};
 
 /// Lines per stream shown when no `--since` is given.
 const TAIL_LINES: i32 = 100;

@@ -12,14 +12,14 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::aws::Cloud;
-use crate::aws::demo::{DemoCloud, demo_config};
-use crate::aws::model::{Container, TaskState};
-use crate::aws::sdk::SdkCloud;
 use crate::cli::{Command, ConfigCommand, GlobalArgs};
-use crate::config::{self, Config, ConfigError, Profile};
-use crate::instances::ops::{self, LaunchRequest, OpsContext, OpsError, Snapshot};
-use crate::instances::{Instance, InstanceState, cost, expiry, owner_from_login};
+use ondeck_aws::SdkCloud;
+use ondeck_core::Cloud;
+use ondeck_core::config::{self, Config, ConfigError, Profile};
+use ondeck_core::instances::{Instance, InstanceState, cost, expiry, owner_from_login};
+use ondeck_core::model::{Container, TaskState};
+use ondeck_engine::ops::{self, LaunchRequest, OpsContext, OpsError, Snapshot};
+use ondeck_sim::{DemoCloud, demo_config};
 
 /// How `--wait` polls, and for how long at most.
 const WAIT_POLL: StdDuration = StdDuration::from_secs(2);
@@ -671,7 +671,7 @@ fn describe_profile(profile: &Profile) -> String {
         out,
         "  owner             {} (startedBy {})",
         profile.owner,
-        crate::instances::owner_key(&profile.owner)
+        ondeck_core::instances::owner_key(&profile.owner)
     );
     let _ = writeln!(out, "  subnets           {}", profile.subnets.join(", "));
     let _ = writeln!(

@@ -4,7 +4,7 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use crate::state::timeline::TimelineEntry;
+use ondeck_tui::state::timeline::TimelineEntry;
 
 /// `<state dir>/timeline/<profile>.jsonl`, with the profile name made safe for a file name.
 pub fn path(state_dir: &Path, profile: &str) -> PathBuf {
@@ -77,9 +77,9 @@ fn rewrite(file: &Path, entries: &[TimelineEntry]) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::model::TaskState;
-    use crate::state::fixtures::{at, instance, task};
-    use crate::state::timeline::Journal;
+    use ondeck_core::model::TaskState;
+    use ondeck_tui::state::fixtures::{at, instance, task};
+    use ondeck_tui::state::timeline::Journal;
 
     #[test]
     fn journal_round_trips_through_the_file() {

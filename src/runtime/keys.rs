@@ -2,7 +2,7 @@
 
 use crossterm::event::{KeyCode as TermCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::state::keymap::{Key, KeyCode};
+use ondeck_tui::state::keymap::{Key, KeyCode};
 
 /// None for releases and for keys the dashboard has no name for.
 pub fn convert(event: KeyEvent) -> Option<Key> {

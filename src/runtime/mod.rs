@@ -28,13 +28,13 @@ use ratatui::layout::Rect;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-use crate::aws::Cloud;
-use crate::config::{Config, Profile};
-use crate::instances::ops::OpsContext;
-use crate::state::keymap::{Key, Keymap};
-use crate::state::timeline::Journal;
-use crate::state::{Action, AppState, StartOptions, update};
-use crate::ui::{self, RenderContext, Theme};
+use ondeck_core::Cloud;
+use ondeck_core::config::{Config, Profile};
+use ondeck_engine::ops::OpsContext;
+use ondeck_tui::state::keymap::{Key, Keymap};
+use ondeck_tui::state::timeline::Journal;
+use ondeck_tui::state::{Action, AppState, StartOptions, update};
+use ondeck_tui::ui::{self, RenderContext, Theme};
 use runner::{Runner, Timeouts};
 use screen::ScreenBackend;
 
@@ -63,21 +63,7 @@ const FRAME: Duration = Duration::from_millis(33);
 /// The clock's resolution: polling, spinner and ages are driven from it.
 const TICK: Duration = Duration::from_millis(250);
 
-/// Run the dashboard until the user quits or a signal arrives. Synchronous: it builds its own
-/// tokio runtime, so call it from plain `main` (not from inside another runtime).
-pub fn run_dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let result = runtime.block_on(dashboard(opts));
-    // Calls still out to AWS are abandoned: nothing keeps polling after the dashboard ends.
-    runtime.shutdown_timeout(Duration::from_millis(500));
-    result
-}
-
-/// The same, on the caller's multi-threaded tokio runtime. Calls still out to AWS when it
+/// Run the dashboard on the caller's multi-threaded tokio runtime. Calls still out to AWS when it
 /// returns are left to the caller's runtime shutdown (`shutdown_background`/`shutdown_timeout`).
 pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
     let profile = opts.config.profile(Some(&opts.profile))?.clone();

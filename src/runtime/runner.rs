@@ -15,12 +15,12 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 use super::{CloudFactory, clipboard, journal};
-use crate::config::Profile;
-use crate::instances::ops::{self, OpsContext, OpsError};
-use crate::logs::tail::{StreamHealth, TailMessage, TailSpec, spawn_tail};
-use crate::state::logs::TailId;
-use crate::state::timeline::{Journal, TimelineEntry};
-use crate::state::{Action, Effect};
+use ondeck_core::config::Profile;
+use ondeck_engine::ops::{self, OpsContext, OpsError};
+use ondeck_engine::tail::{StreamHealth, TailMessage, TailSpec, spawn_tail};
+use ondeck_tui::state::logs::TailId;
+use ondeck_tui::state::timeline::{Journal, TimelineEntry};
+use ondeck_tui::state::{Action, Effect};
 
 /// How long each kind of call may take before the dashboard stops waiting for it.
 #[derive(Debug, Clone, Copy)]
@@ -168,7 +168,7 @@ impl Runner {
                     let path = std::env::current_dir()
                         .map(|dir| dir.join(&path))
                         .unwrap_or(path);
-                    let result = crate::logs::save(&buffer, &view, &path)
+                    let result = ondeck_tui::logview::save(&buffer, &view, &path)
                         .map(|lines| (path.clone(), lines))
                         .map_err(|err| format!("{}: {err}", path.display()));
                     let _ = actions.send(Action::LogsSaved { result });

@@ -21,7 +21,7 @@ use ratatui::layout::{Position, Rect, Size};
 use ratatui::style::{Color, Modifier};
 use ratatui::text::Span;
 
-use crate::ui::theme::ANSI_COLORS;
+use ondeck_tui::ui::theme::ANSI_COLORS;
 
 /// Fewer changed rows than this are sent as they are: no scrolling can pay for its escape codes.
 const CHANGED_ROWS_WORTH_A_LOOK: usize = 3;

@@ -8,12 +8,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::*;
-use crate::aws::model::{
+use ondeck_core::model::{
     LogPage, LogQuery, RunOutcome, RunRequest, Scope, Task, TaskDefinition, TaskState,
 };
-use crate::aws::{CloudError, LiveTail};
-use crate::state::Effect;
-use crate::state::fixtures::{app, at, definitions, profile, task};
+use ondeck_core::{CloudError, LiveTail};
+use ondeck_tui::state::Effect;
+use ondeck_tui::state::fixtures::{app, at, definitions, profile, task};
 
 /// Answers ListTasks with fixed tasks (or never, when `hang`); refuses every change.
 struct FakeCloud {
@@ -197,7 +197,7 @@ async fn extend_runs_through_the_runner_and_its_refusal_reaches_the_message_line
     dispatch(
         &mut state,
         &mut runner,
-        Action::Key(crate::state::keymap::Key::char('e')),
+        Action::Key(ondeck_tui::state::keymap::Key::char('e')),
     );
     let answer = next(&mut inbox).await;
     assert!(
@@ -208,7 +208,7 @@ async fn extend_runs_through_the_runner_and_its_refusal_reaches_the_message_line
     let message = state.message.clone().expect("a message");
     assert_eq!(
         (message.kind, message.text.as_str()),
-        (crate::state::MessageKind::Error, "fake cloud")
+        (ondeck_tui::state::MessageKind::Error, "fake cloud")
     );
     assert!(
         matches!(next(&mut inbox).await, Action::Refreshed { .. }),
@@ -238,7 +238,7 @@ async fn the_loop_draws_on_change_only_and_quits_on_q() {
         // Two seconds of ticks with nothing changing after the first answer.
         tokio::time::sleep(Duration::from_secs(2)).await;
         actions
-            .send(Action::Key(crate::state::keymap::Key::char('q')))
+            .send(Action::Key(ondeck_tui::state::keymap::Key::char('q')))
             .unwrap();
     };
     let (frames, ()) = tokio::join!(
@@ -254,10 +254,10 @@ async fn the_loop_draws_on_change_only_and_quits_on_q() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_log_lines_reach_the_pane_and_closing_it_stops_the_tail() {
-    use crate::aws::demo::{DemoCloud, demo_config};
-    use crate::state::keymap::{Key, KeyCode, Keymap};
-    use crate::state::logs::TailStatus;
-    use crate::state::{Pane, StartOptions};
+    use ondeck_sim::{DemoCloud, demo_config};
+    use ondeck_tui::state::keymap::{Key, KeyCode, Keymap};
+    use ondeck_tui::state::logs::TailStatus;
+    use ondeck_tui::state::{Pane, StartOptions};
 
     let config = demo_config("ana");
     let cloud = DemoCloud::new("ana", 20.0).with_hostile_lines(true);

@@ -13,7 +13,7 @@ use std::sync::{Mutex, OnceLock};
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, LogConfiguration, LogDriver, NetworkMode, PortMapping,
 };
-use ondeck::config::{Profile, Template};
+use ondeck_core::config::{Profile, Template};
 
 pub const REGION: &str = "us-east-1";
 

@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
 use super::*;
-use crate::ui::theme::ANSI_COLORS;
+use ondeck_tui::ui::theme::ANSI_COLORS;
 
 const WIDTH: u16 = 40;
 const HEIGHT: u16 = 12;

@@ -1,0 +1,60 @@
+//! The boundary to AWS: everything ondeck asks of it, in the plain types of [`crate::model`].
+//! `ondeck-aws` implements it over the SDK, `ondeck-sim` over a simulated cluster.
+
+use std::collections::BTreeMap;
+use std::pin::Pin;
+
+use async_trait::async_trait;
+use futures::Stream;
+
+use crate::error::CloudError;
+use crate::model::{
+    LogPage, LogQuery, RawLogEvent, RunOutcome, RunRequest, Scope, Task, TaskDefinition,
+};
+
+/// One batch pushed by a Live Tail session (about once a second).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveTailUpdate {
+    /// (stream name, event)
+    pub events: Vec<(String, RawLogEvent)>,
+    /// CloudWatch sent a sample, not every event (more than 500 events in the second).
+    pub sampled: bool,
+}
+
+pub type LiveTail = Pin<Box<dyn Stream<Item = Result<LiveTailUpdate, CloudError>> + Send>>;
+
+/// Everything ondeck asks of AWS, for one profile (region, cluster, credentials fixed).
+#[async_trait]
+pub trait Cloud: Send + Sync {
+    /// Every task in scope: running ones and those stopped recently enough that ECS still has them.
+    async fn list_tasks(&self, scope: &Scope) -> Result<Vec<Task>, CloudError>;
+
+    /// A task definition by `family`, `family:revision` or ARN.
+    async fn describe_task_definition(&self, name: &str) -> Result<TaskDefinition, CloudError>;
+
+    /// One RunTask call. Partial failure comes back in `RunOutcome::failures`, not as `Err`.
+    async fn run_task(&self, request: &RunRequest) -> Result<RunOutcome, CloudError>;
+
+    async fn stop_task(&self, task_arn: &str, reason: &str) -> Result<(), CloudError>;
+
+    /// Add or overwrite tags on a task (TagResource).
+    async fn tag_task(
+        &self,
+        task_arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), CloudError>;
+
+    /// One page of GetLogEvents.
+    async fn get_log_events(&self, query: &LogQuery) -> Result<LogPage, CloudError>;
+
+    /// A Live Tail session over `streams` of one log group. Backends without Live Tail
+    /// return an error and callers fall back to polling.
+    async fn start_live_tail(
+        &self,
+        group: &str,
+        streams: &[String],
+    ) -> Result<LiveTail, CloudError>;
+
+    /// A short description for the status bar: "demo", or the region and endpoint.
+    fn describe_endpoint(&self) -> String;
+}

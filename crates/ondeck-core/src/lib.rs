@@ -1,0 +1,14 @@
+//! ondeck's plain types and domain rules. Nothing here knows tokio, the AWS SDK or the
+//! terminal: the crates above speak these types, and only `ondeck-aws` translates them to AWS.
+
+pub mod cloud;
+pub mod config;
+pub mod error;
+pub mod instances;
+pub mod logs;
+pub mod model;
+pub mod ops;
+pub mod tail;
+
+pub use cloud::{Cloud, LiveTail, LiveTailUpdate};
+pub use error::CloudError;

@@ -1,0 +1,150 @@
+//! Which CloudWatch streams hold an instance's container logs, from the task definitions'
+//! awslogs options: stream `<prefix>/<container>/<task-id>` in the configured group.
+
+use std::collections::BTreeMap;
+
+use crate::instances::Instance;
+use crate::model::{LogStreamRef, TaskDefinition};
+use crate::tail::TailSource;
+
+/// The instance's log streams, one per container with the awslogs driver, and a one-line
+/// explanation for every container whose lines ondeck cannot read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogSources {
+    pub sources: Vec<TailSource>,
+    /// Display names by source index: the container name, with the task id when two tasks
+    /// run a container of the same name.
+    pub labels: Vec<String>,
+    pub unreadable: Vec<String>,
+}
+
+pub fn log_sources(
+    instance: &Instance,
+    definitions: &BTreeMap<String, TaskDefinition>,
+) -> LogSources {
+    let mut found = LogSources::default();
+    let mut seen_names: BTreeMap<String, usize> = BTreeMap::new();
+    for task in &instance.tasks {
+        let Some(definition) = definitions.get(&task.task_definition_arn) else {
+            found.unreadable.push(format!(
+                "task {}: its task definition could not be described",
+                task.task_id()
+            ));
+            continue;
+        };
+        for container in &definition.containers {
+            *seen_names.entry(container.name.clone()).or_default() += 1;
+        }
+    }
+    for task in &instance.tasks {
+        let Some(definition) = definitions.get(&task.task_definition_arn) else {
+            continue;
+        };
+        for container in &definition.containers {
+            let log = container.log.as_ref();
+            let awslogs = log.filter(|log| log.driver == "awslogs");
+            let (Some(group), Some(prefix)) = (
+                awslogs.and_then(|log| log.group.clone()),
+                awslogs.and_then(|log| log.stream_prefix.clone()),
+            ) else {
+                let why = match log {
+                    Some(log) if log.driver != "awslogs" => format!(
+                        "uses the {} log driver; ondeck reads awslogs streams only",
+                        log.driver
+                    ),
+                    Some(_) => "has awslogs without a group or stream prefix".to_string(),
+                    None => "has no log configuration".to_string(),
+                };
+                found
+                    .unreadable
+                    .push(format!("container {} {why}", container.name));
+                continue;
+            };
+            let label = if seen_names.get(&container.name).copied().unwrap_or(0) > 1 {
+                format!(
+                    "{}@{}",
+                    container.name,
+                    &task.task_id()[..task.task_id().len().min(6)]
+                )
+            } else {
+                container.name.clone()
+            };
+            found.sources.push(TailSource {
+                index: found.sources.len() as u16,
+                container: container.name.clone(),
+                stream: LogStreamRef {
+                    group,
+                    stream: format!("{prefix}/{}/{}", container.name, task.task_id()),
+                },
+            });
+            found.labels.push(label);
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::instances::group;
+    use crate::model::{ContainerDefinition, LogConfig, Task, TaskState, TaskTimes};
+
+    fn container(name: &str, driver: &str) -> ContainerDefinition {
+        ContainerDefinition {
+            name: name.into(),
+            essential: true,
+            container_ports: vec![],
+            cpu: None,
+            memory: None,
+            log: Some(LogConfig {
+                driver: driver.into(),
+                group: Some("/ecs/app".into()),
+                region: None,
+                stream_prefix: Some("ecs".into()),
+            }),
+        }
+    }
+
+    #[test]
+    fn awslogs_containers_become_streams_and_others_are_explained() {
+        let task = Task {
+            task_arn: "arn:aws:ecs:us-east-1:1:task/c/abc123def".into(),
+            task_definition_arn: "arn:td/app:1".into(),
+            last_status: TaskState::Running,
+            desired_status: "RUNNING".into(),
+            stop_code: None,
+            stopped_reason: None,
+            started_by: None,
+            containers: vec![],
+            tags: BTreeMap::from([("ondeck:instance".into(), "i".into())]),
+            cpu: None,
+            memory: None,
+            private_ip: None,
+            capacity_provider: None,
+            times: TaskTimes::default(),
+        };
+        let definition = TaskDefinition {
+            arn: "arn:td/app:1".into(),
+            family: "app".into(),
+            revision: 1,
+            cpu: None,
+            memory: None,
+            cpu_architecture: None,
+            containers: vec![
+                container("web", "awslogs"),
+                container("router", "awsfirelens"),
+            ],
+        };
+        let instance = group(vec![task]).remove(0);
+        let found = log_sources(
+            &instance,
+            &BTreeMap::from([(definition.arn.clone(), definition)]),
+        );
+        assert_eq!(found.sources.len(), 1);
+        assert_eq!(found.sources[0].stream.stream, "ecs/web/abc123def");
+        assert_eq!(found.sources[0].stream.group, "/ecs/app");
+        assert_eq!(found.labels, vec!["web"]);
+        assert_eq!(found.unreadable.len(), 1);
+        assert!(found.unreadable[0].contains("awsfirelens"));
+    }
+}

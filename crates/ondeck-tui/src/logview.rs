@@ -1,0 +1,951 @@
+//! What the log pane shows and how it draws it.
+//!
+//! The view never walks the whole buffer to draw a frame: it starts at the bottom line (the
+//! newest when following, the anchor when paused) and walks back only until the pane is full.
+//! With a filter active (one container, a minimum level, or "hide non-matching") it skips
+//! lines that fail the filter on the way, so a rare match can cost a longer walk.
+//!
+//! Scrolling moves by log lines, not screen rows: a wrapped line is one step.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::ops::Range;
+use std::path::Path;
+
+use chrono::{FixedOffset, Offset, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Widget};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use crate::ui::theme::log_text_style;
+use ondeck_core::logs::buffer::{LogBuffer, LogLine};
+use ondeck_core::logs::sanitize::{Level, StyleRun, pretty_json};
+
+/// Lines kept visible below a search match, so it is seen in context.
+const MATCH_CONTEXT: usize = 3;
+/// `HH:MM:SS.mmm ` — the timestamp column.
+const TIMESTAMP_WIDTH: usize = 13;
+/// Container names longer than this are cut in the prefix column.
+const MAX_SOURCE_WIDTH: usize = 16;
+
+/// Container prefix colours, cycled by container index. Named colours only, so they follow the
+/// user's palette; black, white and the greys are left out because each disappears on either a
+/// dark or a light background.
+const SOURCE_COLORS: [Color; 12] = [
+    Color::Cyan,
+    Color::Magenta,
+    Color::Yellow,
+    Color::Green,
+    Color::Blue,
+    Color::LightRed,
+    Color::LightCyan,
+    Color::LightMagenta,
+    Color::LightYellow,
+    Color::LightGreen,
+    Color::LightBlue,
+    Color::Red,
+];
+
+/// A case-insensitive substring search (no regular expressions: log text is full of characters
+/// that would need escaping).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    query: String,
+    needle: Needle,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Needle {
+    /// ASCII queries, by far the common case, compare bytes. memchr finds candidates for the
+    /// needle's rarest byte (at `anchor`), so a filter that matches little scans fast.
+    Ascii { lower: Vec<u8>, anchor: usize },
+    /// Anything else compares lowercased chars.
+    Folded(Vec<char>),
+}
+
+impl Search {
+    /// `None` for an empty query: searching for nothing is no search.
+    pub fn new(query: &str) -> Option<Search> {
+        if query.is_empty() {
+            return None;
+        }
+        let needle = if query.is_ascii() {
+            let lower = query.to_ascii_lowercase().into_bytes();
+            let anchor = (0..lower.len())
+                .max_by_key(|&at| rarity(lower[at]))
+                .unwrap_or(0);
+            Needle::Ascii { lower, anchor }
+        } else {
+            Needle::Folded(query.chars().flat_map(char::to_lowercase).collect())
+        };
+        Some(Search {
+            query: query.to_string(),
+            needle,
+        })
+    }
+
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        self.find(text, 0).is_some()
+    }
+
+    /// Byte ranges of non-overlapping matches, left to right.
+    pub fn find_all(&self, text: &str) -> Vec<Range<usize>> {
+        let mut found = Vec::new();
+        let mut from = 0;
+        while let Some(range) = self.find(text, from) {
+            from = range.end;
+            found.push(range);
+        }
+        found
+    }
+
+    fn find(&self, text: &str, from: usize) -> Option<Range<usize>> {
+        match &self.needle {
+            Needle::Ascii { lower, anchor } => {
+                let hay = text.as_bytes().get(from..)?;
+                let rare = lower[*anchor];
+                let tail = lower.len() - anchor;
+                // Candidates for the rare byte; a match starts `anchor` bytes before it.
+                memchr::memchr2_iter(rare, rare.to_ascii_uppercase(), hay.get(*anchor..)?)
+                    .find(|&at| {
+                        hay.get(at..at + anchor + tail)
+                            .is_some_and(|window| window.eq_ignore_ascii_case(lower))
+                    })
+                    .map(|at| from + at..from + at + lower.len())
+            }
+            Needle::Folded(needle) => {
+                let rest = text.get(from..)?;
+                rest.char_indices().find_map(|(offset, _)| {
+                    let start = from + offset;
+                    folded_match_len(&text[start..], needle).map(|len| start..start + len)
+                })
+            }
+        }
+    }
+}
+
+/// How rare a lowercase byte is in log text, higher is rarer: a rough frequency order of
+/// English letters, digits and the punctuation that logs are full of.
+fn rarity(byte: u8) -> usize {
+    const COMMON_FIRST: &[u8] = b" e\"t:a=o,i.n/s-r_h0l1d2c3u4m5f6p7g8w9ybvkxjqz";
+    COMMON_FIRST
+        .iter()
+        .position(|&common| common == byte)
+        .unwrap_or(COMMON_FIRST.len())
+}
+
+/// Length in bytes of the prefix of `text` that lowercases to exactly `needle`.
+fn folded_match_len(text: &str, needle: &[char]) -> Option<usize> {
+    let mut want = needle;
+    let mut len = 0;
+    for c in text.chars() {
+        for lower in c.to_lowercase() {
+            match want.split_first() {
+                Some((&w, rest)) if w == lower => want = rest,
+                _ => return None,
+            }
+        }
+        len += c.len_utf8();
+        if want.is_empty() {
+            return Some(len);
+        }
+    }
+    None
+}
+
+/// The log pane's state: every user command is a method here.
+///
+/// When paused, `anchor` is the sequence number of the bottom line, so arriving lines do not
+/// move the view; if the anchor is evicted the view clamps to the oldest kept line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogView {
+    follow: bool,
+    anchor: Option<u64>,
+    new_since_pause: u64,
+    focus: Option<u16>,
+    search: Option<Search>,
+    /// The line the last next/previous-match jump landed on.
+    current_match: Option<u64>,
+    filter_mode: bool,
+    min_level: Option<Level>,
+    timestamps: bool,
+    wrap: bool,
+    json_pretty: bool,
+}
+
+impl Default for LogView {
+    fn default() -> Self {
+        LogView {
+            follow: true,
+            anchor: None,
+            new_since_pause: 0,
+            focus: None,
+            search: None,
+            current_match: None,
+            filter_mode: false,
+            min_level: None,
+            // Off, as in stern, kubectl logs and k9s: the container prefix tells lines apart,
+            // `t` shows the times, and a line costs fewer bytes over the link.
+            timestamps: false,
+            wrap: true,
+            json_pretty: false,
+        }
+    }
+}
+
+/// One line laid out for drawing: its text (pretty-printed JSON or the sanitized text) cut
+/// into screen rows.
+struct LaidOutLine<'a> {
+    line: &'a LogLine,
+    pretty: Option<String>,
+    rows: Vec<Range<usize>>,
+}
+
+impl LaidOutLine<'_> {
+    fn body(&self) -> &str {
+        self.pretty.as_deref().unwrap_or(&self.line.text.text)
+    }
+
+    fn styles(&self) -> &[StyleRun] {
+        if self.pretty.is_some() {
+            &[]
+        } else {
+            &self.line.text.styles
+        }
+    }
+}
+
+struct Window<'a> {
+    lines: Vec<LaidOutLine<'a>>,
+    /// Rows of the first line that are above the top of the pane.
+    hidden_rows: usize,
+}
+
+impl LogView {
+    pub fn new() -> LogView {
+        LogView::default()
+    }
+
+    pub fn is_following(&self) -> bool {
+        self.follow
+    }
+
+    /// Sequence number of the bottom line while paused.
+    pub fn anchor(&self) -> Option<u64> {
+        self.anchor
+    }
+
+    pub fn new_since_pause(&self) -> u64 {
+        self.new_since_pause
+    }
+
+    pub fn focus(&self) -> Option<u16> {
+        self.focus
+    }
+
+    pub fn search(&self) -> Option<&Search> {
+        self.search.as_ref()
+    }
+
+    pub fn current_match(&self) -> Option<u64> {
+        self.current_match
+    }
+
+    pub fn filter_mode(&self) -> bool {
+        self.filter_mode
+    }
+
+    pub fn min_level(&self) -> Option<Level> {
+        self.min_level
+    }
+
+    pub fn timestamps(&self) -> bool {
+        self.timestamps
+    }
+
+    pub fn wrap(&self) -> bool {
+        self.wrap
+    }
+
+    pub fn json_pretty(&self) -> bool {
+        self.json_pretty
+    }
+
+    /// Whether `line` is shown under the current focus, level and filter. A line with no
+    /// detected level counts as info: most unmarked output is ordinary progress.
+    pub fn passes(&self, line: &LogLine) -> bool {
+        if self.focus.is_some_and(|focus| focus != line.source) {
+            return false;
+        }
+        if let Some(min) = self.min_level
+            && line.level.unwrap_or(Level::Info).severity() < min.severity()
+        {
+            return false;
+        }
+        match (&self.search, self.filter_mode) {
+            (Some(search), true) => search.is_match(&line.text.text),
+            _ => true,
+        }
+    }
+
+    /// Moves the view `n` shown lines back in time, pausing it.
+    pub fn scroll_up(&mut self, buffer: &LogBuffer, n: usize) {
+        let Some(bottom) = self.bottom_seq(buffer) else {
+            return;
+        };
+        let mut shown = buffer.iter_back_from(bottom).filter(|l| self.passes(l));
+        let Some(current) = shown.next() else {
+            return;
+        };
+        let target = shown.take(n).last().unwrap_or(current).seq;
+        self.pause_at(target);
+    }
+
+    /// Moves the view `n` shown lines forward; reaching the newest line resumes following.
+    pub fn scroll_down(&mut self, buffer: &LogBuffer, n: usize) {
+        if self.follow {
+            return;
+        }
+        let Some(bottom) = self.bottom_seq(buffer) else {
+            return;
+        };
+        let target = buffer
+            .iter_from(bottom + 1)
+            .filter(|l| self.passes(l))
+            .take(n)
+            .last()
+            .map_or(bottom, |l| l.seq);
+        if buffer.iter_from(target + 1).any(|l| self.passes(l)) {
+            self.anchor = Some(target);
+        } else {
+            self.follow();
+        }
+    }
+
+    /// One pane height back, keeping one line of overlap.
+    pub fn page_up(&mut self, buffer: &LogBuffer, height: usize) {
+        self.scroll_up(buffer, height.saturating_sub(1).max(1));
+    }
+
+    /// One pane height forward, keeping one line of overlap.
+    pub fn page_down(&mut self, buffer: &LogBuffer, height: usize) {
+        self.scroll_down(buffer, height.saturating_sub(1).max(1));
+    }
+
+    /// Jumps to the newest line and keeps up with new ones (End / `f`).
+    pub fn follow(&mut self) {
+        self.follow = true;
+        self.anchor = None;
+        self.new_since_pause = 0;
+        self.current_match = None;
+    }
+
+    /// Shows one container's lines, or all with `None`. A paused view keeps its place in time.
+    pub fn focus_source(&mut self, source: Option<u16>) {
+        self.focus = source;
+    }
+
+    /// Sets the search text; an empty query clears the search.
+    pub fn set_search(&mut self, query: &str) {
+        self.search = Search::new(query);
+        self.current_match = None;
+    }
+
+    /// Jumps to the next newer match; the first jump after a new search goes to the nearest
+    /// match at or above the bottom of the pane. Returns false when there is none.
+    pub fn next_match(&mut self, buffer: &LogBuffer) -> bool {
+        self.jump_to_match(buffer, true)
+    }
+
+    /// Jumps to the next older match (the first jump behaves as in [`LogView::next_match`]).
+    pub fn prev_match(&mut self, buffer: &LogBuffer) -> bool {
+        self.jump_to_match(buffer, false)
+    }
+
+    /// Hides or shows lines that do not match the search.
+    pub fn toggle_filter(&mut self) {
+        self.filter_mode = !self.filter_mode;
+    }
+
+    /// All → debug and up → info and up → warn and up → errors only → all.
+    pub fn cycle_level(&mut self) {
+        self.min_level = match self.min_level {
+            None => Some(Level::Debug),
+            Some(Level::Trace | Level::Debug) => Some(Level::Info),
+            Some(Level::Info) => Some(Level::Warn),
+            Some(Level::Warn) => Some(Level::Error),
+            Some(Level::Error) => None,
+        };
+    }
+
+    pub fn toggle_timestamps(&mut self) {
+        self.timestamps = !self.timestamps;
+    }
+
+    pub fn toggle_wrap(&mut self) {
+        self.wrap = !self.wrap;
+    }
+
+    pub fn toggle_json(&mut self) {
+        self.json_pretty = !self.json_pretty;
+    }
+
+    /// Call after pushing `count` lines into `buffer`: a paused view counts those it would
+    /// show, for its "+N new" badge.
+    pub fn on_lines_appended(&mut self, buffer: &LogBuffer, count: usize) {
+        if self.follow {
+            return;
+        }
+        let shown = buffer
+            .iter()
+            .rev()
+            .take(count)
+            .filter(|l| self.passes(l))
+            .count();
+        self.new_since_pause += shown as u64;
+    }
+
+    /// The line a copy command takes: the current search match if it is shown, otherwise the
+    /// bottom shown line.
+    pub fn selected_line<'a>(&self, buffer: &'a LogBuffer) -> Option<&'a LogLine> {
+        if let Some(line) = self.current_match.and_then(|seq| buffer.get(seq))
+            && self.passes(line)
+        {
+            return Some(line);
+        }
+        let bottom = self.bottom_seq(buffer)?;
+        buffer.iter_back_from(bottom).find(|l| self.passes(l))
+    }
+
+    /// The lines on screen, oldest first, for a pane `height` rows high whose text column is
+    /// `width` wide (the pane width less the timestamp and container prefixes).
+    pub fn visible_window<'a>(
+        &self,
+        buffer: &'a LogBuffer,
+        height: usize,
+        width: usize,
+    ) -> Vec<&'a LogLine> {
+        self.layout(buffer, height, width)
+            .lines
+            .into_iter()
+            .map(|laid| laid.line)
+            .collect()
+    }
+
+    fn bottom_seq(&self, buffer: &LogBuffer) -> Option<u64> {
+        let (first, last) = (buffer.first_seq()?, buffer.last_seq()?);
+        Some(match (self.follow, self.anchor) {
+            (false, Some(anchor)) => anchor.clamp(first, last),
+            _ => last,
+        })
+    }
+
+    fn pause_at(&mut self, seq: u64) {
+        if self.follow {
+            self.follow = false;
+            self.new_since_pause = 0;
+        }
+        self.anchor = Some(seq);
+    }
+
+    fn jump_to_match(&mut self, buffer: &LogBuffer, newer: bool) -> bool {
+        let Some(search) = &self.search else {
+            return false;
+        };
+        let is_hit = |line: &&LogLine| self.passes(line) && search.is_match(&line.text.text);
+        let found = match self.current_match {
+            Some(current) if newer => buffer.iter_from(current + 1).find(is_hit),
+            Some(current) => match current.checked_sub(1) {
+                Some(before) if buffer.first_seq().is_some_and(|first| before >= first) => {
+                    buffer.iter_back_from(before).find(is_hit)
+                }
+                _ => None,
+            },
+            None => self
+                .bottom_seq(buffer)
+                .and_then(|bottom| buffer.iter_back_from(bottom).find(is_hit)),
+        };
+        let Some(hit) = found.map(|line| line.seq) else {
+            return false;
+        };
+        let anchor = buffer
+            .iter_from(hit)
+            .filter(|l| self.passes(l))
+            .take(MATCH_CONTEXT + 1)
+            .last()
+            .map_or(hit, |l| l.seq);
+        self.current_match = Some(hit);
+        self.pause_at(anchor);
+        true
+    }
+
+    fn lay_out<'a>(&self, line: &'a LogLine, width: usize) -> LaidOutLine<'a> {
+        let pretty = if self.json_pretty {
+            pretty_json(&line.text.text)
+        } else {
+            None
+        };
+        let rows = match &pretty {
+            Some(pretty) => {
+                let mut rows = Vec::new();
+                let mut start = 0;
+                for part in pretty.split('\n') {
+                    rows.extend(
+                        screen_rows(part, width, self.wrap)
+                            .into_iter()
+                            .map(|row| row.start + start..row.end + start),
+                    );
+                    start += part.len() + 1;
+                }
+                rows
+            }
+            None => screen_rows(&line.text.text, width, self.wrap),
+        };
+        LaidOutLine { line, pretty, rows }
+    }
+
+    fn layout<'a>(&self, buffer: &'a LogBuffer, height: usize, width: usize) -> Window<'a> {
+        let mut lines = Vec::new();
+        let mut rows = 0;
+        let Some(bottom) = self.bottom_seq(buffer) else {
+            return Window {
+                lines,
+                hidden_rows: 0,
+            };
+        };
+        for line in buffer.iter_back_from(bottom) {
+            if rows >= height {
+                break;
+            }
+            if self.passes(line) {
+                let laid = self.lay_out(line, width);
+                rows += laid.rows.len();
+                lines.push(laid);
+            }
+        }
+        lines.reverse();
+        let hidden_rows = rows.saturating_sub(height);
+        // Near the oldest line a paused view fills the pane downwards instead of leaving it
+        // half empty.
+        if rows < height && !self.follow {
+            for line in buffer.iter_from(bottom + 1) {
+                if rows >= height {
+                    break;
+                }
+                if self.passes(line) {
+                    let laid = self.lay_out(line, width);
+                    rows += laid.rows.len();
+                    lines.push(laid);
+                }
+            }
+        }
+        Window { lines, hidden_rows }
+    }
+}
+
+/// Byte ranges of `text` that fit `width` columns each; one clipped row when not wrapping.
+fn screen_rows(text: &str, width: usize, wrap: bool) -> Vec<Range<usize>> {
+    let width = width.max(1);
+    if !wrap || text.is_empty() {
+        return std::iter::once(0..text.len()).collect();
+    }
+    if text.is_ascii() {
+        return (0..text.len())
+            .step_by(width)
+            .map(|start| start..(start + width).min(text.len()))
+            .collect();
+    }
+    let mut rows = Vec::new();
+    let mut start = 0;
+    let mut column = 0;
+    for (at, c) in text.char_indices() {
+        let char_width = c.width().unwrap_or(0);
+        if column + char_width > width && column > 0 {
+            rows.push(start..at);
+            start = at;
+            column = 0;
+        }
+        column += char_width;
+    }
+    rows.push(start..text.len());
+    rows
+}
+
+/// `HH:MM:SS.mmm` of a millisecond timestamp, shifted by `offset`.
+fn clock(timestamp_ms: i64, offset: FixedOffset) -> String {
+    let offset_ms = i64::from(offset.local_minus_utc()) * 1000;
+    let of_day = timestamp_ms
+        .saturating_add(offset_ms)
+        .rem_euclid(86_400_000);
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        of_day / 3_600_000,
+        of_day / 60_000 % 60,
+        of_day / 1000 % 60,
+        of_day % 1000
+    )
+}
+
+fn source_color(source: u16) -> Color {
+    SOURCE_COLORS[usize::from(source) % SOURCE_COLORS.len()]
+}
+
+/// The log pane widget: lines between two rules, the upper one titled with the view's state.
+pub struct LogPane<'a> {
+    pub buffer: &'a LogBuffer,
+    pub view: &'a LogView,
+    /// Container names, by the index stored in [`LogLine::source`].
+    pub sources: &'a [String],
+    /// Shown at the right of the title, e.g. the stream's health.
+    pub title_extra: &'a str,
+    /// Timestamps are shown in this offset from UTC.
+    pub utc_offset: FixedOffset,
+    /// One-line notes shown above the lines, e.g. containers whose logs cannot be read.
+    pub notes: &'a [String],
+    /// The border's style, e.g. to show whether the pane has the focus.
+    pub border_style: Style,
+    /// False under `NO_COLOR`: every colour is dropped, emphasis (reverse, bold) stays.
+    pub color: bool,
+}
+
+impl<'a> LogPane<'a> {
+    /// A pane with no extra title text, showing times in UTC.
+    pub fn new(buffer: &'a LogBuffer, view: &'a LogView, sources: &'a [String]) -> LogPane<'a> {
+        LogPane {
+            buffer,
+            view,
+            sources,
+            title_extra: "",
+            utc_offset: Utc.fix(),
+            notes: &[],
+            border_style: Style::new(),
+            color: true,
+        }
+    }
+
+    pub fn color(mut self, color: bool) -> LogPane<'a> {
+        self.color = color;
+        self
+    }
+
+    pub fn border_style(mut self, border_style: Style) -> LogPane<'a> {
+        self.border_style = border_style;
+        self
+    }
+
+    pub fn notes(mut self, notes: &'a [String]) -> LogPane<'a> {
+        self.notes = notes;
+        self
+    }
+
+    pub fn title_extra(mut self, title_extra: &'a str) -> LogPane<'a> {
+        self.title_extra = title_extra;
+        self
+    }
+
+    pub fn utc_offset(mut self, utc_offset: FixedOffset) -> LogPane<'a> {
+        self.utc_offset = utc_offset;
+        self
+    }
+
+    fn source_name(&self, source: u16) -> String {
+        match self.sources.get(usize::from(source)) {
+            Some(name) => name.clone(),
+            None => format!("#{source}"),
+        }
+    }
+
+    fn title(&self) -> Line<'static> {
+        let view = self.view;
+        let separator = || Span::raw(" · ");
+        let mut spans = vec![Span::raw(" logs: ")];
+        spans.push(match view.focus {
+            Some(source) => Span::styled(
+                self.source_name(source),
+                Style::new().fg(source_color(source)),
+            ),
+            None => Span::raw("all containers"),
+        });
+        spans.push(separator());
+        if view.follow {
+            spans.push(Span::styled("following", Style::new().fg(Color::Green)));
+        } else {
+            let mut paused = "paused".to_string();
+            if view.new_since_pause > 0 {
+                paused.push_str(&format!(" +{} new", view.new_since_pause));
+            }
+            spans.push(Span::styled(
+                paused,
+                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            ));
+        }
+        if let Some(search) = &view.search {
+            spans.push(separator());
+            let label = if view.filter_mode { "filter" } else { "search" };
+            spans.push(Span::styled(
+                format!("{label} \"{}\"", search.query()),
+                Style::new().fg(Color::Cyan),
+            ));
+        }
+        if let Some(level) = view.min_level {
+            spans.push(separator());
+            spans.push(Span::styled(
+                format!("level ≥ {}", level.label()),
+                Style::new().fg(Color::Magenta),
+            ));
+        }
+        let evicted = self.buffer.evicted();
+        if evicted > 0 {
+            spans.push(separator());
+            spans.push(Span::styled(
+                format!("{evicted} older dropped"),
+                Style::new().add_modifier(Modifier::DIM),
+            ));
+        }
+        spans.push(Span::raw(" "));
+        Line::from(spans)
+    }
+}
+
+impl Widget for LogPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let color = self.color;
+        self.render_lines(area, buf);
+        if !color {
+            for y in area.top()..area.bottom() {
+                for x in area.left()..area.right() {
+                    buf[(x, y)].set_fg(Color::Reset).set_bg(Color::Reset);
+                }
+            }
+        }
+    }
+}
+
+impl LogPane<'_> {
+    fn render_lines(self, area: Rect, buf: &mut Buffer) {
+        // Rules above and below, none at the sides: every row is the whole width, so a followed
+        // pane scrolls with the terminal's own scrolling (the screen backend), and lines
+        // selected with the mouse copy without border characters.
+        let mut block = Block::new()
+            .borders(Borders::TOP | Borders::BOTTOM)
+            .border_style(self.border_style)
+            .title(self.title());
+        if !self.title_extra.is_empty() {
+            block = block.title_top(Line::from(format!(" {} ", self.title_extra)).right_aligned());
+        }
+        let mut inner = block.inner(area);
+        block.render(area, buf);
+        // Notes take at most a third of the pane: the lines stay the point of it.
+        let note_rows = self.notes.len().min(usize::from(inner.height / 3)) as u16;
+        for (row, note) in self.notes.iter().take(usize::from(note_rows)).enumerate() {
+            buf.set_stringn(
+                inner.x,
+                inner.y + row as u16,
+                format!("ⓘ {note}"),
+                usize::from(inner.width),
+                Style::new().fg(Color::Yellow),
+            );
+        }
+        inner.y += note_rows;
+        inner.height -= note_rows;
+        if inner.is_empty() {
+            return;
+        }
+        let view = self.view;
+        let show_source = view.focus.is_none() && self.sources.len() > 1;
+        let source_width = if show_source {
+            self.sources
+                .iter()
+                .map(|name| name.width())
+                .max()
+                .unwrap_or(0)
+                .min(MAX_SOURCE_WIDTH)
+                + 1
+        } else {
+            0
+        };
+        let timestamp_width = if view.timestamps { TIMESTAMP_WIDTH } else { 0 };
+        let prefix_width = timestamp_width + source_width;
+        let text_width = usize::from(inner.width).saturating_sub(prefix_width).max(1);
+        let window = view.layout(self.buffer, usize::from(inner.height), text_width);
+
+        if window.lines.is_empty() {
+            let message = if self.buffer.is_empty() {
+                "waiting for log lines…"
+            } else {
+                "no lines match"
+            };
+            let row = Rect {
+                y: inner.y + inner.height / 2,
+                height: 1,
+                ..inner
+            };
+            Line::styled(message, Style::new().add_modifier(Modifier::DIM))
+                .centered()
+                .render(row, buf);
+            return;
+        }
+
+        let selected = if view.follow {
+            None
+        } else {
+            view.selected_line(self.buffer).map(|line| line.seq)
+        };
+        let mut hidden = window.hidden_rows;
+        let mut y = inner.y;
+        for laid in &window.lines {
+            let highlights = view
+                .search
+                .as_ref()
+                .map(|search| search.find_all(laid.body()))
+                .unwrap_or_default();
+            for (row_index, row) in laid.rows.iter().enumerate() {
+                if hidden > 0 {
+                    hidden -= 1;
+                    continue;
+                }
+                if y >= inner.bottom() {
+                    return;
+                }
+                if row_index == 0 {
+                    let marked = if selected == Some(laid.line.seq) {
+                        Modifier::REVERSED
+                    } else {
+                        Modifier::empty()
+                    };
+                    if view.timestamps {
+                        put(
+                            buf,
+                            inner,
+                            0,
+                            y,
+                            &clock(laid.line.timestamp, self.utc_offset),
+                            TIMESTAMP_WIDTH - 1,
+                            Style::new().add_modifier(Modifier::DIM | marked),
+                        );
+                    }
+                    if show_source {
+                        put(
+                            buf,
+                            inner,
+                            timestamp_width,
+                            y,
+                            &self.source_name(laid.line.source),
+                            source_width - 1,
+                            Style::new()
+                                .fg(source_color(laid.line.source))
+                                .add_modifier(marked),
+                        );
+                    }
+                }
+                let room = usize::from(inner.width).saturating_sub(prefix_width);
+                if room > 0 {
+                    draw_row(
+                        buf,
+                        inner.x + prefix_width as u16,
+                        y,
+                        text_width.min(room),
+                        laid,
+                        row.clone(),
+                        &highlights,
+                    );
+                }
+                y += 1;
+            }
+        }
+    }
+}
+
+/// Writes `text` at `column` of `area`'s row `y`, at most `width` cells and never past the
+/// area's right edge (`Buffer::set_stringn` only stops at the edge of the whole buffer).
+fn put(
+    buf: &mut Buffer,
+    area: Rect,
+    column: usize,
+    y: u16,
+    text: &str,
+    width: usize,
+    style: Style,
+) {
+    let room = usize::from(area.width).saturating_sub(column);
+    if room > 0 {
+        buf.set_stringn(area.x + column as u16, y, text, width.min(room), style);
+    }
+}
+
+/// Draws `laid.body()[row]` with its style runs, search matches in reverse video.
+fn draw_row(
+    buf: &mut Buffer,
+    x: u16,
+    y: u16,
+    width: usize,
+    laid: &LaidOutLine<'_>,
+    row: Range<usize>,
+    highlights: &[Range<usize>],
+) {
+    let body = laid.body();
+    let overlaps = |range: &Range<usize>| range.start < row.end && range.end > row.start;
+    let styles: Vec<&StyleRun> = laid
+        .styles()
+        .iter()
+        .filter(|run| overlaps(&(run.start..run.end)))
+        .collect();
+    let highlights: Vec<&Range<usize>> = highlights.iter().filter(|h| overlaps(h)).collect();
+
+    let mut cuts = vec![row.start, row.end];
+    for run in &styles {
+        cuts.extend([run.start, run.end]);
+    }
+    for highlight in &highlights {
+        cuts.extend([highlight.start, highlight.end]);
+    }
+    cuts.retain(|&cut| row.start <= cut && cut <= row.end);
+    cuts.sort_unstable();
+    cuts.dedup();
+
+    let right = usize::from(x) + width;
+    let mut x = x;
+    for piece in cuts.windows(2) {
+        let (start, end) = (piece[0], piece[1]);
+        let remaining = right.saturating_sub(usize::from(x));
+        if remaining == 0 {
+            break;
+        }
+        let mut style = styles
+            .iter()
+            .find(|run| run.start <= start && start < run.end)
+            .map_or(Style::new(), |run| log_text_style(run.style));
+        if highlights.iter().any(|h| h.start <= start && start < h.end) {
+            style = if style.add_modifier.contains(Modifier::REVERSED) {
+                style.remove_modifier(Modifier::REVERSED)
+            } else {
+                style.add_modifier(Modifier::REVERSED)
+            };
+        }
+        x = buf.set_stringn(x, y, &body[start..end], remaining, style).0;
+    }
+}
+
+/// Writes the sanitized text of every line the view's filters let through (not only those on
+/// screen), oldest first, one per line. Returns how many lines were written.
+pub fn save(buffer: &LogBuffer, view: &LogView, path: &Path) -> io::Result<usize> {
+    let mut out = BufWriter::new(File::create(path)?);
+    let mut written = 0;
+    for line in buffer.iter().filter(|l| view.passes(l)) {
+        out.write_all(line.text.text.as_bytes())?;
+        out.write_all(b"\n")?;
+        written += 1;
+    }
+    out.flush()?;
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,289 @@
+//! The detail pane: the selected instance's expiry, cost and size, its endpoints, its tasks
+//! and their containers.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use std::collections::BTreeMap;
+
+use super::format::{age, money, rate, remaining, stamp};
+use super::theme::{EXPIRY_SYMBOL, instance_symbol, task_symbol};
+use super::{RenderContext, centered_note, pane_block};
+use crate::state::AppState;
+use ondeck_core::instances::Instance;
+use ondeck_core::instances::cost::{self, Arch};
+use ondeck_core::instances::expiry::urgency;
+use ondeck_core::model::{Task, TaskDefinition, TaskState};
+use ondeck_core::ops::endpoints;
+
+pub fn pane(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    ctx: &RenderContext,
+    wide: bool,
+    focused: bool,
+) {
+    let Some(instance) = state.selected_instance() else {
+        let block = pane_block(" detail ".into(), focused, ctx);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        centered_note(frame, inner, vec![Line::from("No instance selected.")]);
+        return;
+    };
+    let block = pane_block(format!(" detail · {} ", instance.name), focused, ctx);
+    let lines = lines(instance, state, ctx, wide);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((state.pane_scroll, 0)),
+        area,
+    );
+}
+
+fn lines(
+    instance: &Instance,
+    state: &AppState,
+    ctx: &RenderContext,
+    wide: bool,
+) -> Vec<Line<'static>> {
+    let theme = ctx.theme;
+    let label = |text: &str| Span::styled(format!("{text} "), theme.dim());
+    let style = theme.instance_state(&instance.state);
+    let mut summary = vec![
+        Span::styled(
+            format!("{} {}", instance_symbol(&instance.state), instance.state),
+            style,
+        ),
+        Span::raw("  "),
+        label("template"),
+        Span::raw(instance.template.clone()),
+        Span::raw("  "),
+        label("owner"),
+        Span::raw(instance.owner.clone()),
+    ];
+    if let Some(created) = instance.created_at {
+        summary.extend([
+            Span::raw("  "),
+            label("created"),
+            Span::raw(format!(
+                "{} ({} ago)",
+                stamp(created, ctx.offset),
+                age(created, ctx.now)
+            )),
+        ]);
+    }
+    let mut lines = vec![Line::from(summary)];
+
+    let mut money_line = vec![label("expires")];
+    match instance.expires_at {
+        Some(expires) => {
+            let left = remaining(expires, ctx.now);
+            let left = if expires > ctx.now {
+                format!("in {left}")
+            } else {
+                left
+            };
+            let text = format!("{} ({left})", stamp(expires, ctx.offset));
+            money_line.push(match urgency(instance, ctx.now) {
+                Some(urgency) => {
+                    Span::styled(format!("{EXPIRY_SYMBOL} {text}"), theme.urgency(urgency))
+                }
+                None => Span::raw(text),
+            });
+        }
+        None => money_line.push(Span::styled("never (no ttl)", theme.dim())),
+    }
+    money_line.extend([Span::raw("  "), label("cost")]);
+    let profile = &state.profile;
+    match cost::instance_cost(
+        instance,
+        &state.definitions,
+        &profile.region,
+        profile.prices,
+        ctx.now,
+    ) {
+        Some(cost) if cost.per_hour <= 0.0 => money_line.push(Span::raw(format!(
+            "${} in all; no longer billed",
+            money(cost.so_far)
+        ))),
+        Some(cost) => money_line.push(Span::raw(format!(
+            "${}/h · ${} so far",
+            rate(cost.per_hour),
+            money(cost.so_far)
+        ))),
+        None => money_line.push(Span::styled(unknown_cost_reason(state), theme.dim())),
+    }
+    lines.push(Line::from(money_line));
+    if let Some(size) = size_line(instance, state) {
+        lines.push(Line::from(vec![label("size"), Span::raw(size)]));
+    }
+
+    let found = endpoints(instance, &state.definitions);
+    let mut endpoint_line = vec![label("endpoints")];
+    if found.is_empty() {
+        endpoint_line.push(Span::styled("none yet", theme.dim()));
+    } else {
+        let joined: Vec<String> = found.iter().map(ToString::to_string).collect();
+        endpoint_line.push(Span::raw(joined.join("  ")));
+    }
+    lines.push(Line::from(endpoint_line));
+
+    for task in &instance.tasks {
+        lines.push(Line::raw(""));
+        lines.extend(task_lines(task, &state.definitions, ctx, wide));
+    }
+    lines
+}
+
+/// "1 vCPU / 2 GB in 2 tasks · Spot · ARM", over the tasks still alive (or all, once none is).
+fn size_line(instance: &Instance, state: &AppState) -> Option<String> {
+    let alive: Vec<&Task> = instance
+        .tasks
+        .iter()
+        .filter(|task| task.last_status != TaskState::Stopped)
+        .collect();
+    let tasks = if alive.is_empty() {
+        instance.tasks.iter().collect()
+    } else {
+        alive
+    };
+    let (mut vcpu, mut gb) = (0.0, 0.0);
+    for task in &tasks {
+        let (task_vcpu, task_gb) =
+            cost::task_size(task, state.definitions.get(&task.task_definition_arn))?;
+        vcpu += task_vcpu;
+        gb += task_gb;
+    }
+    let mut text = format!("{} vCPU / {} GB", amount(vcpu), amount(gb));
+    if tasks.len() > 1 {
+        text.push_str(&format!(" in {} tasks", tasks.len()));
+    }
+    let spot = tasks.iter().filter(|task| cost::is_spot(task)).count();
+    let arm = tasks
+        .iter()
+        .filter(|task| Arch::of(state.definitions.get(&task.task_definition_arn)) == Arch::Arm64)
+        .count();
+    for (count, word) in [(spot, "Spot"), (arm, "ARM")] {
+        if count == tasks.len() {
+            text.push_str(&format!(" · {word}"));
+        } else if count > 0 {
+            text.push_str(&format!(" · {count} of {} {word}", tasks.len()));
+        }
+    }
+    Some(text)
+}
+
+/// Why no cost is shown, with what would fix it.
+fn unknown_cost_reason(state: &AppState) -> String {
+    let profile = &state.profile;
+    if profile.prices.is_none()
+        && cost::fargate_rates(&profile.region, Arch::X86_64, false).is_none()
+    {
+        format!(
+            "unknown: no built-in Fargate prices for {}; set vcpu_hour and gb_hour under [profiles.{}.prices]",
+            profile.region, profile.name
+        )
+    } else {
+        "unknown: a task's size is not known yet".to_string()
+    }
+}
+
+/// vCPUs and GB without trailing zeros: "0.25", "0.5", "2".
+fn amount(value: f64) -> String {
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn task_lines(
+    task: &Task,
+    definitions: &BTreeMap<String, TaskDefinition>,
+    ctx: &RenderContext,
+    wide: bool,
+) -> Vec<Line<'static>> {
+    let theme = ctx.theme;
+    let style = theme.task_state(&task.last_status);
+    let mut head = vec![
+        Span::styled("task ", theme.dim()),
+        Span::styled(task.task_id().to_string(), theme.bold()),
+        Span::raw("  "),
+        Span::raw(task.task_definition().to_string()),
+        Span::raw("  "),
+        Span::styled(
+            format!("{} {}", task_symbol(&task.last_status), task.last_status),
+            style,
+        ),
+    ];
+    if task.desired_status != task.last_status.as_str() {
+        head.push(Span::styled(
+            format!(" → {}", task.desired_status),
+            theme.dim(),
+        ));
+    }
+    if let Some(ip) = &task.private_ip {
+        head.push(Span::raw(format!("  {ip}")));
+    }
+    if wide {
+        if let Some(provider) = &task.capacity_provider {
+            head.push(Span::styled(format!("  {provider}"), theme.dim()));
+        }
+        let def = definitions.get(&task.task_definition_arn);
+        if let Some((vcpu, gb)) = cost::task_size(task, def) {
+            head.push(Span::styled(
+                format!("  {} vCPU / {} GB", amount(vcpu), amount(gb)),
+                theme.dim(),
+            ));
+        }
+        if Arch::of(def) == Arch::Arm64 {
+            head.push(Span::styled("  ARM", theme.dim()));
+        }
+    }
+    let mut lines = vec![Line::from(head)];
+
+    let name_width = task
+        .containers
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for container in &task.containers {
+        let mut spans = vec![
+            Span::raw(format!("  {:<name_width$}  ", container.name)),
+            Span::raw(format!("{:<8}", container.last_status)),
+        ];
+        if let Some(health) = &container.health {
+            let style = match health.as_str() {
+                "HEALTHY" => theme.fg(ratatui::style::Color::Green),
+                "UNHEALTHY" => theme.error(),
+                _ => theme.dim(),
+            };
+            spans.push(Span::styled(format!("  {health}"), style));
+        }
+        if let Some(code) = container.exit_code {
+            let style = if code == 0 {
+                theme.dim()
+            } else {
+                theme.error()
+            };
+            spans.push(Span::styled(format!("  exit {code}"), style));
+        }
+        if let Some(reason) = &container.reason {
+            spans.push(Span::raw(format!("  {reason}")));
+        }
+        lines.push(Line::from(spans));
+    }
+    if task.stop_code.is_some() || task.stopped_reason.is_some() {
+        let mut spans = vec![Span::styled("  stopped: ", theme.dim())];
+        if let Some(code) = &task.stop_code {
+            spans.push(Span::styled(code.clone(), theme.bold()));
+        }
+        if let Some(reason) = &task.stopped_reason {
+            spans.push(Span::raw(format!(" — {reason}")));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines
+}

@@ -1,0 +1,65 @@
+//! The log pane: the selected instance's container logs, drawn by `LogPane` from the pane's
+//! buffer and view, with the tail's health in the title and the search being typed at the
+//! bottom edge.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::{RenderContext, centered_note, pane_block};
+use crate::logview::LogPane;
+use crate::state::AppState;
+
+pub fn pane(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    ctx: &RenderContext,
+    wide: bool,
+    focused: bool,
+) {
+    let Some(logs) = &state.logs else {
+        let block = pane_block(" logs ".into(), focused, ctx);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        centered_note(frame, inner, vec![Line::from("No instance selected.")]);
+        return;
+    };
+    // A narrow table shows the selected instance; a wide screen has room to repeat it.
+    let status = logs.status_text(ctx.offset, wide || logs.full_screen);
+    frame.render_widget(
+        LogPane::new(&logs.buffer, &logs.view, &logs.labels)
+            .title_extra(&status)
+            .utc_offset(ctx.offset)
+            .color(ctx.theme.color)
+            .notes(&logs.notes)
+            .border_style(if focused {
+                ctx.theme.bold()
+            } else {
+                ctx.theme.dim()
+            }),
+        area,
+    );
+    if let Some(input) = &logs.search_input
+        && area.height >= 2
+        && area.width > 2
+    {
+        // On the bottom border, so typing does not move a single log line.
+        let prompt = Line::from(vec![
+            Span::styled(" /", ctx.theme.key()),
+            Span::raw(input.clone()),
+            Span::styled("█", ctx.theme.dim()),
+            Span::styled("  enter searches · esc cancels ", ctx.theme.dim()),
+        ]);
+        let row = Rect {
+            x: area.x + 1,
+            y: area.bottom() - 1,
+            width: area.width - 2,
+            height: 1,
+        };
+        frame.render_widget(prompt, row);
+    }
+}
+
+#[cfg(test)]
+mod tests;

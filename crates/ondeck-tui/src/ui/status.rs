@@ -1,0 +1,190 @@
+//! The status bar on top and the message / prompt line at the bottom.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::RenderContext;
+use super::format::remaining;
+use super::theme::EXPIRY_SYMBOL;
+use crate::state::keymap::Command;
+use crate::state::{AppState, Focus, MessageKind, Mode, Pane};
+use ondeck_core::instances::Instance;
+use ondeck_core::instances::expiry::{self, Urgency, format_remaining};
+use ondeck_core::ops::template_ttl;
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+pub fn top_bar(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContext, wide: bool) {
+    let theme = ctx.theme;
+    let profile = &state.profile;
+    let separator = || Span::styled(" │ ", theme.dim());
+    let mut spans = Vec::new();
+    if state.read_only {
+        spans.push(Span::styled(" READ-ONLY ", theme.badge()));
+        spans.push(Span::raw(" "));
+    }
+    let labelled = |label: &'static str, value: &str| -> Vec<Span<'static>> {
+        let mut parts = Vec::new();
+        if wide {
+            parts.push(Span::styled(format!("{label} "), theme.dim()));
+        }
+        parts.push(Span::styled(value.to_string(), theme.bold()));
+        parts
+    };
+    spans.extend(labelled("profile", &profile.name));
+    spans.push(separator());
+    spans.extend(labelled("region", &profile.region));
+    spans.push(separator());
+    spans.extend(labelled("cluster", &profile.cluster));
+    spans.push(separator());
+    let owner = if state.all_owners {
+        "all owners".to_string()
+    } else {
+        profile.owner.clone()
+    };
+    spans.extend(labelled("owner", &owner));
+    spans.push(separator());
+    let refreshed = state
+        .last_refresh
+        // To the minute: a seconds field would redraw the bar at every steady refresh.
+        .map(|at| at.with_timezone(&ctx.offset).format("%H:%M").to_string())
+        .unwrap_or_else(|| "never".into());
+    spans.push(Span::styled(
+        if wide { "refreshed " } else { "↻ " },
+        theme.dim(),
+    ));
+    spans.push(Span::raw(refreshed));
+    if state.waiting() {
+        spans.push(separator());
+        spans.push(Span::styled(
+            format!("{} waiting for AWS", SPINNER[state.spinner % SPINNER.len()]),
+            theme.fg(ratatui::style::Color::Yellow),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// A message wraps onto up to three lines rather than lose its fix at the right edge.
+pub fn bottom_height(state: &AppState, width: u16) -> u16 {
+    let text_width = match (&state.mode, &state.message) {
+        (Mode::Filter | Mode::CommandLine(_), _) | (_, None) => return 1,
+        (_, Some(message)) => message.text.chars().count() + 2,
+    };
+    text_width.div_ceil(usize::from(width.max(1))).clamp(1, 3) as u16
+}
+
+pub fn bottom_line(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContext) {
+    let theme = ctx.theme;
+    let line = match &state.mode {
+        Mode::Filter => Line::from(vec![
+            Span::styled("/", theme.key()),
+            Span::raw(state.filter.clone()),
+            Span::styled("█", theme.dim()),
+            Span::styled("  enter keeps · esc clears", theme.dim()),
+        ]),
+        Mode::CommandLine(text) => Line::from(vec![
+            Span::styled(":", theme.key()),
+            Span::raw(text.clone()),
+            Span::styled("█", theme.dim()),
+        ]),
+        _ => match &state.message {
+            Some(message) if message.kind == MessageKind::Error => {
+                Line::styled(format!("✖ {}", message.text), theme.error())
+            }
+            Some(message) => Line::raw(message.text.clone()),
+            None => expiry_warning(state, ctx).unwrap_or_else(|| hints(state, ctx)),
+        },
+    };
+    frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), area);
+}
+
+/// "⏰ checkout-fix expires in 12m — e extends by 8h": the most urgent of my expiries, in
+/// place of the key hints while no message is up.
+fn expiry_warning(state: &AppState, ctx: &RenderContext) -> Option<Line<'static>> {
+    let due = expiry::needing_attention(&state.instances, &state.profile.owner, ctx.now);
+    let first = *due.first()?;
+    let urgency = expiry::urgency(first, ctx.now)?;
+    let left = remaining(first.expires_at?, ctx.now);
+    let when = match urgency {
+        Urgency::Soon => format!("expires in {left}"),
+        Urgency::Overdue => format!("{left} and still runs"),
+    };
+    let mut spans = vec![Span::styled(
+        format!("{EXPIRY_SYMBOL} {} {when}", first.name),
+        ctx.theme.urgency(urgency),
+    )];
+    if due.len() > 1 {
+        spans.push(Span::raw(format!(" (+{} more)", due.len() - 1)));
+    }
+    if let Some(fix) = extend_hint(state, first) {
+        spans.push(Span::styled(" — ", ctx.theme.dim()));
+        spans.push(Span::raw(fix));
+    }
+    Some(Line::from(spans))
+}
+
+/// How to push the expiry out from here; nothing in read-only mode.
+fn extend_hint(state: &AppState, instance: &Instance) -> Option<String> {
+    if state.read_only {
+        return None;
+    }
+    let name = &instance.name;
+    let ttl = state
+        .profile
+        .templates
+        .get(&instance.template)
+        .and_then(template_ttl);
+    let key = state.keymap.keys_for(Command::Extend).first().copied();
+    Some(match (ttl, key) {
+        (Some(ttl), Some(key)) => {
+            let select = if state.selected.as_deref() == Some(name.as_str()) {
+                ""
+            } else {
+                "select it, "
+            };
+            format!("{select}{key} extends by {}", format_remaining(ttl))
+        }
+        (Some(_), None) => format!("`ondeck extend {name}` extends it"),
+        (None, _) => format!("`ondeck extend {name} --by 2h` extends it"),
+    })
+}
+
+/// The few keys worth knowing, from the keymap.
+fn hints(state: &AppState, ctx: &RenderContext) -> Line<'static> {
+    let mut spans = Vec::new();
+    let logs_focused = state.pane == Some(Pane::Logs) && state.focus == Focus::Pane;
+    let logs_shown = [
+        (Command::Help, "help"),
+        (Command::LogSearch, "search"),
+        (Command::LogFollow, "follow"),
+        (Command::LogLevel, "level"),
+        (Command::LogSince, "since"),
+        (Command::LogFullScreen, "full screen"),
+        (Command::LogClose, "close"),
+    ];
+    let shown = [
+        (Command::Help, "help"),
+        (Command::Launch, "launch"),
+        (Command::Destroy, "destroy"),
+        (Command::Detail, "detail"),
+        (Command::Timeline, "timeline"),
+        (Command::Filter, "filter"),
+        (Command::Quit, "quit"),
+    ];
+    for (command, label) in if logs_focused { logs_shown } else { shown } {
+        if state.read_only && command.is_write() {
+            continue;
+        }
+        let Some(key) = state.keymap.keys_for(command).first().copied() else {
+            continue;
+        };
+        if !spans.is_empty() {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(key.to_string(), ctx.theme.key()));
+        spans.push(Span::styled(format!(" {label}"), ctx.theme.dim()));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,576 @@
+//! Snapshots of every screen at the minimum size (80×24) and a large one (160×48).
+
+use chrono::{Duration, FixedOffset};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+
+use super::*;
+use crate::state::fixtures::{app, at, instance, poll, task};
+use crate::state::keymap::{Key, KeyCode};
+use crate::state::{Action, Effect, update};
+use crate::ui::theme::EXPIRY_SYMBOL;
+use ondeck_core::instances::Instance;
+use ondeck_core::model::TaskState;
+use ratatui::text::Span;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn context(color: bool) -> RenderContext {
+    RenderContext {
+        now: at(10, 5),
+        offset: FixedOffset::east_opt(0).expect("UTC"),
+        theme: Theme { color },
+    }
+}
+
+fn draw(state: &AppState, width: u16, height: u16, color: bool) -> TestBackend {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal
+        .draw(|frame| render(frame, state, &context(color)))
+        .expect("draw");
+    terminal.backend().clone()
+}
+
+fn snapshot_all_sizes(scene: &str, state: &AppState) {
+    for (width, height) in SIZES {
+        let backend = draw(state, width, height, true);
+        insta::assert_snapshot!(format!("{scene}_{width}x{height}"), backend);
+    }
+}
+
+fn press(state: &mut AppState, key: Key) {
+    update(state, Action::Key(key));
+}
+
+fn type_text(state: &mut AppState, text: &str) {
+    for c in text.chars() {
+        press(state, Key::char(c));
+    }
+}
+
+/// A realistic mix: running, starting, crashed, half-dead and destroyed instances.
+fn fleet() -> Vec<Instance> {
+    let mut api_a = task(
+        "api-demo",
+        "3f9a1c2e7b6d4e8f9a0b1c2d3e4f5a6b",
+        TaskState::Running,
+    );
+    let mut api_b = task(
+        "api-demo",
+        "8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f",
+        TaskState::Running,
+    );
+    api_b.task_definition_arn = api_a.task_definition_arn.clone();
+    api_b.private_ip = Some("10.0.1.24".into());
+    api_a.times.started_at = Some(at(9, 1));
+    let mut api = instance("api-demo", vec![api_a, api_b]);
+    api.expires_at = Some(at(18, 0));
+
+    let mut starting = task(
+        "jobs-x7k2",
+        "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+        TaskState::Pending,
+    );
+    starting.times.created_at = Some(at(10, 2));
+    starting.private_ip = None;
+    let mut jobs = instance("jobs-x7k2", vec![starting]);
+    jobs.template = "worker".into();
+
+    let mut crashed = task(
+        "broken",
+        "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+        TaskState::Stopped,
+    );
+    crashed.stop_code = Some("EssentialContainerExited".into());
+    crashed.stopped_reason = Some("Essential container in task exited".into());
+    crashed.containers[0].exit_code = Some(137);
+    crashed.containers[0].reason = Some("OutOfMemoryError: container killed".into());
+    crashed.times.created_at = Some(at(7, 30));
+    crashed.times.stopped_at = Some(at(7, 34));
+
+    let survivor = task(
+        "half",
+        "1111aaaa2222bbbb3333cccc4444dddd",
+        TaskState::Running,
+    );
+    let mut died = task(
+        "half",
+        "5555eeee6666ffff7777000088889999",
+        TaskState::Stopped,
+    );
+    died.stop_code = Some("EssentialContainerExited".into());
+    died.times.stopped_at = Some(at(9, 40));
+
+    let mut destroyed = task(
+        "old",
+        "9999888877776666555544443333aaaa",
+        TaskState::Stopped,
+    );
+    destroyed.stop_code = Some("UserInitiated".into());
+    destroyed.stopped_reason = Some("ondeck: destroyed by ana".into());
+    destroyed.times.created_at = Some(at(10, 0) - Duration::days(4));
+    destroyed.times.stopped_at = Some(at(13, 0) - Duration::days(4));
+
+    vec![
+        api,
+        jobs,
+        instance("broken", vec![crashed]),
+        instance("half", vec![survivor, died]),
+        instance("old", vec![destroyed]),
+    ]
+}
+
+fn populated() -> AppState {
+    let mut state = app(false, at(10, 5));
+    poll(&mut state, at(10, 4), fleet());
+    state
+}
+
+#[test]
+fn loading() {
+    let mut state = app(false, at(10, 5));
+    update(&mut state, Action::Tick(at(10, 5)));
+    snapshot_all_sizes("loading", &state);
+}
+
+#[test]
+fn empty() {
+    let mut state = app(false, at(10, 5));
+    poll(&mut state, at(10, 4), vec![]);
+    snapshot_all_sizes("empty", &state);
+}
+
+#[test]
+fn error_with_stale_data() {
+    let mut state = populated();
+    let sent = update(&mut state, Action::Key(Key::char('r')));
+    let [Effect::Refresh { req, .. }] = sent.as_slice() else {
+        panic!("expected a refresh, got {sent:?}");
+    };
+    let req = *req;
+    update(
+        &mut state,
+        Action::Refreshed {
+            req,
+            at: at(10, 5),
+            result: Err(
+                "AWS credentials are missing or expired (token expired); run `aws sso login --profile dev`"
+                    .into(),
+            ),
+        },
+    );
+    snapshot_all_sizes("error_with_stale_data", &state);
+}
+
+#[test]
+fn populated_table() {
+    snapshot_all_sizes("populated", &populated());
+}
+
+/// The instance names on screen, top to bottom, and the selected one.
+fn names_on_screen(backend: &TestBackend) -> (Vec<String>, Option<String>) {
+    let mut names = Vec::new();
+    let mut selected = None;
+    for line in backend.to_string().lines() {
+        let Some(at) = line.find("box-") else {
+            continue;
+        };
+        let name = &line[at..at + "box-00".len()];
+        if line.contains('›') {
+            selected = Some(name.to_string());
+        }
+        names.push(name.to_string());
+    }
+    (names, selected)
+}
+
+#[test]
+fn a_long_table_scrolls_only_when_the_selection_leaves_the_screen() {
+    let mut state = app(false, at(10, 5));
+    let many = (0..60)
+        .map(|n| {
+            let name = format!("box-{n:02}");
+            let mut task = task(&name, &format!("{n:032x}"), TaskState::Running);
+            task.times.created_at = Some(at(9, 0) - Duration::minutes(n));
+            instance(&name, vec![task])
+        })
+        .collect();
+    poll(&mut state, at(10, 4), many);
+    for _ in 0..40 {
+        press(&mut state, Key::char('j'));
+    }
+    let (down, selected) = names_on_screen(&draw(&state, 80, 24, true));
+    assert_eq!(selected.as_deref(), Some("box-40"));
+    assert_eq!(down.last().map(String::as_str), Some("box-40"), "{down:?}");
+    assert!(down.len() > 10, "a screenful of rows: {down:?}");
+
+    for _ in 0..5 {
+        press(&mut state, Key::char('k'));
+    }
+    let (up, selected) = names_on_screen(&draw(&state, 80, 24, true));
+    assert_eq!(selected.as_deref(), Some("box-35"));
+    assert_eq!(up, down, "the rows stay where they were");
+
+    for _ in 0..up.len() {
+        press(&mut state, Key::char('k'));
+    }
+    let (above, selected) = names_on_screen(&draw(&state, 80, 24, true));
+    assert_eq!(
+        above.first(),
+        selected.as_ref(),
+        "the selection leads at the top edge"
+    );
+}
+
+#[test]
+fn detail_pane() {
+    let mut state = populated();
+    for _ in 0..3 {
+        press(&mut state, Key::char('j'));
+    }
+    press(&mut state, Key::char('d'));
+    assert_eq!(state.selected.as_deref(), Some("broken"));
+    snapshot_all_sizes("detail", &state);
+}
+
+#[test]
+fn timeline_pane() {
+    let mut state = app(false, at(10, 5));
+    let mut walking = task(
+        "api-demo",
+        "3f9a1c2e7b6d4e8f9a0b1c2d3e4f5a6b",
+        TaskState::Provisioning,
+    );
+    walking.times.created_at = Some(at(9, 0));
+    poll(
+        &mut state,
+        at(9, 0),
+        vec![instance("api-demo", vec![walking.clone()])],
+    );
+    walking.last_status = TaskState::Pending;
+    walking.times.pull_started_at = Some(at(9, 1));
+    poll(
+        &mut state,
+        at(9, 1),
+        vec![instance("api-demo", vec![walking.clone()])],
+    );
+    walking.last_status = TaskState::Running;
+    walking.times.pull_stopped_at = Some(at(9, 2));
+    walking.times.started_at = Some(at(9, 3));
+    poll(
+        &mut state,
+        at(9, 3),
+        vec![instance("api-demo", vec![walking.clone()])],
+    );
+    walking.last_status = TaskState::Stopping;
+    walking.desired_status = "STOPPED".into();
+    walking.stop_code = Some("UserInitiated".into());
+    walking.times.stopping_at = Some(at(10, 0));
+    poll(
+        &mut state,
+        at(10, 0),
+        vec![instance("api-demo", vec![walking])],
+    );
+    press(&mut state, Key::char('t'));
+    snapshot_all_sizes("timeline", &state);
+}
+
+#[test]
+fn launch_dialog() {
+    let mut state = populated();
+    press(&mut state, Key::char('n'));
+    press(&mut state, Key::char('j'));
+    press(&mut state, Key::plain(KeyCode::Tab));
+    type_text(&mut state, "nightly");
+    press(&mut state, Key::plain(KeyCode::Tab));
+    type_text(&mut state, "worker:THREADS=4");
+    snapshot_all_sizes("launch_dialog", &state);
+}
+
+#[test]
+fn destroy_confirmation() {
+    let mut state = populated();
+    press(&mut state, Key::ctrl('d'));
+    snapshot_all_sizes("destroy_confirm", &state);
+}
+
+#[test]
+fn help_overlay() {
+    let mut state = populated();
+    press(&mut state, Key::char('?'));
+    snapshot_all_sizes("help", &state);
+}
+
+#[test]
+fn read_only_help_hides_write_keys_and_shows_the_badge() {
+    let mut state = app(true, at(10, 5));
+    poll(&mut state, at(10, 4), fleet());
+    press(&mut state, Key::char('?'));
+    let text = draw(&state, 160, 48, true).to_string();
+    assert!(text.contains("READ-ONLY"));
+    assert!(text.contains("this help"));
+    for hidden in [
+        "launch an instance",
+        "destroy selected",
+        "extend time to live",
+    ] {
+        assert!(!text.contains(hidden), "{hidden} shown in read-only help");
+    }
+    let mut writable = populated();
+    press(&mut writable, Key::char('?'));
+    assert!(
+        draw(&writable, 160, 48, true)
+            .to_string()
+            .contains("destroy selected")
+    );
+}
+
+#[test]
+fn no_color_paints_nothing_and_keeps_the_symbols() {
+    let state = populated();
+    let colored = draw(&state, 80, 24, true);
+    let plain = draw(&state, 80, 24, false);
+    let uses_color = |backend: &TestBackend| {
+        backend
+            .buffer()
+            .content()
+            .iter()
+            .any(|cell| cell.fg != Color::Reset || cell.bg != Color::Reset)
+    };
+    assert!(uses_color(&colored));
+    assert!(!uses_color(&plain));
+    let text = plain.to_string();
+    for symbol in ["●", "◐", "✖", "▲", "○"] {
+        assert!(text.contains(symbol), "{symbol} missing without colour");
+    }
+}
+
+const ARM_DEFINITION_ARN: &str = "arn:aws:ecs:eu-west-1:123456789012:task-definition/checkout:1";
+
+/// The fleet plus two of mine whose expiry wants attention: `checkout-fix` (1 vCPU, 2 GB,
+/// Spot, ARM) expires in 12 minutes; `scratch` expired 5 minutes ago and still runs.
+fn expiring() -> AppState {
+    let mut checkout_task = task(
+        "checkout-fix",
+        "c0ffee00c0ffee00c0ffee00c0ffee00",
+        TaskState::Running,
+    );
+    checkout_task.task_definition_arn = ARM_DEFINITION_ARN.into();
+    checkout_task.capacity_provider = Some("FARGATE_SPOT".into());
+    checkout_task.cpu = Some("1024".into());
+    checkout_task.memory = Some("2048".into());
+    checkout_task.private_ip = Some("10.0.2.7".into());
+    checkout_task.times.created_at = Some(at(2, 17));
+    checkout_task.times.started_at = Some(at(2, 18));
+    let mut checkout = instance("checkout-fix", vec![checkout_task]);
+    checkout.expires_at = Some(at(10, 17));
+
+    let mut scratch = instance(
+        "scratch",
+        vec![task(
+            "scratch",
+            "5c7a7c45c7a7c45c7a7c45c7a7c45c7a",
+            TaskState::Running,
+        )],
+    );
+    scratch.expires_at = Some(at(10, 0));
+
+    let mut instances = fleet();
+    instances.extend([checkout, scratch]);
+    let mut state = app(false, at(10, 5));
+    poll(&mut state, at(10, 4), instances);
+    let mut arm = state.definitions[crate::state::fixtures::DEFINITION_ARN].clone();
+    arm.arn = ARM_DEFINITION_ARN.into();
+    arm.family = "checkout".into();
+    arm.revision = 1;
+    arm.cpu_architecture = Some("ARM64".into());
+    state.definitions.insert(ARM_DEFINITION_ARN.into(), arm);
+    state
+}
+
+fn bottom_line(backend: &TestBackend) -> String {
+    let buffer = backend.buffer();
+    let last = buffer.area.height - 1;
+    let mut text = String::new();
+    let mut x = 0;
+    while x < buffer.area.width {
+        let symbol = buffer[(x, last)].symbol();
+        text.push_str(symbol);
+        // A wide symbol covers the cell after it.
+        x += Span::raw(symbol).width().max(1) as u16;
+    }
+    text.trim_end().to_string()
+}
+
+#[test]
+fn expiring_instances_are_marked_and_the_status_bar_names_the_most_urgent() {
+    let mut state = expiring();
+    snapshot_all_sizes("expiring", &state);
+    insta::assert_snapshot!("expiring_100x30", draw(&state, 100, 30, true));
+
+    let plain = draw(&state, 80, 24, false);
+    assert_eq!(
+        bottom_line(&plain),
+        "⏰ scratch expired 5m ago and still runs (+1 more) — select it, e extends by 8h"
+    );
+    assert_eq!(plain.to_string().matches(EXPIRY_SYMBOL).count(), 3);
+
+    state.selected = Some("scratch".into());
+    assert!(bottom_line(&draw(&state, 80, 24, true)).ends_with("— e extends by 8h"));
+
+    state.read_only = true;
+    assert_eq!(
+        bottom_line(&draw(&state, 80, 24, true)),
+        "⏰ scratch expired 5m ago and still runs (+1 more)"
+    );
+
+    // A message is the answer to something just done: it wins over the warning.
+    press(&mut state, Key::char('e'));
+    assert!(bottom_line(&draw(&state, 80, 24, true)).contains("read-only"));
+}
+
+#[test]
+fn an_instance_expiring_soon_reads_in_minutes_and_offers_its_ttl() {
+    let mut state = expiring();
+    state
+        .instances
+        .retain(|instance| instance.name != "scratch");
+    state.selected = Some("checkout-fix".into());
+    assert_eq!(
+        bottom_line(&draw(&state, 80, 24, false)),
+        "⏰ checkout-fix expires in 12m — e extends by 8h"
+    );
+}
+
+#[test]
+fn detail_pane_shows_expiry_cost_and_size() {
+    let mut state = expiring();
+    state.selected = Some("checkout-fix".into());
+    press(&mut state, Key::char('d'));
+    snapshot_all_sizes("detail_cost", &state);
+    let text = draw(&state, 160, 48, false).to_string();
+    // 1 vCPU + 2 GB at eu-west-1's ARM rates, 70% off for Spot, for 7 h 47 min.
+    let hourly = (0.03238 + 2.0 * 0.00356) * 0.3;
+    assert!(text.contains(&format!("${:.3}/h", hourly)), "{text}");
+    assert!(text.contains(&format!("${:.2} so far", hourly * (7.0 + 47.0 / 60.0))));
+    assert!(text.contains("size 1 vCPU / 2 GB · Spot · ARM"));
+    assert!(text.contains("⏰ 11-23 10:17 (in 12m)"));
+}
+
+#[test]
+fn the_summary_counts_only_my_instances_and_today_starts_at_local_midnight() {
+    let mut theirs = instance(
+        "theirs",
+        vec![task(
+            "theirs",
+            "b0bb0bb0b0bb0bb0b0bb0bb0b0bb0bb0",
+            TaskState::Running,
+        )],
+    );
+    theirs.owner = "bob".into();
+    let mut instances = fleet();
+    instances.push(theirs);
+    let mut state = app(false, at(10, 5));
+    state.all_owners = true;
+    poll(&mut state, at(10, 4), instances);
+    let title = |state: &AppState, offset| {
+        let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("test terminal");
+        let ctx = RenderContext {
+            offset,
+            ..context(false)
+        };
+        terminal
+            .draw(|frame| render(frame, state, &ctx))
+            .expect("draw");
+        terminal
+            .backend()
+            .to_string()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .to_string()
+    };
+    let utc = FixedOffset::east_opt(0).expect("UTC");
+    assert!(
+        title(&state, utc).contains(" ana: 3 running · $0.099/h · today $0.10 "),
+        "{}",
+        title(&state, utc)
+    );
+    // At UTC-10 it is 00:05: today is five minutes old, and so is what it has cost
+    // ($0.099/h for 5 minutes, plus the 3 minutes of the newest).
+    let hawaii = FixedOffset::west_opt(10 * 3_600).expect("UTC-10");
+    assert!(
+        title(&state, hawaii).contains(" ana: 3 running · $0.099/h · today $0.01 "),
+        "{}",
+        title(&state, hawaii)
+    );
+}
+
+#[test]
+fn unknown_prices_read_as_a_dash_and_the_detail_says_how_to_fix_them() {
+    let mut state = populated();
+    state.profile.region = "xx-nowhere-1".into();
+    state.selected = Some("api-demo".into());
+    press(&mut state, Key::char('d'));
+    let text = draw(&state, 160, 48, false).to_string();
+    assert!(text.contains("3 running · cost unknown"));
+    assert!(text.contains("unknown: no built-in Fargate prices for xx-nowhere-1; set vcpu_hour and gb_hour under [profiles.dev.prices]"));
+    let api_row = text
+        .lines()
+        .find(|line| line.contains("api-demo") && line.contains("RUNNING"))
+        .expect("api-demo row");
+    // Expiry and endpoint are known; only $/H and SPENT are not.
+    assert_eq!(api_row.matches('—').count(), 2, "{api_row}");
+}
+
+#[test]
+fn a_long_filter_pushes_the_summary_out_of_the_title() {
+    let mut state = populated();
+    press(&mut state, Key::char('/'));
+    type_text(&mut state, "api");
+    let title = |state: &AppState| {
+        draw(state, 80, 24, false)
+            .to_string()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        title(&state).contains("filter: api ─")
+            && title(&state).contains("─ $0.099/h · today $0.10 ┐"),
+        "{}",
+        title(&state)
+    );
+    type_text(&mut state, "-demo-and-more");
+    assert!(
+        title(&state).contains("filter: api-demo-and-more ─"),
+        "{}",
+        title(&state)
+    );
+    assert!(!title(&state).contains("today"), "{}", title(&state));
+}
+
+/// ECS may answer with words ondeck has never seen: they are shown as text, never a panic.
+#[test]
+fn unknown_states_and_stop_codes_render_as_text() {
+    let mut state = app(false, at(10, 5));
+    let mut odd = task("odd", "9a8b7c6d5e4f", TaskState::parse("HIBERNATING"));
+    odd.desired_status = "SUSPENDED".into();
+    odd.stop_code = Some("SpotInterruptionV2".into());
+    odd.stopped_reason = Some("a reason from the future".into());
+    poll(&mut state, at(10, 0), vec![instance("odd", vec![odd])]);
+    press(&mut state, Key::char('d'));
+    for (width, height) in SIZES {
+        let backend = draw(&state, width, height, true);
+        let screen: String = backend
+            .buffer()
+            .content()
+            .iter()
+            .map(|cell| cell.symbol())
+            .collect();
+        assert!(screen.contains("HIBERNATING"), "{width}x{height}");
+        assert!(screen.contains("SpotInterruptionV2"), "{width}x{height}");
+    }
+}

@@ -1,0 +1,151 @@
+//! Colours (the 16 ANSI names only) and the state symbols that carry meaning without them.
+
+use ondeck_core::logs::style::{Attrs, TextColor, TextStyle};
+use ratatui::style::{Color, Modifier, Style};
+
+use ondeck_core::instances::InstanceState;
+use ondeck_core::instances::expiry::Urgency;
+use ondeck_core::model::TaskState;
+
+/// The 16 ANSI colours as ratatui's named colours, in SGR order (30–37, then 90–97), so they
+/// follow the user's terminal palette.
+pub const ANSI_COLORS: [Color; 16] = [
+    Color::Black,
+    Color::Red,
+    Color::Green,
+    Color::Yellow,
+    Color::Blue,
+    Color::Magenta,
+    Color::Cyan,
+    Color::Gray,
+    Color::DarkGray,
+    Color::LightRed,
+    Color::LightGreen,
+    Color::LightYellow,
+    Color::LightBlue,
+    Color::LightMagenta,
+    Color::LightCyan,
+    Color::White,
+];
+
+/// The style a log line asked for, in the terminal's palette: SGR colours 0–15 are the 16
+/// ANSI names, so they follow the user's theme.
+pub fn log_text_style(style: TextStyle) -> Style {
+    let color = |color: TextColor| match color {
+        TextColor::Indexed(n) => ANSI_COLORS
+            .get(usize::from(n))
+            .copied()
+            .unwrap_or(Color::Indexed(n)),
+        TextColor::Rgb(r, g, b) => Color::Rgb(r, g, b),
+    };
+    let mut out = Style::new();
+    if let Some(fg) = style.fg {
+        out = out.fg(color(fg));
+    }
+    if let Some(bg) = style.bg {
+        out = out.bg(color(bg));
+    }
+    for (attr, modifier) in [
+        (Attrs::BOLD, Modifier::BOLD),
+        (Attrs::DIM, Modifier::DIM),
+        (Attrs::ITALIC, Modifier::ITALIC),
+        (Attrs::UNDERLINED, Modifier::UNDERLINED),
+        (Attrs::REVERSED, Modifier::REVERSED),
+    ] {
+        if style.attrs.contains(attr) {
+            out = out.add_modifier(modifier);
+        }
+    }
+    out
+}
+
+/// Marks an instance whose expiry wants attention, readable without colour.
+pub const EXPIRY_SYMBOL: &str = "⏰";
+
+/// How to paint. With `color: false` (NO_COLOR) only bold and reverse remain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    pub fn fg(self, color: Color) -> Style {
+        if self.color {
+            Style::new().fg(color)
+        } else {
+            Style::new()
+        }
+    }
+
+    pub fn dim(self) -> Style {
+        self.fg(Color::DarkGray)
+    }
+
+    pub fn bold(self) -> Style {
+        Style::new().add_modifier(Modifier::BOLD)
+    }
+
+    pub fn selected(self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+
+    pub fn error(self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn key(self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn badge(self) -> Style {
+        if self.color {
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        }
+    }
+
+    pub fn instance_state(self, state: &InstanceState) -> Style {
+        match state {
+            InstanceState::Failed => self.fg(Color::Red).add_modifier(Modifier::BOLD),
+            InstanceState::Degraded => self.fg(Color::Magenta),
+            InstanceState::Lifecycle(lifecycle) => self.task_state(lifecycle),
+        }
+    }
+
+    pub fn urgency(self, urgency: Urgency) -> Style {
+        match urgency {
+            Urgency::Soon => self.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            Urgency::Overdue => self.error(),
+        }
+    }
+
+    pub fn task_state(self, state: &TaskState) -> Style {
+        match state {
+            TaskState::Running => self.fg(Color::Green),
+            TaskState::Stopped => self.dim(),
+            TaskState::Unknown(_) => Style::new(),
+            _ => self.fg(Color::Yellow),
+        }
+    }
+}
+
+pub fn instance_symbol(state: &InstanceState) -> &'static str {
+    match state {
+        InstanceState::Failed => "✖",
+        InstanceState::Degraded => "▲",
+        InstanceState::Lifecycle(lifecycle) => task_symbol(lifecycle),
+    }
+}
+
+pub fn task_symbol(state: &TaskState) -> &'static str {
+    match state {
+        TaskState::Running => "●",
+        TaskState::Stopped => "○",
+        TaskState::Unknown(_) => "?",
+        _ => "◐",
+    }
+}

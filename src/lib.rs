@@ -1,9 +1,0 @@
-pub mod aws;
-pub mod cli;
-pub mod commands;
-pub mod config;
-pub mod instances;
-pub mod logs;
-pub mod runtime;
-pub mod state;
-pub mod ui;
