@@ -134,6 +134,11 @@ pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
     let input = Input::start(actions.clone());
     let outcome = event_loop(&mut state, &mut terminal, runner, inbox, render).await;
     input.stop();
+    // ratatui's Drop shows the cursor and reports a failure with eprintln!, which panics when
+    // stderr is a terminal that hung up. Here a failure is only ignored (the guard shows the
+    // cursor too), and the backend counts the cursor as shown from then on, so Drop writes
+    // nothing.
+    let _ = terminal.show_cursor();
     drop(terminal);
     drop(guard);
     let frames = outcome?;
