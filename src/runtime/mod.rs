@@ -83,12 +83,10 @@ pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
     let profile = opts.config.profile(Some(&opts.profile))?.clone();
     let state_dir = opts.state_dir;
     let journal_file = journal::path(&state_dir, &profile.name);
-    let journal = journal::load(&journal_file, Journal::DEFAULT_CAP)
-        .map(|entries| Journal::from_entries(entries, Journal::DEFAULT_CAP))
-        .unwrap_or_else(|err| {
-            tracing::warn!("cannot read {}: {err}", journal_file.display());
-            Journal::default()
-        });
+    let journal = journal::load(&journal_file, Journal::DEFAULT_CAP).unwrap_or_else(|err| {
+        tracing::warn!("cannot read {}: {err}", journal_file.display());
+        journal::Loaded::default()
+    });
     let keymap = Keymap::with_overrides(
         opts.config
             .keymap
@@ -106,11 +104,17 @@ pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
             all_owners: opts.all_owners,
             select: opts.select,
             keymap,
-            journal,
+            journal: Journal::default(),
             now: Utc::now(),
         },
     )?;
     let (actions, inbox) = unbounded_channel();
+    // The state takes the journal as it does after a profile switch, as the first action.
+    let _ = actions.send(Action::JournalLoaded {
+        profile: profile.name.clone(),
+        entries: journal.entries,
+        skipped: journal.skipped,
+    });
     let ctx = OpsContext::new(cloud, profile, state_dir, opts.read_only);
     let runner = Runner::new(
         ctx,
