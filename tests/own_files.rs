@@ -98,3 +98,30 @@ fn a_writable_state_dir_gets_the_log_and_no_warning() {
     assert_eq!(stderr(&out), "");
     assert!(state.path().join("ondeck.log").is_file());
 }
+
+#[test]
+fn config_check_refuses_an_endpoint_that_is_no_url_with_where_and_how() {
+    let state = tempfile::tempdir().unwrap();
+    let config = fixture("invalid/bad_endpoint_port.toml");
+    let out = run_to_end(
+        ondeck(
+            state.path(),
+            &["--config", config.to_str().unwrap(), "config", "check"],
+        ),
+        Duration::from_secs(30),
+    );
+    let said = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains(&format!(
+            "{}:3:16: key `profiles.local.endpoint_url`",
+            config.display()
+        )),
+        "{said}"
+    );
+    assert!(said.contains("invalid port number"), "{said}");
+    assert!(
+        said.contains("e.g. \"http://127.0.0.1:5000\""),
+        "the fix: {said}"
+    );
+}

@@ -116,6 +116,36 @@ pub fn parse_with_login(
     }
 }
 
+/// Why `text` is no URL the SDK could send requests to, if it is not. The text is used as
+/// written, so it must already be what the SDK takes: ASCII, without spaces.
+fn endpoint_problem(text: &str) -> Option<String> {
+    if !text.starts_with("http://") && !text.starts_with("https://") {
+        return Some("it does not start with http:// or https://".into());
+    }
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Some("it has spaces or control characters".into());
+    }
+    if !text.is_ascii() {
+        return Some("write the host in its ASCII (xn--) form".into());
+    }
+    let url = match url::Url::parse(text) {
+        Ok(url) => url,
+        Err(err) => return Some(err.to_string()),
+    };
+    if url.host_str().is_none_or(str::is_empty) {
+        return Some("it has no host".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Some(
+            "it holds a user name or password; credentials come from the AWS profile".into(),
+        );
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Some("it has a query or a fragment".into());
+    }
+    None
+}
+
 /// A value in the document with where it sits and its dotted key path.
 struct Node<'t, 'i> {
     value: &'t DeValue<'i>,
@@ -642,16 +672,13 @@ impl Checker<'_> {
 
     fn endpoint_url(&mut self, node: &Node) -> Option<String> {
         let url = self.string(node)?;
-        let host = url
-            .strip_prefix("http://")
-            .or_else(|| url.strip_prefix("https://"));
-        if host.is_none_or(|host| host.is_empty() || host.contains(char::is_whitespace)) {
+        if let Some(problem) = endpoint_problem(&url) {
             self.report(
                 &node.span,
                 &node.path,
                 format!(
-                    "`{url}` is not an endpoint URL; write http:// or https:// and a host, \
-                     e.g. \"http://127.0.0.1:5000\""
+                    "`{url}` is not an endpoint URL ({problem}); write http:// or https:// and \
+                     a host, e.g. \"http://127.0.0.1:5000\""
                 ),
             );
             return None;
