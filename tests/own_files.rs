@@ -1,6 +1,7 @@
 //! The files ondeck keeps or reads for itself — its log, its config — when they are not what
 //! they should be: a command says so and runs on, or refuses with a message, and never panics.
 
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -97,6 +98,53 @@ fn a_writable_state_dir_gets_the_log_and_no_warning() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stderr(&out), "");
     assert!(state.path().join("ondeck.log").is_file());
+}
+
+/// At most `bytes` of address space for the command: reading a file without bound makes it
+/// fail fast instead of taking the machine's memory.
+fn with_memory_limit(mut command: Command, bytes: u64) -> Command {
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    command
+}
+
+#[test]
+fn a_config_past_one_mib_is_refused_without_reading_it_whole() {
+    let state = tempfile::tempdir().unwrap();
+    let large = state.path().join("large.toml");
+    std::fs::File::create(&large)
+        .unwrap()
+        .set_len(2 << 20)
+        .unwrap();
+    let endless = Path::new("/dev/zero");
+    for config in [large.as_path(), endless] {
+        let command = ondeck(
+            state.path(),
+            &["--config", config.to_str().unwrap(), "config", "check"],
+        );
+        let out = run_to_end(with_memory_limit(command, 2 << 30), Duration::from_secs(30));
+        let said = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{}: {said}", config.display());
+        assert!(
+            said.contains(&format!(
+                "{}: the config file is larger than 1 MiB",
+                config.display()
+            )),
+            "{said}"
+        );
+        assert!(said.contains("--config"), "says what to check: {said}");
+    }
 }
 
 #[test]

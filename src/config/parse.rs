@@ -6,7 +6,7 @@
 //! fix. All problems are collected and the one nearest the top of the file is reported.
 
 use std::collections::BTreeMap;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read};
 use std::ops::Range;
 use std::path::Path;
 
@@ -41,26 +41,39 @@ const DEFAULT_REFRESH_STEADY_SECS: u64 = 30;
 const DEFAULT_LOG_BUFFER_LINES: usize = 50_000;
 const LOG_BUFFER_LINES: std::ops::RangeInclusive<i64> = 1_000..=1_000_000;
 const MAX_FAMILY_LEN: usize = 255;
+/// A config of a hundred profiles is some 30 KiB; past this it is not a config.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 /// Reads and validates the config file at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        let message = match error.kind() {
-            ErrorKind::NotFound => {
-                "config file not found; create it from config.example.toml or pass --config PATH"
-                    .to_string()
-            }
-            ErrorKind::InvalidData => "the config file is not UTF-8 text; save it as UTF-8".into(),
-            _ => format!("cannot read the config file: {error}"),
-        };
-        ConfigError {
-            path: path.to_path_buf(),
-            line: None,
-            column: None,
-            key: None,
-            message,
-        }
-    })?;
+    let unread = |message: String| ConfigError {
+        path: path.to_path_buf(),
+        line: None,
+        column: None,
+        key: None,
+        message,
+    };
+    let mut bytes = Vec::new();
+    // Read one byte past the limit to know a file is larger, however large (/dev/zero).
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|error| {
+            unread(match error.kind() {
+                ErrorKind::NotFound => "config file not found; create it from \
+                                        config.example.toml or pass --config PATH"
+                    .to_string(),
+                _ => format!("cannot read the config file: {error}"),
+            })
+        })?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(unread(format!(
+            "the config file is larger than {} MiB, more than any ondeck config; is \
+             --config (or ONDECK_CONFIG) the right file?",
+            MAX_CONFIG_BYTES >> 20
+        )));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| unread("the config file is not UTF-8 text; save it as UTF-8".into()))?;
     parse(path, &text)
 }
 
