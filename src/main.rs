@@ -45,12 +45,29 @@ fn main() -> ExitCode {
     }
 }
 
-/// ondeck's own log goes to a file in the state dir, never to the terminal.
+/// ondeck's own log goes to a file in the state dir, never to the terminal. It is optional:
+/// when the file cannot be opened (a state dir left root-owned by `sudo ondeck`, a read-only
+/// file), say so once and run on without it.
 fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let dir = ondeck_core::config::state_dir();
-    std::fs::create_dir_all(&dir).ok()?;
-    let appender = tracing_appender::rolling::never(&dir, "ondeck.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let path = dir.join("ondeck.log");
+    let opened = std::fs::create_dir_all(&dir).and_then(|()| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+    });
+    let file = match opened {
+        Ok(file) => file,
+        Err(err) => {
+            say(&format!(
+                "ondeck: cannot write its log to {} ({err}); running without it",
+                path.display()
+            ));
+            return None;
+        }
+    };
+    let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = tracing_subscriber::EnvFilter::try_from_env("ONDECK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("ondeck=info"));
     tracing_subscriber::fmt()

@@ -87,7 +87,7 @@ async fn persistent_throttling_says_so() {
     assert_eq!(out.status.code(), Some(1));
     assert!(took < Duration::from_secs(30), "{took:?}");
     let message = stderr(&out);
-    assert!(message.contains("throttling ListTasks"), "{message}");
+    assert!(message.contains("throttling ecs:ListTasks"), "{message}");
 }
 
 #[tokio::test]

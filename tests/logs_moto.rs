@@ -1,5 +1,5 @@
 //! `ondeck logs` against moto's CloudWatch Logs: order, exactly once, late arrivals, follow,
-//! `--container` and `--since`, and sanitized output.
+//! `--container` and `--since`, sanitized output, and how errors end it or are retried.
 
 mod support;
 
@@ -60,6 +60,28 @@ impl Fixture {
                 .unwrap();
         }
         Fixture { task_id, ..fixture }
+    }
+
+    /// A config for the same cluster through `proxy`.
+    fn via(&self, proxy: &Proxy) -> std::path::PathBuf {
+        let dir = self.dir.path().join(format!("via-{}", fastrand::u32(..)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cluster = std::fs::read_to_string(&self.config)
+            .unwrap()
+            .lines()
+            .find_map(|line| {
+                line.strip_prefix("cluster = ")
+                    .map(|c| c.trim_matches('"').to_string())
+            })
+            .unwrap();
+        support::config_file(&dir, support::moto(), &cluster, "ana", &proxy.endpoint)
+    }
+
+    /// `ondeck ARGS` with the config `config` and this fixture's state.
+    fn command_with(&self, config: &std::path::Path, args: &[&str]) -> std::process::Command {
+        let mut command = support::ondeck(config, &self.dir.path().join("state"));
+        command.args(args);
+        command
     }
 
     fn command(&self, args: &[&str]) -> std::process::Command {
@@ -261,20 +283,9 @@ async fn a_follow_survives_the_server_going_away_without_losing_or_repeating_lin
     fx.put("web", &[(t, "w0")]).await;
     fx.put("api", &[(t + 1, "a0")]).await;
     let proxy = Proxy::start(&support::moto().endpoint);
-    let proxied = fx.dir.path().join("proxied");
-    std::fs::create_dir_all(&proxied).unwrap();
-    let cluster = std::fs::read_to_string(&fx.config)
-        .unwrap()
-        .lines()
-        .find_map(|line| {
-            line.strip_prefix("cluster = ")
-                .map(|c| c.trim_matches('"').to_string())
-        })
-        .unwrap();
-    let config = support::config_file(&proxied, support::moto(), &cluster, "ana", &proxy.endpoint);
+    let config = fx.via(&proxy);
     let mut child = KillOnDrop(
-        support::ondeck(&config, &fx.dir.path().join("state"))
-            .args(["logs", "logs-1", "--follow", "--json"])
+        fx.command_with(&config, &["logs", "logs-1", "--follow", "--json"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -310,4 +321,206 @@ async fn a_follow_survives_the_server_going_away_without_losing_or_repeating_lin
     );
     seen.sort();
     assert_eq!(seen, ["a0", "a1", "a2", "a3", "w0", "w1", "w2", "w3"]);
+}
+
+/// The command's output once it ends by itself. One that is still running after `limit` is
+/// killed and fails the test: that is the hang these tests are about.
+fn run_to_end(mut command: std::process::Command, limit: Duration) -> Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "still running after {limit:?}; stderr:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Lines of the follower's stderr, as they come.
+fn stderr_of(child: &mut KillOnDrop) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    let stderr = child.0.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Waits for a stderr line containing `needle`; returns the lines seen up to it.
+fn wait_for_line(rx: &mpsc::Receiver<String>, needle: &str, limit: Duration) -> Vec<String> {
+    let deadline = Instant::now() + limit;
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                let found = line.contains(needle);
+                seen.push(line);
+                if found {
+                    return seen;
+                }
+            }
+            Err(_) => panic!("no line with {needle:?} within {limit:?}; saw {seen:#?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_lasting_error_ends_logs_with_exit_1_and_its_reason_with_or_without_follow() {
+    let fx = Fixture::new("logs-lasting").await;
+    fx.put("web", &[(now_ms() - 1_000, "a line")]).await;
+    let proxy = Proxy::start(&support::moto().endpoint);
+    let config = fx.via(&proxy);
+    let denied = Fault::aws_error(
+        "AccessDeniedException",
+        "User: arn:aws:sts::123456789012:assumed-role/dev/ana is not authorized to perform: \
+         logs:GetLogEvents",
+    );
+    let invalid = Fault::aws_error(
+        "InvalidParameterException",
+        "1 validation error detected: Value at 'logStreamName' failed to satisfy constraint",
+    );
+    let missing_group = Fault::aws_error(
+        "ResourceNotFoundException",
+        "The specified log group does not exist.",
+    );
+    // A timestamp that is not a number: the answer cannot be decoded.
+    let undecodable = Fault::Answer(
+        200,
+        r#"{"events":[{"timestamp":"soon","message":"x","ingestionTime":1}],"nextForwardToken":"f/1"}"#
+            .into(),
+    );
+    let cases = [
+        (denied, "ask for logs:GetLogEvents in your IAM policy"),
+        (invalid, "validation error detected"),
+        (missing_group, "log group /ecs/web not found"),
+        (
+            undecodable,
+            "the answer to logs:GetLogEvents could not be read",
+        ),
+    ];
+    for (fault, says) in cases {
+        for follow in [false, true] {
+            proxy.clear();
+            proxy.inject(Some("GetLogEvents"), fault.clone(), None);
+            let asked = proxy.count("GetLogEvents");
+            let mut args = vec!["logs", "logs-1"];
+            if follow {
+                args.push("--follow");
+            }
+            let out = run_to_end(fx.command_with(&config, &args), Duration::from_secs(60));
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                proxy.count("GetLogEvents") > asked,
+                "the fault never fired: {stderr}"
+            );
+            assert_eq!(out.status.code(), Some(1), "{args:?} {fault:?}: {stderr}");
+            assert!(stderr.contains(says), "{args:?}: {stderr}");
+            assert!(!stderr.contains("ecs:GetLogEvents"), "{stderr}");
+            assert!(stderr.contains("web"), "names the container: {stderr}");
+        }
+    }
+    proxy.clear();
+    let out = run_to_end(
+        fx.command_with(&config, &["logs", "logs-1"]),
+        Duration::from_secs(60),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("a line"));
+}
+
+#[tokio::test]
+async fn a_follow_retries_trouble_on_the_way_and_says_so_on_stderr() {
+    let fx = Fixture::new("logs-trouble").await;
+    let t = now_ms() - 5_000;
+    fx.put("web", &[(t, "w0")]).await;
+    fx.put("api", &[(t + 1, "a0")]).await;
+    let proxy = Proxy::start(&support::moto().endpoint);
+    let config = fx.via(&proxy);
+    let mut child = KillOnDrop(
+        fx.command_with(&config, &["logs", "logs-1", "--follow", "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let out = lines_of(&mut child);
+    let err = stderr_of(&mut child);
+    let mut seen = vec![
+        message_of(&out, Duration::from_secs(20)),
+        message_of(&out, Duration::from_secs(20)),
+    ];
+
+    proxy.inject(Some("GetLogEvents"), Fault::Status(503), None);
+    let asked = proxy.count("GetLogEvents");
+    wait_for_line(&err, "retrying (attempt 1)", Duration::from_secs(60));
+    assert!(proxy.count("GetLogEvents") > asked, "the fault fired");
+    assert!(
+        child.0.try_wait().unwrap().is_none(),
+        "trouble on the way does not end a follow"
+    );
+    fx.put("web", &[(now_ms(), "w1")]).await;
+    proxy.clear();
+    seen.push(message_of(&out, Duration::from_secs(60)));
+    wait_for_line(&err, "reading logs again", Duration::from_secs(20));
+    seen.sort();
+    assert_eq!(seen, ["a0", "w0", "w1"]);
+}
+
+#[tokio::test]
+async fn a_stream_that_does_not_exist_yet_is_awaited_quietly() {
+    let fx = Fixture::new("logs-not-yet").await;
+    let t = now_ms() - 5_000;
+    fx.put("web", &[(t, "first web")]).await;
+    fx.put("api", &[(t + 1, "first api")]).await;
+    let proxy = Proxy::start(&support::moto().endpoint);
+    let config = fx.via(&proxy);
+    // What CloudWatch answers before a container's first line (moto itself names the group).
+    let not_yet = Fault::aws_error(
+        "ResourceNotFoundException",
+        "The specified log stream does not exist.",
+    );
+    proxy.inject(Some("GetLogEvents"), not_yet, Some(6));
+    let mut child = KillOnDrop(
+        fx.command_with(&config, &["logs", "logs-1", "--follow", "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let out = lines_of(&mut child);
+    let err = stderr_of(&mut child);
+    let mut seen = vec![
+        message_of(&out, Duration::from_secs(60)),
+        message_of(&out, Duration::from_secs(60)),
+    ];
+    seen.sort();
+    assert_eq!(seen, ["first api", "first web"]);
+    assert!(
+        proxy.count("GetLogEvents") >= 6 + 2,
+        "every missing-stream answer was given before the lines came: {:?}",
+        proxy.counts()
+    );
+    assert!(child.0.try_wait().unwrap().is_none(), "still following");
+    let said: Vec<String> = err.try_iter().collect();
+    assert!(said.is_empty(), "a missing stream is no news: {said:?}");
 }

@@ -116,4 +116,52 @@ fn a_terminal_that_hangs_up_without_sighup_still_ends_ondeck() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    // It ended as it would on SIGHUP: cleanly, with nothing written to the dead terminal
+    // turned into a panic on the way out.
+    let status = dir.path().join(pty::EXIT_STATUS_FILE);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let code = loop {
+        let written = std::fs::read_to_string(&status).unwrap_or_default();
+        if written.ends_with('\n') {
+            break written.trim().to_string();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no exit status in {}",
+            status.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(code, "0", "a hang-up is a normal way to end, not a crash");
+    assert_no_panic_logged(dir.path());
+}
+
+/// A dropped SSH link: the terminal hangs up and ondeck, its session's leader, gets SIGHUP.
+#[test]
+fn a_dropped_link_ends_the_dashboard_without_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut pty = PtyBuilder::new(80, 24, dir.path())
+        .env("ONDECK_DEMO_SPEED", "20")
+        .spawn_ondeck(&["--demo"]);
+    pty.wait_for_text("checkout-fix", Duration::from_secs(20));
+    pty.hang_up();
+    let status = pty.wait_for_exit(Duration::from_secs(15));
+    assert!(
+        status.success(),
+        "a hang-up is a normal way to end, not a crash: {status:?}"
+    );
+    assert_no_panic_logged(dir.path());
+}
+
+/// ondeck's log in `state` has no panic report.
+fn assert_no_panic_logged(state: &std::path::Path) {
+    let log = std::fs::read_to_string(state.join("ondeck.log")).expect("ondeck.log");
+    assert!(
+        log.contains("hung up") || log.contains("dashboard closed"),
+        "{log}"
+    );
+    assert!(
+        !log.lines().any(|line| line.contains("panic")),
+        "a panic on the way out:\n{log}"
+    );
 }

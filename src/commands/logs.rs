@@ -35,8 +35,8 @@ pub async fn logs(ctx: &OpsContext, args: &LogsArgs<'_>) -> Result<(), Failure> 
         .into());
     };
     let mut found = log_sources(instance, &snapshot.definitions);
-    for note in &found.unreadable {
-        eprintln!("ondeck: {note}");
+    for unreadable in &found.unreadable {
+        note(unreadable);
     }
     if !args.containers.is_empty() {
         let known: Vec<String> = found.sources.iter().map(|s| s.container.clone()).collect();
@@ -89,6 +89,8 @@ pub async fn logs(ctx: &OpsContext, args: &LogsArgs<'_>) -> Result<(), Failure> 
     let (tx, mut rx) = mpsc::channel(64);
     let _tail = spawn_tail(Arc::clone(&ctx.cloud), spec, tx);
     let show_label = labels.len() > 1;
+    // Trouble was reported on stderr: say so too when lines flow again.
+    let mut troubled = false;
     loop {
         let message = tokio::select! {
             message = rx.recv() => message,
@@ -134,19 +136,42 @@ pub async fn logs(ctx: &OpsContext, args: &LogsArgs<'_>) -> Result<(), Failure> 
             }
             TailMessage::Health { health, .. } => match health {
                 StreamHealth::Ended => return Ok(()),
-                // The first attempt is the switch from Live Tail to polling: not news.
-                StreamHealth::Reconnecting { attempt, reason } if attempt > 1 => {
-                    eprintln!("ondeck: reconnecting (attempt {attempt}): {reason}")
+                StreamHealth::Failed { reason } => {
+                    return Err(Failure::Failed(sanitize(&reason).text));
                 }
-                StreamHealth::Throttled { retry_in } => eprintln!(
-                    "ondeck: CloudWatch is throttling; retrying in {}s",
-                    retry_in.as_secs()
-                ),
-                _ => {}
+                StreamHealth::Reconnecting { attempt, reason } => {
+                    troubled = true;
+                    note(&format!("retrying (attempt {attempt}): {reason}"));
+                }
+                StreamHealth::Throttled { retry_in } => {
+                    troubled = true;
+                    note(&format!(
+                        "CloudWatch is throttling; retrying in {}s",
+                        retry_in.as_secs().max(1)
+                    ));
+                }
+                StreamHealth::Live { .. }
+                | StreamHealth::Polling { .. }
+                | StreamHealth::WaitingForStream
+                    if troubled =>
+                {
+                    troubled = false;
+                    note("reading logs again");
+                }
+                StreamHealth::Starting
+                | StreamHealth::Live { .. }
+                | StreamHealth::Polling { .. }
+                | StreamHealth::WaitingForStream => {}
             },
             TailMessage::BackfillDone => {}
         }
     }
+}
+
+/// A line on stderr about the tail, with AWS's words made safe; a closed stderr is no reason
+/// to stop.
+fn note(text: &str) {
+    let _ = writeln!(std::io::stderr(), "ondeck: {}", sanitize(text).text);
 }
 
 fn time(millis: i64) -> String {

@@ -69,12 +69,10 @@ pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
     let profile = opts.config.profile(Some(&opts.profile))?.clone();
     let state_dir = opts.state_dir;
     let journal_file = journal::path(&state_dir, &profile.name);
-    let journal = journal::load(&journal_file, Journal::DEFAULT_CAP)
-        .map(|entries| Journal::from_entries(entries, Journal::DEFAULT_CAP))
-        .unwrap_or_else(|err| {
-            tracing::warn!("cannot read {}: {err}", journal_file.display());
-            Journal::default()
-        });
+    let journal = journal::load(&journal_file, Journal::DEFAULT_CAP).unwrap_or_else(|err| {
+        tracing::warn!("cannot read {}: {err}", journal_file.display());
+        journal::Loaded::default()
+    });
     let keymap = Keymap::with_overrides(
         opts.config
             .keymap
@@ -92,11 +90,17 @@ pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
             all_owners: opts.all_owners,
             select: opts.select,
             keymap,
-            journal,
+            journal: Journal::default(),
             now: Utc::now(),
         },
     )?;
     let (actions, inbox) = unbounded_channel();
+    // The state takes the journal as it does after a profile switch, as the first action.
+    let _ = actions.send(Action::JournalLoaded {
+        profile: profile.name.clone(),
+        entries: journal.entries,
+        skipped: journal.skipped,
+    });
     let ctx = OpsContext::new(cloud, profile, state_dir, opts.read_only);
     let runner = Runner::new(
         ctx,
@@ -120,6 +124,11 @@ pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
     let input = Input::start(actions.clone());
     let outcome = event_loop(&mut state, &mut terminal, runner, inbox, render).await;
     input.stop();
+    // ratatui's Drop shows the cursor and reports a failure with eprintln!, which panics when
+    // stderr is a terminal that hung up. Here a failure is only ignored (the guard shows the
+    // cursor too), and the backend counts the cursor as shown from then on, so Drop writes
+    // nothing.
+    let _ = terminal.show_cursor();
     drop(terminal);
     drop(guard);
     let frames = outcome?;

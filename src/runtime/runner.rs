@@ -192,20 +192,21 @@ impl Runner {
             let loaded =
                 tokio::task::spawn_blocking(move || journal::load(&file, Journal::DEFAULT_CAP))
                     .await;
-            let entries = match loaded {
-                Ok(Ok(entries)) => entries,
+            let loaded = match loaded {
+                Ok(Ok(loaded)) => loaded,
                 Ok(Err(err)) => {
                     tracing::warn!("cannot read the timeline journal of {name}: {err}");
-                    Vec::new()
+                    journal::Loaded::default()
                 }
                 Err(err) => {
                     tracing::warn!("timeline journal reader failed: {err}");
-                    Vec::new()
+                    journal::Loaded::default()
                 }
             };
             let _ = actions.send(Action::JournalLoaded {
                 profile: name.clone(),
-                entries,
+                entries: loaded.entries,
+                skipped: loaded.skipped,
             });
             match factory(profile.clone()).await {
                 Ok(cloud) => Ok(Arc::new(OpsContext::new(

@@ -101,6 +101,8 @@ impl<W: Write> Backend for ScreenBackend<W> {
         if self.cursor_shown == Some(true) {
             return Ok(());
         }
+        // Counted as shown before the write: one that fails on a terminal that hung up is not
+        // tried again when ratatui's Drop asks (see the dashboard's way out).
         self.cursor_shown = Some(true);
         self.inner.show_cursor()
     }

@@ -150,7 +150,7 @@ async fn a_profile_without_a_cloud_answers_every_call_with_the_reason() {
     runner.run(Effect::SwitchProfile(profile("prod")));
     assert!(matches!(
         next(&mut inbox).await,
-        Action::JournalLoaded { profile, entries } if profile == "prod" && entries.is_empty()
+        Action::JournalLoaded { profile, entries, skipped: 0 } if profile == "prod" && entries.is_empty()
     ));
     runner.run(Effect::Refresh {
         req: 9,
@@ -178,7 +178,9 @@ async fn update_and_runner_load_the_table_and_persist_the_timeline() {
     assert_eq!(state.rows()[0].name, "web");
 
     runner.finish(Duration::from_secs(5)).await;
-    let written = journal::load(&journal::path(dir.path(), "dev"), 100).unwrap();
+    let written = journal::load(&journal::path(dir.path(), "dev"), 100)
+        .unwrap()
+        .entries;
     assert!(!written.is_empty());
     assert_eq!(
         Journal::from_entries(written, Journal::DEFAULT_CAP),

@@ -22,6 +22,8 @@ pub const ONDECK: &str = env!("CARGO_BIN_EXE_ondeck");
 const EXIT_MARKER: &str = "ondeck exited with ";
 /// Printed by the wrapper once `stty -a` is done.
 const STTY_DONE: &str = "stty done";
+/// Under `spawn_ondeck_without_sighup`: ondeck's exit status, in the state dir.
+pub const EXIT_STATUS_FILE: &str = "ondeck.exit";
 
 /// What the program has written so far: parsed into a screen, and as it came.
 struct Output {
@@ -81,11 +83,19 @@ impl PtyBuilder {
     }
 
     /// ondeck in a session of its own on this terminal, so that a hang-up sends it no SIGHUP:
-    /// what a dropped link looks like when the signal gets lost. The shell waits for it.
+    /// what a dropped link looks like when the signal gets lost. The shell waits for it; a
+    /// second shell in that session writes ondeck's exit status to [`EXIT_STATUS_FILE`] in
+    /// the state dir.
     pub fn spawn_ondeck_without_sighup(self, args: &[&str]) -> Pty {
         let builder = self.env("ONDECK_BIN", ONDECK);
         let mut command = CommandBuilder::new("sh");
-        command.args(["-c", r#"setsid "$ONDECK_BIN" "$@" < /dev/tty & wait"#, "sh"]);
+        command.args([
+            "-c",
+            &format!(
+                r#"setsid sh -c '"$ONDECK_BIN" "$@"; echo $? > "$ONDECK_STATE_DIR/{EXIT_STATUS_FILE}"' sh "$@" < /dev/tty & wait"#
+            ),
+            "sh",
+        ]);
         command.args(args);
         builder.spawn(command)
     }

@@ -1,5 +1,6 @@
 //! A loopback HTTP proxy between the SDK and moto that counts requests per API action and
-//! injects faults: latency, resets, 5xx, throttling, and answers lost after the server acted.
+//! injects faults: latency, resets, 5xx, throttling, answers of its own, and answers lost after
+//! the server acted.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -19,6 +20,19 @@ pub enum Fault {
     Status(u16),
     /// Answer with a ThrottlingException, without forwarding.
     Throttle,
+    /// Answer with this HTTP status and JSON body, without forwarding: an AWS error of any
+    /// kind, or a success the client cannot decode.
+    Answer(u16, String),
+}
+
+impl Fault {
+    /// An AWS error answer: `{"__type": kind, "message": message}` with a 400.
+    pub fn aws_error(kind: &str, message: &str) -> Fault {
+        Fault::Answer(
+            400,
+            serde_json::json!({ "__type": kind, "message": message }).to_string(),
+        )
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -137,6 +151,10 @@ async fn serve(mut client: TcpStream, upstream: String, shared: Arc<Mutex<Shared
         Some(Fault::Throttle) => {
             let body = r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#;
             let _ = client.write_all(json_answer(400, body).as_bytes()).await;
+            return;
+        }
+        Some(Fault::Answer(code, body)) => {
+            let _ = client.write_all(json_answer(code, &body).as_bytes()).await;
             return;
         }
         Some(Fault::Delay(delay)) => tokio::time::sleep(delay).await,

@@ -13,6 +13,7 @@ use aws_sdk_cloudwatchlogs as logs;
 use aws_sdk_ecs as ecs;
 use aws_smithy_http_client::tls;
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::{DateTime, Utc};
 use ecs::types::{
@@ -34,6 +35,24 @@ const OPERATION_TIMEOUT: Duration = Duration::from_secs(25);
 const MAX_BACKOFF: Duration = Duration::from_secs(4);
 /// DescribeTasks accepts at most 100 tasks per call.
 const DESCRIBE_BATCH: usize = 100;
+
+/// The service a call belongs to. IAM names an action `ecs:RunTask` or `logs:GetLogEvents`, and
+/// an error carries that full name, so that "ask for …" hints name the permission that is missing.
+#[derive(Debug, Clone, Copy)]
+enum Api {
+    Ecs,
+    Logs,
+}
+
+impl Api {
+    fn action(self, operation: &str) -> String {
+        let service = match self {
+            Api::Ecs => "ecs",
+            Api::Logs => "logs",
+        };
+        format!("{service}:{operation}")
+    }
+}
 
 pub struct SdkCloud {
     ecs: ecs::Client,
@@ -106,13 +125,16 @@ impl SdkCloud {
         }
     }
 
-    fn classify<E, R>(&self, action: &str, err: SdkError<E, R>) -> CloudError
+    fn classify<E>(&self, api: Api, operation: &str, err: SdkError<E, HttpResponse>) -> CloudError
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
     {
+        let answered_ok = err
+            .raw_response()
+            .is_some_and(|raw| raw.status().is_success());
         classify(
-            action,
+            &api.action(operation),
+            answered_ok,
             &self.endpoint,
             &self.cluster,
             self.aws_profile.as_deref(),
@@ -136,7 +158,7 @@ impl SdkCloud {
         let mut pages = request.into_paginator().send();
         let mut arns = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|err| self.classify("ListTasks", err))?;
+            let page = page.map_err(|err| self.classify(Api::Ecs, "ListTasks", err))?;
             arns.extend(page.task_arns().iter().cloned());
         }
         Ok(arns)
@@ -206,7 +228,7 @@ impl Cloud for SdkCloud {
                 .include(TaskField::Tags)
                 .send()
                 .await
-                .map_err(|err| self.classify("DescribeTasks", err))?;
+                .map_err(|err| self.classify(Api::Ecs, "DescribeTasks", err))?;
             tasks.extend(answer.tasks().iter().map(task_from_sdk));
         }
         if let Some(task) = tasks.first() {
@@ -232,10 +254,10 @@ impl Cloud for SdkCloud {
             .send()
             .await
             .map_err(|err| {
-                match self.classify("DescribeTaskDefinition", err) {
+                match self.classify(Api::Ecs, "DescribeTaskDefinition", err) {
                     // ECS says "ClientException: Unable to describe task definition."
                     CloudError::Service { code, .. } | CloudError::Invalid { action: code, .. }
-                        if code == "ClientException" || code == "DescribeTaskDefinition" =>
+                        if code == "ClientException" || code == "ecs:DescribeTaskDefinition" =>
                     {
                         CloudError::NotFound {
                             what: format!("task definition `{name}`"),
@@ -287,7 +309,7 @@ impl Cloud for SdkCloud {
                     })
                     .build()
                     .map_err(|err| CloudError::Invalid {
-                        action: "RunTask".into(),
+                        action: Api::Ecs.action("RunTask"),
                         detail: err.to_string(),
                     })?,
             )
@@ -316,7 +338,7 @@ impl Cloud for SdkCloud {
                     .weight(1)
                     .build()
                     .map_err(|err| CloudError::Invalid {
-                        action: "RunTask".into(),
+                        action: Api::Ecs.action("RunTask"),
                         detail: err.to_string(),
                     })?,
             )
@@ -330,7 +352,7 @@ impl Cloud for SdkCloud {
             .config_override(ecs::config::Builder::default().retry_config(RetryConfig::disabled()))
             .send()
             .await
-            .map_err(|err| self.classify("RunTask", err))?;
+            .map_err(|err| self.classify(Api::Ecs, "RunTask", err))?;
         let tasks: Vec<Task> = answer.tasks().iter().map(task_from_sdk).collect();
         if let Some(task) = tasks.first() {
             self.remember_account(&task.task_arn);
@@ -357,7 +379,7 @@ impl Cloud for SdkCloud {
             .reason(reason)
             .send()
             .await
-            .map_err(|err| self.classify("StopTask", err))?;
+            .map_err(|err| self.classify(Api::Ecs, "StopTask", err))?;
         Ok(())
     }
 
@@ -376,7 +398,7 @@ impl Cloud for SdkCloud {
             ))
             .send()
             .await
-            .map_err(|err| self.classify("TagResource", err))?;
+            .map_err(|err| self.classify(Api::Ecs, "TagResource", err))?;
         Ok(())
     }
 
@@ -393,10 +415,22 @@ impl Cloud for SdkCloud {
             .set_limit(query.limit)
             .send()
             .await
-            .map_err(|err| match self.classify("GetLogEvents", err) {
-                CloudError::NotFound { .. } => CloudError::NotFound {
-                    what: format!("log stream {}/{}", query.stream.group, query.stream.stream),
-                    detail: "the container has not written a line yet".into(),
+            .map_err(|err| match self.classify(Api::Logs, "GetLogEvents", err) {
+                // CloudWatch says which: "The specified log group does not exist." is lasting,
+                // a missing stream only means no line yet.
+                CloudError::NotFound { detail, .. }
+                    if detail.to_ascii_lowercase().contains("log group") =>
+                {
+                    CloudError::NotFound {
+                        what: format!("log group {}", query.stream.group),
+                        detail: "check awslogs-group in the task definition and the profile's \
+                                 region"
+                            .into(),
+                    }
+                }
+                CloudError::NotFound { .. } => CloudError::NoLogStream {
+                    group: query.stream.group.clone(),
+                    stream: query.stream.stream.clone(),
                 },
                 other => other,
             })?;
@@ -435,7 +469,7 @@ impl Cloud for SdkCloud {
             .set_log_stream_names(Some(streams.iter().take(100).cloned().collect()))
             .send()
             .await
-            .map_err(|err| self.classify("StartLiveTail", err))?;
+            .map_err(|err| self.classify(Api::Logs, "StartLiveTail", err))?;
         let receiver = answer.response_stream;
         let endpoint = self.endpoint.clone();
         let cluster = self.cluster.clone();
@@ -477,7 +511,8 @@ impl Cloud for SdkCloud {
                         Ok(None) => return None,
                         Err(err) => {
                             let err = classify(
-                                "StartLiveTail",
+                                &Api::Logs.action("StartLiveTail"),
+                                false,
                                 &endpoint,
                                 &cluster,
                                 aws_profile.as_deref(),
@@ -583,6 +618,8 @@ fn definition_from_sdk(definition: &ecs::types::TaskDefinition) -> TaskDefinitio
                         group: option("awslogs-group"),
                         region: option("awslogs-region"),
                         stream_prefix: option("awslogs-stream-prefix"),
+                        create_group: option("awslogs-create-group")
+                            .is_some_and(|value| value.eq_ignore_ascii_case("true")),
                     }
                 });
                 ContainerDefinition {
@@ -606,9 +643,11 @@ fn definition_from_sdk(definition: &ecs::types::TaskDefinition) -> TaskDefinitio
     }
 }
 
-/// Turn an SDK failure into something a user can act on. Never a debug dump.
+/// Turn an SDK failure into something a user can act on. Never a debug dump. `answered_ok`:
+/// the HTTP answer said success, so a failure is in decoding it.
 fn classify<E, R>(
     action: &str,
+    answered_ok: bool,
     endpoint: &str,
     cluster: &str,
     aws_profile: Option<&str>,
@@ -669,6 +708,13 @@ where
             return CloudError::Credentials {
                 detail,
                 fix: credentials_fix(),
+            };
+        }
+        // A success whose body does not decode: the service never says that itself.
+        if answered_ok {
+            return CloudError::Unreadable {
+                action: action.to_string(),
+                detail: innermost(&err),
             };
         }
         return CloudError::Service {
@@ -1083,10 +1129,78 @@ mod tests {
             .await
             .unwrap_err();
         assert!(
-            matches!(&err, CloudError::AccessDenied { action, .. } if action == "RunTask"),
+            matches!(&err, CloudError::AccessDenied { action, .. } if action == "ecs:RunTask"),
             "{err:?}"
         );
         assert!(err.to_string().contains("ecs:RunTask"), "{err}");
+    }
+
+    /// GetLogEvents of `/ecs/shop` `ecs/web/t1`, answered by `response`.
+    async fn read_log_stream(response: fn() -> Response) -> CloudError {
+        let answer = mock!(logs::Client::get_log_events).then_http_response(response);
+        let logs = logs_client(MockResponseInterceptor::new().with_rule(&answer));
+        let cloud = SdkCloud::from_clients(cloud(&[]).ecs, logs, &profile());
+        let query = LogQuery {
+            stream: ondeck_core::model::LogStreamRef {
+                group: "/ecs/shop".into(),
+                stream: "ecs/web/t1".into(),
+            },
+            start_time: None,
+            next_token: None,
+            start_from_head: true,
+            limit: None,
+        };
+        cloud.get_log_events(&query).await.unwrap_err()
+    }
+
+    #[tokio::test]
+    async fn a_denied_log_read_asks_for_the_logs_permission() {
+        let err = read_log_stream(|| {
+            error_response(400, "AccessDeniedException", "User: arn:aws:sts::1:assumed-role/dev/ana is not authorized to perform: logs:GetLogEvents")
+        })
+        .await;
+        assert!(
+            matches!(&err, CloudError::AccessDenied { action, .. } if action == "logs:GetLogEvents"),
+            "{err:?}"
+        );
+        let message = err.to_string();
+        assert!(
+            message.contains("ask for logs:GetLogEvents in your IAM policy"),
+            "{message}"
+        );
+        assert!(!message.contains("ecs:"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn a_missing_log_stream_is_told_apart_from_a_missing_group() {
+        let stream = read_log_stream(|| {
+            error_response(
+                400,
+                "ResourceNotFoundException",
+                "The specified log stream does not exist.",
+            )
+        })
+        .await;
+        assert_eq!(
+            stream,
+            CloudError::NoLogStream {
+                group: "/ecs/shop".into(),
+                stream: "ecs/web/t1".into()
+            }
+        );
+        let group = read_log_stream(|| {
+            error_response(
+                400,
+                "ResourceNotFoundException",
+                "The specified log group does not exist.",
+            )
+        })
+        .await;
+        assert!(
+            matches!(&group, CloudError::NotFound { what, .. } if what == "log group /ecs/shop"),
+            "{group:?}"
+        );
+        assert!(!group.is_transient());
     }
 
     #[tokio::test]

@@ -7,10 +7,14 @@ use std::fmt;
 pub enum CloudError {
     /// No credentials, or they expired. `fix` is the command that helps (`aws sso login --profile X`).
     Credentials { detail: String, fix: String },
-    /// The caller may not perform `action`.
+    /// The caller may not perform `action`. Actions here are named as IAM names them,
+    /// `service:Operation` (`logs:GetLogEvents`), so that the hint asks for that permission.
     AccessDenied { action: String, detail: String },
-    /// A named resource does not exist (cluster, subnet, task definition, log stream …).
+    /// A named resource does not exist (cluster, subnet, task definition, log group …).
     NotFound { what: String, detail: String },
+    /// A log stream does not exist: awslogs creates it with the container's first line, so
+    /// early in a task's life this is normal and worth asking again.
+    NoLogStream { group: String, stream: String },
     /// AWS asked us to slow down and the SDK's retries ran out.
     Throttled { action: String },
     /// The endpoint could not be reached at all.
@@ -19,6 +23,9 @@ pub enum CloudError {
     Timeout { action: String },
     /// AWS rejected the request's parameters.
     Invalid { action: String, detail: String },
+    /// An answer came but could not be decoded: not what AWS sends, so asking again would
+    /// bring the same.
+    Unreadable { action: String, detail: String },
     /// Anything else AWS said, with its code.
     Service {
         action: String,
@@ -41,7 +48,10 @@ impl CloudError {
     }
 
     pub fn is_not_found(&self) -> bool {
-        matches!(self, CloudError::NotFound { .. })
+        matches!(
+            self,
+            CloudError::NotFound { .. } | CloudError::NoLogStream { .. }
+        )
     }
 
     pub fn is_throttled(&self) -> bool {
@@ -60,7 +70,7 @@ impl fmt::Display for CloudError {
             }
             CloudError::AccessDenied { action, detail } => write!(
                 f,
-                "access denied for {action} ({detail}); ask for ecs:{action} / logs:{action} in your IAM policy (see assets/iam-policy.json)"
+                "access denied for {action} ({detail}); ask for {action} in your IAM policy (see assets/iam-policy.json)"
             ),
             CloudError::NotFound { what, detail } => {
                 if detail.is_empty() {
@@ -69,6 +79,10 @@ impl fmt::Display for CloudError {
                     write!(f, "{what} not found ({detail})")
                 }
             }
+            CloudError::NoLogStream { group, stream } => write!(
+                f,
+                "log stream {stream} of {group} does not exist yet: the container has not written a line"
+            ),
             CloudError::Throttled { action } => write!(
                 f,
                 "AWS is throttling {action}; ondeck backs off and retries — if it persists, fewer people/tools on this account are polling"
@@ -84,6 +98,10 @@ impl fmt::Display for CloudError {
             CloudError::Invalid { action, detail } => {
                 write!(f, "AWS rejected {action}: {detail}")
             }
+            CloudError::Unreadable { action, detail } => write!(
+                f,
+                "the answer to {action} could not be read ({detail}); check endpoint_url or a proxy in between, and report it if neither is there"
+            ),
             CloudError::Service {
                 action,
                 code,

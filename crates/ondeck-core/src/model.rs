@@ -198,6 +198,9 @@ pub struct LogConfig {
     pub group: Option<String>,
     pub region: Option<String>,
     pub stream_prefix: Option<String>,
+    /// `awslogs-create-group`: the driver creates the group when the container starts.
+    #[serde(default)]
+    pub create_group: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,6 +11,9 @@ pub struct TailSource {
     pub index: u16,
     pub container: String,
     pub stream: LogStreamRef,
+    /// awslogs creates the group when the container starts (`awslogs-create-group`): until
+    /// then a missing group is as normal as a missing stream.
+    pub creates_group: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +90,11 @@ pub enum StreamHealth {
         retry_in: Duration,
     },
     Ended,
+    /// An error that asking again would not mend (no permission, no such log group, an
+    /// answer that cannot be read): the tail has stopped.
+    Failed {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -104,12 +104,14 @@ impl FamilySpec {
                             group: Some(self.log_group()),
                             region: Some(REGION.into()),
                             stream_prefix: Some(STREAM_PREFIX.into()),
+                            create_group: false,
                         },
                         LogDriver::Firelens => LogConfig {
                             driver: "awsfirelens".into(),
                             group: None,
                             region: None,
                             stream_prefix: None,
+                            create_group: false,
                         },
                     }),
                 })

@@ -356,9 +356,9 @@ impl World {
             what: "log group".into(),
             detail: format!("{group}: The specified log group does not exist."),
         })?;
-        let not_found = || CloudError::NotFound {
-            what: "log stream".into(),
-            detail: format!("{stream} in {group}: The specified log stream does not exist."),
+        let not_found = || CloudError::NoLogStream {
+            group: group.to_string(),
+            stream: stream.to_string(),
         };
         let (container, task_id) = stream
             .strip_prefix(catalog::STREAM_PREFIX)
@@ -458,7 +458,7 @@ impl Cloud for DemoCloud {
         let pace = self.shared.pace;
         let mut world = self.shared.world();
         if request.network.subnets.is_empty() {
-            return Err(invalid("RunTask", "subnets can not be empty."));
+            return Err(invalid("ecs:RunTask", "subnets can not be empty."));
         }
         if request.started_by.len() > 128 {
             return Err(invalid(
@@ -514,7 +514,7 @@ impl Cloud for DemoCloud {
             ));
         }
         if request.tags.len() > 50 {
-            return Err(invalid("RunTask", "a task can have at most 50 tags."));
+            return Err(invalid("ecs:RunTask", "a task can have at most 50 tags."));
         }
         let arn = world.launch(request, family, now, pace);
         if !request.client_token.is_empty() {
@@ -556,7 +556,10 @@ impl Cloud for DemoCloud {
         let mut merged = task.tags.clone();
         merged.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
         if merged.len() > 50 {
-            return Err(invalid("TagResource", "a task can have at most 50 tags."));
+            return Err(invalid(
+                "ecs:TagResource",
+                "a task can have at most 50 tags.",
+            ));
         }
         task.tags = merged;
         Ok(())
@@ -584,7 +587,7 @@ impl Cloud for DemoCloud {
         })?;
         if streams.len() > LIVE_TAIL_MAX_STREAMS {
             return Err(invalid(
-                "StartLiveTail",
+                "logs:StartLiveTail",
                 format!("at most {LIVE_TAIL_MAX_STREAMS} log streams per session"),
             ));
         }

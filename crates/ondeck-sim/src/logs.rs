@@ -45,7 +45,7 @@ impl Pos {
             .strip_prefix("f/")
             .and_then(|digits| digits.parse::<u64>().ok())
             .ok_or_else(|| CloudError::Invalid {
-                action: "GetLogEvents".into(),
+                action: "logs:GetLogEvents".into(),
                 detail: "The specified nextToken is invalid.".into(),
             })?;
         Ok(Pos {
@@ -85,7 +85,7 @@ impl StreamSource {
             Some(limit) if limit >= 1 => (limit as usize).min(MAX_PAGE),
             Some(limit) => {
                 return Err(CloudError::Invalid {
-                    action: "GetLogEvents".into(),
+                    action: "logs:GetLogEvents".into(),
                     detail: format!("limit must be at least 1, got {limit}"),
                 });
             }

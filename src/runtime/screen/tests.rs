@@ -396,3 +396,25 @@ proptest! {
         }
     }
 }
+
+/// A terminal that hung up: every write fails.
+struct HungUp;
+
+impl Write for HungUp {
+    fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+        Err(io::Error::from_raw_os_error(libc::EIO))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Err(io::Error::from_raw_os_error(libc::EIO))
+    }
+}
+
+#[test]
+fn a_cursor_that_could_not_be_shown_is_not_written_again() {
+    let mut terminal = fixed(ScreenBackend::new(HungUp, area()));
+    assert!(terminal.hide_cursor().is_err());
+    assert!(terminal.show_cursor().is_err(), "the write fails once");
+    // What ratatui's Drop does next: nothing left to write, so nothing to report.
+    assert!(terminal.show_cursor().is_ok());
+}

@@ -6,7 +6,7 @@
 //! fix. All problems are collected and the one nearest the top of the file is reported.
 
 use std::collections::BTreeMap;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read};
 use std::ops::Range;
 use std::path::Path;
 
@@ -41,26 +41,39 @@ const DEFAULT_REFRESH_STEADY_SECS: u64 = 30;
 const DEFAULT_LOG_BUFFER_LINES: usize = 50_000;
 const LOG_BUFFER_LINES: std::ops::RangeInclusive<i64> = 1_000..=1_000_000;
 const MAX_FAMILY_LEN: usize = 255;
+/// A config of a hundred profiles is some 30 KiB; past this it is not a config.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 /// Reads and validates the config file at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        let message = match error.kind() {
-            ErrorKind::NotFound => {
-                "config file not found; create it from config.example.toml or pass --config PATH"
-                    .to_string()
-            }
-            ErrorKind::InvalidData => "the config file is not UTF-8 text; save it as UTF-8".into(),
-            _ => format!("cannot read the config file: {error}"),
-        };
-        ConfigError {
-            path: path.to_path_buf(),
-            line: None,
-            column: None,
-            key: None,
-            message,
-        }
-    })?;
+    let unread = |message: String| ConfigError {
+        path: path.to_path_buf(),
+        line: None,
+        column: None,
+        key: None,
+        message,
+    };
+    let mut bytes = Vec::new();
+    // Read one byte past the limit to know a file is larger, however large (/dev/zero).
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|error| {
+            unread(match error.kind() {
+                ErrorKind::NotFound => "config file not found; create it from \
+                                        config.example.toml or pass --config PATH"
+                    .to_string(),
+                _ => format!("cannot read the config file: {error}"),
+            })
+        })?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(unread(format!(
+            "the config file is larger than {} MiB, more than any ondeck config; is \
+             --config (or ONDECK_CONFIG) the right file?",
+            MAX_CONFIG_BYTES >> 20
+        )));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| unread("the config file is not UTF-8 text; save it as UTF-8".into()))?;
     parse(path, &text)
 }
 
@@ -114,6 +127,36 @@ pub fn parse_with_login(
             message: "the file could not be read as an ondeck config".into(),
         }),
     }
+}
+
+/// Why `text` is no URL the SDK could send requests to, if it is not. The text is used as
+/// written, so it must already be what the SDK takes: ASCII, without spaces.
+fn endpoint_problem(text: &str) -> Option<String> {
+    if !text.starts_with("http://") && !text.starts_with("https://") {
+        return Some("it does not start with http:// or https://".into());
+    }
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Some("it has spaces or control characters".into());
+    }
+    if !text.is_ascii() {
+        return Some("write the host in its ASCII (xn--) form".into());
+    }
+    let url = match url::Url::parse(text) {
+        Ok(url) => url,
+        Err(err) => return Some(err.to_string()),
+    };
+    if url.host_str().is_none_or(str::is_empty) {
+        return Some("it has no host".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Some(
+            "it holds a user name or password; credentials come from the AWS profile".into(),
+        );
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Some("it has a query or a fragment".into());
+    }
+    None
 }
 
 /// A value in the document with where it sits and its dotted key path.
@@ -642,16 +685,13 @@ impl Checker<'_> {
 
     fn endpoint_url(&mut self, node: &Node) -> Option<String> {
         let url = self.string(node)?;
-        let host = url
-            .strip_prefix("http://")
-            .or_else(|| url.strip_prefix("https://"));
-        if host.is_none_or(|host| host.is_empty() || host.contains(char::is_whitespace)) {
+        if let Some(problem) = endpoint_problem(&url) {
             self.report(
                 &node.span,
                 &node.path,
                 format!(
-                    "`{url}` is not an endpoint URL; write http:// or https:// and a host, \
-                     e.g. \"http://127.0.0.1:5000\""
+                    "`{url}` is not an endpoint URL ({problem}); write http:// or https:// and \
+                     a host, e.g. \"http://127.0.0.1:5000\""
                 ),
             );
             return None;

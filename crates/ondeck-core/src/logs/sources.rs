@@ -76,6 +76,7 @@ pub fn log_sources(
                     group,
                     stream: format!("{prefix}/{}/{}", container.name, task.task_id()),
                 },
+                creates_group: awslogs.is_some_and(|log| log.create_group),
             });
             found.labels.push(label);
         }
@@ -101,6 +102,7 @@ mod tests {
                 group: Some("/ecs/app".into()),
                 region: None,
                 stream_prefix: Some("ecs".into()),
+                create_group: false,
             }),
         }
     }
@@ -123,6 +125,10 @@ mod tests {
             capacity_provider: None,
             times: TaskTimes::default(),
         };
+        let mut creates_its_group = container("api", "awslogs");
+        if let Some(log) = creates_its_group.log.as_mut() {
+            log.create_group = true;
+        }
         let definition = TaskDefinition {
             arn: "arn:td/app:1".into(),
             family: "app".into(),
@@ -133,6 +139,7 @@ mod tests {
             containers: vec![
                 container("web", "awslogs"),
                 container("router", "awsfirelens"),
+                creates_its_group,
             ],
         };
         let instance = group(vec![task]).remove(0);
@@ -140,10 +147,15 @@ mod tests {
             &instance,
             &BTreeMap::from([(definition.arn.clone(), definition)]),
         );
-        assert_eq!(found.sources.len(), 1);
+        assert_eq!(found.sources.len(), 2);
         assert_eq!(found.sources[0].stream.stream, "ecs/web/abc123def");
         assert_eq!(found.sources[0].stream.group, "/ecs/app");
-        assert_eq!(found.labels, vec!["web"]);
+        assert!(!found.sources[0].creates_group);
+        assert!(
+            found.sources[1].creates_group,
+            "awslogs-create-group is kept"
+        );
+        assert_eq!(found.labels, vec!["web", "api"]);
         assert_eq!(found.unreadable.len(), 1);
         assert!(found.unreadable[0].contains("awsfirelens"));
     }

@@ -124,6 +124,7 @@ pub fn logging_definitions(redis_driver: &str) -> BTreeMap<String, TaskDefinitio
                 group: awslogs.then(|| "/ecs/web".to_string()),
                 region: None,
                 stream_prefix: awslogs.then(|| "ecs".to_string()),
+                create_group: false,
             });
         }
     }

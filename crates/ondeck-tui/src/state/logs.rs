@@ -181,6 +181,7 @@ fn health_label(health: &StreamHealth) -> String {
             format!("throttled, retry {}s", retry_in.as_secs().max(1))
         }
         StreamHealth::Ended => "ended".into(),
+        StreamHealth::Failed { reason } => format!("stopped: {reason}"),
     }
 }
 

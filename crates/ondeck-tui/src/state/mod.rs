@@ -71,10 +71,12 @@ pub enum Action {
         req: RequestId,
         result: Result<DateTime<Utc>, String>,
     },
-    /// The persisted journal of a profile, read after switching to it.
+    /// The persisted journal of a profile, read at start and after switching to it;
+    /// `skipped` lines of it were not entries.
     JournalLoaded {
         profile: String,
         entries: Vec<TimelineEntry>,
+        skipped: usize,
     },
     /// One message from the tail `tail_id` (events come as one batch per message).
     Tail {
@@ -1083,7 +1085,11 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.page_rows = usize::from(height.saturating_sub(8)).max(1);
             state.dirty = true;
         }
-        Action::JournalLoaded { profile, entries } => {
+        Action::JournalLoaded {
+            profile,
+            entries,
+            skipped,
+        } => {
             if profile == state.profile.name {
                 // Merge: anything observed before the file was read is kept.
                 let observed = state.journal.entries().to_vec();
@@ -1091,6 +1097,12 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                     entries.into_iter().chain(observed),
                     Journal::DEFAULT_CAP,
                 );
+                if skipped > 0 {
+                    let lines = if skipped == 1 { "line" } else { "lines" };
+                    state.info(format!(
+                        "timeline journal: skipped {skipped} unreadable {lines}, kept the rest"
+                    ));
+                }
                 state.dirty = true;
             }
         }

@@ -654,6 +654,29 @@ fn refreshes_write_new_timeline_entries_to_the_journal() {
 }
 
 #[test]
+fn a_journal_with_skipped_lines_keeps_its_entries_and_says_how_many_were_skipped() {
+    let mut state = loaded(vec![running("a")]);
+    let observed = state.journal.len();
+    let mut kept = Journal::new(100);
+    let entries = kept.observe(&[running("b")], at(9, 0));
+    let journal = |skipped| Action::JournalLoaded {
+        profile: "dev".into(),
+        entries: entries.clone(),
+        skipped,
+    };
+    update(&mut state, journal(0));
+    assert_eq!(state.message, None, "a clean journal is no news");
+    update(&mut state, journal(3));
+    assert_eq!(state.journal.len(), observed + entries.len());
+    let message = state.message.as_ref().expect("a message");
+    assert_eq!(message.kind, MessageKind::Info);
+    assert_eq!(
+        message.text,
+        "timeline journal: skipped 3 unreadable lines, kept the rest"
+    );
+}
+
+#[test]
 fn ticks_redraw_only_when_the_minute_changes_or_something_is_waiting() {
     let mut state = loaded(vec![running("a")]);
     state.dirty = false;
