@@ -9,6 +9,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::identity::{InstanceId, InstanceRef, is_valid_name, short_launch};
 use super::intent::{IntentStore, LaunchIntent};
 use super::{Instance, group, owner_key};
 use crate::aws::model::{
@@ -95,9 +96,27 @@ pub enum OpsError {
         name: String,
         owner: String,
     },
+    /// Only other owners have an instance of this name (or it was named as another owner's
+    /// without `--all-owners`).
     NotYours {
         name: String,
+        owners: Vec<String>,
+    },
+    /// Tagged as `owner`'s but started under another key: nobody's to touch by a bare name.
+    Disputed {
+        name: String,
         owner: String,
+        started_by: String,
+    },
+    /// One name, several live launches: the user must say which.
+    Ambiguous {
+        name: String,
+        candidates: Vec<String>,
+    },
+    /// Nothing of the instance runs any more.
+    NotLive {
+        name: String,
+        state: String,
     },
     NameTaken(String),
     InvalidName(String),
@@ -143,9 +162,38 @@ impl fmt::Display for OpsError {
                 f,
                 "no instance named `{name}` owned by {owner}; `ondeck list` shows yours"
             ),
-            OpsError::NotYours { name, owner } => write!(
+            OpsError::NotYours { name, owners } => {
+                let qualified: Vec<String> = owners
+                    .iter()
+                    .map(|owner| format!("{owner}/{name}"))
+                    .collect();
+                write!(
+                    f,
+                    "instance `{name}` belongs to {}, not to you; to act on another owner's \
+                     instance name it as {} and pass --all-owners",
+                    owners.join(" and "),
+                    qualified.join(" or ")
+                )
+            }
+            OpsError::Disputed {
+                name,
+                owner,
+                started_by,
+            } => write!(
                 f,
-                "instance `{name}` belongs to {owner}; ondeck refuses to touch it unless you pass --all-owners"
+                "instance `{name}` is tagged as {owner}'s but was started by {started_by}, so \
+                 ondeck treats it as nobody's; name it as {owner}/{name} and pass --all-owners \
+                 to act on it"
+            ),
+            OpsError::Ambiguous { name, candidates } => write!(
+                f,
+                "`{name}` names {} live instances: {}; name one of them as shown",
+                candidates.len(),
+                candidates.join(", ")
+            ),
+            OpsError::NotLive { name, state } => write!(
+                f,
+                "instance `{name}` is {state}: nothing of it runs any more; launch a new one"
             ),
             OpsError::NameTaken(name) => write!(
                 f,
@@ -203,15 +251,96 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    pub fn find(&self, name: &str) -> Option<&Instance> {
-        self.instances.iter().find(|instance| instance.name == name)
+    pub fn find(&self, id: &InstanceId) -> Option<&Instance> {
+        self.instances.iter().find(|instance| instance.is(id))
+    }
+}
+
+/// The instance a person means by `wanted`, among `instances`. A bare name is one of `me`'s
+/// own; another owner's must be named `owner/name`, and then only with `all_owners`. Of
+/// several launches under one name the one still wanted counts (a destroyed one is history);
+/// two wanted ones are refused with both named. With none wanted, the newest is meant.
+pub fn pick<'a>(
+    instances: impl IntoIterator<Item = &'a Instance>,
+    wanted: &InstanceRef,
+    me: &str,
+    all_owners: bool,
+) -> Result<&'a Instance, OpsError> {
+    let owner = wanted.owner.as_deref().unwrap_or(me);
+    if owner != me && !all_owners {
+        return Err(OpsError::NotYours {
+            name: wanted.name.clone(),
+            owners: vec![owner.to_string()],
+        });
+    }
+    let same_name: Vec<&Instance> = instances
+        .into_iter()
+        .filter(|instance| instance.name == wanted.name && wanted.matches_launch(&instance.launch))
+        .collect();
+    let is_meant = |instance: &Instance| match &wanted.owner {
+        None => instance.is_owned_by(me),
+        Some(_) => instance.owner == owner && (all_owners || instance.is_owned_by(me)),
+    };
+    let candidates: Vec<&Instance> = same_name
+        .iter()
+        .copied()
+        .filter(|instance| is_meant(instance))
+        .collect();
+    if candidates.is_empty() {
+        if wanted.owner.is_none() {
+            if let Some(disputed) = same_name.iter().find(|instance| instance.owner == me) {
+                return Err(OpsError::Disputed {
+                    name: wanted.name.clone(),
+                    owner: me.to_string(),
+                    started_by: disputed.disputed_by().unwrap_or_default().to_string(),
+                });
+            }
+            let owners: BTreeSet<String> = same_name.iter().map(|i| i.owner.clone()).collect();
+            if !owners.is_empty() {
+                return Err(OpsError::NotYours {
+                    name: wanted.name.clone(),
+                    owners: owners.into_iter().collect(),
+                });
+            }
+        }
+        return Err(OpsError::NoSuchInstance {
+            name: wanted.to_string(),
+            owner: owner.to_string(),
+        });
+    }
+    let live: Vec<&Instance> = candidates
+        .iter()
+        .copied()
+        .filter(|instance| instance.is_wanted())
+        .collect();
+    match live.as_slice() {
+        [one] => Ok(one),
+        [] => Ok(candidates
+            .into_iter()
+            .max_by(|a, b| {
+                a.created_at
+                    .cmp(&b.created_at)
+                    .then_with(|| a.launch.cmp(&b.launch))
+            })
+            .expect("candidates is not empty")),
+        several => Err(OpsError::Ambiguous {
+            name: wanted.to_string(),
+            candidates: several
+                .iter()
+                .map(|instance| format!("{} ({})", instance.id().qualified(), instance.state))
+                .collect(),
+        }),
     }
 }
 
 /// One ListTasks/DescribeTasks round, grouped into instances, with their task definitions.
+/// Without `all_owners`, only instances that are surely mine (see [`Instance::is_owned_by`]).
 pub async fn refresh(ctx: &OpsContext, all_owners: bool) -> Result<Snapshot, OpsError> {
     let tasks = ctx.cloud.list_tasks(&ctx.scope(all_owners)).await?;
-    let instances = group(tasks);
+    let mut instances = group(tasks);
+    if !all_owners {
+        instances.retain(|instance| instance.is_owned_by(&ctx.profile.owner));
+    }
     let mut definitions = BTreeMap::new();
     let arns: BTreeSet<&str> = instances
         .iter()
@@ -242,20 +371,12 @@ pub struct LaunchRequest {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Launched {
-    pub name: String,
+    pub id: InstanceId,
     pub tasks: Vec<Task>,
     /// Failures RunTask reported (verbatim) for a launch that still started every task after a retry.
     pub failures: Vec<RunFailure>,
     /// The launch resumed an interrupted earlier attempt instead of starting anew.
     pub recovered: bool,
-}
-
-fn is_valid_name(name: &str) -> bool {
-    (1..=48).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !name.starts_with('-')
 }
 
 fn generated_name(template: &str) -> String {
@@ -339,8 +460,9 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
                 .clone()
                 .unwrap_or_else(|| generated_name(&template.name));
             if mine
-                .find(&name)
-                .is_some_and(|instance| !instance.state.is_final())
+                .instances
+                .iter()
+                .any(|instance| instance.name == name && instance.is_wanted())
             {
                 return Err(OpsError::NameTaken(name));
             }
@@ -424,7 +546,11 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
         .remove(&intent.token)
         .map_err(|err| OpsError::State(err.to_string()))?;
     Ok(Launched {
-        name: intent.name,
+        id: InstanceId {
+            owner: profile.owner.clone(),
+            name: intent.name,
+            launch: intent.token,
+        },
         tasks: started.into_values().collect(),
         failures,
         recovered,
@@ -520,36 +646,62 @@ fn in_profile(err: CloudError, profile: &str) -> CloudError {
     }
 }
 
-/// Find one of my instances (or anyone's, with `all_owners`), refusing other owners' ones.
-async fn find_instance(
+/// The instance `wanted` names (see [`pick`]), from a fresh look, and that look. Without
+/// `all_owners` a miss looks at everyone's to say whose the name is.
+pub async fn resolve(
     ctx: &OpsContext,
-    name: &str,
+    wanted: &InstanceRef,
+    all_owners: bool,
+) -> Result<(Instance, Snapshot), OpsError> {
+    let me = &ctx.profile.owner;
+    let snapshot = refresh(ctx, all_owners).await?;
+    match pick(&snapshot.instances, wanted, me, all_owners) {
+        Ok(instance) => Ok((instance.clone(), snapshot)),
+        Err(OpsError::NoSuchInstance { .. }) if !all_owners && wanted.owner.is_none() => {
+            let everyone = refresh(ctx, true).await?;
+            let missing = pick(&everyone.instances, wanted, me, false)
+                .expect_err("not among mine, so not mine among everyone's");
+            Err(missing)
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// The instance with this identity, from a fresh look; another owner's only with `all_owners`.
+async fn find_exact(
+    ctx: &OpsContext,
+    id: &InstanceId,
     all_owners: bool,
 ) -> Result<Instance, OpsError> {
     let snapshot = refresh(ctx, all_owners).await?;
-    if let Some(instance) = snapshot.find(name) {
-        return Ok(instance.clone());
-    }
-    if !all_owners {
-        let everyone = refresh(ctx, true).await?;
-        if let Some(foreign) = everyone.find(name) {
-            return Err(OpsError::NotYours {
-                name: name.to_string(),
-                owner: foreign.owner.clone(),
-            });
+    match snapshot.find(id) {
+        Some(instance) if all_owners || instance.is_owned_by(&ctx.profile.owner) => {
+            Ok(instance.clone())
         }
+        Some(instance) => Err(OpsError::NotYours {
+            name: instance.name.clone(),
+            owners: vec![instance.owner.clone()],
+        }),
+        None => Err(OpsError::NoSuchInstance {
+            name: if id.launch.is_empty() {
+                id.name.clone()
+            } else {
+                format!("{}@{}", id.name, short_launch(&id.launch))
+            },
+            owner: id.owner.clone(),
+        }),
     }
-    Err(OpsError::NoSuchInstance {
-        name: name.to_string(),
-        owner: ctx.profile.owner.clone(),
-    })
 }
 
 /// StopTask on every task of the instance that is not already on its way down.
 /// Returns how many tasks were asked to stop (0: it was already stopping).
-pub async fn destroy(ctx: &OpsContext, name: &str, all_owners: bool) -> Result<usize, OpsError> {
+pub async fn destroy(
+    ctx: &OpsContext,
+    id: &InstanceId,
+    all_owners: bool,
+) -> Result<usize, OpsError> {
     ctx.refuse_if_read_only("destroy an instance")?;
-    let instance = find_instance(ctx, name, all_owners).await?;
+    let instance = find_exact(ctx, id, all_owners).await?;
     let reason = format!("ondeck: destroyed by {}", ctx.profile.owner);
     let mut stopped = 0;
     for task in &instance.tasks {
@@ -563,14 +715,22 @@ pub async fn destroy(ctx: &OpsContext, name: &str, all_owners: bool) -> Result<u
 }
 
 /// Push the expiry out by `by` (default: the template's ttl), from now or from the current
-/// expiry, whichever is later. Returns the new expiry.
+/// expiry, whichever is later. Returns the new expiry. An instance nothing of which is meant
+/// to run any more is refused: its tags would only mislead.
 pub async fn extend(
     ctx: &OpsContext,
-    name: &str,
+    id: &InstanceId,
     by: Option<Duration>,
+    all_owners: bool,
 ) -> Result<DateTime<Utc>, OpsError> {
     ctx.refuse_if_read_only("extend an instance")?;
-    let instance = find_instance(ctx, name, false).await?;
+    let instance = find_exact(ctx, id, all_owners).await?;
+    if !instance.is_wanted() {
+        return Err(OpsError::NotLive {
+            name: instance.name.clone(),
+            state: instance.state.to_string(),
+        });
+    }
     let by = match by {
         Some(by) => by,
         None => ctx
@@ -582,7 +742,8 @@ pub async fn extend(
     };
     let now = Utc::now();
     let from = instance.expires_at.filter(|at| *at > now).unwrap_or(now);
-    let expires_at = from + by;
+    // Extending an extension never goes past the longest time to live from now.
+    let expires_at = (from + by).min(now + Duration::days(super::expiry::MAX_TTL_DAYS));
     let tags = BTreeMap::from([(
         tags::EXPIRES_AT.to_string(),
         expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -642,6 +803,109 @@ pub fn endpoints(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::fixtures::{instance, task};
+
+    /// `owner`'s instance `name` of launch `launch`, RUNNING or destroyed.
+    fn of(owner: &str, name: &str, launch: &str, live: bool) -> Instance {
+        let state = if live {
+            TaskState::Running
+        } else {
+            TaskState::Stopped
+        };
+        let mut task = task(name, &format!("{owner}-{launch}"), state);
+        task.started_by = Some(owner_key(owner));
+        let mut found = instance(name, vec![task]);
+        found.owner = owner.into();
+        found.launch = launch.into();
+        found
+    }
+
+    fn named(text: &str) -> InstanceRef {
+        InstanceRef::parse(text).unwrap()
+    }
+
+    #[test]
+    fn a_bare_name_is_mine_even_with_all_owners() {
+        let everyone = [of("alice", "one", "a1", true), of("bob", "one", "b1", true)];
+        for all_owners in [false, true] {
+            let found = pick(&everyone, &named("one"), "bob", all_owners).unwrap();
+            assert_eq!(found.owner, "bob", "all_owners {all_owners}");
+        }
+        let err = pick(&everyone[..1], &named("one"), "bob", true).unwrap_err();
+        assert_eq!(
+            err,
+            OpsError::NotYours {
+                name: "one".into(),
+                owners: vec!["alice".into()]
+            }
+        );
+        assert!(err.to_string().contains("alice/one"), "{err}");
+    }
+
+    #[test]
+    fn another_owners_instance_is_named_as_theirs_and_needs_all_owners() {
+        let everyone = [of("alice", "one", "a1", true), of("bob", "one", "b1", true)];
+        let err = pick(&everyone, &named("alice/one"), "bob", false).unwrap_err();
+        assert!(err.to_string().contains("--all-owners"), "{err}");
+        let found = pick(&everyone, &named("alice/one"), "bob", true).unwrap();
+        assert_eq!(found.id().to_string(), "alice/one");
+        assert!(matches!(
+            pick(&everyone, &named("carol/one"), "bob", true),
+            Err(OpsError::NoSuchInstance { .. })
+        ));
+    }
+
+    #[test]
+    fn of_one_name_the_live_launch_counts_and_two_live_ones_are_refused() {
+        let reused = [
+            of("ana", "one", "old1", false),
+            of("ana", "one", "new2", true),
+        ];
+        assert_eq!(
+            pick(&reused, &named("one"), "ana", false).unwrap().launch,
+            "new2"
+        );
+        let gone = [of("ana", "one", "old1", false)];
+        assert_eq!(
+            pick(&gone, &named("one"), "ana", false).unwrap().launch,
+            "old1"
+        );
+
+        let twice = [
+            of("ana", "one", "aaaa1111", true),
+            of("ana", "one", "bbbb2222", true),
+        ];
+        let err = pick(&twice, &named("one"), "ana", false).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("ana/one@aaaa1111 (RUNNING)")
+                && message.contains("ana/one@bbbb2222 (RUNNING)"),
+            "{message}"
+        );
+        assert_eq!(
+            pick(&twice, &named("one@bbbb"), "ana", false)
+                .unwrap()
+                .launch,
+            "bbbb2222"
+        );
+    }
+
+    #[test]
+    fn a_task_whose_owner_tag_and_started_by_disagree_is_nobodys_by_a_bare_name() {
+        // Started by ondeck/alice, tagged as bob's.
+        let mut odd = of("alice", "one", "x1", true);
+        odd.owner = "bob".into();
+        for me in ["alice", "bob"] {
+            assert!(pick([&odd], &named("one"), me, true).is_err(), "{me}");
+        }
+        let err = pick([&odd], &named("one"), "bob", true).unwrap_err();
+        assert!(
+            matches!(&err, OpsError::Disputed { started_by, .. } if started_by == "ondeck/alice"),
+            "{err:?}"
+        );
+        assert!(pick([&odd], &named("bob/one"), "bob", false).is_err());
+        assert!(pick([&odd], &named("bob/one"), "alice", true).is_ok());
+    }
 
     #[test]
     fn generated_names_are_valid_and_start_with_the_template() {

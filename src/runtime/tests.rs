@@ -276,7 +276,7 @@ async fn demo_log_lines_reach_the_pane_and_closing_it_stops_the_tail() {
             profile: "demo".into(),
             read_only: false,
             all_owners: false,
-            select: Some("checkout-fix".into()),
+            select: Some(InstanceRef::mine("checkout-fix")),
             keymap: Keymap::default(),
             journal: Journal::default(),
             now: Utc::now(),
@@ -296,7 +296,7 @@ async fn demo_log_lines_reach_the_pane_and_closing_it_stops_the_tail() {
     }
     assert_eq!(state.pane, Some(Pane::Logs));
     let logs = state.logs.as_ref().unwrap();
-    assert_eq!(logs.instance, "checkout-fix");
+    assert_eq!(logs.instance.name, "checkout-fix");
     assert!(matches!(logs.tail, TailStatus::Running(_)));
     assert!(
         logs.buffer
