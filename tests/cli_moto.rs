@@ -638,3 +638,67 @@ async fn extend_takes_all_owners_refuses_stopped_and_prints_local_minutes() {
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stderr(&out).contains("STOPPED"), "{}", stderr(&out));
 }
+
+/// Wait for `child` to end, up to `limit`; a child still running then is killed and the
+/// test fails.
+fn finish(mut child: std::process::Child, limit: Duration) -> Output {
+    let deadline = Instant::now() + limit;
+    while child.try_wait().expect("try_wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("still running after {limit:?}; stderr: {}", stderr(&out));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Wait until `ready` holds, up to `limit`.
+fn wait_until(what: &str, limit: Duration, ready: impl Fn() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !ready() {
+        assert!(Instant::now() < deadline, "no {what} within {limit:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test]
+async fn launch_wait_sees_a_task_that_stopped_before_its_first_poll() {
+    let env = Env::new("cli-wait-stop").await;
+    let moto = support::moto();
+    let proxy = Proxy::start(&moto.endpoint);
+    // Everything after the RunTask waits until the task has already stopped.
+    proxy.hold_after("RunTask");
+    let config = support::config_file(env.dir.path(), moto, &env.cluster, "ana", &proxy.endpoint);
+    let child = support::ondeck(&config, &env.dir.path().join("state-ana"))
+        .args(["launch", "stack", "--name", "quick", "--wait"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run ondeck launch");
+    wait_until(
+        "held request after RunTask",
+        Duration::from_secs(30),
+        || proxy.held() > 0,
+    );
+    let ecs = moto.ecs().await;
+    let listed = ecs.list_tasks().cluster(&env.cluster).send().await.unwrap();
+    assert_eq!(listed.task_arns().len(), 1);
+    ecs.stop_task()
+        .cluster(&env.cluster)
+        .task(&listed.task_arns()[0])
+        .reason("Essential container in task exited")
+        .send()
+        .await
+        .unwrap();
+    proxy.release();
+
+    let out = finish(child, Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("quick stopped: Essential container in task exited"),
+        "{}",
+        stderr(&out)
+    );
+}

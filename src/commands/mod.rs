@@ -20,7 +20,7 @@ use crate::cli::{Command, ConfigCommand, GlobalArgs};
 use crate::config::{self, Config, ConfigError, Profile};
 use crate::instances::identity::InstanceRef;
 use crate::instances::ops::{self, LaunchRequest, OpsContext, OpsError, Snapshot};
-use crate::instances::{Instance, InstanceState, cost, expiry, owner_from_login};
+use crate::instances::{Instance, cost, expiry, owner_from_login};
 
 /// How `--wait` polls, and for how long at most.
 const WAIT_POLL: StdDuration = StdDuration::from_secs(2);
@@ -309,26 +309,36 @@ async fn launch(
     if !wait {
         return Ok(());
     }
+    // The launched tasks themselves, by ARN: a listing can miss a task that stopped before
+    // the first look, and under a reused name it also holds the old launch's tasks.
+    let arns: Vec<String> = launched.tasks.iter().map(|t| t.task_arn.clone()).collect();
     let deadline = tokio::time::Instant::now() + WAIT_LIMIT;
     loop {
-        let snapshot = ops::refresh(ctx, false).await?;
-        if let Some(instance) = snapshot.find(&launched.id) {
-            if let Some(stopped) = instance.tasks.iter().find(|task| {
-                task.last_status == TaskState::Stopped || task.desired_status == "STOPPED"
-            }) {
-                return Err(Failure::Failed(format!(
-                    "{name} stopped: {}",
-                    stopped
-                        .stopped_reason
-                        .as_deref()
-                        .or(stopped.stop_code.as_deref())
-                        .unwrap_or("no reason given")
-                )));
-            }
-            if instance.state == InstanceState::Lifecycle(TaskState::Running) {
-                eprintln!("{name} is RUNNING");
-                return Ok(());
-            }
+        let tasks = ctx
+            .cloud
+            .describe_tasks(&arns)
+            .await
+            .map_err(OpsError::from)?;
+        if let Some(stopped) = tasks
+            .iter()
+            .find(|task| task.last_status == TaskState::Stopped || task.desired_status == "STOPPED")
+        {
+            return Err(Failure::Failed(format!(
+                "{name} stopped: {}",
+                stopped
+                    .stopped_reason
+                    .as_deref()
+                    .or(stopped.stop_code.as_deref())
+                    .unwrap_or("no reason given")
+            )));
+        }
+        if tasks.len() == arns.len()
+            && tasks
+                .iter()
+                .all(|task| task.last_status == TaskState::Running)
+        {
+            eprintln!("{name} is RUNNING");
+            return Ok(());
         }
         if tokio::time::Instant::now() > deadline {
             return Err(Failure::Failed(format!(
@@ -434,8 +444,7 @@ async fn destroy(
     if !yes {
         Confirmation::new("destroy", &instance, ctx).ask("destroy", &label)?;
     }
-    let id = instance.id();
-    let stopped = ops::destroy(ctx, &id, all_owners).await?;
+    let stopped = ops::destroy(ctx, &instance.id(), all_owners).await?;
     if stopped == 0 {
         eprintln!("{label} is already stopping");
     } else {
@@ -444,16 +453,19 @@ async fn destroy(
     if !wait {
         return Ok(());
     }
+    let arns: Vec<String> = instance.tasks.iter().map(|t| t.task_arn.clone()).collect();
     let deadline = tokio::time::Instant::now() + WAIT_LIMIT;
     loop {
-        let snapshot = ops::refresh(ctx, all_owners).await?;
-        let done = snapshot.find(&id).is_none_or(|instance| {
-            instance
-                .tasks
-                .iter()
-                .all(|task| task.last_status == TaskState::Stopped)
-        });
-        if done {
+        // Tasks ECS no longer describes have long stopped.
+        let tasks = ctx
+            .cloud
+            .describe_tasks(&arns)
+            .await
+            .map_err(OpsError::from)?;
+        if tasks
+            .iter()
+            .all(|task| task.last_status == TaskState::Stopped)
+        {
             eprintln!("{label} is STOPPED");
             return Ok(());
         }

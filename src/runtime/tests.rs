@@ -30,6 +30,15 @@ impl Cloud for FakeCloud {
         Ok(self.tasks.clone())
     }
 
+    async fn describe_tasks(&self, task_arns: &[String]) -> Result<Vec<Task>, CloudError> {
+        Ok(self
+            .tasks
+            .iter()
+            .filter(|task| task_arns.contains(&task.task_arn))
+            .cloned()
+            .collect())
+    }
+
     async fn describe_task_definition(&self, name: &str) -> Result<TaskDefinition, CloudError> {
         definitions()
             .remove(name)

@@ -444,6 +444,17 @@ impl Cloud for DemoCloud {
             .collect())
     }
 
+    async fn describe_tasks(&self, task_arns: &[String]) -> Result<Vec<Task>, CloudError> {
+        let now = self.shared.now();
+        let world = self.shared.world();
+        Ok(world
+            .tasks
+            .iter()
+            .filter(|task| !task.is_forgotten(now) && task_arns.contains(&task.arn))
+            .map(|task| task.view(now))
+            .collect())
+    }
+
     async fn describe_task_definition(&self, name: &str) -> Result<TaskDefinition, CloudError> {
         find_family(name)
             .map(FamilySpec::to_task_definition)
