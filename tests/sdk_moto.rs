@@ -322,3 +322,33 @@ async fn extend_writes_a_later_expiry_tag() {
     let listed = ops::refresh(&ctx, false).await.unwrap().instances[0].expires_at;
     assert_eq!(listed, Some(after));
 }
+
+#[tokio::test]
+async fn an_intent_whose_instance_was_destroyed_is_not_resumed() {
+    let moto = support::moto();
+    let state = tempfile::tempdir().unwrap();
+    let cluster = support::unique("stale");
+    moto.cluster(&cluster, "ana").await;
+    let proxy = Proxy::start(&moto.endpoint);
+    // The launch gives up with its intent on disk, its task running …
+    proxy.inject(Some("RunTask"), Fault::LoseAnswer, None);
+    proxy.inject(Some("DescribeTasks"), Fault::Reset, None);
+    let ctx = context(moto.profile(&cluster, "ana", &proxy.endpoint), state.path()).await;
+    let generated = LaunchRequest {
+        template: "stack".into(),
+        ..LaunchRequest::default()
+    };
+    assert!(ops::launch(&ctx, &generated).await.is_err());
+    proxy.clear();
+    // … and then the instance is destroyed.
+    let old = ops::refresh(&ctx, false).await.unwrap().instances.remove(0);
+    assert_eq!(ops::destroy(&ctx, &old.id(), false).await.unwrap(), 1);
+
+    let launched = ops::launch(&ctx, &generated).await.unwrap();
+    assert!(!launched.recovered, "a destroyed launch is not recovered");
+    assert_ne!(launched.id, old.id());
+    assert_eq!(proxy.count("RunTask"), 2, "a new task was started");
+    let snapshot = ops::refresh(&ctx, false).await.unwrap();
+    let new = snapshot.find(&launched.id).expect("the new instance");
+    assert_eq!(new.state, InstanceState::Lifecycle(TaskState::Running));
+}

@@ -40,6 +40,21 @@ impl CloudError {
         ) || matches!(self, CloudError::Service { code, .. } if code.starts_with('5') || code == "ServerException" || code == "InternalError" || code == "ServiceUnavailable" || code == "ServiceUnavailableException")
     }
 
+    /// AWS answered and said no (a 4xx, throttling included): the call changed nothing. A
+    /// timeout, a dropped connection or a server error leaves the outcome unknown.
+    pub fn is_refusal(&self) -> bool {
+        match self {
+            CloudError::Credentials { .. }
+            | CloudError::AccessDenied { .. }
+            | CloudError::NotFound { .. }
+            | CloudError::Throttled { .. }
+            | CloudError::Invalid { .. }
+            | CloudError::Refused(_) => true,
+            CloudError::Service { code, .. } => !self.is_transient() && code != "UnknownError",
+            CloudError::Unreachable { .. } | CloudError::Timeout { .. } => false,
+        }
+    }
+
     pub fn is_not_found(&self) -> bool {
         matches!(self, CloudError::NotFound { .. })
     }

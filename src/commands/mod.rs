@@ -55,7 +55,8 @@ impl From<OpsError> for Failure {
         match err {
             OpsError::UnknownTemplate { .. }
             | OpsError::InvalidName(_)
-            | OpsError::UnknownContainer { .. } => Failure::Usage(err.to_string()),
+            | OpsError::UnknownContainer { .. }
+            | OpsError::TooLarge(_) => Failure::Usage(err.to_string()),
             other => Failure::Failed(other.to_string()),
         }
     }

@@ -10,10 +10,10 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 
 use super::identity::{InstanceId, InstanceRef, is_valid_name, short_launch};
-use super::intent::{IntentStore, LaunchIntent};
+use super::intent::{IntentStore, LaunchIntent, LaunchLock};
 use super::{Instance, group, owner_key};
 use crate::aws::model::{
-    NetworkConfig, RunFailure, RunRequest, Scope, Task, TaskDefinition, TaskState, tags,
+    NetworkConfig, RunFailure, RunRequest, Scope, Task, TaskDefinition, TaskState, limits, tags,
 };
 use crate::aws::{Cloud, CloudError};
 use crate::config::Profile;
@@ -133,6 +133,21 @@ pub enum OpsError {
     },
     NoTtl(String),
     State(String),
+    /// Another process on this machine is launching this name right now.
+    LaunchUnderWay(String),
+    /// Another launch of the name came first; this one stopped its own tasks.
+    LostLaunch {
+        name: String,
+        winner: String,
+        rolled_back: usize,
+    },
+    /// The tasks started, but whether another launch of the name came first is unknown.
+    LaunchUnconfirmed {
+        name: String,
+        detail: String,
+    },
+    /// A RunTask limit would be exceeded; nothing was started.
+    TooLarge(String),
 }
 
 impl From<CloudError> for OpsError {
@@ -237,6 +252,28 @@ impl fmt::Display for OpsError {
                 f,
                 "cannot write ondeck's state ({detail}); check permissions of the state directory"
             ),
+            OpsError::LaunchUnderWay(name) => write!(
+                f,
+                "another launch of `{name}` is under way on this machine; this one stops here \
+                 — `ondeck list` shows the instance once it is up"
+            ),
+            OpsError::LostLaunch {
+                name,
+                winner,
+                rolled_back,
+            } => write!(
+                f,
+                "another launch of `{name}` (launch {winner}) started at the same time and came \
+                 first; this one stopped its {rolled_back} task(s) — `ondeck list` shows the one \
+                 that stays"
+            ),
+            OpsError::LaunchUnconfirmed { name, detail } => write!(
+                f,
+                "started `{name}` but could not check that no other launch of that name came \
+                 first ({detail}); run the same launch again to finish it — no second instance \
+                 will start"
+            ),
+            OpsError::TooLarge(detail) => f.write_str(detail),
         }
     }
 }
@@ -396,8 +433,13 @@ fn generated_name(template: &str) -> String {
 }
 
 /// Launch an instance from a template: one RunTask per task definition, tagged so the tasks group
-/// into one instance. Exactly once, even across lost answers, crashes and user retries: the intent
-/// is persisted first, and before every (re)try the tasks already carrying its tokens are counted.
+/// into one instance. Exactly once, even across lost answers, crashes, user retries and a second
+/// launch of the same name:
+/// - the intent is persisted first, and before every (re)try the tasks already carrying its
+///   token are counted; it is kept only while the outcome is unknown;
+/// - on this machine a lock per name lets one launch of it run at a time;
+/// - after RunTask, another live launch of the name (from another machine) is looked for, and
+///   of the two the one created first stays: the other rolls its own tasks back.
 pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, OpsError> {
     ctx.refuse_if_read_only("launch an instance")?;
     let profile = &ctx.profile;
@@ -441,24 +483,46 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
         }
     }
 
-    let now = Utc::now();
     let store = IntentStore::new(&ctx.state_dir);
-    let pending = store.pending(
-        &profile.name,
-        &profile.cluster,
-        &template.name,
-        req.name.as_deref(),
-        now,
-    );
-    let recovered = pending.is_some();
+    let now = Utc::now();
+    let pending_intent = || {
+        store.pending(
+            &profile.name,
+            &profile.cluster,
+            &template.name,
+            req.name.as_deref(),
+            now,
+        )
+    };
+    let pending = pending_intent();
+    let name = pending
+        .as_ref()
+        .map(|intent| intent.name.clone())
+        .or_else(|| req.name.clone())
+        .unwrap_or_else(|| generated_name(&template.name));
+    let _lock = LaunchLock::acquire(&ctx.state_dir, &profile.cluster, &name)
+        .map_err(state_error)?
+        .ok_or_else(|| OpsError::LaunchUnderWay(name.clone()))?;
+    // An intent that came or went before the lock was taken is another launch's doing.
+    if pending_intent().map(|intent| intent.token) != pending.as_ref().map(|i| i.token.clone()) {
+        return Err(OpsError::LaunchUnderWay(name));
+    }
+
     let mine = refresh(ctx, false).await?;
-    let intent = match pending {
+    let had_pending = pending.is_some();
+    let resumed = match pending {
+        Some(intent) => resumable(ctx, &store, &mine, intent).await?,
+        None => None,
+    };
+    let recovered = resumed.is_some();
+    let intent = match resumed {
         Some(intent) => intent,
         None => {
-            let name = req
-                .name
-                .clone()
-                .unwrap_or_else(|| generated_name(&template.name));
+            // A name generated for a launch that ended went with its instance.
+            let name = match &req.name {
+                None if had_pending => generated_name(&template.name),
+                _ => name,
+            };
             if mine
                 .instances
                 .iter()
@@ -466,12 +530,7 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
             {
                 return Err(OpsError::NameTaken(name));
             }
-            let intent =
-                LaunchIntent::new(&profile.name, &profile.cluster, &template.name, &name, now);
-            store
-                .save(&intent)
-                .map_err(|err| OpsError::State(err.to_string()))?;
-            intent
+            LaunchIntent::new(&profile.name, &profile.cluster, &template.name, &name, now)
         }
     };
 
@@ -482,84 +541,243 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
         (tags::TEMPLATE.to_string(), template.name.clone()),
     ]);
     if let Some(ttl) = ttl {
+        // Never from a time still to come: the expiry stays within the longest ttl from now.
+        let from = intent.created_at.min(now);
         base_tags.insert(
             tags::EXPIRES_AT.to_string(),
-            (intent.created_at + ttl).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            (from + ttl).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         );
+    }
+    let requests: Vec<RunRequest> = definitions
+        .iter()
+        .enumerate()
+        .map(|(index, definition)| {
+            let mut tags = base_tags.clone();
+            tags.insert(tags::LAUNCH_TOKEN.to_string(), intent.task_token(index));
+            RunRequest {
+                task_definition: definition.arn.clone(),
+                network: NetworkConfig {
+                    subnets: profile.subnets.clone(),
+                    security_groups: profile.security_groups.clone(),
+                    assign_public_ip: profile.assign_public_ip,
+                },
+                started_by: owner_key(&profile.owner),
+                tags,
+                env: env
+                    .iter()
+                    .filter(|(container, _)| {
+                        definition.containers.iter().any(|c| &c.name == *container)
+                    })
+                    .map(|(container, vars)| (container.clone(), vars.clone()))
+                    .collect(),
+                client_token: intent.task_token(index),
+                spot: template.spot,
+            }
+        })
+        .collect();
+    for (request, definition) in requests.iter().zip(&definitions) {
+        check_run_limits(
+            request,
+            &format!("{}:{}", definition.family, definition.revision),
+        )?;
+    }
+    if !recovered {
+        store.save(&intent).map_err(state_error)?;
     }
 
     let mut started: BTreeMap<usize, Task> = already_started(&mine, &intent);
     let mut failures = Vec::new();
-    for (index, definition) in definitions.iter().enumerate() {
+    let mut rejected = None;
+    for (index, request) in requests.iter().enumerate() {
         if started.contains_key(&index) {
             continue;
         }
-        let mut tags = base_tags.clone();
-        tags.insert(tags::LAUNCH_TOKEN.to_string(), intent.task_token(index));
-        let request = RunRequest {
-            task_definition: definition.arn.clone(),
-            network: NetworkConfig {
-                subnets: profile.subnets.clone(),
-                security_groups: profile.security_groups.clone(),
-                assign_public_ip: profile.assign_public_ip,
-            },
-            started_by: owner_key(&profile.owner),
-            tags,
-            env: env
-                .iter()
-                .filter(|(container, _)| {
-                    definition.containers.iter().any(|c| &c.name == *container)
-                })
-                .map(|(container, vars)| (container.clone(), vars.clone()))
-                .collect(),
-            client_token: intent.task_token(index),
-            spot: template.spot,
-        };
-        match run_once(ctx, &intent, index, &request).await {
+        match run_once(ctx, &intent, index, request).await {
             Ok(RunResult::Started(task)) => {
                 started.insert(index, *task);
             }
-            Ok(RunResult::Failed(mut reported)) => failures.append(&mut reported),
-            Err(err) => {
-                // The outcome of the last attempt is unknown: keep the intent so a retry reconciles.
-                return Err(in_profile(err, &profile.name).into());
+            Ok(RunResult::Failed(reported)) => {
+                failures = reported;
+                break;
             }
+            Err(RunError::Refused(err)) => {
+                rejected = Some(in_profile(err, &profile.name));
+                break;
+            }
+            // The outcome of the last attempt is unknown: keep the intent so a retry reconciles.
+            Err(RunError::Unknown(err)) => return Err(in_profile(err, &profile.name).into()),
         }
     }
 
-    if !failures.is_empty() {
-        let mut rolled_back = 0;
-        for task in started.values() {
-            let reason = format!("ondeck: rolled back partial launch of {}", intent.name);
-            if ctx.cloud.stop_task(&task.task_arn, &reason).await.is_ok() {
-                rolled_back += 1;
-            }
-        }
-        let _ = store.remove(&intent.token);
-        return Err(OpsError::LaunchFailed {
-            name: intent.name,
-            failures,
+    if !failures.is_empty() || rejected.is_some() {
+        // Nothing of this launch will run: what did start is stopped, and the intent goes.
+        let reason = format!("ondeck: rolled back partial launch of {}", intent.name);
+        let rolled_back = stop_all(ctx, started.values(), &reason).await;
+        store.remove(&intent.token).map_err(state_error)?;
+        return Err(match rejected {
+            Some(err) if rolled_back == 0 => OpsError::Cloud(err),
+            Some(err) => OpsError::LaunchFailed {
+                name: intent.name,
+                failures: vec![RunFailure {
+                    arn: None,
+                    reason: Some(err.to_string()),
+                    detail: None,
+                }],
+                rolled_back,
+            },
+            None => OpsError::LaunchFailed {
+                name: intent.name,
+                failures,
+                rolled_back,
+            },
+        });
+    }
+
+    // Another machine may have launched the same name at the same moment: the first one
+    // created stays, the other rolls itself back. Both sides see the same ECS facts.
+    let after = refresh(ctx, false)
+        .await
+        .map_err(|err| OpsError::LaunchUnconfirmed {
+            name: intent.name.clone(),
+            detail: err.to_string(),
+        })?;
+    let id = InstanceId {
+        owner: profile.owner.clone(),
+        name: intent.name.clone(),
+        launch: intent.token.clone(),
+    };
+    let created_at = after
+        .find(&id)
+        .and_then(|instance| instance.created_at)
+        .or_else(|| started.values().filter_map(|t| t.times.created_at).min());
+    let launches = after
+        .instances
+        .iter()
+        .filter(|i| i.name == id.name && i.launch != id.launch && i.is_wanted())
+        .map(|i| (i.created_at, i.launch.as_str()))
+        .chain([(created_at, id.launch.as_str())]);
+    let first = first_launch(launches).to_string();
+    if first != id.launch {
+        let reason = format!(
+            "ondeck: rolled back; another launch of {} came first",
+            id.name
+        );
+        let rolled_back = stop_all(ctx, started.values(), &reason).await;
+        store.remove(&intent.token).map_err(state_error)?;
+        return Err(OpsError::LostLaunch {
+            name: id.name,
+            winner: short_launch(&first).to_string(),
             rolled_back,
         });
     }
-    store
-        .remove(&intent.token)
-        .map_err(|err| OpsError::State(err.to_string()))?;
+    store.remove(&intent.token).map_err(state_error)?;
     Ok(Launched {
-        id: InstanceId {
-            owner: profile.owner.clone(),
-            name: intent.name,
-            launch: intent.token,
-        },
+        id,
         tasks: started.into_values().collect(),
         failures,
         recovered,
     })
 }
 
+fn state_error(err: std::io::Error) -> OpsError {
+    OpsError::State(err.to_string())
+}
+
+/// Of several live launches of one name, the one that stays: the one ECS created first, then
+/// the smaller token. A launch that looked and saw no other was created before any it missed,
+/// so every launch that looks reaches the same verdict. Unknown times count as last.
+fn first_launch<'a>(launches: impl Iterator<Item = (Option<DateTime<Utc>>, &'a str)>) -> &'a str {
+    launches
+        .min_by_key(|(created_at, token)| (created_at.unwrap_or(DateTime::<Utc>::MAX_UTC), *token))
+        .map(|(_, token)| token)
+        .unwrap_or_default()
+}
+
+/// StopTask on each; returns how many were asked to stop.
+async fn stop_all<'a>(
+    ctx: &OpsContext,
+    tasks: impl Iterator<Item = &'a Task>,
+    reason: &str,
+) -> usize {
+    let mut stopped = 0;
+    for task in tasks {
+        if ctx.cloud.stop_task(&task.task_arn, reason).await.is_ok() {
+            stopped += 1;
+        }
+    }
+    stopped
+}
+
+/// The pending intent, if it can still become its instance: none of its tasks was stopped.
+/// One whose tasks are (partly) stopped is over — its instance was destroyed or crashed — so
+/// its live tasks are stopped and it is removed; resuming it would report a launch that
+/// never happened.
+async fn resumable(
+    ctx: &OpsContext,
+    store: &IntentStore,
+    mine: &Snapshot,
+    intent: LaunchIntent,
+) -> Result<Option<LaunchIntent>, OpsError> {
+    let found = already_started(mine, &intent);
+    if found.values().all(|task| task.desired_status != "STOPPED") {
+        return Ok(Some(intent));
+    }
+    let reason = format!(
+        "ondeck: rolled back the rest of an ended launch of {}",
+        intent.name
+    );
+    let live = found
+        .values()
+        .filter(|task| task.desired_status != "STOPPED");
+    stop_all(ctx, live, &reason).await;
+    store.remove(&intent.token).map_err(state_error)?;
+    Ok(None)
+}
+
+/// RunTask's own limits, checked before the first call so that nothing starts half-way. Each
+/// call starts one task, well within its ten.
+fn check_run_limits(request: &RunRequest, definition: &str) -> Result<(), OpsError> {
+    let overrides = request.overrides_chars();
+    if overrides > limits::OVERRIDES_CHARS {
+        return Err(OpsError::TooLarge(format!(
+            "the environment overrides for {definition} come to {overrides} characters as ECS \
+             counts them (names, values and JSON); RunTask takes at most {} — shorten the \
+             values or set them in the task definition",
+            limits::OVERRIDES_CHARS
+        )));
+    }
+    if request.tags.len() > limits::TAGS_PER_TASK {
+        return Err(OpsError::TooLarge(format!(
+            "{} tags for {definition}; ECS allows {} on a task",
+            request.tags.len(),
+            limits::TAGS_PER_TASK
+        )));
+    }
+    for (key, value) in &request.tags {
+        let (key_chars, value_chars) = (key.chars().count(), value.chars().count());
+        if key_chars > limits::TAG_KEY_CHARS || value_chars > limits::TAG_VALUE_CHARS {
+            return Err(OpsError::TooLarge(format!(
+                "tag {key} would be {value_chars} characters long; ECS allows keys of {} and \
+                 values of {} characters — shorten the template or owner name in the config",
+                limits::TAG_KEY_CHARS,
+                limits::TAG_VALUE_CHARS
+            )));
+        }
+    }
+    Ok(())
+}
+
 enum RunResult {
     Started(Box<Task>),
     Failed(Vec<RunFailure>),
+}
+
+/// Why RunTask did not start the task.
+enum RunError {
+    /// AWS refused every attempt that reached it: nothing started.
+    Refused(CloudError),
+    /// Some attempt's outcome is unknown: the task may exist.
+    Unknown(CloudError),
 }
 
 /// RunTask for one task definition, retried on transient errors — but only after checking that
@@ -569,8 +787,9 @@ async fn run_once(
     intent: &LaunchIntent,
     index: usize,
     request: &RunRequest,
-) -> Result<RunResult, CloudError> {
+) -> Result<RunResult, RunError> {
     let mut attempt = 0;
+    let mut unknown_before = false;
     loop {
         attempt += 1;
         match ctx.cloud.run_task(request).await {
@@ -582,16 +801,18 @@ async fn run_once(
             }
             Err(err) if err.is_transient() && attempt < RUN_ATTEMPTS => {
                 tracing::warn!(%err, attempt, "RunTask failed; reconciling before retrying");
+                unknown_before |= !err.is_refusal();
                 tokio::time::sleep(StdDuration::from_millis(500 * u64::from(attempt))).await;
                 // Without a successful look we cannot know; retrying blind could launch twice.
                 let Ok(mine) = refresh(ctx, false).await else {
-                    return Err(err);
+                    return Err(RunError::Unknown(err));
                 };
                 if let Some(task) = already_started(&mine, intent).remove(&index) {
                     return Ok(RunResult::Started(Box::new(task)));
                 }
             }
-            Err(err) => return Err(err),
+            Err(err) if err.is_refusal() && !unknown_before => return Err(RunError::Refused(err)),
+            Err(err) => return Err(RunError::Unknown(err)),
         }
     }
 }
@@ -905,6 +1126,74 @@ mod tests {
         );
         assert!(pick([&odd], &named("bob/one"), "bob", false).is_err());
         assert!(pick([&odd], &named("bob/one"), "alice", true).is_ok());
+    }
+
+    #[test]
+    fn of_two_launches_the_one_created_first_stays_then_the_smaller_token() {
+        let at = |minute| Some(crate::state::fixtures::at(10, minute));
+        let first = |launches: Vec<(Option<DateTime<Utc>>, &'static str)>| {
+            first_launch(launches.into_iter())
+        };
+        assert_eq!(first(vec![(at(1), "aaaa"), (at(0), "ffff")]), "ffff");
+        assert_eq!(first(vec![(at(0), "bbbb"), (at(0), "aaaa")]), "aaaa");
+        // A launch ECS has not timed yet comes after any it has.
+        assert_eq!(first(vec![(None, "0000"), (at(5), "ffff")]), "ffff");
+        assert_eq!(first(vec![(None, "ffff"), (None, "0000")]), "0000");
+    }
+
+    fn run_request(env: &[(&str, &str)], template: &str) -> RunRequest {
+        RunRequest {
+            task_definition: "web:3".into(),
+            network: NetworkConfig {
+                subnets: vec!["subnet-1".into()],
+                security_groups: vec![],
+                assign_public_ip: false,
+            },
+            started_by: "ondeck/ana".into(),
+            tags: BTreeMap::from([(tags::TEMPLATE.to_string(), template.to_string())]),
+            env: BTreeMap::from([(
+                "api".to_string(),
+                env.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )]),
+            client_token: "t-0".into(),
+            spot: false,
+        }
+    }
+
+    #[test]
+    fn overrides_count_as_their_json_and_over_8192_are_refused() {
+        let small = run_request(&[("A", "1")], "web");
+        assert_eq!(
+            small.overrides_chars(),
+            r#"{"containerOverrides":[{"environment":[{"name":"A","value":"1"}],"name":"api"}]}"#
+                .len()
+        );
+        assert!(check_run_limits(&small, "web:3").is_ok());
+        // Quotes and backslashes count as ECS sees them: escaped.
+        let quoted = run_request(&[("A", "\"\"")], "web");
+        assert_eq!(quoted.overrides_chars(), small.overrides_chars() + 3);
+
+        // "1" becomes a value one character longer than the room left.
+        let value = "x".repeat(8_192 - small.overrides_chars() + 2);
+        let just_over = run_request(&[("A", &value)], "web");
+        let err = check_run_limits(&just_over, "web:3").unwrap_err();
+        assert!(matches!(err, OpsError::TooLarge(_)));
+        assert!(
+            err.to_string().contains("web:3") && err.to_string().contains("8192"),
+            "{err}"
+        );
+        let value = "x".repeat(8_192 - small.overrides_chars() + 1);
+        assert!(check_run_limits(&run_request(&[("A", &value)], "web"), "web:3").is_ok());
+    }
+
+    #[test]
+    fn tags_past_their_sizes_are_refused_before_the_call() {
+        let long = "t".repeat(257);
+        let err = check_run_limits(&run_request(&[], &long), "web:3").unwrap_err();
+        assert!(err.to_string().contains("ondeck:template"), "{err}");
+        assert!(check_run_limits(&run_request(&[], &"t".repeat(256)), "web:3").is_ok());
     }
 
     #[test]

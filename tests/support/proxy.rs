@@ -21,6 +21,8 @@ pub enum Fault {
     Status(u16),
     /// Answer with a ThrottlingException, without forwarding.
     Throttle,
+    /// Answer 400 with this error code and message, without forwarding: AWS said no.
+    Reject(&'static str, &'static str),
     /// Keep the request until [`Proxy::release`], then forward it.
     Hold,
 }
@@ -182,6 +184,11 @@ async fn serve(
         Some(Fault::Status(code)) => {
             let body = r#"{"__type":"ServerException","message":"injected server error"}"#;
             let _ = client.write_all(json_answer(code, body).as_bytes()).await;
+            return;
+        }
+        Some(Fault::Reject(code, message)) => {
+            let body = format!(r#"{{"__type":"{code}","message":"{message}"}}"#);
+            let _ = client.write_all(json_answer(400, &body).as_bytes()).await;
             return;
         }
         Some(Fault::Throttle) => {

@@ -524,7 +524,7 @@ impl Cloud for DemoCloud {
                 ),
             ));
         }
-        if request.tags.len() > 50 {
+        if request.tags.len() > super::model::limits::TAGS_PER_TASK {
             return Err(invalid("RunTask", "a task can have at most 50 tags."));
         }
         let arn = world.launch(request, family, now, pace);
