@@ -866,3 +866,70 @@ async fn run_task_limits_are_checked_before_the_call() {
     assert_eq!(intent_files(&env, "ana"), 0);
     assert!(env.list("ana", &[]).is_empty());
 }
+
+/// An intent file for ana's `pair` launches on this cluster, planted in her state dir.
+fn plant_intent(env: &Env, file: &str, token: &str, name: &str, created_at: &str) {
+    let launches = env.dir.path().join("state-ana/launches");
+    std::fs::create_dir_all(&launches).unwrap();
+    let intent = serde_json::json!({
+        "token": token,
+        "profile": "test",
+        "cluster": env.cluster,
+        "template": "pair",
+        "name": name,
+        "created_at": created_at,
+    });
+    std::fs::write(launches.join(file), intent.to_string()).unwrap();
+}
+
+#[tokio::test]
+async fn an_intent_token_never_becomes_a_path() {
+    let env = Env::new("cli-intent-token").await;
+    // A token that walks out of the state dir must never name a file to delete.
+    let victim = env.dir.path().join("victim.json");
+    std::fs::write(&victim, "keep me").unwrap();
+    let now = chrono::Utc::now().to_rfc3339();
+    plant_intent(
+        &env,
+        "0123456789abcdef0123456789abcdef.json",
+        "../../victim",
+        "evil",
+        &now,
+    );
+    let out = env.run("ana", None, &["launch", "pair", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let launched: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(launched["recovered"], false);
+    assert_ne!(launched["name"], "evil");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+}
+
+#[tokio::test]
+async fn an_intent_from_the_future_writes_no_expiry_past_the_limit() {
+    let env = Env::new("cli-intent-time").await;
+    let token = "fedcba9876543210fedcba9876543210";
+    plant_intent(
+        &env,
+        &format!("{token}.json"),
+        token,
+        "later",
+        "9999-01-01T00:00:00Z",
+    );
+    let out = env.run("ana", None, &["launch", "pair", "--name", "later"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let later = env
+        .list("ana", &[])
+        .into_iter()
+        .find(|i| i["name"] == "later")
+        .unwrap();
+    assert_ne!(
+        later["launch"], token,
+        "a fresh launch, not the planted one"
+    );
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(later["expires_at"].as_str().unwrap()).unwrap();
+    assert!(
+        expires <= chrono::Utc::now() + chrono::Duration::hours(2),
+        "the template's 2h ttl from now: {expires}"
+    );
+}
