@@ -15,8 +15,9 @@ pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
-    /// Open the dashboard with this instance selected and its logs shown.
-    #[arg(long, value_name = "NAME")]
+    /// Open the dashboard with this instance selected and its logs shown (NAME, or
+    /// OWNER/NAME with --all-owners).
+    #[arg(long, value_name = "INSTANCE")]
     pub select: Option<String>,
 
     /// Show every owner's instances in the dashboard.
