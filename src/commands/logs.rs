@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
 use super::Failure;
-use crate::instances::ops::{self, OpsContext, OpsError};
+use crate::instances::identity::InstanceRef;
+use crate::instances::ops::{self, OpsContext};
 use crate::logs::sanitize::sanitize;
 use crate::logs::sources::log_sources;
 use crate::logs::tail::{StreamHealth, TailMessage, TailSpec, TailTiming, spawn_tail};
@@ -26,15 +27,9 @@ pub struct LogsArgs<'a> {
 }
 
 pub async fn logs(ctx: &OpsContext, args: &LogsArgs<'_>) -> Result<(), Failure> {
-    let snapshot = ops::refresh(ctx, args.all_owners).await?;
-    let Some(instance) = snapshot.find(args.name) else {
-        return Err(OpsError::NoSuchInstance {
-            name: args.name.to_string(),
-            owner: ctx.profile.owner.clone(),
-        }
-        .into());
-    };
-    let mut found = log_sources(instance, &snapshot.definitions);
+    let wanted = InstanceRef::parse(args.name).map_err(Failure::Usage)?;
+    let (instance, snapshot) = ops::resolve(ctx, &wanted, args.all_owners).await?;
+    let mut found = log_sources(&instance, &snapshot.definitions);
     for unreadable in &found.unreadable {
         note(unreadable);
     }

@@ -66,6 +66,7 @@ pub fn instance(name: &str, tasks: Vec<Task>) -> Instance {
     Instance {
         name: name.into(),
         owner: "ana".into(),
+        launch: String::new(),
         template: "web".into(),
         state: instance_state(&tasks),
         created_at: tasks.iter().filter_map(|t| t.times.created_at).min(),
@@ -73,6 +74,16 @@ pub fn instance(name: &str, tasks: Vec<Task>) -> Instance {
         private_ips: tasks.iter().filter_map(|t| t.private_ip.clone()).collect(),
         tasks,
     }
+}
+
+/// `owner`'s running instance `name`, started under that owner's key.
+pub fn owned_by(owner: &str, name: &str) -> Instance {
+    let mut task = task(name, &format!("{owner}-{name}"), TaskState::Running);
+    task.started_by = Some(crate::instances::owner_key(owner));
+    task.tags.insert(tags::OWNER.into(), owner.into());
+    let mut found = instance(name, vec![task]);
+    found.owner = owner.into();
+    found
 }
 
 pub fn definitions() -> BTreeMap<String, TaskDefinition> {
@@ -204,6 +215,22 @@ pub fn app(read_only: bool, now: DateTime<Utc>) -> super::AppState {
         },
     )
     .expect("profile dev exists")
+}
+
+/// The selected instance's name.
+pub fn selected_name(state: &super::AppState) -> Option<&str> {
+    state.selected.as_ref().map(|id| id.name.as_str())
+}
+
+/// Select the first row named `name`.
+pub fn select(state: &mut super::AppState, name: &str) {
+    let id = state
+        .rows()
+        .iter()
+        .find(|instance| instance.name == name)
+        .map(|instance| instance.id());
+    assert!(id.is_some(), "no row named {name}");
+    state.selected = id;
 }
 
 /// Let the poller ask and answer with these instances at `when`.

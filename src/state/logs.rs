@@ -10,6 +10,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 use super::keymap::{Command, Context, Key, KeyCode};
 use super::{AppState, Effect, Focus, Pane};
+use crate::instances::Instance;
+use crate::instances::identity::InstanceId;
 use crate::logs::sources::log_sources;
 use crate::logs::tail::{StreamHealth, TailMessage, TailSource, TailSpec, TailTiming};
 use crate::logs::{Deduper, LogBuffer, LogView};
@@ -36,7 +38,7 @@ pub const SINCE_PRESETS: [(&str, Option<i64>); 7] = [
 
 #[derive(Debug, Clone)]
 pub struct LogsPane {
-    pub instance: String,
+    pub instance: InstanceId,
     /// The current tail; messages with another id are stale.
     pub tail_id: TailId,
     pub buffer: LogBuffer,
@@ -71,7 +73,7 @@ pub enum TailStatus {
 }
 
 impl LogsPane {
-    fn new(instance: String, capacity: usize) -> LogsPane {
+    fn new(instance: InstanceId, capacity: usize) -> LogsPane {
         LogsPane {
             instance,
             tail_id: 0,
@@ -103,7 +105,7 @@ impl LogsPane {
     pub fn status_text(&self, offset: FixedOffset, with_instance: bool) -> String {
         let mut parts = Vec::new();
         if with_instance {
-            parts.push(self.instance.clone());
+            parts.push(self.instance.name.clone());
         }
         if self.since > 0 {
             parts.push(format!("since {}", self.since_label()));
@@ -216,8 +218,7 @@ impl AppState {
     /// Run after every action. `snapshot_arrived`: look for new containers of the instance.
     pub(super) fn sync_logs(&mut self, effects: &mut Vec<Effect>, snapshot_arrived: bool) {
         let wanted = if self.pane == Some(Pane::Logs) && !self.quitting {
-            self.selected_instance()
-                .map(|instance| instance.name.clone())
+            self.selected_instance().map(Instance::id)
         } else {
             None
         };
@@ -232,10 +233,10 @@ impl AppState {
         if let Some(old) = &previous {
             self.stop_tail(old, effects);
         }
-        let Some(name) = wanted else {
+        let Some(id) = wanted else {
             return;
         };
-        let mut logs = LogsPane::new(name, self.profile.log_buffer_lines);
+        let mut logs = LogsPane::new(id, self.profile.log_buffer_lines);
         if let Some(old) = &previous {
             logs.full_screen = old.full_screen;
         }
@@ -476,7 +477,7 @@ impl AppState {
                 self.start_tail(None, effects);
             }
             Command::LogSave => {
-                let path = save_path(&logs.instance, now);
+                let path = save_path(&logs.instance.name, now);
                 effects.push(Effect::SaveLogs {
                     path,
                     buffer: logs.buffer.clone(),
