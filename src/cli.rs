@@ -15,8 +15,9 @@ pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
-    /// Open the dashboard with this instance selected and its logs shown.
-    #[arg(long, value_name = "NAME")]
+    /// Open the dashboard with this instance selected and its logs shown (NAME, or
+    /// OWNER/NAME with --all-owners).
+    #[arg(long, value_name = "INSTANCE")]
     pub select: Option<String>,
 
     /// Show every owner's instances in the dashboard.
@@ -76,6 +77,9 @@ pub enum Command {
     },
     /// Stop every task of an instance, after a confirmation.
     Destroy {
+        /// NAME for yours, OWNER/NAME for another owner's (with --all-owners); add @LAUNCH
+        /// when `ondeck list` shows a name twice.
+        #[arg(value_name = "INSTANCE")]
         name: String,
         /// Do not ask (required without a terminal).
         #[arg(long, short = 'y')]
@@ -89,10 +93,18 @@ pub enum Command {
     },
     /// Push an instance's expiry out.
     Extend {
+        /// NAME for yours, OWNER/NAME for another owner's (with --all-owners).
+        #[arg(value_name = "INSTANCE")]
         name: String,
         /// How much longer (default: the template's ttl).
         #[arg(long, value_name = "DURATION")]
         by: Option<String>,
+        /// Allow extending another owner's instance.
+        #[arg(long)]
+        all_owners: bool,
+        /// Do not ask before extending another owner's instance (required without a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
     /// Destroy my instances whose expiry has passed (for cron).
     Reap {
@@ -102,6 +114,8 @@ pub enum Command {
     },
     /// Print an instance's container logs (sanitized), optionally following them.
     Logs {
+        /// NAME for yours, OWNER/NAME for another owner's (with --all-owners).
+        #[arg(value_name = "INSTANCE")]
         name: String,
         /// Only this container, repeatable.
         #[arg(long, short = 'c')]

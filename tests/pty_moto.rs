@@ -71,3 +71,64 @@ async fn the_dashboard_follows_what_the_cli_does() {
     pty.send_keys("q");
     assert!(pty.wait_for_exit(SHORT).success());
 }
+
+/// What `list --json` says of each task's desired status, as `owner` sees everyone.
+fn desired(config: &std::path::Path, state: &std::path::Path) -> Vec<String> {
+    let out = support::ondeck(config, state)
+        .args(["list", "--json", "--all-owners"])
+        .output()
+        .expect("run ondeck list");
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["tasks"].as_array().unwrap().clone())
+        .map(|t| t["desired_status"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn destroying_another_owners_instance_takes_its_name_typed_out() {
+    let moto = support::moto();
+    let cluster = support::unique("pty-confirm");
+    moto.cluster(&cluster, "alice").await;
+    let dir = tempfile::tempdir().unwrap();
+    let alice = support::config_file(dir.path(), moto, &cluster, "alice", &moto.endpoint);
+    let bob = support::config_file(dir.path(), moto, &cluster, "bob", &moto.endpoint);
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let launched = support::ondeck(&alice, &state)
+        .args(["launch", "stack", "--name", "one"])
+        .output()
+        .expect("run ondeck launch");
+    assert!(launched.status.success());
+
+    let destroy = || {
+        PtyBuilder::new(100, 20, &state)
+            .env("ONDECK_CONFIG", &bob)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .spawn_ondeck(&["destroy", "alice/one", "--all-owners"])
+    };
+    // A `y` is not enough for someone else's instance.
+    let mut pty = destroy();
+    let screen = pty.wait_for("the typed-name question", SHORT, |screen| {
+        screen.contains("to destroy it:")
+    });
+    assert!(
+        screen.contains("alice's instance one") && screen.contains("belongs to alice"),
+        "{screen}"
+    );
+    pty.send_keys("y\r");
+    assert_eq!(pty.wait_for_exit(SHORT).exit_code(), 1);
+    pty.wait_for_text("left as it was", SHORT);
+    assert_eq!(desired(&bob, &state), vec!["RUNNING"]);
+
+    let mut pty = destroy();
+    pty.wait_for_text("to destroy it:", SHORT);
+    pty.send_keys("one\r");
+    assert!(pty.wait_for_exit(SHORT).success(), "{}", pty.screen_text());
+    assert_eq!(desired(&bob, &state), vec!["STOPPED"]);
+}

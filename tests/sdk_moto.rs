@@ -10,6 +10,7 @@ use ondeck_aws::SdkCloud;
 use ondeck_core::CloudError;
 use ondeck_core::config::Profile;
 use ondeck_core::instances::InstanceState;
+use ondeck_core::instances::identity::{InstanceId, InstanceRef};
 use ondeck_core::model::{TaskState, tags};
 use ondeck_engine::ops::{self, LaunchRequest, OpsContext, OpsError};
 use support::proxy::{Fault, Proxy};
@@ -17,6 +18,21 @@ use support::proxy::{Fault, Proxy};
 async fn context(profile: Profile, state_dir: &std::path::Path) -> OpsContext {
     let cloud = SdkCloud::connect(&profile).await;
     OpsContext::new(Arc::new(cloud), profile, state_dir.to_path_buf(), false)
+}
+
+/// `ondeck destroy NAME`: the instance the name means, then that one destroyed.
+async fn destroy(ctx: &OpsContext, name: &str, all_owners: bool) -> Result<usize, OpsError> {
+    let wanted = InstanceRef::parse(name).expect("a valid reference");
+    let (instance, _) = ops::resolve(ctx, &wanted, all_owners).await?;
+    ops::destroy(ctx, &instance.id(), all_owners).await
+}
+
+fn anas(name: &str) -> InstanceId {
+    InstanceId {
+        owner: "ana".into(),
+        name: name.into(),
+        launch: String::new(),
+    }
 }
 
 fn request(template: &str, name: &str) -> LaunchRequest {
@@ -35,7 +51,7 @@ async fn launch_list_destroy_round_trip() {
     let ctx = context(profile, state.path()).await;
 
     let launched = ops::launch(&ctx, &request("pair", "demo-1")).await.unwrap();
-    assert_eq!(launched.name, "demo-1");
+    assert_eq!(launched.id.name, "demo-1");
     assert_eq!(launched.tasks.len(), 2, "one task per task definition");
     assert!(!launched.recovered);
 
@@ -65,9 +81,11 @@ async fn launch_list_destroy_round_trip() {
         "a confirmed launch leaves no intent behind"
     );
 
-    assert_eq!(ops::destroy(&ctx, "demo-1", false).await.unwrap(), 2);
+    assert_eq!(destroy(&ctx, "demo-1", false).await.unwrap(), 2);
     let after = ops::refresh(&ctx, false).await.unwrap();
-    let instance = after.find("demo-1").expect("stopped instance still listed");
+    let instance = after
+        .find(&launched.id)
+        .expect("stopped instance still listed");
     assert!(instance.tasks.iter().all(|t| t.desired_status == "STOPPED"));
     for task in &instance.tasks {
         assert_eq!(
@@ -77,7 +95,7 @@ async fn launch_list_destroy_round_trip() {
     }
     assert!(!matches!(instance.state, InstanceState::Failed));
     assert_eq!(
-        ops::destroy(&ctx, "demo-1", false).await.unwrap(),
+        destroy(&ctx, "demo-1", false).await.unwrap(),
         0,
         "destroying twice stops nothing more"
     );
@@ -104,7 +122,11 @@ async fn names_are_unique_among_live_instances() {
     )
     .await
     .unwrap();
-    assert!(generated.name.starts_with("stack-"), "{}", generated.name);
+    assert!(
+        generated.id.name.starts_with("stack-"),
+        "{}",
+        generated.id.name
+    );
     assert_eq!(ops::refresh(&ctx, false).await.unwrap().instances.len(), 2);
 }
 
@@ -126,12 +148,12 @@ async fn other_owners_instances_are_invisible_and_protected() {
             .instances
             .is_empty()
     );
-    let err = ops::destroy(&bob, "alices", false).await.unwrap_err();
+    let err = destroy(&bob, "alices", false).await.unwrap_err();
     assert_eq!(
         err,
         OpsError::NotYours {
             name: "alices".into(),
-            owner: "alice".into()
+            owners: vec!["alice".into()]
         }
     );
     assert!(err.to_string().contains("--all-owners"));
@@ -140,7 +162,12 @@ async fn other_owners_instances_are_invisible_and_protected() {
 
     let everyone = ops::refresh(&bob, true).await.unwrap();
     assert_eq!(everyone.instances.len(), 1);
-    assert_eq!(ops::destroy(&bob, "alices", true).await.unwrap(), 1);
+    // A bare name is always mine, --all-owners or not: another owner's is named as theirs.
+    assert!(matches!(
+        destroy(&bob, "alices", true).await.unwrap_err(),
+        OpsError::NotYours { .. }
+    ));
+    assert_eq!(destroy(&bob, "alice/alices", true).await.unwrap(), 1);
 }
 
 #[tokio::test]
@@ -154,7 +181,7 @@ async fn read_only_refuses_every_write() {
     assert!(matches!(err, OpsError::ReadOnly(_)));
     assert!(err.to_string().contains("--read-only"));
     assert!(matches!(
-        ops::destroy(&ctx, "x", false).await.unwrap_err(),
+        ops::destroy(&ctx, &anas("x"), false).await.unwrap_err(),
         OpsError::ReadOnly(_)
     ));
     assert!(
@@ -272,7 +299,7 @@ async fn an_interrupted_launch_is_resumed_not_repeated() {
     assert_eq!(proxy.count("RunTask"), runs_before, "no new RunTask");
     let snapshot = ops::refresh(&ctx, false).await.unwrap();
     assert_eq!(snapshot.instances.len(), 1);
-    assert_eq!(snapshot.instances[0].name, resumed.name);
+    assert_eq!(snapshot.instances[0].name, resumed.id.name);
     assert_eq!(snapshot.instances[0].tasks.len(), 1);
 }
 
@@ -284,14 +311,44 @@ async fn extend_writes_a_later_expiry_tag() {
     let ctx = context(profile, state.path()).await;
     let mut launch = request("stack", "ext");
     launch.ttl = Some(chrono::Duration::hours(1));
-    ops::launch(&ctx, &launch).await.unwrap();
+    let launched = ops::launch(&ctx, &launch).await.unwrap();
     let before = ops::refresh(&ctx, false).await.unwrap().instances[0]
         .expires_at
         .expect("ttl written as a tag");
-    let after = ops::extend(&ctx, "ext", Some(chrono::Duration::hours(2)))
+    let after = ops::extend(&ctx, &launched.id, Some(chrono::Duration::hours(2)), false)
         .await
         .unwrap();
     assert_eq!(after, before + chrono::Duration::hours(2));
     let listed = ops::refresh(&ctx, false).await.unwrap().instances[0].expires_at;
     assert_eq!(listed, Some(after));
+}
+
+#[tokio::test]
+async fn an_intent_whose_instance_was_destroyed_is_not_resumed() {
+    let moto = support::moto();
+    let state = tempfile::tempdir().unwrap();
+    let cluster = support::unique("stale");
+    moto.cluster(&cluster, "ana").await;
+    let proxy = Proxy::start(&moto.endpoint);
+    // The launch gives up with its intent on disk, its task running …
+    proxy.inject(Some("RunTask"), Fault::LoseAnswer, None);
+    proxy.inject(Some("DescribeTasks"), Fault::Reset, None);
+    let ctx = context(moto.profile(&cluster, "ana", &proxy.endpoint), state.path()).await;
+    let generated = LaunchRequest {
+        template: "stack".into(),
+        ..LaunchRequest::default()
+    };
+    assert!(ops::launch(&ctx, &generated).await.is_err());
+    proxy.clear();
+    // … and then the instance is destroyed.
+    let old = ops::refresh(&ctx, false).await.unwrap().instances.remove(0);
+    assert_eq!(ops::destroy(&ctx, &old.id(), false).await.unwrap(), 1);
+
+    let launched = ops::launch(&ctx, &generated).await.unwrap();
+    assert!(!launched.recovered, "a destroyed launch is not recovered");
+    assert_ne!(launched.id, old.id());
+    assert_eq!(proxy.count("RunTask"), 2, "a new task was started");
+    let snapshot = ops::refresh(&ctx, false).await.unwrap();
+    let new = snapshot.find(&launched.id).expect("the new instance");
+    assert_eq!(new.state, InstanceState::Lifecycle(TaskState::Running));
 }

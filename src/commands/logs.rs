@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
 use super::Failure;
+use ondeck_core::instances::identity::InstanceRef;
 use ondeck_core::logs::sanitize::sanitize;
 use ondeck_core::logs::sources::log_sources;
-use ondeck_engine::ops::{self, OpsContext, OpsError};
+use ondeck_engine::ops::{self, OpsContext};
 use ondeck_engine::tail::{StreamHealth, TailMessage, TailSpec, TailTiming, spawn_tail};
 
 /// Lines per stream shown when no `--since` is given.
@@ -26,15 +27,9 @@ pub struct LogsArgs<'a> {
 }
 
 pub async fn logs(ctx: &OpsContext, args: &LogsArgs<'_>) -> Result<(), Failure> {
-    let snapshot = ops::refresh(ctx, args.all_owners).await?;
-    let Some(instance) = snapshot.find(args.name) else {
-        return Err(OpsError::NoSuchInstance {
-            name: args.name.to_string(),
-            owner: ctx.profile.owner.clone(),
-        }
-        .into());
-    };
-    let mut found = log_sources(instance, &snapshot.definitions);
+    let wanted = InstanceRef::parse(args.name).map_err(Failure::Usage)?;
+    let (instance, snapshot) = ops::resolve(ctx, &wanted, args.all_owners).await?;
+    let mut found = log_sources(&instance, &snapshot.definitions);
     for unreadable in &found.unreadable {
         note(unreadable);
     }

@@ -9,14 +9,15 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Offset, Utc};
 use serde::Serialize;
 
 use crate::cli::{Command, ConfigCommand, GlobalArgs};
 use ondeck_aws::SdkCloud;
 use ondeck_core::Cloud;
 use ondeck_core::config::{self, Config, ConfigError, Profile};
-use ondeck_core::instances::{Instance, InstanceState, cost, expiry, owner_from_login};
+use ondeck_core::instances::identity::InstanceRef;
+use ondeck_core::instances::{Instance, cost, expiry, owner_from_login};
 use ondeck_core::model::{Container, TaskState};
 use ondeck_engine::ops::{self, LaunchRequest, OpsContext, OpsError, Snapshot};
 use ondeck_sim::{DemoCloud, demo_config};
@@ -54,7 +55,8 @@ impl From<OpsError> for Failure {
         match err {
             OpsError::UnknownTemplate { .. }
             | OpsError::InvalidName(_)
-            | OpsError::UnknownContainer { .. } => Failure::Usage(err.to_string()),
+            | OpsError::UnknownContainer { .. }
+            | OpsError::TooLarge(_) => Failure::Usage(err.to_string()),
             other => Failure::Failed(other.to_string()),
         }
     }
@@ -130,6 +132,7 @@ pub fn dashboard_options(
     select: Option<String>,
     all_owners: bool,
 ) -> Result<crate::runtime::DashboardOptions, Failure> {
+    let select = select.as_deref().map(instance_ref).transpose()?;
     let config = load_config(&global)?;
     let profile = config.profile(global.profile.as_deref())?.name.clone();
     let state_dir = state_dir(&global);
@@ -200,15 +203,18 @@ pub async fn run(global: &GlobalArgs, command: &Command) -> Result<(), Failure> 
             wait,
             all_owners,
         } => destroy(&ctx, name, *yes, *wait, *all_owners).await,
-        Command::Extend { name, by } => {
+        Command::Extend {
+            name,
+            by,
+            all_owners,
+            yes,
+        } => {
             let by = by
                 .as_deref()
                 .map(expiry::parse_ttl)
                 .transpose()
                 .map_err(|err| Failure::Usage(format!("--by: {err}")))?;
-            let until = ops::extend(&ctx, name, by).await?;
-            emit(&format!("{name} now expires at {}\n", until.to_rfc3339()));
-            Ok(())
+            extend(&ctx, name, by, *all_owners, *yes).await
         }
         Command::Reap { dry_run } => reap(&ctx, *dry_run).await,
         Command::Logs {
@@ -286,55 +292,141 @@ async fn launch(
     json: bool,
 ) -> Result<(), Failure> {
     let launched = ops::launch(ctx, request).await?;
+    let name = &launched.id.name;
     if launched.recovered {
-        eprintln!(
-            "resumed an interrupted launch of {}: no second instance was started",
-            launched.name
-        );
+        eprintln!("resumed an interrupted launch of {name}: no second instance was started");
     }
     if json {
         let body = serde_json::json!({
-            "name": launched.name,
+            "name": name,
+            "launch": launched.id.launch,
             "recovered": launched.recovered,
             "task_arns": launched.tasks.iter().map(|t| t.task_arn.clone()).collect::<Vec<_>>(),
         });
         emit(&format!("{body}\n"));
     } else {
-        emit(&format!("{}\n", launched.name));
+        emit(&format!("{name}\n"));
     }
     if !wait {
         return Ok(());
     }
+    // The launched tasks themselves, by ARN: a listing can miss a task that stopped before
+    // the first look, and under a reused name it also holds the old launch's tasks.
+    let arns: Vec<String> = launched.tasks.iter().map(|t| t.task_arn.clone()).collect();
     let deadline = tokio::time::Instant::now() + WAIT_LIMIT;
     loop {
-        let snapshot = ops::refresh(ctx, false).await?;
-        if let Some(instance) = snapshot.find(&launched.name) {
-            if let Some(stopped) = instance.tasks.iter().find(|task| {
-                task.last_status == TaskState::Stopped || task.desired_status == "STOPPED"
-            }) {
-                return Err(Failure::Failed(format!(
-                    "{} stopped: {}",
-                    launched.name,
-                    stopped
-                        .stopped_reason
-                        .as_deref()
-                        .or(stopped.stop_code.as_deref())
-                        .unwrap_or("no reason given")
-                )));
-            }
-            if instance.state == InstanceState::Lifecycle(TaskState::Running) {
-                eprintln!("{} is RUNNING", launched.name);
-                return Ok(());
-            }
+        let tasks = ctx
+            .cloud
+            .describe_tasks(&arns)
+            .await
+            .map_err(OpsError::from)?;
+        if let Some(stopped) = tasks
+            .iter()
+            .find(|task| task.last_status == TaskState::Stopped || task.desired_status == "STOPPED")
+        {
+            return Err(Failure::Failed(format!(
+                "{name} stopped: {}",
+                stopped
+                    .stopped_reason
+                    .as_deref()
+                    .or(stopped.stop_code.as_deref())
+                    .unwrap_or("no reason given")
+            )));
+        }
+        if tasks.len() == arns.len()
+            && tasks
+                .iter()
+                .all(|task| task.last_status == TaskState::Running)
+        {
+            eprintln!("{name} is RUNNING");
+            return Ok(());
         }
         if tokio::time::Instant::now() > deadline {
             return Err(Failure::Failed(format!(
-                "{} did not reach RUNNING within 15 minutes",
-                launched.name
+                "{name} did not reach RUNNING within 15 minutes"
             )));
         }
         tokio::time::sleep(WAIT_POLL).await;
     }
+}
+
+/// What a person must answer before ondeck acts on an instance: `y` for one of theirs; for
+/// someone else's, the instance's name typed out, after being told whose it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Confirmation {
+    question: String,
+    typed_name: Option<String>,
+}
+
+impl Confirmation {
+    /// `action` is the verb phrase ("destroy", "extend by 2h").
+    fn new(action: &str, instance: &Instance, ctx: &OpsContext) -> Confirmation {
+        let tasks = match instance.tasks.len() {
+            1 => "1 task".to_string(),
+            count => format!("{count} tasks"),
+        };
+        let place = format!(
+            "{tasks}; profile {}, cluster {}",
+            ctx.profile.name, ctx.profile.cluster
+        );
+        let mut verb = action.to_string();
+        if let Some(first) = verb.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        match instance.foreign_note(&ctx.profile.owner) {
+            None => Confirmation {
+                question: format!("{verb} instance {} ({place})? [y/N] ", instance.name),
+                typed_name: None,
+            },
+            Some(note) => Confirmation {
+                question: format!(
+                    "{verb} {}'s instance {} ({place})?\nCareful: {note}.\n\
+                     Type its name, {}, to {action} it: ",
+                    instance.owner, instance.name, instance.name
+                ),
+                typed_name: Some(instance.name.clone()),
+            },
+        }
+    }
+
+    fn accepts(&self, answer: &str) -> bool {
+        let answer = answer.trim();
+        match &self.typed_name {
+            Some(name) => answer == name,
+            None => matches!(answer, "y" | "Y" | "yes"),
+        }
+    }
+
+    /// Ask on the terminal; without one, refuse and point at `--yes`.
+    fn ask(&self, action: &str, label: &str) -> Result<(), Failure> {
+        if !std::io::stdin().is_terminal() {
+            return Err(Failure::Usage(format!(
+                "refusing to {action} {label} without a terminal to confirm on; pass --yes"
+            )));
+        }
+        eprint!("{}", self.question);
+        std::io::stderr().flush().ok();
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer).ok();
+        if self.accepts(&answer) {
+            Ok(())
+        } else {
+            Err(Failure::Failed(format!("{label} left as it was")))
+        }
+    }
+}
+
+/// How the CLI names an instance back: its name, or `owner/name` when it is not mine.
+fn label(instance: &Instance, me: &str) -> String {
+    if instance.is_owned_by(me) {
+        instance.name.clone()
+    } else {
+        instance.id().to_string()
+    }
+}
+
+fn instance_ref(text: &str) -> Result<InstanceRef, Failure> {
+    InstanceRef::parse(text).map_err(Failure::Usage)
 }
 
 async fn destroy(
@@ -347,52 +439,83 @@ async fn destroy(
     if ctx.read_only {
         return Err(OpsError::ReadOnly("destroy an instance".into()).into());
     }
+    let wanted = instance_ref(name)?;
+    let (instance, _) = ops::resolve(ctx, &wanted, all_owners).await?;
+    let label = label(&instance, &ctx.profile.owner);
     if !yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(Failure::Usage(format!(
-                "refusing to destroy {name} without a terminal to confirm on; pass --yes"
-            )));
-        }
-        eprint!(
-            "Destroy instance {name} (profile {}, cluster {})? [y/N] ",
-            ctx.profile.name, ctx.profile.cluster
-        );
-        std::io::stderr().flush().ok();
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer).ok();
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            return Err(Failure::Failed(format!("{name} left running")));
-        }
+        Confirmation::new("destroy", &instance, ctx).ask("destroy", &label)?;
     }
-    let stopped = ops::destroy(ctx, name, all_owners).await?;
+    let stopped = ops::destroy(ctx, &instance.id(), all_owners).await?;
     if stopped == 0 {
-        eprintln!("{name} is already stopping");
+        eprintln!("{label} is already stopping");
     } else {
-        eprintln!("{name}: asked {stopped} task(s) to stop");
+        eprintln!("{label}: asked {stopped} task(s) to stop");
     }
     if !wait {
         return Ok(());
     }
+    let arns: Vec<String> = instance.tasks.iter().map(|t| t.task_arn.clone()).collect();
     let deadline = tokio::time::Instant::now() + WAIT_LIMIT;
     loop {
-        let snapshot = ops::refresh(ctx, all_owners).await?;
-        let done = snapshot.find(name).is_none_or(|instance| {
-            instance
-                .tasks
-                .iter()
-                .all(|task| task.last_status == TaskState::Stopped)
-        });
-        if done {
-            eprintln!("{name} is STOPPED");
+        // Tasks ECS no longer describes have long stopped.
+        let tasks = ctx
+            .cloud
+            .describe_tasks(&arns)
+            .await
+            .map_err(OpsError::from)?;
+        if tasks
+            .iter()
+            .all(|task| task.last_status == TaskState::Stopped)
+        {
+            eprintln!("{label} is STOPPED");
             return Ok(());
         }
         if tokio::time::Instant::now() > deadline {
             return Err(Failure::Failed(format!(
-                "{name} did not stop within 15 minutes"
+                "{label} did not stop within 15 minutes"
             )));
         }
         tokio::time::sleep(WAIT_POLL).await;
     }
+}
+
+async fn extend(
+    ctx: &OpsContext,
+    name: &str,
+    by: Option<chrono::Duration>,
+    all_owners: bool,
+    yes: bool,
+) -> Result<(), Failure> {
+    if ctx.read_only {
+        return Err(OpsError::ReadOnly("extend an instance".into()).into());
+    }
+    let wanted = instance_ref(name)?;
+    let (instance, _) = ops::resolve(ctx, &wanted, all_owners).await?;
+    let label = label(&instance, &ctx.profile.owner);
+    if !instance.is_wanted() {
+        return Err(OpsError::NotLive {
+            name: label,
+            state: instance.state.to_string(),
+        }
+        .into());
+    }
+    if !yes && instance.foreign_note(&ctx.profile.owner).is_some() {
+        let action = match by {
+            Some(by) => format!("extend by {}", expiry::format_remaining(by)),
+            None => "extend".to_string(),
+        };
+        Confirmation::new(&action, &instance, ctx).ask("extend", &label)?;
+    }
+    let until = ops::extend(ctx, &instance.id(), by, all_owners).await?;
+    // The dashboard's forms: local time to the minute, and what is left.
+    let now = Utc::now();
+    let offset = chrono::Local::now().offset().fix();
+    emit(&format!(
+        "{label} now expires at {} (in {})\n",
+        ondeck_tui::ui::format::stamp(until, offset),
+        ondeck_tui::ui::format::remaining(until, now)
+    ));
+    Ok(())
 }
 
 /// Expired instances of mine that still run: the ones `reap` destroys.
@@ -441,7 +564,7 @@ async fn reap(ctx: &OpsContext, dry_run: bool) -> Result<(), Failure> {
             emit(&format!("would destroy {} ({ago})\n", instance.name));
             continue;
         }
-        match ops::destroy(ctx, &instance.name, false).await {
+        match ops::destroy(ctx, &instance.id(), false).await {
             Ok(_) => emit(&format!("destroyed {} ({ago})\n", instance.name)),
             Err(err) => failed.push(format!("{}: {err}", instance.name)),
         }
@@ -458,6 +581,8 @@ async fn reap(ctx: &OpsContext, dry_run: bool) -> Result<(), Failure> {
 struct InstanceJson<'a> {
     name: &'a str,
     owner: &'a str,
+    /// The launch token: tells apart instances of one name (`NAME@LAUNCH` takes its start).
+    launch: &'a str,
     template: &'a str,
     state: &'a str,
     created_at: Option<DateTime<Utc>>,
@@ -504,6 +629,7 @@ impl<'a> InstanceJson<'a> {
         InstanceJson {
             name: &instance.name,
             owner: &instance.owner,
+            launch: &instance.launch,
             template: &instance.template,
             state: instance.state.as_str(),
             created_at: instance.created_at,

@@ -30,6 +30,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use ondeck_core::Cloud;
 use ondeck_core::config::{Config, Profile};
+use ondeck_core::instances::identity::InstanceRef;
 use ondeck_engine::ops::OpsContext;
 use ondeck_tui::state::keymap::{Key, Keymap};
 use ondeck_tui::state::timeline::Journal;
@@ -49,7 +50,7 @@ pub struct DashboardOptions {
     pub profile: String,
     pub read_only: bool,
     /// Start with this instance selected and its logs shown.
-    pub select: Option<String>,
+    pub select: Option<InstanceRef>,
     pub all_owners: bool,
     /// ondeck's own state (launch intents, `timeline/<profile>.jsonl`); the demo keeps its own.
     pub state_dir: PathBuf,

@@ -126,18 +126,22 @@ impl Runner {
             ),
             Effect::Destroy {
                 req,
-                name,
+                target,
                 all_owners,
             } => self.call(
                 self.timeouts.destroy,
                 "destroy timed out; some tasks may be stopping — refresh, then destroy again",
-                move |ctx| async move { ops::destroy(&ctx, &name, all_owners).await },
+                move |ctx| async move { ops::destroy(&ctx, &target, all_owners).await },
                 move |result| Action::Destroyed { req, result },
             ),
-            Effect::Extend { req, name } => self.call(
+            Effect::Extend {
+                req,
+                target,
+                all_owners,
+            } => self.call(
                 self.timeouts.extend,
                 "extend timed out; refresh to see the expiry, then try again",
-                move |ctx| async move { ops::extend(&ctx, &name, None).await },
+                move |ctx| async move { ops::extend(&ctx, &target, None, all_owners).await },
                 move |result| Action::Extended { req, result },
             ),
             Effect::Copy(text) => {

@@ -30,6 +30,15 @@ impl Cloud for FakeCloud {
         Ok(self.tasks.clone())
     }
 
+    async fn describe_tasks(&self, task_arns: &[String]) -> Result<Vec<Task>, CloudError> {
+        Ok(self
+            .tasks
+            .iter()
+            .filter(|task| task_arns.contains(&task.task_arn))
+            .cloned()
+            .collect())
+    }
+
     async fn describe_task_definition(&self, name: &str) -> Result<TaskDefinition, CloudError> {
         definitions()
             .remove(name)
@@ -278,7 +287,7 @@ async fn demo_log_lines_reach_the_pane_and_closing_it_stops_the_tail() {
             profile: "demo".into(),
             read_only: false,
             all_owners: false,
-            select: Some("checkout-fix".into()),
+            select: Some(InstanceRef::mine("checkout-fix")),
             keymap: Keymap::default(),
             journal: Journal::default(),
             now: Utc::now(),
@@ -298,7 +307,7 @@ async fn demo_log_lines_reach_the_pane_and_closing_it_stops_the_tail() {
     }
     assert_eq!(state.pane, Some(Pane::Logs));
     let logs = state.logs.as_ref().unwrap();
-    assert_eq!(logs.instance, "checkout-fix");
+    assert_eq!(logs.instance.name, "checkout-fix");
     assert!(matches!(logs.tail, TailStatus::Running(_)));
     assert!(
         logs.buffer

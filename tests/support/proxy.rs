@@ -1,6 +1,6 @@
 //! A loopback HTTP proxy between the SDK and moto that counts requests per API action and
-//! injects faults: latency, resets, 5xx, throttling, answers of its own, and answers lost after
-//! the server acted.
+//! injects faults: latency, resets, 5xx, throttling, answers of its own, answers lost after
+//! the server acted, and requests held until the test lets them through.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
@@ -23,6 +24,8 @@ pub enum Fault {
     /// Answer with this HTTP status and JSON body, without forwarding: an AWS error of any
     /// kind, or a success the client cannot decode.
     Answer(u16, String),
+    /// Keep the request until [`Proxy::release`], then forward it.
+    Hold,
 }
 
 impl Fault {
@@ -42,18 +45,24 @@ struct Rule {
     fault: Fault,
     /// How many more requests it applies to; None = until cleared.
     remaining: Option<usize>,
+    /// Applies only once a request for this action has been seen (and not to that action).
+    after: Option<String>,
 }
 
 #[derive(Default)]
 struct Shared {
     rules: Vec<Rule>,
     counts: BTreeMap<String, usize>,
+    /// Requests waiting in a [`Fault::Hold`].
+    held: usize,
 }
 
 #[derive(Clone)]
 pub struct Proxy {
     pub endpoint: String,
     shared: Arc<Mutex<Shared>>,
+    /// Open (true) lets held requests through.
+    gate: Arc<watch::Sender<bool>>,
 }
 
 impl Proxy {
@@ -64,6 +73,7 @@ impl Proxy {
             .expect("http upstream")
             .to_string();
         let shared = Arc::new(Mutex::new(Shared::default()));
+        let (gate, gate_rx) = watch::channel(false);
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let state = shared.clone();
         std::thread::spawn(move || {
@@ -80,7 +90,12 @@ impl Proxy {
                     let Ok((client, _)) = listener.accept().await else {
                         continue;
                     };
-                    tokio::spawn(serve(client, upstream.clone(), state.clone()));
+                    tokio::spawn(serve(
+                        client,
+                        upstream.clone(),
+                        state.clone(),
+                        gate_rx.clone(),
+                    ));
                 }
             });
         });
@@ -88,6 +103,7 @@ impl Proxy {
         Proxy {
             endpoint: format!("http://127.0.0.1:{port}"),
             shared,
+            gate: Arc::new(gate),
         }
     }
 
@@ -97,7 +113,29 @@ impl Proxy {
             action: action.map(str::to_string),
             fault,
             remaining: times,
+            after: None,
         });
+    }
+
+    /// Hold every request that comes after the first one for `action` (a RunTask, say),
+    /// until [`Proxy::release`].
+    pub fn hold_after(&self, action: &str) {
+        self.shared.lock().unwrap().rules.push(Rule {
+            action: None,
+            fault: Fault::Hold,
+            remaining: None,
+            after: Some(action.to_string()),
+        });
+    }
+
+    /// Requests waiting in a hold now.
+    pub fn held(&self) -> usize {
+        self.shared.lock().unwrap().held
+    }
+
+    /// Let held requests (and any later ones) through.
+    pub fn release(&self) {
+        self.gate.send_replace(true);
     }
 
     pub fn clear(&self) {
@@ -116,7 +154,12 @@ impl Proxy {
 
 /// One request per connection: it is forwarded with `Connection: close`, so the answer ends
 /// at the server's EOF and the client opens a new connection for the next request.
-async fn serve(mut client: TcpStream, upstream: String, shared: Arc<Mutex<Shared>>) {
+async fn serve(
+    mut client: TcpStream,
+    upstream: String,
+    shared: Arc<Mutex<Shared>>,
+    mut gate: watch::Receiver<bool>,
+) {
     let Some((head, body)) = read_request(&mut client).await else {
         return;
     };
@@ -131,8 +174,14 @@ async fn serve(mut client: TcpStream, upstream: String, shared: Arc<Mutex<Shared
     let fault = {
         let mut shared = shared.lock().unwrap();
         *shared.counts.entry(action.clone()).or_default() += 1;
+        let counts = shared.counts.clone();
         let rule = shared.rules.iter_mut().find(|rule| {
-            rule.remaining != Some(0) && rule.action.as_deref().is_none_or(|a| a == action)
+            rule.remaining != Some(0)
+                && rule.action.as_deref().is_none_or(|a| a == action)
+                && rule
+                    .after
+                    .as_deref()
+                    .is_none_or(|after| after != action && counts.contains_key(after))
         });
         rule.map(|rule| {
             if let Some(left) = rule.remaining.as_mut() {
@@ -158,6 +207,11 @@ async fn serve(mut client: TcpStream, upstream: String, shared: Arc<Mutex<Shared
             return;
         }
         Some(Fault::Delay(delay)) => tokio::time::sleep(delay).await,
+        Some(Fault::Hold) => {
+            shared.lock().unwrap().held += 1;
+            let _ = gate.wait_for(|open| *open).await;
+            shared.lock().unwrap().held -= 1;
+        }
         Some(Fault::LoseAnswer) | None => {}
     }
     let Ok(mut server) = TcpStream::connect(&upstream).await else {

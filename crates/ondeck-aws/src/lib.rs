@@ -218,8 +218,22 @@ impl Cloud for SdkCloud {
         }
         arns.sort();
         arns.dedup();
-        let mut tasks = Vec::with_capacity(arns.len());
-        for batch in arns.chunks(DESCRIBE_BATCH) {
+        let mut tasks = self.describe_tasks(&arns).await?;
+        if scope == &Scope::AllOwners {
+            tasks.retain(|task| task.tags.contains_key(tags::INSTANCE));
+        }
+        *self.listing.lock().expect("listing lock") = Some(Listed {
+            scope: scope.clone(),
+            running,
+            // ECS forgets stopped tasks after about an hour; those drop out here.
+            described: tasks.iter().map(|task| task.task_arn.clone()).collect(),
+        });
+        Ok(tasks)
+    }
+
+    async fn describe_tasks(&self, task_arns: &[String]) -> Result<Vec<Task>, CloudError> {
+        let mut tasks = Vec::with_capacity(task_arns.len());
+        for batch in task_arns.chunks(DESCRIBE_BATCH) {
             let answer = self
                 .ecs
                 .describe_tasks()
@@ -234,15 +248,6 @@ impl Cloud for SdkCloud {
         if let Some(task) = tasks.first() {
             self.remember_account(&task.task_arn);
         }
-        if scope == &Scope::AllOwners {
-            tasks.retain(|task| task.tags.contains_key(tags::INSTANCE));
-        }
-        *self.listing.lock().expect("listing lock") = Some(Listed {
-            scope: scope.clone(),
-            running,
-            // ECS forgets stopped tasks after about an hour; those drop out here.
-            described: tasks.iter().map(|task| task.task_arn.clone()).collect(),
-        });
         Ok(tasks)
     }
 

@@ -29,6 +29,10 @@ pub trait Cloud: Send + Sync {
     /// Every task in scope: running ones and those stopped recently enough that ECS still has them.
     async fn list_tasks(&self, scope: &Scope) -> Result<Vec<Task>, CloudError>;
 
+    /// These tasks as ECS describes them now (DescribeTasks by ARN), stopped ones included;
+    /// tasks ECS no longer knows are left out.
+    async fn describe_tasks(&self, task_arns: &[String]) -> Result<Vec<Task>, CloudError>;
+
     /// A task definition by `family`, `family:revision` or ARN.
     async fn describe_task_definition(&self, name: &str) -> Result<TaskDefinition, CloudError>;
 

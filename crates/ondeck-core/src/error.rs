@@ -47,6 +47,25 @@ impl CloudError {
         ) || matches!(self, CloudError::Service { code, .. } if code.starts_with('5') || code == "ServerException" || code == "InternalError" || code == "ServiceUnavailable" || code == "ServiceUnavailableException")
     }
 
+    /// AWS answered and said no (a 4xx, throttling included): the call changed nothing. A
+    /// timeout, a dropped connection or a server error leaves the outcome unknown.
+    pub fn is_refusal(&self) -> bool {
+        match self {
+            CloudError::Credentials { .. }
+            | CloudError::AccessDenied { .. }
+            | CloudError::NotFound { .. }
+            | CloudError::Throttled { .. }
+            | CloudError::Invalid { .. }
+            | CloudError::NoLogStream { .. }
+            | CloudError::Refused(_) => true,
+            CloudError::Service { code, .. } => !self.is_transient() && code != "UnknownError",
+            // An answer that could not be read may well have been a success.
+            CloudError::Unreachable { .. }
+            | CloudError::Timeout { .. }
+            | CloudError::Unreadable { .. } => false,
+        }
+    }
+
     pub fn is_not_found(&self) -> bool {
         matches!(
             self,

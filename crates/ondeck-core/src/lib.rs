@@ -4,6 +4,9 @@
 pub mod cloud;
 pub mod config;
 pub mod error;
+/// Ready-made profiles, tasks and instances for tests here and in the crates above.
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod instances;
 pub mod logs;
 pub mod model;

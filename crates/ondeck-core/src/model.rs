@@ -226,6 +226,15 @@ pub struct TaskDefinition {
     pub containers: Vec<ContainerDefinition>,
 }
 
+/// RunTask's and TagResource's limits, as ECS documents them.
+pub mod limits {
+    /// The overrides of one RunTask, counted as JSON characters.
+    pub const OVERRIDES_CHARS: usize = 8_192;
+    pub const TAGS_PER_TASK: usize = 50;
+    pub const TAG_KEY_CHARS: usize = 128;
+    pub const TAG_VALUE_CHARS: usize = 256;
+}
+
 /// Which tasks to list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
@@ -242,7 +251,7 @@ pub struct NetworkConfig {
     pub assign_public_ip: bool,
 }
 
-/// One RunTask call: a single task definition, one task.
+/// One RunTask call: a single task definition, one task (RunTask takes at most ten).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunRequest {
     pub task_definition: String,
@@ -257,6 +266,28 @@ pub struct RunRequest {
 }
 
 /// One entry of RunTask's `failures[]`, kept verbatim.
+impl RunRequest {
+    /// The overrides as ECS counts them against [`limits::OVERRIDES_CHARS`]: the characters
+    /// of their JSON, formatting included.
+    pub fn overrides_chars(&self) -> usize {
+        let containers: Vec<serde_json::Value> = self
+            .env
+            .iter()
+            .map(|(name, vars)| {
+                let environment: Vec<serde_json::Value> = vars
+                    .iter()
+                    .map(|(key, value)| serde_json::json!({ "name": key, "value": value }))
+                    .collect();
+                serde_json::json!({ "name": name, "environment": environment })
+            })
+            .collect();
+        serde_json::json!({ "containerOverrides": containers })
+            .to_string()
+            .chars()
+            .count()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunFailure {
     pub arn: Option<String>,

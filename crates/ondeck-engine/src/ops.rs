@@ -8,8 +8,9 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::intent::{IntentStore, LaunchIntent};
+use crate::intent::{IntentStore, LaunchIntent, LaunchLock};
 use ondeck_core::config::Profile;
+use ondeck_core::instances::identity::{InstanceId, InstanceRef, is_valid_name, short_launch};
 use ondeck_core::instances::{Instance, group, owner_key};
 use ondeck_core::model::{
     NetworkConfig, RunFailure, RunRequest, Scope, Task, TaskDefinition, TaskState, tags,
@@ -82,9 +83,13 @@ impl DefinitionCache {
 }
 
 /// One ListTasks/DescribeTasks round, grouped into instances, with their task definitions.
+/// Without `all_owners`, only instances that are surely mine (see [`Instance::is_owned_by`]).
 pub async fn refresh(ctx: &OpsContext, all_owners: bool) -> Result<Snapshot, OpsError> {
     let tasks = ctx.cloud.list_tasks(&ctx.scope(all_owners)).await?;
-    let instances = group(tasks);
+    let mut instances = group(tasks);
+    if !all_owners {
+        instances.retain(|instance| instance.is_owned_by(&ctx.profile.owner));
+    }
     let mut definitions = BTreeMap::new();
     let arns: BTreeSet<&str> = instances
         .iter()
@@ -104,8 +109,13 @@ pub async fn refresh(ctx: &OpsContext, all_owners: bool) -> Result<Snapshot, Ops
 }
 
 /// Launch an instance from a template: one RunTask per task definition, tagged so the tasks group
-/// into one instance. Exactly once, even across lost answers, crashes and user retries: the intent
-/// is persisted first, and before every (re)try the tasks already carrying its tokens are counted.
+/// into one instance. Exactly once, even across lost answers, crashes, user retries and a second
+/// launch of the same name:
+/// - the intent is persisted first, and before every (re)try the tasks already carrying its
+///   token are counted; it is kept only while the outcome is unknown;
+/// - on this machine a lock per name lets one launch of it run at a time;
+/// - after RunTask, another live launch of the name (from another machine) is looked for, and
+///   of the two the one created first stays: the other rolls its own tasks back.
 pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, OpsError> {
     ctx.refuse_if_read_only("launch an instance")?;
     let profile = &ctx.profile;
@@ -149,36 +159,54 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
         }
     }
 
-    let now = Utc::now();
     let store = IntentStore::new(&ctx.state_dir);
-    let pending = store.pending(
-        &profile.name,
-        &profile.cluster,
-        &template.name,
-        req.name.as_deref(),
-        now,
-    );
-    let recovered = pending.is_some();
+    let now = Utc::now();
+    let pending_intent = || {
+        store.pending(
+            &profile.name,
+            &profile.cluster,
+            &template.name,
+            req.name.as_deref(),
+            now,
+        )
+    };
+    let pending = pending_intent();
+    let name = pending
+        .as_ref()
+        .map(|intent| intent.name.clone())
+        .or_else(|| req.name.clone())
+        .unwrap_or_else(|| generated_name(&template.name));
+    let _lock = LaunchLock::acquire(&ctx.state_dir, &profile.cluster, &name)
+        .map_err(state_error)?
+        .ok_or_else(|| OpsError::LaunchUnderWay(name.clone()))?;
+    // An intent that came or went before the lock was taken is another launch's doing.
+    if pending_intent().map(|intent| intent.token) != pending.as_ref().map(|i| i.token.clone()) {
+        return Err(OpsError::LaunchUnderWay(name));
+    }
+
     let mine = refresh(ctx, false).await?;
-    let intent = match pending {
+    let had_pending = pending.is_some();
+    let resumed = match pending {
+        Some(intent) => resumable(ctx, &store, &mine, intent).await?,
+        None => None,
+    };
+    let recovered = resumed.is_some();
+    let intent = match resumed {
         Some(intent) => intent,
         None => {
-            let name = req
-                .name
-                .clone()
-                .unwrap_or_else(|| generated_name(&template.name));
+            // A name generated for a launch that ended went with its instance.
+            let name = match &req.name {
+                None if had_pending => generated_name(&template.name),
+                _ => name,
+            };
             if mine
-                .find(&name)
-                .is_some_and(|instance| !instance.state.is_final())
+                .instances
+                .iter()
+                .any(|instance| instance.name == name && instance.is_wanted())
             {
                 return Err(OpsError::NameTaken(name));
             }
-            let intent =
-                LaunchIntent::new(&profile.name, &profile.cluster, &template.name, &name, now);
-            store
-                .save(&intent)
-                .map_err(|err| OpsError::State(err.to_string()))?;
-            intent
+            LaunchIntent::new(&profile.name, &profile.cluster, &template.name, &name, now)
         }
     };
 
@@ -189,80 +217,200 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
         (tags::TEMPLATE.to_string(), template.name.clone()),
     ]);
     if let Some(ttl) = ttl {
+        // Never from a time still to come: the expiry stays within the longest ttl from now.
+        let from = intent.created_at.min(now);
         base_tags.insert(
             tags::EXPIRES_AT.to_string(),
-            (intent.created_at + ttl).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            (from + ttl).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         );
+    }
+    let requests: Vec<RunRequest> = definitions
+        .iter()
+        .enumerate()
+        .map(|(index, definition)| {
+            let mut tags = base_tags.clone();
+            tags.insert(tags::LAUNCH_TOKEN.to_string(), intent.task_token(index));
+            RunRequest {
+                task_definition: definition.arn.clone(),
+                network: NetworkConfig {
+                    subnets: profile.subnets.clone(),
+                    security_groups: profile.security_groups.clone(),
+                    assign_public_ip: profile.assign_public_ip,
+                },
+                started_by: owner_key(&profile.owner),
+                tags,
+                env: env
+                    .iter()
+                    .filter(|(container, _)| {
+                        definition.containers.iter().any(|c| &c.name == *container)
+                    })
+                    .map(|(container, vars)| (container.clone(), vars.clone()))
+                    .collect(),
+                client_token: intent.task_token(index),
+                spot: template.spot,
+            }
+        })
+        .collect();
+    for (request, definition) in requests.iter().zip(&definitions) {
+        check_run_limits(
+            request,
+            &format!("{}:{}", definition.family, definition.revision),
+        )?;
+    }
+    if !recovered {
+        store.save(&intent).map_err(state_error)?;
     }
 
     let mut started: BTreeMap<usize, Task> = already_started(&mine, &intent);
     let mut failures = Vec::new();
-    for (index, definition) in definitions.iter().enumerate() {
+    let mut rejected = None;
+    for (index, request) in requests.iter().enumerate() {
         if started.contains_key(&index) {
             continue;
         }
-        let mut tags = base_tags.clone();
-        tags.insert(tags::LAUNCH_TOKEN.to_string(), intent.task_token(index));
-        let request = RunRequest {
-            task_definition: definition.arn.clone(),
-            network: NetworkConfig {
-                subnets: profile.subnets.clone(),
-                security_groups: profile.security_groups.clone(),
-                assign_public_ip: profile.assign_public_ip,
-            },
-            started_by: owner_key(&profile.owner),
-            tags,
-            env: env
-                .iter()
-                .filter(|(container, _)| {
-                    definition.containers.iter().any(|c| &c.name == *container)
-                })
-                .map(|(container, vars)| (container.clone(), vars.clone()))
-                .collect(),
-            client_token: intent.task_token(index),
-            spot: template.spot,
-        };
-        match run_once(ctx, &intent, index, &request).await {
+        match run_once(ctx, &intent, index, request).await {
             Ok(RunResult::Started(task)) => {
                 started.insert(index, *task);
             }
-            Ok(RunResult::Failed(mut reported)) => failures.append(&mut reported),
-            Err(err) => {
-                // The outcome of the last attempt is unknown: keep the intent so a retry reconciles.
-                return Err(in_profile(err, &profile.name).into());
+            Ok(RunResult::Failed(reported)) => {
+                failures = reported;
+                break;
             }
+            Err(RunError::Refused(err)) => {
+                rejected = Some(in_profile(err, &profile.name));
+                break;
+            }
+            // The outcome of the last attempt is unknown: keep the intent so a retry reconciles.
+            Err(RunError::Unknown(err)) => return Err(in_profile(err, &profile.name).into()),
         }
     }
 
-    if !failures.is_empty() {
-        let mut rolled_back = 0;
-        for task in started.values() {
-            let reason = format!("ondeck: rolled back partial launch of {}", intent.name);
-            if ctx.cloud.stop_task(&task.task_arn, &reason).await.is_ok() {
-                rolled_back += 1;
-            }
-        }
-        let _ = store.remove(&intent.token);
-        return Err(OpsError::LaunchFailed {
-            name: intent.name,
-            failures,
+    if !failures.is_empty() || rejected.is_some() {
+        // Nothing of this launch will run: what did start is stopped, and the intent goes.
+        let reason = format!("ondeck: rolled back partial launch of {}", intent.name);
+        let rolled_back = stop_all(ctx, started.values(), &reason).await;
+        store.remove(&intent.token).map_err(state_error)?;
+        return Err(match rejected {
+            Some(err) if rolled_back == 0 => OpsError::Cloud(err),
+            Some(err) => OpsError::LaunchFailed {
+                name: intent.name,
+                failures: vec![RunFailure {
+                    arn: None,
+                    reason: Some(err.to_string()),
+                    detail: None,
+                }],
+                rolled_back,
+            },
+            None => OpsError::LaunchFailed {
+                name: intent.name,
+                failures,
+                rolled_back,
+            },
+        });
+    }
+
+    // Another machine may have launched the same name at the same moment: the first one
+    // created stays, the other rolls itself back. Both sides see the same ECS facts.
+    let after = refresh(ctx, false)
+        .await
+        .map_err(|err| OpsError::LaunchUnconfirmed {
+            name: intent.name.clone(),
+            detail: err.to_string(),
+        })?;
+    let id = InstanceId {
+        owner: profile.owner.clone(),
+        name: intent.name.clone(),
+        launch: intent.token.clone(),
+    };
+    let created_at = after
+        .find(&id)
+        .and_then(|instance| instance.created_at)
+        .or_else(|| started.values().filter_map(|t| t.times.created_at).min());
+    let launches = after
+        .instances
+        .iter()
+        .filter(|i| i.name == id.name && i.launch != id.launch && i.is_wanted())
+        .map(|i| (i.created_at, i.launch.as_str()))
+        .chain([(created_at, id.launch.as_str())]);
+    let first = first_launch(launches).to_string();
+    if first != id.launch {
+        let reason = format!(
+            "ondeck: rolled back; another launch of {} came first",
+            id.name
+        );
+        let rolled_back = stop_all(ctx, started.values(), &reason).await;
+        store.remove(&intent.token).map_err(state_error)?;
+        return Err(OpsError::LostLaunch {
+            name: id.name,
+            winner: short_launch(&first).to_string(),
             rolled_back,
         });
     }
-    store
-        .remove(&intent.token)
-        .map_err(|err| OpsError::State(err.to_string()))?;
+    store.remove(&intent.token).map_err(state_error)?;
     Ok(Launched {
-        name: intent.name,
+        id,
         tasks: started.into_values().collect(),
         failures,
         recovered,
     })
 }
 
+fn state_error(err: std::io::Error) -> OpsError {
+    OpsError::State(err.to_string())
+}
+
+/// StopTask on each; returns how many were asked to stop.
+async fn stop_all<'a>(
+    ctx: &OpsContext,
+    tasks: impl Iterator<Item = &'a Task>,
+    reason: &str,
+) -> usize {
+    let mut stopped = 0;
+    for task in tasks {
+        if ctx.cloud.stop_task(&task.task_arn, reason).await.is_ok() {
+            stopped += 1;
+        }
+    }
+    stopped
+}
+
+/// The pending intent, if it can still become its instance: none of its tasks was stopped.
+/// One whose tasks are (partly) stopped is over — its instance was destroyed or crashed — so
+/// its live tasks are stopped and it is removed; resuming it would report a launch that
+/// never happened.
+async fn resumable(
+    ctx: &OpsContext,
+    store: &IntentStore,
+    mine: &Snapshot,
+    intent: LaunchIntent,
+) -> Result<Option<LaunchIntent>, OpsError> {
+    let found = already_started(mine, &intent);
+    if found.values().all(|task| task.desired_status != "STOPPED") {
+        return Ok(Some(intent));
+    }
+    let reason = format!(
+        "ondeck: rolled back the rest of an ended launch of {}",
+        intent.name
+    );
+    let live = found
+        .values()
+        .filter(|task| task.desired_status != "STOPPED");
+    stop_all(ctx, live, &reason).await;
+    store.remove(&intent.token).map_err(state_error)?;
+    Ok(None)
+}
+
 enum RunResult {
     Started(Box<Task>),
     Failed(Vec<RunFailure>),
+}
+
+/// Why RunTask did not start the task.
+enum RunError {
+    /// AWS refused every attempt that reached it: nothing started.
+    Refused(CloudError),
+    /// Some attempt's outcome is unknown: the task may exist.
+    Unknown(CloudError),
 }
 
 /// RunTask for one task definition, retried on transient errors — but only after checking that
@@ -272,8 +420,9 @@ async fn run_once(
     intent: &LaunchIntent,
     index: usize,
     request: &RunRequest,
-) -> Result<RunResult, CloudError> {
+) -> Result<RunResult, RunError> {
     let mut attempt = 0;
+    let mut unknown_before = false;
     loop {
         attempt += 1;
         match ctx.cloud.run_task(request).await {
@@ -285,16 +434,18 @@ async fn run_once(
             }
             Err(err) if err.is_transient() && attempt < RUN_ATTEMPTS => {
                 tracing::warn!(%err, attempt, "RunTask failed; reconciling before retrying");
+                unknown_before |= !err.is_refusal();
                 tokio::time::sleep(StdDuration::from_millis(500 * u64::from(attempt))).await;
                 // Without a successful look we cannot know; retrying blind could launch twice.
                 let Ok(mine) = refresh(ctx, false).await else {
-                    return Err(err);
+                    return Err(RunError::Unknown(err));
                 };
                 if let Some(task) = already_started(&mine, intent).remove(&index) {
                     return Ok(RunResult::Started(Box::new(task)));
                 }
             }
-            Err(err) => return Err(err),
+            Err(err) if err.is_refusal() && !unknown_before => return Err(RunError::Refused(err)),
+            Err(err) => return Err(RunError::Unknown(err)),
         }
     }
 }
@@ -328,36 +479,62 @@ fn in_profile(err: CloudError, profile: &str) -> CloudError {
     }
 }
 
-/// Find one of my instances (or anyone's, with `all_owners`), refusing other owners' ones.
-async fn find_instance(
+/// The instance `wanted` names (see [`pick`]), from a fresh look, and that look. Without
+/// `all_owners` a miss looks at everyone's to say whose the name is.
+pub async fn resolve(
     ctx: &OpsContext,
-    name: &str,
+    wanted: &InstanceRef,
+    all_owners: bool,
+) -> Result<(Instance, Snapshot), OpsError> {
+    let me = &ctx.profile.owner;
+    let snapshot = refresh(ctx, all_owners).await?;
+    match pick(&snapshot.instances, wanted, me, all_owners) {
+        Ok(instance) => Ok((instance.clone(), snapshot)),
+        Err(OpsError::NoSuchInstance { .. }) if !all_owners && wanted.owner.is_none() => {
+            let everyone = refresh(ctx, true).await?;
+            let missing = pick(&everyone.instances, wanted, me, false)
+                .expect_err("not among mine, so not mine among everyone's");
+            Err(missing)
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// The instance with this identity, from a fresh look; another owner's only with `all_owners`.
+async fn find_exact(
+    ctx: &OpsContext,
+    id: &InstanceId,
     all_owners: bool,
 ) -> Result<Instance, OpsError> {
     let snapshot = refresh(ctx, all_owners).await?;
-    if let Some(instance) = snapshot.find(name) {
-        return Ok(instance.clone());
-    }
-    if !all_owners {
-        let everyone = refresh(ctx, true).await?;
-        if let Some(foreign) = everyone.find(name) {
-            return Err(OpsError::NotYours {
-                name: name.to_string(),
-                owner: foreign.owner.clone(),
-            });
+    match snapshot.find(id) {
+        Some(instance) if all_owners || instance.is_owned_by(&ctx.profile.owner) => {
+            Ok(instance.clone())
         }
+        Some(instance) => Err(OpsError::NotYours {
+            name: instance.name.clone(),
+            owners: vec![instance.owner.clone()],
+        }),
+        None => Err(OpsError::NoSuchInstance {
+            name: if id.launch.is_empty() {
+                id.name.clone()
+            } else {
+                format!("{}@{}", id.name, short_launch(&id.launch))
+            },
+            owner: id.owner.clone(),
+        }),
     }
-    Err(OpsError::NoSuchInstance {
-        name: name.to_string(),
-        owner: ctx.profile.owner.clone(),
-    })
 }
 
 /// StopTask on every task of the instance that is not already on its way down.
 /// Returns how many tasks were asked to stop (0: it was already stopping).
-pub async fn destroy(ctx: &OpsContext, name: &str, all_owners: bool) -> Result<usize, OpsError> {
+pub async fn destroy(
+    ctx: &OpsContext,
+    id: &InstanceId,
+    all_owners: bool,
+) -> Result<usize, OpsError> {
     ctx.refuse_if_read_only("destroy an instance")?;
-    let instance = find_instance(ctx, name, all_owners).await?;
+    let instance = find_exact(ctx, id, all_owners).await?;
     let reason = format!("ondeck: destroyed by {}", ctx.profile.owner);
     let mut stopped = 0;
     for task in &instance.tasks {
@@ -371,14 +548,22 @@ pub async fn destroy(ctx: &OpsContext, name: &str, all_owners: bool) -> Result<u
 }
 
 /// Push the expiry out by `by` (default: the template's ttl), from now or from the current
-/// expiry, whichever is later. Returns the new expiry.
+/// expiry, whichever is later. Returns the new expiry. An instance nothing of which is meant
+/// to run any more is refused: its tags would only mislead.
 pub async fn extend(
     ctx: &OpsContext,
-    name: &str,
+    id: &InstanceId,
     by: Option<Duration>,
+    all_owners: bool,
 ) -> Result<DateTime<Utc>, OpsError> {
     ctx.refuse_if_read_only("extend an instance")?;
-    let instance = find_instance(ctx, name, false).await?;
+    let instance = find_exact(ctx, id, all_owners).await?;
+    if !instance.is_wanted() {
+        return Err(OpsError::NotLive {
+            name: instance.name.clone(),
+            state: instance.state.to_string(),
+        });
+    }
     let by = match by {
         Some(by) => by,
         None => ctx
@@ -390,7 +575,9 @@ pub async fn extend(
     };
     let now = Utc::now();
     let from = instance.expires_at.filter(|at| *at > now).unwrap_or(now);
-    let expires_at = from + by;
+    // Extending an extension never goes past the longest time to live from now.
+    let expires_at =
+        (from + by).min(now + Duration::days(ondeck_core::instances::expiry::MAX_TTL_DAYS));
     let tags = BTreeMap::from([(
         tags::EXPIRES_AT.to_string(),
         expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),

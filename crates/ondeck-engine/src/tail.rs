@@ -955,6 +955,10 @@ mod tests {
             unreachable!("the tail does not list tasks")
         }
 
+        async fn describe_tasks(&self, _: &[String]) -> Result<Vec<Task>, CloudError> {
+            unreachable!("the tail does not describe tasks")
+        }
+
         async fn describe_task_definition(&self, _: &str) -> Result<TaskDefinition, CloudError> {
             unreachable!("the tail does not describe task definitions")
         }

@@ -444,6 +444,17 @@ impl Cloud for DemoCloud {
             .collect())
     }
 
+    async fn describe_tasks(&self, task_arns: &[String]) -> Result<Vec<Task>, CloudError> {
+        let now = self.shared.now();
+        let world = self.shared.world();
+        Ok(world
+            .tasks
+            .iter()
+            .filter(|task| !task.is_forgotten(now) && task_arns.contains(&task.arn))
+            .map(|task| task.view(now))
+            .collect())
+    }
+
     async fn describe_task_definition(&self, name: &str) -> Result<TaskDefinition, CloudError> {
         find_family(name)
             .map(FamilySpec::to_task_definition)
@@ -462,13 +473,13 @@ impl Cloud for DemoCloud {
         }
         if request.started_by.len() > 128 {
             return Err(invalid(
-                "RunTask",
+                "ecs:RunTask",
                 "startedBy must be at most 128 characters.",
             ));
         }
         if request.client_token.len() > 64 {
             return Err(invalid(
-                "RunTask",
+                "ecs:RunTask",
                 "clientToken must be at most 64 characters.",
             ));
         }
@@ -478,7 +489,7 @@ impl Cloud for DemoCloud {
         {
             if launch.request != *request {
                 return Err(invalid(
-                    "RunTask",
+                    "ecs:RunTask",
                     "the client token was already used with different parameters.",
                 ));
             }
@@ -507,13 +518,13 @@ impl Cloud for DemoCloud {
                 .any(|spec| spec.name == name.as_str())
         }) {
             return Err(invalid(
-                "RunTask",
+                "ecs:RunTask",
                 format!(
                     "Override for container named {unknown} is not a container in the TaskDefinition."
                 ),
             ));
         }
-        if request.tags.len() > 50 {
+        if request.tags.len() > ondeck_core::model::limits::TAGS_PER_TASK {
             return Err(invalid("ecs:RunTask", "a task can have at most 50 tags."));
         }
         let arn = world.launch(request, family, now, pace);

@@ -533,6 +533,34 @@ fn stopped_tasks_vanish_after_an_hour() {
 }
 
 #[test]
+fn tasks_are_described_by_arn_stopped_ones_too_until_ecs_forgets_them() {
+    let (cloud, clock) = demo(1.0);
+    let first = run(&cloud, "web-stack");
+    let second = run(&cloud, "web-stack");
+    let described = |arns: &[String]| -> Vec<(String, TaskState)> {
+        block_on(cloud.describe_tasks(arns))
+            .unwrap()
+            .into_iter()
+            .map(|task| (task.task_arn, task.last_status))
+            .collect()
+    };
+    let asked = vec![first.task_arn.clone(), "arn:aws:ecs:nope".to_string()];
+    assert_eq!(
+        described(&asked),
+        vec![(first.task_arn.clone(), first.last_status.clone())]
+    );
+    block_on(cloud.stop_task(&first.task_arn, "bye")).unwrap();
+    clock.advance(Duration::minutes(5));
+    assert_eq!(
+        described(&asked),
+        vec![(first.task_arn.clone(), TaskState::Stopped)]
+    );
+    clock.advance(Duration::hours(2));
+    assert!(described(&asked).is_empty(), "forgotten after an hour");
+    assert_eq!(described(std::slice::from_ref(&second.task_arn)).len(), 1);
+}
+
+#[test]
 fn tags_merge() {
     let (cloud, _) = demo(1.0);
     let task = run(&cloud, "web-stack");

@@ -290,6 +290,7 @@ mod tests {
         Instance {
             name: "i".into(),
             owner: "ana".into(),
+            launch: String::new(),
             template: "web".into(),
             state: InstanceState::Lifecycle(TaskState::Running),
             created_at: None,

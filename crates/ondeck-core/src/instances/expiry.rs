@@ -270,7 +270,7 @@ mod tests {
             desired_status: "RUNNING".into(),
             stop_code: None,
             stopped_reason: None,
-            started_by: None,
+            started_by: Some(crate::instances::owner_key(owner)),
             containers: vec![],
             tags: Default::default(),
             cpu: None,
@@ -282,6 +282,7 @@ mod tests {
         Instance {
             name: name.into(),
             owner: owner.into(),
+            launch: String::new(),
             template: "web".into(),
             state: crate::instances::InstanceState::Lifecycle(TaskState::Running),
             created_at: None,

@@ -2,6 +2,7 @@
 
 pub mod cost;
 pub mod expiry;
+pub mod identity;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -10,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::model::{Task, TaskState, tags};
+use identity::{InstanceId, launch_of};
 
 /// The `startedBy` value for an owner's tasks. ListTasks filters on it exactly.
 pub fn owner_key(owner: &str) -> String {
@@ -91,11 +93,15 @@ impl Serialize for InstanceState {
     }
 }
 
-/// One private copy of the application: the tasks that share an instance tag.
+/// One private copy of the application: the tasks of one launch (same owner, instance and
+/// launch-token tags).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Instance {
     pub name: String,
+    /// Whose the owner tag says it is; see [`Instance::is_owned_by`] for whose it is.
     pub owner: String,
+    /// The launch token (see [`identity::InstanceId::launch`]).
+    pub launch: String,
     pub template: String,
     pub state: InstanceState,
     pub created_at: Option<DateTime<Utc>>,
@@ -130,8 +136,50 @@ impl Instance {
         (ready, total)
     }
 
+    pub fn id(&self) -> InstanceId {
+        InstanceId {
+            owner: self.owner.clone(),
+            name: self.name.clone(),
+            launch: self.launch.clone(),
+        }
+    }
+
+    /// This is the instance `id` names.
+    pub fn is(&self, id: &InstanceId) -> bool {
+        self.name == id.name && self.owner == id.owner && self.launch == id.launch
+    }
+
+    /// Mine only when the owner tag and every task's `startedBy` agree: a task started under
+    /// one owner's key but tagged with another's is nobody's to touch without `--all-owners`.
     pub fn is_owned_by(&self, owner: &str) -> bool {
-        self.owner == owner
+        self.owner == owner && self.disputed_by().is_none()
+    }
+
+    /// The `startedBy` of a task that disagrees with the owner tag, if any.
+    pub fn disputed_by(&self) -> Option<&str> {
+        let key = owner_key(&self.owner);
+        self.tasks
+            .iter()
+            .find(|task| task.started_by.as_deref() != Some(key.as_str()))
+            .map(|task| task.started_by.as_deref().unwrap_or("nobody"))
+    }
+
+    /// Why acting on this instance is acting on someone else's (`None`: it is `me`'s).
+    pub fn foreign_note(&self, me: &str) -> Option<String> {
+        if let Some(started_by) = self.disputed_by() {
+            return Some(format!(
+                "it is tagged as {}'s but was started by {started_by}, so it is nobody's for sure",
+                self.owner
+            ));
+        }
+        (self.owner != me).then(|| format!("it belongs to {}, not to you ({me})", self.owner))
+    }
+
+    /// Some task is still meant to run: not destroyed, not stopped for good.
+    pub fn is_wanted(&self) -> bool {
+        self.tasks
+            .iter()
+            .any(|task| task.desired_status != "STOPPED")
     }
 }
 
@@ -180,51 +228,68 @@ pub fn instance_state(tasks: &[Task]) -> InstanceState {
     }
 }
 
-/// Group tasks into instances by the instance tag. Tasks without the tag are not ondeck's.
-/// Sorted by creation time, newest first, then by name.
+/// Group tasks into instances by owner, instance tag and launch: tasks of different launches
+/// are different instances even under one name. Tasks without the instance tag are not
+/// ondeck's. Sorted by creation time, newest first, then by identity.
 pub fn group(tasks: Vec<Task>) -> Vec<Instance> {
-    let mut by_name: BTreeMap<(String, String), Vec<Task>> = BTreeMap::new();
+    let mut by_id: BTreeMap<InstanceId, Vec<Task>> = BTreeMap::new();
     for task in tasks {
         let Some(name) = task.tag(tags::INSTANCE).map(str::to_string) else {
             continue;
         };
-        let owner = task.tag(tags::OWNER).unwrap_or("").to_string();
-        by_name.entry((owner, name)).or_default().push(task);
+        let id = InstanceId {
+            owner: task.tag(tags::OWNER).unwrap_or("").to_string(),
+            name,
+            launch: launch_of(&task).to_string(),
+        };
+        by_id.entry(id).or_default().push(task);
     }
-    let mut instances: Vec<Instance> = by_name
+    let mut instances: Vec<Instance> = by_id
         .into_iter()
-        .map(|((owner, name), mut tasks)| {
-            tasks.sort_by(|a, b| a.task_definition().cmp(b.task_definition()));
-            let first_tag = |key: &str| {
-                tasks
+        .map(
+            |(
+                InstanceId {
+                    owner,
+                    name,
+                    launch,
+                },
+                mut tasks,
+            )| {
+                tasks.sort_by(|a, b| a.task_definition().cmp(b.task_definition()));
+                let first_tag = |key: &str| {
+                    tasks
+                        .iter()
+                        .find_map(|task| task.tag(key).map(str::to_string))
+                };
+                let template = first_tag(tags::TEMPLATE).unwrap_or_default();
+                let expires_at = first_tag(tags::EXPIRES_AT)
+                    .and_then(|value| DateTime::parse_from_rfc3339(&value).ok())
+                    .map(|at| at.with_timezone(&Utc));
+                let created_at = tasks.iter().filter_map(|task| task.times.created_at).min();
+                let private_ips = tasks
                     .iter()
-                    .find_map(|task| task.tag(key).map(str::to_string))
-            };
-            let template = first_tag(tags::TEMPLATE).unwrap_or_default();
-            let expires_at = first_tag(tags::EXPIRES_AT)
-                .and_then(|value| DateTime::parse_from_rfc3339(&value).ok())
-                .map(|at| at.with_timezone(&Utc));
-            let created_at = tasks.iter().filter_map(|task| task.times.created_at).min();
-            let private_ips = tasks
-                .iter()
-                .filter_map(|task| task.private_ip.clone())
-                .collect();
-            Instance {
-                state: instance_state(&tasks),
-                name,
-                owner,
-                template,
-                created_at,
-                expires_at,
-                private_ips,
-                tasks,
-            }
-        })
+                    .filter_map(|task| task.private_ip.clone())
+                    .collect();
+                Instance {
+                    state: instance_state(&tasks),
+                    name,
+                    owner,
+                    launch,
+                    template,
+                    created_at,
+                    expires_at,
+                    private_ips,
+                    tasks,
+                }
+            },
+        )
         .collect();
     instances.sort_by(|a, b| {
         b.created_at
             .cmp(&a.created_at)
             .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.owner.cmp(&b.owner))
+            .then_with(|| a.launch.cmp(&b.launch))
     });
     instances
 }
@@ -310,6 +375,62 @@ mod tests {
             .map(|i| (i.name.as_str(), i.tasks.len()))
             .collect();
         assert_eq!(names, vec![("a", 2), ("b", 1)]);
+    }
+
+    fn launched(instance: &str, token: &str, last: TaskState, desired: &str) -> Task {
+        let mut task = task(instance, last, desired);
+        task.task_arn.push_str(token);
+        task.tags
+            .insert(tags::LAUNCH_TOKEN.to_string(), format!("{token}-0"));
+        task
+    }
+
+    #[test]
+    fn a_name_reused_after_destroy_is_a_new_instance() {
+        let mut old = launched("one", "aaaa", TaskState::Stopped, "STOPPED");
+        old.stop_code = Some("UserInitiated".into());
+        old.stopped_reason = Some("ondeck: destroyed by ana".into());
+        let new = launched("one", "bbbb", TaskState::Running, "RUNNING");
+        let instances = group(vec![old, new]);
+        let found: Vec<_> = instances
+            .iter()
+            .map(|i| (i.launch.as_str(), i.state.as_str(), i.tasks.len()))
+            .collect();
+        assert_eq!(found, vec![("aaaa", "STOPPED", 1), ("bbbb", "RUNNING", 1)]);
+        assert!(instances[1].is(&instances[1].id()));
+        assert!(!instances[0].is(&instances[1].id()));
+    }
+
+    #[test]
+    fn one_name_of_two_owners_is_two_instances() {
+        let mine = task("one", TaskState::Running, "RUNNING");
+        let mut theirs = task("one", TaskState::Running, "RUNNING");
+        theirs.started_by = Some("ondeck/bob".into());
+        theirs.tags.insert(tags::OWNER.into(), "bob".into());
+        let instances = group(vec![mine, theirs]);
+        let owners: Vec<_> = instances.iter().map(|i| i.id().to_string()).collect();
+        assert_eq!(owners, vec!["ana/one", "bob/one"]);
+        assert!(instances[0].is_owned_by("ana") && !instances[0].is_owned_by("bob"));
+        assert!(instances[1].is_owned_by("bob") && !instances[1].is_owned_by("ana"));
+        assert_eq!(instances[0].foreign_note("ana"), None);
+        assert_eq!(
+            instances[1].foreign_note("ana").as_deref(),
+            Some("it belongs to bob, not to you (ana)")
+        );
+    }
+
+    #[test]
+    fn started_by_and_the_owner_tag_must_agree() {
+        // Started under ana's key, tagged as bob's: neither's.
+        let mut task = task("odd", TaskState::Running, "RUNNING");
+        task.tags.insert(tags::OWNER.into(), "bob".into());
+        let instance = group(vec![task]).remove(0);
+        assert_eq!(instance.owner, "bob");
+        assert!(!instance.is_owned_by("bob"));
+        assert!(!instance.is_owned_by("ana"));
+        let note = instance.foreign_note("bob").unwrap();
+        assert!(note.contains("started by ondeck/ana"), "{note}");
+        assert!(instance.foreign_note("ana").is_some());
     }
 
     #[test]

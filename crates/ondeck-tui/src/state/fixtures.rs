@@ -1,193 +1,9 @@
-//! Builders for tests of state and ui: one owner, two templates, fixed times.
+//! Builders for tests of state and ui: the core's builders, and a dashboard made of them.
 
-use std::collections::BTreeMap;
+use chrono::{DateTime, Utc};
 
-use chrono::{DateTime, TimeZone, Utc};
-
-use ondeck_core::config::{Profile, Template};
-use ondeck_core::instances::{Instance, instance_state};
-use ondeck_core::model::{
-    Container, ContainerDefinition, LogConfig, Task, TaskDefinition, TaskState, TaskTimes, tags,
-};
-use ondeck_core::ops::Snapshot;
-
-pub const DEFINITION_ARN: &str = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:3";
-
-/// 2026-11-23 at hour:minute UTC.
-pub fn at(hour: u32, minute: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, hour, minute, 0)
-        .single()
-        .expect("valid time")
-}
-
-pub fn task(instance: &str, id: &str, state: TaskState) -> Task {
-    let stopped = state == TaskState::Stopped;
-    Task {
-        task_arn: format!("arn:aws:ecs:eu-west-1:123456789012:task/dev/{id}"),
-        task_definition_arn: DEFINITION_ARN.into(),
-        desired_status: if stopped { "STOPPED" } else { "RUNNING" }.into(),
-        stop_code: None,
-        stopped_reason: None,
-        started_by: Some("ondeck/ana".into()),
-        containers: vec![
-            Container {
-                name: "api".into(),
-                last_status: state.as_str().into(),
-                exit_code: None,
-                health: (state == TaskState::Running).then(|| "HEALTHY".to_string()),
-                reason: None,
-            },
-            Container {
-                name: "redis".into(),
-                last_status: state.as_str().into(),
-                exit_code: None,
-                health: None,
-                reason: None,
-            },
-        ],
-        tags: BTreeMap::from([
-            (tags::INSTANCE.to_string(), instance.to_string()),
-            (tags::OWNER.to_string(), "ana".to_string()),
-            (tags::TEMPLATE.to_string(), "web".to_string()),
-        ]),
-        cpu: Some("512".into()),
-        memory: Some("1024".into()),
-        private_ip: (!stopped).then(|| "10.0.1.23".to_string()),
-        capacity_provider: Some("FARGATE".into()),
-        last_status: state,
-        times: TaskTimes {
-            created_at: Some(at(9, 0)),
-            ..TaskTimes::default()
-        },
-    }
-}
-
-pub fn instance(name: &str, tasks: Vec<Task>) -> Instance {
-    Instance {
-        name: name.into(),
-        owner: "ana".into(),
-        template: "web".into(),
-        state: instance_state(&tasks),
-        created_at: tasks.iter().filter_map(|t| t.times.created_at).min(),
-        expires_at: None,
-        private_ips: tasks.iter().filter_map(|t| t.private_ip.clone()).collect(),
-        tasks,
-    }
-}
-
-pub fn definitions() -> BTreeMap<String, TaskDefinition> {
-    BTreeMap::from([(
-        DEFINITION_ARN.to_string(),
-        TaskDefinition {
-            arn: DEFINITION_ARN.into(),
-            family: "web".into(),
-            revision: 3,
-            cpu: Some("512".into()),
-            memory: Some("1024".into()),
-            cpu_architecture: None,
-            containers: vec![
-                ContainerDefinition {
-                    name: "api".into(),
-                    essential: true,
-                    container_ports: vec![8080],
-                    cpu: None,
-                    memory: None,
-                    log: None,
-                },
-                ContainerDefinition {
-                    name: "redis".into(),
-                    essential: false,
-                    container_ports: vec![6379],
-                    cpu: None,
-                    memory: None,
-                    log: None,
-                },
-            ],
-        },
-    )])
-}
-
-/// [`definitions`] with `api` on awslogs (group `/ecs/web`, prefix `ecs`) and `redis` on
-/// `redis_driver` (configured the same way when that is awslogs).
-pub fn logging_definitions(redis_driver: &str) -> BTreeMap<String, TaskDefinition> {
-    let mut found = definitions();
-    for definition in found.values_mut() {
-        for container in &mut definition.containers {
-            let driver = if container.name == "redis" {
-                redis_driver
-            } else {
-                "awslogs"
-            };
-            let awslogs = driver == "awslogs";
-            container.log = Some(LogConfig {
-                driver: driver.into(),
-                group: awslogs.then(|| "/ecs/web".to_string()),
-                region: None,
-                stream_prefix: awslogs.then(|| "ecs".to_string()),
-                create_group: false,
-            });
-        }
-    }
-    found
-}
-
-pub fn snapshot(instances: Vec<Instance>) -> Snapshot {
-    Snapshot {
-        instances,
-        definitions: definitions(),
-    }
-}
-
-fn template(name: &str, description: &str) -> Template {
-    Template {
-        name: name.into(),
-        description: Some(description.into()),
-        task_definitions: vec![format!("{name}:3")],
-        env: BTreeMap::new(),
-        ttl: Some("8h".into()),
-        spot: false,
-    }
-}
-
-pub fn profile(name: &str) -> Profile {
-    Profile {
-        name: name.into(),
-        aws_profile: None,
-        region: "eu-west-1".into(),
-        endpoint_url: None,
-        cluster: "dev".into(),
-        owner: "ana".into(),
-        subnets: vec!["subnet-1".into()],
-        security_groups: vec!["sg-1".into()],
-        assign_public_ip: false,
-        templates: BTreeMap::from([
-            (
-                "web".to_string(),
-                template("web", "Web frontend with api and redis"),
-            ),
-            (
-                "worker".to_string(),
-                template("worker", "Background job runner"),
-            ),
-        ]),
-        refresh_busy_secs: 3,
-        refresh_steady_secs: 30,
-        log_buffer_lines: 1000,
-        prices: None,
-    }
-}
-
-pub fn config() -> ondeck_core::config::Config {
-    ondeck_core::config::Config {
-        path: std::path::PathBuf::from("/tmp/ondeck.toml"),
-        default_profile: Some("dev".into()),
-        profiles: BTreeMap::from([
-            ("dev".to_string(), profile("dev")),
-            ("prod".to_string(), profile("prod")),
-        ]),
-        keymap: BTreeMap::new(),
-    }
-}
+pub use ondeck_core::fixtures::*;
+use ondeck_core::instances::Instance;
 
 /// A dashboard on profile `dev`, started at `now`, that has not heard from AWS yet.
 pub fn app(read_only: bool, now: DateTime<Utc>) -> super::AppState {
@@ -204,6 +20,22 @@ pub fn app(read_only: bool, now: DateTime<Utc>) -> super::AppState {
         },
     )
     .expect("profile dev exists")
+}
+
+/// The selected instance's name.
+pub fn selected_name(state: &super::AppState) -> Option<&str> {
+    state.selected.as_ref().map(|id| id.name.as_str())
+}
+
+/// Select the first row named `name`.
+pub fn select(state: &mut super::AppState, name: &str) {
+    let id = state
+        .rows()
+        .iter()
+        .find(|instance| instance.name == name)
+        .map(|instance| instance.id());
+    assert!(id.is_some(), "no row named {name}");
+    state.selected = id;
 }
 
 /// Let the poller ask and answer with these instances at `when`.

@@ -11,6 +11,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use super::keymap::{Command, Context, Key, KeyCode};
 use super::{AppState, Effect, Focus, Pane};
 use crate::logview::LogView;
+use ondeck_core::instances::Instance;
+use ondeck_core::instances::identity::InstanceId;
 use ondeck_core::logs::sources::log_sources;
 use ondeck_core::logs::{Deduper, LogBuffer};
 use ondeck_core::tail::{StreamHealth, TailMessage, TailSource, TailSpec, TailTiming};
@@ -37,7 +39,7 @@ pub const SINCE_PRESETS: [(&str, Option<i64>); 7] = [
 
 #[derive(Debug, Clone)]
 pub struct LogsPane {
-    pub instance: String,
+    pub instance: InstanceId,
     /// The current tail; messages with another id are stale.
     pub tail_id: TailId,
     pub buffer: LogBuffer,
@@ -72,7 +74,7 @@ pub enum TailStatus {
 }
 
 impl LogsPane {
-    fn new(instance: String, capacity: usize) -> LogsPane {
+    fn new(instance: InstanceId, capacity: usize) -> LogsPane {
         LogsPane {
             instance,
             tail_id: 0,
@@ -104,7 +106,7 @@ impl LogsPane {
     pub fn status_text(&self, offset: FixedOffset, with_instance: bool) -> String {
         let mut parts = Vec::new();
         if with_instance {
-            parts.push(self.instance.clone());
+            parts.push(self.instance.name.clone());
         }
         if self.since > 0 {
             parts.push(format!("since {}", self.since_label()));
@@ -217,8 +219,7 @@ impl AppState {
     /// Run after every action. `snapshot_arrived`: look for new containers of the instance.
     pub(super) fn sync_logs(&mut self, effects: &mut Vec<Effect>, snapshot_arrived: bool) {
         let wanted = if self.pane == Some(Pane::Logs) && !self.quitting {
-            self.selected_instance()
-                .map(|instance| instance.name.clone())
+            self.selected_instance().map(Instance::id)
         } else {
             None
         };
@@ -233,10 +234,10 @@ impl AppState {
         if let Some(old) = &previous {
             self.stop_tail(old, effects);
         }
-        let Some(name) = wanted else {
+        let Some(id) = wanted else {
             return;
         };
-        let mut logs = LogsPane::new(name, self.profile.log_buffer_lines);
+        let mut logs = LogsPane::new(id, self.profile.log_buffer_lines);
         if let Some(old) = &previous {
             logs.full_screen = old.full_screen;
         }
@@ -477,7 +478,7 @@ impl AppState {
                 self.start_tail(None, effects);
             }
             Command::LogSave => {
-                let path = save_path(&logs.instance, now);
+                let path = save_path(&logs.instance.name, now);
                 effects.push(Effect::SaveLogs {
                     path,
                     buffer: logs.buffer.clone(),

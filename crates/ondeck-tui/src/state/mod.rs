@@ -4,6 +4,7 @@
 //! everything slow leaves as an [`Effect`] that the runtime performs and answers with another
 //! action tagged with the request id it was given (answers nobody waits for are dropped).
 
+pub mod confirm;
 pub mod keymap;
 pub mod launch;
 pub mod logs;
@@ -21,15 +22,17 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::logview::LogView;
+use confirm::{Confirm, ConfirmOutcome, Guarded};
 use keymap::{Command, Key, KeyCode, Keymap};
 use launch::{DialogOutcome, LaunchDialog};
 use logs::{LogsPane, TailId};
 use ondeck_core::config::{Config, Profile};
 use ondeck_core::instances::expiry::format_remaining;
+use ondeck_core::instances::identity::{InstanceId, InstanceRef};
 use ondeck_core::instances::{Instance, InstanceState, group};
 use ondeck_core::logs::LogBuffer;
 use ondeck_core::model::{TaskDefinition, TaskState};
-use ondeck_core::ops::{LaunchRequest, Launched, Snapshot, endpoints, template_ttl};
+use ondeck_core::ops::{LaunchRequest, Launched, Snapshot, endpoints, pick, template_ttl};
 use ondeck_core::tail::{TailMessage, TailSpec};
 use timeline::{Journal, TimelineEntry};
 
@@ -101,12 +104,13 @@ pub enum Effect {
     },
     Destroy {
         req: RequestId,
-        name: String,
+        target: InstanceId,
         all_owners: bool,
     },
     Extend {
         req: RequestId,
-        name: String,
+        target: InstanceId,
+        all_owners: bool,
     },
     /// Put this text on the clipboard.
     Copy(String),
@@ -183,8 +187,11 @@ pub enum Mode {
     CommandLine(String),
     Help,
     Launch(LaunchDialog),
-    ConfirmDestroy { name: String },
-    Profiles { cursor: usize },
+    /// A destroy or an extend waiting for its confirmation.
+    Confirm(Confirm),
+    Profiles {
+        cursor: usize,
+    },
 }
 
 /// A request sent and not yet answered.
@@ -192,8 +199,8 @@ pub enum Mode {
 enum InFlight {
     Refresh,
     Launch { template: String },
-    Destroy { name: String },
-    Extend { name: String },
+    Destroy { label: String },
+    Extend { target: InstanceId, label: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,7 +231,7 @@ pub struct AppState {
     pub last_refresh: Option<DateTime<Utc>>,
     pub message: Option<Message>,
     pub journal: Journal,
-    pub selected: Option<String>,
+    pub selected: Option<InstanceId>,
     pub filter: String,
     pub sort: SortKey,
     pub pane: Option<Pane>,
@@ -245,7 +252,7 @@ pub struct AppState {
     page_rows: usize,
     selected_row: usize,
     /// `--select NAME` not yet found in a snapshot.
-    select_pending: bool,
+    select_pending: Option<InstanceRef>,
     optimistic: Vec<(Instance, DateTime<Utc>)>,
     in_flight: BTreeMap<RequestId, InFlight>,
     /// A refresh was asked for while one was in flight.
@@ -263,7 +270,7 @@ pub struct StartOptions {
     pub profile: String,
     pub read_only: bool,
     pub all_owners: bool,
-    pub select: Option<String>,
+    pub select: Option<InstanceRef>,
     pub keymap: Keymap,
     pub journal: Journal,
     pub now: DateTime<Utc>,
@@ -272,7 +279,7 @@ pub struct StartOptions {
 impl AppState {
     pub fn new(config: &Config, start: StartOptions) -> anyhow::Result<AppState> {
         let profile = config.profile(Some(&start.profile))?.clone();
-        let select_pending = start.select.is_some();
+        let opens_logs = start.select.is_some();
         Ok(AppState {
             profiles: config.profiles.clone(),
             profile,
@@ -286,14 +293,14 @@ impl AppState {
             last_refresh: None,
             message: None,
             journal: start.journal,
-            pane: start.select.as_ref().map(|_| Pane::Logs),
+            pane: opens_logs.then_some(Pane::Logs),
             logs: None,
-            select_pending,
-            selected: start.select,
+            select_pending: start.select,
+            selected: None,
             filter: String::new(),
             sort: SortKey::Newest,
             // `--select NAME` opens on that instance's logs, keys going to them.
-            focus: if select_pending {
+            focus: if opens_logs {
                 Focus::Pane
             } else {
                 Focus::Table
@@ -374,10 +381,13 @@ impl AppState {
     }
 
     pub fn selected_instance(&self) -> Option<&Instance> {
-        let name = self.selected.as_deref()?;
-        self.rows()
-            .into_iter()
-            .find(|instance| instance.name == name)
+        let id = self.selected.as_ref()?;
+        self.rows().into_iter().find(|instance| instance.is(id))
+    }
+
+    /// How messages name an instance: bare for mine, `owner/name` for another's.
+    fn label(&self, id: &InstanceId) -> String {
+        id.label(&self.profile.owner)
     }
 
     fn request_id(&mut self) -> RequestId {
@@ -449,21 +459,24 @@ impl AppState {
 
     /// Keep the selection on the same instance; if it went away, on the same row.
     fn reconcile_selection(&mut self) {
-        let rows: Vec<String> = self.rows().iter().map(|i| i.name.clone()).collect();
-        if let Some(name) = &self.selected
-            && let Some(at) = rows.iter().position(|row| row == name)
-        {
-            self.selected_row = at;
-            self.select_pending = false;
-            return;
-        }
-        if self.select_pending {
+        if let Some(wanted) = self.select_pending.take() {
             if !self.loaded {
+                self.select_pending = Some(wanted);
                 return;
             }
-            self.select_pending = false;
-            let missing = self.selected.clone().unwrap_or_default();
-            self.info(format!("no instance named `{missing}`"));
+            let found =
+                pick(self.rows(), &wanted, &self.profile.owner, self.all_owners).map(Instance::id);
+            match found {
+                Ok(id) => self.selected = Some(id),
+                Err(err) => self.info(err.to_string()),
+            }
+        }
+        let rows: Vec<InstanceId> = self.rows().iter().map(|i| i.id()).collect();
+        if let Some(id) = &self.selected
+            && let Some(at) = rows.iter().position(|row| row == id)
+        {
+            self.selected_row = at;
+            return;
         }
         if rows.is_empty() {
             self.selected = None;
@@ -475,14 +488,14 @@ impl AppState {
     }
 
     fn move_selection(&mut self, to: impl FnOnce(usize, usize) -> usize) {
-        let rows: Vec<String> = self.rows().iter().map(|i| i.name.clone()).collect();
+        let rows: Vec<InstanceId> = self.rows().iter().map(|i| i.id()).collect();
         if rows.is_empty() {
             return;
         }
         let current = self
             .selected
             .as_ref()
-            .and_then(|name| rows.iter().position(|row| row == name))
+            .and_then(|id| rows.iter().position(|row| row == id))
             .unwrap_or(0);
         let target = to(current, rows.len() - 1).min(rows.len() - 1);
         self.selected_row = target;
@@ -515,7 +528,7 @@ impl AppState {
         self.journal = Journal::default();
         self.selected = None;
         self.selected_row = 0;
-        self.select_pending = false;
+        self.select_pending = None;
         if self.pane == Some(Pane::Logs) {
             self.pane = None;
             self.focus = Focus::Table;
@@ -551,20 +564,24 @@ impl AppState {
     }
 
     /// Extend the selected instance by its template's ttl, or say why that cannot work
-    /// before asking AWS.
+    /// before asking AWS. Someone else's instance (in the all-owners view) is extended only
+    /// after its name is typed.
     fn extend_selected(&mut self, effects: &mut Vec<Effect>) {
         let Some(instance) = self.selected_instance() else {
             self.info("nothing selected to extend");
             return;
         };
-        let name = instance.name.clone();
-        let refusal = if !instance.is_owned_by(&self.profile.owner) {
+        let id = instance.id();
+        let label = self.label(&id);
+        let foreign = !instance.is_owned_by(&self.profile.owner);
+        let refusal = if foreign && !self.all_owners {
             Some(format!(
-                "{name} belongs to {}; only its owner can extend it",
+                "{label} belongs to {}; only its owner can extend it, or someone in the \
+                 --all-owners view",
                 instance.owner
             ))
-        } else if instance.state.is_final() {
-            Some(format!("{name} has stopped; there is nothing to extend"))
+        } else if !instance.is_wanted() {
+            Some(format!("{label} has stopped; there is nothing to extend"))
         } else {
             None
         };
@@ -572,38 +589,100 @@ impl AppState {
             self.error(refusal, false);
             return;
         }
+        let cli_name = if foreign {
+            format!("{id} --all-owners")
+        } else {
+            label.clone()
+        };
         let profile = &self.profile.name;
         let template = instance.template.clone();
         let ttl = match self.profile.templates.get(&template) {
             None => Err(format!(
-                "template `{template}` is not in profile {profile}; run `ondeck extend {name} --by 2h`"
+                "template `{template}` is not in profile {profile}; run `ondeck extend {cli_name} --by 2h`"
             )),
             Some(found) => template_ttl(found).ok_or_else(|| {
                 format!(
-                    "template `{template}` has no ttl to extend {name} by; add ttl = \"8h\" under \
-                     [profiles.{profile}.templates.{template}], or run `ondeck extend {name} --by 2h`"
+                    "template `{template}` has no ttl to extend {label} by; add ttl = \"8h\" under \
+                     [profiles.{profile}.templates.{template}], or run `ondeck extend {cli_name} --by 2h`"
                 )
             }),
         };
         match ttl {
-            Ok(ttl) => {
-                let req = self.request_id();
-                self.in_flight
-                    .insert(req, InFlight::Extend { name: name.clone() });
-                self.info(format!("extending {name} by {}…", format_remaining(ttl)));
-                effects.push(Effect::Extend { req, name });
+            Ok(ttl) if foreign => {
+                let by = format_remaining(ttl);
+                let confirm = Confirm::new(Guarded::Extend { by }, instance, &self.profile.owner);
+                self.mode = Mode::Confirm(confirm);
             }
+            Ok(ttl) => self.send_extend(id, &format_remaining(ttl), effects),
             Err(error) => self.error(error, false),
         }
     }
 
+    fn send_extend(&mut self, target: InstanceId, by: &str, effects: &mut Vec<Effect>) {
+        let label = self.label(&target);
+        let req = self.request_id();
+        self.in_flight.insert(
+            req,
+            InFlight::Extend {
+                target: target.clone(),
+                label: label.clone(),
+            },
+        );
+        self.info(format!("extending {label} by {by}…"));
+        effects.push(Effect::Extend {
+            req,
+            target,
+            all_owners: self.all_owners,
+        });
+    }
+
+    /// Ask to destroy `instance`: `y` for mine, the name typed for someone else's.
+    fn confirm_destroy(&mut self, instance: &Instance) {
+        self.mode = Mode::Confirm(Confirm::new(
+            Guarded::Destroy,
+            instance,
+            &self.profile.owner,
+        ));
+    }
+
+    fn confirm_key(&mut self, mut confirm: Confirm, key: Key, effects: &mut Vec<Effect>) {
+        let label = self.label(&confirm.target);
+        match confirm.key(key) {
+            ConfirmOutcome::Open => self.mode = Mode::Confirm(confirm),
+            ConfirmOutcome::Cancelled
+                if confirm.foreign.is_some() && key.code == KeyCode::Enter =>
+            {
+                self.info(format!("{label} kept: `{}` is not its name", confirm.typed));
+            }
+            ConfirmOutcome::Cancelled => self.info(format!("{label} kept")),
+            ConfirmOutcome::Confirmed => match confirm.action {
+                Guarded::Destroy => {
+                    let req = self.request_id();
+                    self.in_flight.insert(
+                        req,
+                        InFlight::Destroy {
+                            label: label.clone(),
+                        },
+                    );
+                    self.info(format!("destroying {label}…"));
+                    effects.push(Effect::Destroy {
+                        req,
+                        target: confirm.target,
+                        all_owners: self.all_owners,
+                    });
+                }
+                Guarded::Extend { by } => self.send_extend(confirm.target, &by, effects),
+            },
+        }
+    }
+
     /// The new expiry shows at once; the refresh that follows confirms it.
-    fn extended(&mut self, name: &str, until: DateTime<Utc>) {
-        for instance in self.instances.iter_mut().filter(|i| i.name == name) {
+    fn extended(&mut self, target: &InstanceId, label: &str, until: DateTime<Utc>) {
+        for instance in self.instances.iter_mut().filter(|i| i.is(target)) {
             instance.expires_at = Some(until);
         }
         self.info(format!(
-            "{name} extended: expires {} UTC, in {}",
+            "{label} extended: expires {} UTC, in {}",
             until.format("%Y-%m-%d %H:%M"),
             format_remaining(until - self.now)
         ));
@@ -635,12 +714,8 @@ impl AppState {
                     self.mode = Mode::Launch(LaunchDialog::new(&self.profile));
                 }
             }
-            Command::Destroy => match self.selected_instance() {
-                Some(instance) => {
-                    self.mode = Mode::ConfirmDestroy {
-                        name: instance.name.clone(),
-                    }
-                }
+            Command::Destroy => match self.selected_instance().cloned() {
+                Some(instance) => self.confirm_destroy(&instance),
                 None => self.info("nothing selected to destroy"),
             },
             Command::Extend => self.extend_selected(effects),
@@ -762,21 +837,7 @@ impl AppState {
                 DialogOutcome::Cancelled => self.info("launch cancelled"),
                 DialogOutcome::Submit(request) => self.launch(request, effects),
             },
-            Mode::ConfirmDestroy { name } => {
-                if key == Key::char('y') || key == Key::char('Y') {
-                    let req = self.request_id();
-                    self.in_flight
-                        .insert(req, InFlight::Destroy { name: name.clone() });
-                    self.info(format!("destroying {name}…"));
-                    effects.push(Effect::Destroy {
-                        req,
-                        name,
-                        all_owners: self.all_owners,
-                    });
-                } else {
-                    self.info(format!("{name} kept"));
-                }
-            }
+            Mode::Confirm(confirm) => self.confirm_key(confirm, key, effects),
             Mode::Profiles { cursor } => self.profiles_key(cursor, key, effects),
         }
     }
@@ -850,10 +911,18 @@ impl AppState {
                 self.launch(request, effects);
             }
             ["destroy", name] => {
-                if !self.refuse_if_read_only(Command::Destroy) {
-                    self.mode = Mode::ConfirmDestroy {
-                        name: name.to_string(),
-                    };
+                if self.refuse_if_read_only(Command::Destroy) {
+                    return;
+                }
+                // The same names as the CLI: NAME is mine, OWNER/NAME another owner's.
+                let found = InstanceRef::parse(name).and_then(|wanted| {
+                    pick(self.rows(), &wanted, &self.profile.owner, self.all_owners)
+                        .cloned()
+                        .map_err(|err| err.to_string())
+                });
+                match found {
+                    Ok(instance) => self.confirm_destroy(&instance),
+                    Err(error) => self.error(error, false),
                 }
             }
             ["profile", name] => self.switch_profile(name, effects),
@@ -929,9 +998,9 @@ impl AppState {
                 if self.message.as_ref().is_some_and(|m| m.from_refresh) {
                     self.message = None;
                 }
-                let listed: Vec<String> = self.instances.iter().map(|i| i.name.clone()).collect();
+                let listed: Vec<InstanceId> = self.instances.iter().map(Instance::id).collect();
                 self.optimistic
-                    .retain(|(instance, _)| !listed.contains(&instance.name));
+                    .retain(|(instance, _)| !listed.contains(&instance.id()));
                 let entries = self.journal.observe(&self.instances, at);
                 if !entries.is_empty() {
                     effects.push(Effect::AppendJournal {
@@ -964,7 +1033,7 @@ impl AppState {
             Ok(launched) => {
                 let mut text = format!(
                     "launched {} from {template} ({} tasks)",
-                    launched.name,
+                    launched.id.name,
                     launched.tasks.len()
                 );
                 if !launched.failures.is_empty() {
@@ -974,13 +1043,13 @@ impl AppState {
                     ));
                 }
                 self.info(text);
-                let listed = self.instances.iter().any(|i| i.name == launched.name);
+                let listed = self.instances.iter().any(|i| i.is(&launched.id));
                 if !listed {
                     for instance in group(launched.tasks) {
                         self.optimistic.push((instance, at));
                     }
                 }
-                self.selected = Some(launched.name);
+                self.selected = Some(launched.id);
                 self.reconcile_selection();
                 self.refresh_now(effects);
             }
@@ -1020,17 +1089,17 @@ impl AppState {
             (InFlight::Launch { template }, Action::Launched { at, result, .. }) => {
                 self.launched(at, template, result, effects)
             }
-            (InFlight::Destroy { name }, Action::Destroyed { result, .. }) => {
+            (InFlight::Destroy { label }, Action::Destroyed { result, .. }) => {
                 match result {
-                    Ok(0) => self.info(format!("{name} was already stopping")),
-                    Ok(count) => self.info(format!("stopping {count} task(s) of {name}")),
+                    Ok(0) => self.info(format!("{label} was already stopping")),
+                    Ok(count) => self.info(format!("stopping {count} task(s) of {label}")),
                     Err(error) => self.error(error, false),
                 }
                 self.refresh_now(effects);
             }
-            (InFlight::Extend { name }, Action::Extended { result, .. }) => {
+            (InFlight::Extend { target, label }, Action::Extended { result, .. }) => {
                 match result {
-                    Ok(until) => self.extended(&name, until),
+                    Ok(until) => self.extended(&target, &label, until),
                     Err(error) => self.error(error, false),
                 }
                 self.refresh_now(effects);

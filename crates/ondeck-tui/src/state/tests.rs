@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::fixtures::{app, at, config, instance, snapshot, task};
+use super::fixtures::{app, at, config, instance, owned_by, select, selected_name, snapshot, task};
 use super::keymap::{Key, KeyCode, Keymap};
 use super::timeline::Journal;
 use super::*;
@@ -18,7 +18,7 @@ fn start(read_only: bool, select: Option<&str>) -> AppState {
                 profile: "dev".into(),
                 read_only,
                 all_owners: false,
-                select: Some(name.into()),
+                select: Some(InstanceRef::parse(name).unwrap()),
                 keymap: Keymap::default(),
                 journal: Journal::default(),
                 now: at(10, 0),
@@ -82,6 +82,15 @@ fn running(name: &str) -> Instance {
     )
 }
 
+/// The identity of ana's instance `name` launched without a token.
+fn mine(name: &str) -> InstanceId {
+    InstanceId {
+        owner: "ana".into(),
+        name: name.into(),
+        launch: String::new(),
+    }
+}
+
 fn names(state: &AppState) -> Vec<String> {
     state.rows().iter().map(|i| i.name.clone()).collect()
 }
@@ -102,7 +111,7 @@ fn the_first_tick_asks_for_a_refresh_and_the_answer_loads_the_table() {
     assert!(state.loaded);
     assert!(!state.waiting());
     assert_eq!(names(&state), vec!["a"]);
-    assert_eq!(state.selected.as_deref(), Some("a"));
+    assert_eq!(selected_name(&state), Some("a"));
 }
 
 #[test]
@@ -294,7 +303,7 @@ fn selection_follows_the_instance_across_refreshes() {
     let mut state = loaded(vec![running("a"), running("b"), running("c")]);
     state.sort = SortKey::Name;
     press(&mut state, Key::char('j'));
-    assert_eq!(state.selected.as_deref(), Some("b"));
+    assert_eq!(selected_name(&state), Some("b"));
     // "a" went away: b is now first, still selected.
     let req = refresh_req(&press(&mut state, Key::char('r')));
     answer(
@@ -303,7 +312,7 @@ fn selection_follows_the_instance_across_refreshes() {
         at(10, 1),
         snapshot(vec![running("b"), running("c")]),
     );
-    assert_eq!(state.selected.as_deref(), Some("b"));
+    assert_eq!(selected_name(&state), Some("b"));
     // b went away too: the selection stays on the same row.
     let req = refresh_req(&press(&mut state, Key::char('r')));
     answer(
@@ -312,7 +321,7 @@ fn selection_follows_the_instance_across_refreshes() {
         at(10, 2),
         snapshot(vec![running("c"), running("d")]),
     );
-    assert_eq!(state.selected.as_deref(), Some("c"));
+    assert_eq!(selected_name(&state), Some("c"));
 }
 
 #[test]
@@ -326,7 +335,7 @@ fn filter_is_live_and_esc_clears_it() {
     assert_eq!(shown, vec!["api-one", "api-two"]);
     type_text(&mut state, "-t");
     assert_eq!(names(&state), vec!["api-two"]);
-    assert_eq!(state.selected.as_deref(), Some("api-two"));
+    assert_eq!(selected_name(&state), Some("api-two"));
     press(&mut state, Key::plain(KeyCode::Esc));
     assert_eq!(state.mode, Mode::Normal);
     assert_eq!(names(&state).len(), 3);
@@ -336,7 +345,11 @@ fn filter_is_live_and_esc_clears_it() {
 fn destroy_needs_a_typed_y() {
     let mut state = loaded(vec![running("a")]);
     assert!(press(&mut state, Key::ctrl('d')).is_empty());
-    assert_eq!(state.mode, Mode::ConfirmDestroy { name: "a".into() });
+    assert!(
+        matches!(&state.mode, Mode::Confirm(c) if c.target.name == "a" && c.action == Guarded::Destroy && c.foreign.is_none()),
+        "{:?}",
+        state.mode
+    );
     // Enter is not a yes: the default is No.
     assert!(press(&mut state, Key::plain(KeyCode::Enter)).is_empty());
     assert_eq!(state.mode, Mode::Normal);
@@ -345,7 +358,7 @@ fn destroy_needs_a_typed_y() {
     let effects = press(&mut state, Key::char('y'));
     assert!(matches!(
         effects.as_slice(),
-        [Effect::Destroy { name, all_owners: false, .. }] if name == "a"
+        [Effect::Destroy { target, all_owners: false, .. }] if target.name == "a"
     ));
 }
 
@@ -413,7 +426,7 @@ fn extend_asks_for_the_selected_instance() {
     press(&mut state, Key::char('j'));
     let effects = press(&mut state, Key::char('e'));
     assert!(
-        matches!(effects.as_slice(), [Effect::Extend { name, .. }] if name == "b"),
+        matches!(effects.as_slice(), [Effect::Extend { target, .. }] if target.name == "b"),
         "{effects:?}"
     );
     assert!(state.waiting());
@@ -495,7 +508,7 @@ fn extend_refuses_what_it_cannot_extend_before_asking_aws() {
             "add ttl = \"8h\" under [profiles.dev.templates.web]",
         ),
     ] {
-        state.selected = Some(name.into());
+        select(&mut state, name);
         assert!(press(&mut state, Key::char('e')).is_empty(), "{name}");
         let message = state.message.clone().unwrap();
         assert_eq!(message.kind, MessageKind::Error);
@@ -540,7 +553,7 @@ fn launch_dialog_flow_submits_and_shows_the_instance_at_once() {
             req: *req,
             at: at(10, 1),
             result: Ok(Launched {
-                name: "jobs".into(),
+                id: mine("jobs"),
                 tasks: vec![task("jobs", "j-1", TaskState::Provisioning)],
                 failures: vec![],
                 recovered: false,
@@ -553,7 +566,7 @@ fn launch_dialog_flow_submits_and_shows_the_instance_at_once() {
         state.rows()[0].state,
         InstanceState::Lifecycle(TaskState::Provisioning)
     );
-    assert_eq!(state.selected.as_deref(), Some("jobs"));
+    assert_eq!(selected_name(&state), Some("jobs"));
 }
 
 #[test]
@@ -595,7 +608,7 @@ fn optimistic_rows_give_way_to_the_listed_instance() {
             req: *req,
             at: at(10, 1),
             result: Ok(Launched {
-                name: "demo".into(),
+                id: mine("demo"),
                 tasks: vec![task("demo", "d-1", TaskState::Provisioning)],
                 failures: vec![],
                 recovered: false,
@@ -633,10 +646,13 @@ fn select_flag_selects_and_opens_the_logs() {
         at(10, 0),
         snapshot(vec![running("a"), running("b")]),
     );
-    assert_eq!(state.selected.as_deref(), Some("b"));
+    assert_eq!(selected_name(&state), Some("b"));
     assert_eq!(state.pane, Some(Pane::Logs));
     assert_eq!(state.focus, Focus::Pane);
-    assert_eq!(state.logs.as_ref().map(|l| l.instance.as_str()), Some("b"));
+    assert_eq!(
+        state.logs.as_ref().map(|l| l.instance.name.as_str()),
+        Some("b")
+    );
 }
 
 #[test]
@@ -694,4 +710,172 @@ fn help_opens_and_any_key_closes_it() {
     assert!(press(&mut state, Key::char('q')).is_empty());
     assert_eq!(state.mode, Mode::Normal);
     assert_eq!(press(&mut state, Key::char('q')), vec![Effect::Quit]);
+}
+
+/// The all-owners dashboard (`--all-owners`), optionally with `--select`, after one snapshot.
+fn everyone(select: Option<&str>, instances: Vec<Instance>) -> AppState {
+    let mut state = AppState::new(
+        &config(),
+        StartOptions {
+            profile: "dev".into(),
+            read_only: false,
+            all_owners: true,
+            select: select.map(|text| InstanceRef::parse(text).unwrap()),
+            keymap: Keymap::default(),
+            journal: Journal::default(),
+            now: at(10, 0),
+        },
+    )
+    .unwrap();
+    let req = refresh_req(&update(&mut state, Action::Tick(at(10, 0))));
+    answer(&mut state, req, at(10, 0), snapshot(instances));
+    state.sort = SortKey::Name;
+    state
+}
+
+fn selected_owner(state: &AppState) -> Option<&str> {
+    state.selected.as_ref().map(|id| id.owner.as_str())
+}
+
+#[test]
+fn the_second_of_two_rows_with_one_name_can_be_selected() {
+    let mut state = everyone(None, vec![owned_by("ana", "one"), owned_by("bob", "one")]);
+    press(&mut state, Key::char('g'));
+    assert_eq!(selected_owner(&state), Some("ana"));
+    press(&mut state, Key::char('j'));
+    assert_eq!(selected_owner(&state), Some("bob"));
+    assert_eq!(state.selected_instance().unwrap().owner, "bob");
+    // A refresh keeps the selection on bob's row, not on the first row of that name.
+    let req = refresh_req(&press(&mut state, Key::char('r')));
+    answer(
+        &mut state,
+        req,
+        at(10, 1),
+        snapshot(vec![owned_by("ana", "one"), owned_by("bob", "one")]),
+    );
+    assert_eq!(selected_owner(&state), Some("bob"));
+}
+
+#[test]
+fn a_name_reused_after_destroy_is_its_own_row_and_selection() {
+    let mut destroyed = task("one", "old-1", TaskState::Stopped);
+    destroyed.stop_code = Some("UserInitiated".into());
+    let mut old = instance("one", vec![destroyed]);
+    old.launch = "0ld".into();
+    let mut new = running("one");
+    new.launch = "new".into();
+    new.tasks[0].task_arn.push_str("-new");
+    let mut state = loaded(vec![old, new]);
+    state.sort = SortKey::State;
+    press(&mut state, Key::char('g'));
+    assert_eq!(state.selected_instance().unwrap().launch, "new");
+    press(&mut state, Key::char('j'));
+    assert_eq!(state.selected_instance().unwrap().launch, "0ld");
+}
+
+#[test]
+fn destroying_another_owners_instance_says_whose_and_needs_its_name_typed() {
+    let mut state = everyone(None, vec![owned_by("ana", "one"), owned_by("bob", "one")]);
+    press(&mut state, Key::char('G'));
+    assert_eq!(selected_owner(&state), Some("bob"));
+    assert!(press(&mut state, Key::ctrl('d')).is_empty());
+    let Mode::Confirm(confirm) = &state.mode else {
+        panic!("no confirmation: {:?}", state.mode);
+    };
+    assert_eq!(confirm.target.to_string(), "bob/one");
+    let note = confirm.foreign.clone().expect("says whose it is");
+    assert!(note.contains("belongs to bob"), "{note}");
+
+    // `y` is not enough: it is typed into the name, and enter with the wrong name keeps it.
+    assert!(press(&mut state, Key::char('y')).is_empty());
+    assert!(matches!(&state.mode, Mode::Confirm(c) if c.typed == "y"));
+    assert!(press(&mut state, Key::plain(KeyCode::Enter)).is_empty());
+    assert_eq!(state.mode, Mode::Normal);
+    assert!(
+        state
+            .message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("bob/one kept")
+    );
+
+    press(&mut state, Key::ctrl('d'));
+    type_text(&mut state, "one");
+    let effects = press(&mut state, Key::plain(KeyCode::Enter));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Destroy { target, all_owners: true, .. }] if target.owner == "bob" && target.name == "one"
+        ),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn my_own_instance_still_takes_a_y() {
+    let mut state = everyone(None, vec![owned_by("ana", "one"), owned_by("bob", "one")]);
+    press(&mut state, Key::char('g'));
+    press(&mut state, Key::ctrl('d'));
+    assert!(matches!(&state.mode, Mode::Confirm(c) if c.foreign.is_none()));
+    let effects = press(&mut state, Key::char('y'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Destroy { target, .. }] if target.owner == "ana"),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn extending_another_owners_instance_needs_its_name_typed() {
+    let mut state = everyone(None, vec![owned_by("ana", "one"), owned_by("bob", "one")]);
+    press(&mut state, Key::char('G'));
+    assert!(press(&mut state, Key::char('e')).is_empty());
+    assert!(
+        matches!(&state.mode, Mode::Confirm(c) if c.action == Guarded::Extend { by: "8h".into() } && c.foreign.is_some()),
+        "{:?}",
+        state.mode
+    );
+    type_text(&mut state, "one");
+    let effects = press(&mut state, Key::plain(KeyCode::Enter));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Extend { target, all_owners: true, .. }] if target.owner == "bob"
+        ),
+        "{effects:?}"
+    );
+    assert_eq!(state.message.unwrap().text, "extending bob/one by 8h…");
+}
+
+#[test]
+fn the_command_line_names_instances_as_the_cli_does() {
+    let mut state = everyone(None, vec![owned_by("alice", "one"), owned_by("ana", "one")]);
+    let mut destroy = |line: &str| {
+        press(&mut state, Key::char(':'));
+        type_text(&mut state, line);
+        press(&mut state, Key::plain(KeyCode::Enter));
+        let asked = match &state.mode {
+            Mode::Confirm(confirm) => Ok(confirm.target.to_string()),
+            _ => Err(state.message.clone().unwrap().text),
+        };
+        press(&mut state, Key::plain(KeyCode::Esc));
+        asked
+    };
+    assert_eq!(destroy("destroy one"), Ok("ana/one".into()));
+    assert_eq!(destroy("destroy alice/one"), Ok("alice/one".into()));
+    let missing = destroy("destroy carol/one").unwrap_err();
+    assert!(
+        missing.contains("no instance named `carol/one`"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn select_flag_takes_another_owners_name() {
+    let state = everyone(
+        Some("bob/one"),
+        vec![owned_by("ana", "one"), owned_by("bob", "one")],
+    );
+    assert_eq!(selected_owner(&state), Some("bob"));
+    assert_eq!(state.pane, Some(Pane::Logs));
 }

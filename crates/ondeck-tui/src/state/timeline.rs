@@ -173,12 +173,18 @@ impl Journal {
         true
     }
 
-    /// One instance's timeline, oldest first: observations and ECS timestamps merged.
-    pub fn for_instance(&self, instance: &str) -> Vec<&TimelineEntry> {
+    /// One instance's timeline, oldest first: observations and ECS timestamps merged. By its
+    /// tasks, not its name: a name reused after a destroy has a history of its own.
+    pub fn for_instance(&self, instance: &Instance) -> Vec<&TimelineEntry> {
+        let tasks: BTreeSet<&str> = instance
+            .tasks
+            .iter()
+            .map(|task| task.task_arn.as_str())
+            .collect();
         let mut entries: Vec<&TimelineEntry> = self
             .entries
             .iter()
-            .filter(|entry| entry.instance == instance)
+            .filter(|entry| tasks.contains(entry.task_arn.as_str()))
             .collect();
         entries.sort_by(|a, b| {
             a.at.cmp(&b.at)
@@ -228,10 +234,10 @@ mod tests {
         let mut stopping = running;
         stopping.desired_status = "STOPPED".into();
         stopping.last_status = TaskState::Stopping;
-        journal.observe(&[instance("web", vec![stopping])], at(10, 4));
+        journal.observe(&[instance("web", vec![stopping.clone()])], at(10, 4));
 
         let described: Vec<String> = journal
-            .for_instance("web")
+            .for_instance(&instance("web", vec![stopping]))
             .iter()
             .map(|e| format!("{} {}", e.at.format("%H:%M"), e.event.describe()))
             .collect();

@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::RenderContext;
 use crate::state::AppState;
+use crate::state::confirm::{Confirm, Guarded};
 use crate::state::launch::{LaunchDialog, LaunchField};
 
 /// A cleared, bordered box of at most `width`×`height` in the middle of `area`.
@@ -116,37 +117,71 @@ pub fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: &Render
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-pub fn confirm_destroy(
+/// The question before a destroy or an extend. Someone else's instance says whose it is and
+/// takes its name typed out; one of mine takes a `y`.
+pub fn confirm(
     frame: &mut Frame,
     area: Rect,
     state: &AppState,
-    name: &str,
+    confirm: &Confirm,
     ctx: &RenderContext,
 ) {
     let theme = ctx.theme;
-    let inner = modal(frame, area, 64, 5, "Destroy instance", ctx);
-    let tasks = state
-        .rows()
-        .into_iter()
-        .find(|instance| instance.name == name)
-        .map(|instance| match instance.tasks.len() {
-            1 => " (1 task)".to_string(),
-            count => format!(" ({count} tasks)"),
-        })
-        .unwrap_or_default();
-    let lines = vec![
-        Line::from(vec![
-            Span::raw("Destroy "),
-            Span::styled(name.to_string(), theme.bold()),
-            Span::raw(format!("{tasks}? Every task is stopped.")),
-        ]),
-        Line::raw(""),
-        Line::from(vec![
-            Span::raw("Type "),
-            Span::styled("y", theme.key()),
-            Span::raw(" to destroy; any other key keeps it. [y/N]"),
-        ]),
-    ];
+    let label = confirm.target.label(&state.profile.owner);
+    let tasks = match confirm.tasks {
+        1 => "1 task".to_string(),
+        count => format!("{count} tasks"),
+    };
+    let (title, verb, question) = match &confirm.action {
+        Guarded::Destroy => (
+            "Destroy",
+            "destroy",
+            format!(" ({tasks})? Every task is stopped."),
+        ),
+        Guarded::Extend { by } => ("Extend", "extend", format!(" by {by}?")),
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::raw(format!("{title} ")),
+        Span::styled(label, theme.bold()),
+        Span::raw(question),
+    ])];
+    let title = match &confirm.foreign {
+        None => {
+            lines.push(Line::raw(""));
+            lines.push(Line::from(vec![
+                Span::raw("Type "),
+                Span::styled("y", theme.key()),
+                Span::raw(format!(" to {verb}; any other key keeps it. [y/N]")),
+            ]));
+            format!("{title} instance")
+        }
+        Some(note) => {
+            let mut note = note.clone();
+            if let Some(first) = note.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            lines.push(Line::styled(format!("⚠ {note}."), theme.error()));
+            lines.push(Line::raw(""));
+            lines.push(Line::from(vec![
+                Span::raw(format!("Type its name to {verb} it: [ ")),
+                Span::raw(confirm.typed.clone()),
+                Span::styled("█", theme.dim()),
+                Span::raw(" ]"),
+            ]));
+            lines.push(Line::styled(
+                format!("enter {verb}s · esc keeps it"),
+                theme.dim(),
+            ));
+            format!("{title} {}'s instance", confirm.target.owner)
+        }
+    };
+    // As tall as the lines once wrapped in the box's inner width, borders included.
+    let inner_width = usize::from(area.width.min(64).saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|line| line.width().div_ceil(inner_width).max(1))
+        .sum();
+    let inner = modal(frame, area, 64, rows as u16 + 2, &title, ctx);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 

@@ -151,8 +151,8 @@ pub fn table(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContex
     let widths: Vec<Constraint> = columns.iter().map(|(_, width)| *width).collect();
     let selected = state
         .selected
-        .as_deref()
-        .and_then(|name| rows.iter().position(|instance| instance.name == name));
+        .as_ref()
+        .and_then(|id| rows.iter().position(|instance| instance.is(id)));
     // Only the rows on screen are built: a thousand instances would cost a frame budget.
     let visible = usize::from(inner.height.saturating_sub(1)).max(1);
     let first = window_top(state.table_top.get(), selected, visible, rows.len());

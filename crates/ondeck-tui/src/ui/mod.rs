@@ -67,7 +67,7 @@ pub fn render(frame: &mut Frame, state: &AppState, ctx: &RenderContext) {
     match &state.mode {
         Mode::Help => help::overlay(frame, body, state, ctx),
         Mode::Launch(dialog) => dialogs::launch(frame, body, dialog, ctx),
-        Mode::ConfirmDestroy { name } => dialogs::confirm_destroy(frame, body, state, name, ctx),
+        Mode::Confirm(confirm) => dialogs::confirm(frame, body, state, confirm, ctx),
         Mode::Profiles { cursor } => dialogs::profiles(frame, body, state, *cursor, ctx),
         Mode::Normal | Mode::Filter | Mode::CommandLine(_) => {}
     }

@@ -139,7 +139,7 @@ fn extend_hint(state: &AppState, instance: &Instance) -> Option<String> {
     let key = state.keymap.keys_for(Command::Extend).first().copied();
     Some(match (ttl, key) {
         (Some(ttl), Some(key)) => {
-            let select = if state.selected.as_deref() == Some(name.as_str()) {
+            let select = if state.selected.as_ref().is_some_and(|id| instance.is(id)) {
                 ""
             } else {
                 "select it, "

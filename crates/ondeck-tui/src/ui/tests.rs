@@ -6,7 +6,7 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 
 use super::*;
-use crate::state::fixtures::{app, at, instance, poll, task};
+use crate::state::fixtures::{app, at, instance, owned_by, poll, select, selected_name, task};
 use crate::state::keymap::{Key, KeyCode};
 use crate::state::{Action, Effect, update};
 use crate::ui::theme::EXPIRY_SYMBOL;
@@ -230,7 +230,7 @@ fn detail_pane() {
         press(&mut state, Key::char('j'));
     }
     press(&mut state, Key::char('d'));
-    assert_eq!(state.selected.as_deref(), Some("broken"));
+    assert_eq!(selected_name(&state), Some("broken"));
     snapshot_all_sizes("detail", &state);
 }
 
@@ -293,6 +293,36 @@ fn destroy_confirmation() {
     let mut state = populated();
     press(&mut state, Key::ctrl('d'));
     snapshot_all_sizes("destroy_confirm", &state);
+}
+
+#[test]
+fn another_owners_destroy_confirmation_says_whose_and_asks_for_the_name() {
+    let mut state = app(false, at(10, 5));
+    state.all_owners = true;
+    let mut instances = fleet();
+    instances.push(owned_by("bob", "search-tuning"));
+    poll(&mut state, at(10, 4), instances);
+    select(&mut state, "search-tuning");
+    press(&mut state, Key::ctrl('d'));
+    type_text(&mut state, "search");
+    for (width, height) in [(50, 15), (80, 24), (160, 48)] {
+        let backend = draw(&state, width, height, true);
+        insta::assert_snapshot!(format!("destroy_confirm_foreign_{width}x{height}"), backend);
+    }
+}
+
+#[test]
+fn another_owners_extend_confirmation() {
+    let mut state = app(false, at(10, 5));
+    state.all_owners = true;
+    poll(
+        &mut state,
+        at(10, 4),
+        vec![owned_by("bob", "search-tuning")],
+    );
+    press(&mut state, Key::char('e'));
+    let backend = draw(&state, 80, 24, true);
+    insta::assert_snapshot!("extend_confirm_foreign_80x24", backend);
 }
 
 #[test]
@@ -416,7 +446,7 @@ fn expiring_instances_are_marked_and_the_status_bar_names_the_most_urgent() {
     );
     assert_eq!(plain.to_string().matches(EXPIRY_SYMBOL).count(), 3);
 
-    state.selected = Some("scratch".into());
+    select(&mut state, "scratch");
     assert!(bottom_line(&draw(&state, 80, 24, true)).ends_with("— e extends by 8h"));
 
     state.read_only = true;
@@ -436,7 +466,7 @@ fn an_instance_expiring_soon_reads_in_minutes_and_offers_its_ttl() {
     state
         .instances
         .retain(|instance| instance.name != "scratch");
-    state.selected = Some("checkout-fix".into());
+    select(&mut state, "checkout-fix");
     assert_eq!(
         bottom_line(&draw(&state, 80, 24, false)),
         "⏰ checkout-fix expires in 12m — e extends by 8h"
@@ -446,7 +476,7 @@ fn an_instance_expiring_soon_reads_in_minutes_and_offers_its_ttl() {
 #[test]
 fn detail_pane_shows_expiry_cost_and_size() {
     let mut state = expiring();
-    state.selected = Some("checkout-fix".into());
+    select(&mut state, "checkout-fix");
     press(&mut state, Key::char('d'));
     snapshot_all_sizes("detail_cost", &state);
     let text = draw(&state, 160, 48, false).to_string();
@@ -511,7 +541,7 @@ fn the_summary_counts_only_my_instances_and_today_starts_at_local_midnight() {
 fn unknown_prices_read_as_a_dash_and_the_detail_says_how_to_fix_them() {
     let mut state = populated();
     state.profile.region = "xx-nowhere-1".into();
-    state.selected = Some("api-demo".into());
+    select(&mut state, "api-demo");
     press(&mut state, Key::char('d'));
     let text = draw(&state, 160, 48, false).to_string();
     assert!(text.contains("3 running · cost unknown"));

@@ -17,16 +17,16 @@ pub fn pane(
     wide: bool,
     focused: bool,
 ) {
-    let Some(name) = state.selected.as_deref() else {
+    let Some(instance) = state.selected_instance() else {
         let block = pane_block(" timeline ".into(), focused, ctx);
         let inner = block.inner(area);
         frame.render_widget(block, area);
         centered_note(frame, inner, vec![Line::from("No instance selected.")]);
         return;
     };
-    let entries = state.journal.for_instance(name);
+    let entries = state.journal.for_instance(instance);
     let block = pane_block(
-        format!(" timeline · {name} ({} events) ", entries.len()),
+        format!(" timeline · {} ({} events) ", instance.name, entries.len()),
         focused,
         ctx,
     );

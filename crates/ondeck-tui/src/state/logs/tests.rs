@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::*;
-use crate::state::fixtures::{app, at, instance, logging_definitions, task};
+use crate::state::fixtures::{app, at, instance, logging_definitions, selected_name, task};
 use crate::state::keymap::Key;
 use crate::state::{Action, Effect, update};
 use ondeck_core::instances::Instance;
@@ -64,7 +64,7 @@ fn dashboard() -> AppState {
         vec![newest, web("b", &[T2])],
         logging_definitions("awslogs"),
     );
-    assert_eq!(state.selected.as_deref(), Some("a"));
+    assert_eq!(selected_name(&state), Some("a"));
     state
 }
 
@@ -150,7 +150,7 @@ fn opening_starts_a_tail_over_every_awslogs_container_of_the_instance() {
     assert_eq!(spec.since, None);
     assert!(spec.follow && spec.prefer_live);
     let logs = state.logs.as_ref().unwrap();
-    assert_eq!(logs.instance, "a");
+    assert_eq!(logs.instance.name, "a");
     assert_eq!(logs.tail_id, tails[0].0);
     assert_eq!(logs.labels, vec!["api", "redis"]);
     assert_eq!(logs.buffer.capacity(), state.profile.log_buffer_lines);
@@ -199,7 +199,7 @@ fn switching_instance_stops_the_tail_and_starts_the_next_on_a_tick() {
         "not one session per row passed"
     );
     let logs = state.logs.as_ref().unwrap();
-    assert_eq!(logs.instance, "b");
+    assert_eq!(logs.instance.name, "b");
     assert_eq!(logs.tail, TailStatus::Pending);
 
     let effects = update(&mut state, Action::Tick(at(10, 0)));
