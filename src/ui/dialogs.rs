@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::RenderContext;
+use super::{RenderContext, untrusted};
 use crate::state::AppState;
 use crate::state::launch::{LaunchDialog, LaunchField};
 
@@ -134,12 +134,11 @@ pub fn confirm_destroy(
             count => format!(" ({count} tasks)"),
         })
         .unwrap_or_default();
+    let mut question = vec![Span::raw("Destroy ")];
+    question.extend(untrusted(name, theme.bold()));
+    question.push(Span::raw(format!("{tasks}? Every task is stopped.")));
     let lines = vec![
-        Line::from(vec![
-            Span::raw("Destroy "),
-            Span::styled(name.to_string(), theme.bold()),
-            Span::raw(format!("{tasks}? Every task is stopped.")),
-        ]),
+        Line::from(question),
         Line::raw(""),
         Line::from(vec![
             Span::raw("Type "),
