@@ -20,6 +20,7 @@ use crate::cli::{Command, ConfigCommand, GlobalArgs};
 use crate::config::{self, Config, ConfigError, Profile};
 use crate::instances::ops::{self, LaunchRequest, OpsContext, OpsError, Snapshot};
 use crate::instances::{Instance, InstanceState, cost, expiry, owner_from_login};
+use crate::logs::sanitize::{escape_json_for_terminal, printable};
 
 /// How `--wait` polls, and for how long at most.
 const WAIT_POLL: StdDuration = StdDuration::from_secs(2);
@@ -207,7 +208,11 @@ pub async fn run(global: &GlobalArgs, command: &Command) -> Result<(), Failure> 
                 .transpose()
                 .map_err(|err| Failure::Usage(format!("--by: {err}")))?;
             let until = ops::extend(&ctx, name, by).await?;
-            emit(&format!("{name} now expires at {}\n", until.to_rfc3339()));
+            emit(&format!(
+                "{} now expires at {}\n",
+                printable(name),
+                until.to_rfc3339()
+            ));
             Ok(())
         }
         Command::Reap { dry_run } => reap(&ctx, *dry_run).await,
@@ -269,10 +274,8 @@ async fn list(ctx: &OpsContext, all_owners: bool, json: bool) -> Result<(), Fail
             .iter()
             .map(|instance| InstanceJson::new(instance, &snapshot, &ctx.profile, now))
             .collect();
-        emit(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&rows).expect("instances serialize")
-        ));
+        let json = serde_json::to_string_pretty(&rows).expect("instances serialize");
+        emit(&format!("{}\n", escape_json_for_terminal(json)));
     } else {
         emit(&instances_table(&snapshot, &ctx.profile, all_owners, now));
     }
@@ -286,11 +289,9 @@ async fn launch(
     json: bool,
 ) -> Result<(), Failure> {
     let launched = ops::launch(ctx, request).await?;
+    let name = printable(&launched.name);
     if launched.recovered {
-        eprintln!(
-            "resumed an interrupted launch of {}: no second instance was started",
-            launched.name
-        );
+        eprintln!("resumed an interrupted launch of {name}: no second instance was started");
     }
     if json {
         let body = serde_json::json!({
@@ -298,9 +299,9 @@ async fn launch(
             "recovered": launched.recovered,
             "task_arns": launched.tasks.iter().map(|t| t.task_arn.clone()).collect::<Vec<_>>(),
         });
-        emit(&format!("{body}\n"));
+        emit(&format!("{}\n", escape_json_for_terminal(body.to_string())));
     } else {
-        emit(&format!("{}\n", launched.name));
+        emit(&format!("{name}\n"));
     }
     if !wait {
         return Ok(());
@@ -313,8 +314,7 @@ async fn launch(
                 task.last_status == TaskState::Stopped || task.desired_status == "STOPPED"
             }) {
                 return Err(Failure::Failed(format!(
-                    "{} stopped: {}",
-                    launched.name,
+                    "{name} stopped: {}",
                     stopped
                         .stopped_reason
                         .as_deref()
@@ -323,14 +323,13 @@ async fn launch(
                 )));
             }
             if instance.state == InstanceState::Lifecycle(TaskState::Running) {
-                eprintln!("{} is RUNNING", launched.name);
+                eprintln!("{name} is RUNNING");
                 return Ok(());
             }
         }
         if tokio::time::Instant::now() > deadline {
             return Err(Failure::Failed(format!(
-                "{} did not reach RUNNING within 15 minutes",
-                launched.name
+                "{name} did not reach RUNNING within 15 minutes"
             )));
         }
         tokio::time::sleep(WAIT_POLL).await;
@@ -347,6 +346,7 @@ async fn destroy(
     if ctx.read_only {
         return Err(OpsError::ReadOnly("destroy an instance".into()).into());
     }
+    let shown = printable(name);
     if !yes {
         if !std::io::stdin().is_terminal() {
             return Err(Failure::Usage(format!(
@@ -354,7 +354,7 @@ async fn destroy(
             )));
         }
         eprint!(
-            "Destroy instance {name} (profile {}, cluster {})? [y/N] ",
+            "Destroy instance {shown} (profile {}, cluster {})? [y/N] ",
             ctx.profile.name, ctx.profile.cluster
         );
         std::io::stderr().flush().ok();
@@ -366,9 +366,9 @@ async fn destroy(
     }
     let stopped = ops::destroy(ctx, name, all_owners).await?;
     if stopped == 0 {
-        eprintln!("{name} is already stopping");
+        eprintln!("{shown} is already stopping");
     } else {
-        eprintln!("{name}: asked {stopped} task(s) to stop");
+        eprintln!("{shown}: asked {stopped} task(s) to stop");
     }
     if !wait {
         return Ok(());
@@ -383,7 +383,7 @@ async fn destroy(
                 .all(|task| task.last_status == TaskState::Stopped)
         });
         if done {
-            eprintln!("{name} is STOPPED");
+            eprintln!("{shown} is STOPPED");
             return Ok(());
         }
         if tokio::time::Instant::now() > deadline {
@@ -437,12 +437,13 @@ async fn reap(ctx: &OpsContext, dry_run: bool) -> Result<(), Failure> {
             .expires_at
             .map(|at| expiry::format_remaining(at - now))
             .unwrap_or_default();
+        let shown = printable(&instance.name);
         if dry_run {
-            emit(&format!("would destroy {} ({ago})\n", instance.name));
+            emit(&format!("would destroy {shown} ({ago})\n"));
             continue;
         }
         match ops::destroy(ctx, &instance.name, false).await {
-            Ok(_) => emit(&format!("destroyed {} ({ago})\n", instance.name)),
+            Ok(_) => emit(&format!("destroyed {shown} ({ago})\n")),
             Err(err) => failed.push(format!("{}: {err}", instance.name)),
         }
     }
@@ -570,8 +571,8 @@ fn instances_table(
             now,
         );
         let mut row = vec![
-            instance.name.clone(),
-            instance.template.clone(),
+            printable(&instance.name).into_owned(),
+            printable(&instance.template).into_owned(),
             instance.state.to_string(),
             format!("{}/{}", instance.tasks_running(), instance.tasks.len()),
             age(instance.created_at, now),
@@ -583,11 +584,11 @@ fn instances_table(
                 .unwrap_or_else(|| "-".into()),
             ops::endpoints(instance, &snapshot.definitions)
                 .first()
-                .map(ToString::to_string)
+                .map(|endpoint| printable(&endpoint.to_string()).into_owned())
                 .unwrap_or_else(|| "-".into()),
         ];
         if all_owners {
-            row.insert(1, instance.owner.clone());
+            row.insert(1, printable(&instance.owner).into_owned());
         }
         rows.push(row);
     }
