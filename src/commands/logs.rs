@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use super::Failure;
 use crate::instances::ops::{self, OpsContext, OpsError};
-use crate::logs::sanitize::sanitize;
+use crate::logs::sanitize::{printable, sanitize};
 use crate::logs::sources::log_sources;
 use crate::logs::tail::{StreamHealth, TailMessage, TailSpec, TailTiming, spawn_tail};
 
@@ -136,7 +136,11 @@ pub async fn logs(ctx: &OpsContext, args: &LogsArgs<'_>) -> Result<(), Failure> 
                 StreamHealth::Ended => return Ok(()),
                 // The first attempt is the switch from Live Tail to polling: not news.
                 StreamHealth::Reconnecting { attempt, reason } if attempt > 1 => {
-                    eprintln!("ondeck: reconnecting (attempt {attempt}): {reason}")
+                    // The reason quotes AWS's error message, which may quote log group names.
+                    eprintln!(
+                        "ondeck: reconnecting (attempt {attempt}): {}",
+                        printable(&reason)
+                    )
                 }
                 StreamHealth::Throttled { retry_in } => eprintln!(
                     "ondeck: CloudWatch is throttling; retrying in {}s",
