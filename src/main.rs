@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use ondeck::cli::Cli;
 use ondeck::commands::{self, Failure};
+use ondeck::logs::sanitize::printable;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -35,7 +36,10 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            say(&format!("ondeck: {}", failure.message()));
+            // Messages quote names, tags and reasons from AWS: each line is cleaned for the
+            // terminal like every other text ondeck prints.
+            let lines: Vec<_> = failure.message().lines().map(printable).collect();
+            say(&format!("ondeck: {}", lines.join("\n")));
             failure.exit_code()
         }
     }

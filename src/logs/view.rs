@@ -21,7 +21,7 @@ use ratatui::widgets::{Block, Borders, Widget};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::buffer::{LogBuffer, LogLine};
-use super::sanitize::{Level, StyleRun, pretty_json};
+use super::sanitize::{Level, StyleRun, pretty_json, printable};
 
 /// Lines kept visible below a search match, so it is seen in context.
 const MATCH_CONTEXT: usize = 3;
@@ -737,7 +737,8 @@ impl LogPane<'_> {
             .border_style(self.border_style)
             .title(self.title());
         if !self.title_extra.is_empty() {
-            block = block.title_top(Line::from(format!(" {} ", self.title_extra)).right_aligned());
+            let extra = format!(" {} ", printable(self.title_extra));
+            block = block.title_top(Line::from(extra).right_aligned());
         }
         let mut inner = block.inner(area);
         block.render(area, buf);

@@ -5,7 +5,8 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::RenderContext;
+use super::{RenderContext, untrusted};
+use crate::logs::sanitize::printable;
 use crate::state::AppState;
 use crate::state::confirm::{Confirm, Guarded};
 use crate::state::launch::{LaunchDialog, LaunchField};
@@ -140,11 +141,10 @@ pub fn confirm(
         ),
         Guarded::Extend { by } => ("Extend", "extend", format!(" by {by}?")),
     };
-    let mut lines = vec![Line::from(vec![
-        Span::raw(format!("{title} ")),
-        Span::styled(label, theme.bold()),
-        Span::raw(question),
-    ])];
+    let mut first = vec![Span::raw(format!("{title} "))];
+    first.extend(untrusted(&label, theme.bold()));
+    first.push(Span::raw(question));
+    let mut lines = vec![Line::from(first)];
     let title = match &confirm.foreign {
         None => {
             lines.push(Line::raw(""));
@@ -156,7 +156,7 @@ pub fn confirm(
             format!("{title} instance")
         }
         Some(note) => {
-            let mut note = note.clone();
+            let mut note = printable(note).into_owned();
             if let Some(first) = note.get_mut(..1) {
                 first.make_ascii_uppercase();
             }
