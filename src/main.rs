@@ -9,6 +9,7 @@ mod runtime;
 use clap::Parser;
 use cli::Cli;
 use commands::Failure;
+use ondeck_core::logs::sanitize::printable;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -39,7 +40,10 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            say(&format!("ondeck: {}", failure.message()));
+            // Messages quote names, tags and reasons from AWS: each line is cleaned for the
+            // terminal like every other text ondeck prints.
+            let lines: Vec<_> = failure.message().lines().map(printable).collect();
+            say(&format!("ondeck: {}", lines.join("\n")));
             failure.exit_code()
         }
     }

@@ -18,6 +18,7 @@ use ondeck_core::Cloud;
 use ondeck_core::config::{self, Config, ConfigError, Profile};
 use ondeck_core::instances::identity::InstanceRef;
 use ondeck_core::instances::{Instance, cost, expiry, owner_from_login};
+use ondeck_core::logs::sanitize::{escape_json_for_terminal, printable};
 use ondeck_core::model::{Container, TaskState};
 use ondeck_engine::ops::{self, LaunchRequest, OpsContext, OpsError, Snapshot};
 use ondeck_sim::{DemoCloud, demo_config};
@@ -275,10 +276,8 @@ async fn list(ctx: &OpsContext, all_owners: bool, json: bool) -> Result<(), Fail
             .iter()
             .map(|instance| InstanceJson::new(instance, &snapshot, &ctx.profile, now))
             .collect();
-        emit(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&rows).expect("instances serialize")
-        ));
+        let json = serde_json::to_string_pretty(&rows).expect("instances serialize");
+        emit(&format!("{}\n", escape_json_for_terminal(json)));
     } else {
         emit(&instances_table(&snapshot, &ctx.profile, all_owners, now));
     }
@@ -292,7 +291,7 @@ async fn launch(
     json: bool,
 ) -> Result<(), Failure> {
     let launched = ops::launch(ctx, request).await?;
-    let name = &launched.id.name;
+    let name = printable(&launched.id.name);
     if launched.recovered {
         eprintln!("resumed an interrupted launch of {name}: no second instance was started");
     }
@@ -303,7 +302,7 @@ async fn launch(
             "recovered": launched.recovered,
             "task_arns": launched.tasks.iter().map(|t| t.task_arn.clone()).collect::<Vec<_>>(),
         });
-        emit(&format!("{body}\n"));
+        emit(&format!("{}\n", escape_json_for_terminal(body.to_string())));
     } else {
         emit(&format!("{name}\n"));
     }
@@ -373,16 +372,19 @@ impl Confirmation {
         if let Some(first) = verb.get_mut(..1) {
             first.make_ascii_uppercase();
         }
+        // Owner and name come from tags anyone with TagResource could write.
+        let name = printable(&instance.name);
         match instance.foreign_note(&ctx.profile.owner) {
             None => Confirmation {
-                question: format!("{verb} instance {} ({place})? [y/N] ", instance.name),
+                question: format!("{verb} instance {name} ({place})? [y/N] "),
                 typed_name: None,
             },
             Some(note) => Confirmation {
                 question: format!(
-                    "{verb} {}'s instance {} ({place})?\nCareful: {note}.\n\
-                     Type its name, {}, to {action} it: ",
-                    instance.owner, instance.name, instance.name
+                    "{verb} {}'s instance {name} ({place})?\nCareful: {}.\n\
+                     Type its name, {name}, to {action} it: ",
+                    printable(&instance.owner),
+                    printable(&note)
                 ),
                 typed_name: Some(instance.name.clone()),
             },
@@ -416,13 +418,15 @@ impl Confirmation {
     }
 }
 
-/// How the CLI names an instance back: its name, or `owner/name` when it is not mine.
+/// How the CLI names an instance back: its name, or `owner/name` when it is not mine; made
+/// printable, since both come from tags.
 fn label(instance: &Instance, me: &str) -> String {
-    if instance.is_owned_by(me) {
+    let label = if instance.is_owned_by(me) {
         instance.name.clone()
     } else {
         instance.id().to_string()
-    }
+    };
+    printable(&label).into_owned()
 }
 
 fn instance_ref(text: &str) -> Result<InstanceRef, Failure> {
@@ -560,12 +564,16 @@ async fn reap(ctx: &OpsContext, dry_run: bool) -> Result<(), Failure> {
             .expires_at
             .map(|at| expiry::format_remaining(at - now))
             .unwrap_or_default();
+        let shown = printable(&instance.name);
         if dry_run {
-            emit(&format!("would destroy {} ({ago})\n", instance.name));
+            emit(&format!("would destroy {shown} ({ago})\n"));
             continue;
         }
         match ops::destroy(ctx, &instance.id(), false).await {
-            Ok(_) => emit(&format!("destroyed {} ({ago})\n", instance.name)),
+            Ok(_) => emit(&format!(
+                "destroyed {} ({ago})\n",
+                printable(&instance.name)
+            )),
             Err(err) => failed.push(format!("{}: {err}", instance.name)),
         }
     }
@@ -696,8 +704,8 @@ fn instances_table(
             now,
         );
         let mut row = vec![
-            instance.name.clone(),
-            instance.template.clone(),
+            printable(&instance.name).into_owned(),
+            printable(&instance.template).into_owned(),
             instance.state.to_string(),
             format!("{}/{}", instance.tasks_running(), instance.tasks.len()),
             age(instance.created_at, now),
@@ -709,11 +717,11 @@ fn instances_table(
                 .unwrap_or_else(|| "-".into()),
             ops::endpoints(instance, &snapshot.definitions)
                 .first()
-                .map(ToString::to_string)
+                .map(|endpoint| printable(&endpoint.to_string()).into_owned())
                 .unwrap_or_else(|| "-".into()),
         ];
         if all_owners {
-            row.insert(1, instance.owner.clone());
+            row.insert(1, printable(&instance.owner).into_owned());
         }
         rows.push(row);
     }

@@ -22,7 +22,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::ui::theme::log_text_style;
 use ondeck_core::logs::buffer::{LogBuffer, LogLine};
-use ondeck_core::logs::sanitize::{Level, StyleRun, pretty_json};
+use ondeck_core::logs::sanitize::{Level, StyleRun, pretty_json, printable};
 
 /// Lines kept visible below a search match, so it is seen in context.
 const MATCH_CONTEXT: usize = 3;
@@ -738,7 +738,8 @@ impl LogPane<'_> {
             .border_style(self.border_style)
             .title(self.title());
         if !self.title_extra.is_empty() {
-            block = block.title_top(Line::from(format!(" {} ", self.title_extra)).right_aligned());
+            let extra = format!(" {} ", printable(self.title_extra));
+            block = block.title_top(Line::from(extra).right_aligned());
         }
         let mut inner = block.inner(area);
         block.render(area, buf);

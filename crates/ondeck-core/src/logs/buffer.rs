@@ -4,11 +4,22 @@
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
+use std::mem::size_of;
 
-use super::sanitize::{Level, SanitizedText, detect_level, sanitize};
+use super::sanitize::{Level, SanitizedText, StyleRun, detect_level, sanitize};
 
 /// Lines kept per instance when no capacity is configured.
 pub const DEFAULT_CAPACITY: usize = 50_000;
+/// Memory the lines of a buffer may hold (see [`LogLine::footprint`]), for buffers of up to
+/// [`DEFAULT_CAPACITY`] lines. A count of lines alone does not bound memory: a container can
+/// print lines of the sanitizer's 16 KiB limit, each with a style run per character. 18 MiB
+/// keeps 50,000 ordinary lines whole (the ingest bench's mix of 200-byte plain, coloured and
+/// JSON lines takes 17.2 MB with styles and ring slots) and holds a hostile stream to about
+/// two hundred lines, within the 20 MB the log pane's memory may take.
+pub const DEFAULT_BYTE_BUDGET: usize = 18 * 1024 * 1024;
+/// A larger buffer gets the default budget's share per line: asking for more lines is asking
+/// for the memory they take.
+const BYTES_PER_LINE: usize = DEFAULT_BYTE_BUDGET / DEFAULT_CAPACITY;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
@@ -21,9 +32,23 @@ pub struct LogLine {
     pub text: SanitizedText,
 }
 
+impl LogLine {
+    /// What keeping this line costs, as the byte budget counts it: its slot in the ring plus
+    /// the heap memory of its text and style runs.
+    pub fn footprint(&self) -> usize {
+        size_of::<LogLine>()
+            + self.text.text.capacity()
+            + self.text.styles.capacity() * size_of::<StyleRun>()
+    }
+}
+
 /// Lines in arrival order. Display order is arrival order: the tail engine hands over each
 /// batch already sorted by timestamp, so appending keeps every batch in time order without
 /// re-sorting a 50,000-line ring on every push.
+///
+/// Two bounds, and the oldest lines go when either is reached: a number of lines
+/// (`capacity`) and a number of bytes (`byte_budget`, counted by [`LogLine::footprint`]). The
+/// newest line is always kept, so the bytes held exceed the budget by one line at most.
 ///
 /// Sequence numbers are contiguous within the ring, which makes [`LogBuffer::get`] an index
 /// computation; they keep counting across [`LogBuffer::clear`], so a stale anchor can never
@@ -32,6 +57,9 @@ pub struct LogLine {
 pub struct LogBuffer {
     lines: VecDeque<LogLine>,
     capacity: usize,
+    byte_budget: usize,
+    /// Sum of the kept lines' footprints.
+    bytes: usize,
     next_seq: u64,
     evicted: u64,
 }
@@ -43,35 +71,53 @@ impl Default for LogBuffer {
 }
 
 impl LogBuffer {
-    /// A capacity of 0 is treated as 1: a pane that can hold nothing would be a silent bug.
+    /// At most `capacity` lines and [`DEFAULT_BYTE_BUDGET`] bytes (more for more than
+    /// [`DEFAULT_CAPACITY`] lines). A capacity of 0 is treated as 1: a pane that can hold
+    /// nothing would be a silent bug.
     pub fn new(capacity: usize) -> LogBuffer {
+        let bytes = DEFAULT_BYTE_BUDGET.max(capacity.saturating_mul(BYTES_PER_LINE));
+        LogBuffer::with_byte_budget(capacity, bytes)
+    }
+
+    /// At most `capacity` lines and `byte_budget` bytes.
+    pub fn with_byte_budget(capacity: usize, byte_budget: usize) -> LogBuffer {
         let capacity = capacity.max(1);
         LogBuffer {
             lines: VecDeque::with_capacity(capacity.min(4096)),
             capacity,
+            byte_budget,
+            bytes: 0,
             next_seq: 0,
             evicted: 0,
         }
     }
 
-    /// Sanitizes `raw`, detects its level and appends it, evicting the oldest line when full.
-    /// Returns the new line's sequence number.
+    /// Sanitizes `raw`, detects its level and appends it, evicting the oldest lines while
+    /// either bound would be passed. Returns the new line's sequence number.
     pub fn push(&mut self, timestamp: i64, source: u16, raw: &str) -> u64 {
         let text = sanitize(raw);
         let level = detect_level(&text.text);
         let seq = self.next_seq;
         self.next_seq += 1;
-        if self.lines.len() == self.capacity {
-            self.lines.pop_front();
-            self.evicted += 1;
-        }
-        self.lines.push_back(LogLine {
+        let line = LogLine {
             seq,
             timestamp,
             source,
             level,
             text,
-        });
+        };
+        let cost = line.footprint();
+        while self.lines.len() == self.capacity
+            || (!self.lines.is_empty() && self.bytes + cost > self.byte_budget)
+        {
+            let Some(oldest) = self.lines.pop_front() else {
+                break;
+            };
+            self.bytes -= oldest.footprint();
+            self.evicted += 1;
+        }
+        self.bytes += cost;
+        self.lines.push_back(line);
         seq
     }
 
@@ -85,6 +131,15 @@ impl LogBuffer {
 
     pub fn capacity(&self) -> usize {
         self.capacity
+    }
+
+    pub fn byte_budget(&self) -> usize {
+        self.byte_budget
+    }
+
+    /// Bytes the kept lines hold, by [`LogLine::footprint`].
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     /// Lines dropped to make room, since the buffer was created (clearing is not eviction).
@@ -127,6 +182,7 @@ impl LogBuffer {
     /// Drops every line; sequence numbers and the eviction count carry on.
     pub fn clear(&mut self) {
         self.lines.clear();
+        self.bytes = 0;
     }
 
     fn index_at_or_after(&self, seq: u64) -> usize {
@@ -293,6 +349,80 @@ mod tests {
     }
 
     #[test]
+    fn the_byte_budget_evicts_oldest_lines_before_the_line_count_does() {
+        let long = "x".repeat(1000);
+        let mut probe = LogBuffer::new(1);
+        probe.push(0, 0, &long);
+        let per_line = probe.bytes();
+        assert!(per_line > 1000, "text and ring slot: {per_line}");
+
+        // Room for three such lines by bytes, a hundred by count.
+        let mut buffer = LogBuffer::with_byte_budget(100, 3 * per_line + per_line / 2);
+        for i in 0..5 {
+            buffer.push(i, 0, &long);
+        }
+        assert_eq!(buffer.len(), 3);
+        assert_eq!(buffer.evicted(), 2);
+        assert_eq!(buffer.first_seq(), Some(2), "the oldest went first");
+        assert_eq!(buffer.bytes(), 3 * per_line);
+        // A short line fits in the half line left; the next long one evicts one long line.
+        buffer.push(5, 0, "short");
+        assert_eq!((buffer.len(), buffer.first_seq()), (4, Some(2)));
+        buffer.push(6, 0, &long);
+        assert_eq!((buffer.len(), buffer.first_seq()), (4, Some(3)));
+        assert!(buffer.bytes() <= buffer.byte_budget());
+    }
+
+    #[test]
+    fn a_line_larger_than_the_budget_is_kept_alone() {
+        let mut buffer = LogBuffer::with_byte_budget(10, 64);
+        buffer.push(0, 0, "a");
+        let seq = buffer.push(1, 0, &"y".repeat(500));
+        assert_eq!(buffer.len(), 1);
+        assert_eq!(buffer.last_seq(), Some(seq));
+        assert_eq!(buffer.bytes(), buffer.get(seq).unwrap().footprint());
+    }
+
+    #[test]
+    fn hostile_lines_are_held_to_the_default_budget() {
+        // The sanitizer's longest line, switching colour at every character: the most memory
+        // one line can take.
+        let hostile: String = (0..4000)
+            .map(|i| format!("\x1b[3{}m{}", 1 + i % 7, char::from(b'a' + (i % 26) as u8)))
+            .collect();
+        let mut buffer = LogBuffer::new(DEFAULT_CAPACITY);
+        for i in 0..2_000 {
+            buffer.push(i, 0, &hostile);
+        }
+        let one = buffer.get(buffer.last_seq().unwrap()).unwrap().footprint();
+        assert!(one > 50_000, "a hostile line holds {one} bytes");
+        assert!(buffer.bytes() <= DEFAULT_BYTE_BUDGET, "{}", buffer.bytes());
+        assert!(buffer.len() < 2_000 && buffer.evicted() > 0);
+    }
+
+    #[test]
+    fn a_larger_buffer_gets_a_proportional_budget() {
+        assert_eq!(LogBuffer::new(1000).byte_budget(), DEFAULT_BYTE_BUDGET);
+        assert_eq!(
+            LogBuffer::new(DEFAULT_CAPACITY).byte_budget(),
+            DEFAULT_BYTE_BUDGET
+        );
+        let big = LogBuffer::new(4 * DEFAULT_CAPACITY).byte_budget();
+        assert!(
+            big >= 4 * DEFAULT_BYTE_BUDGET - 4 * DEFAULT_CAPACITY,
+            "{big}"
+        );
+    }
+
+    #[test]
+    fn clearing_releases_the_byte_count() {
+        let mut buffer = filled(10, 4);
+        assert!(buffer.bytes() > 0);
+        buffer.clear();
+        assert_eq!(buffer.bytes(), 0);
+    }
+
+    #[test]
     fn deduper_drops_repeats_per_source_and_timestamp() {
         let mut dedupe = Deduper::default();
         assert!(dedupe.is_new(0, 100, "hello"));
@@ -359,6 +489,34 @@ mod tests {
             }
             let seqs: Vec<u64> = buffer.iter().map(|l| l.seq).collect();
             prop_assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1));
+        }
+
+        #[test]
+        fn both_bounds_hold_and_the_newest_lines_stay(
+            capacity in 1usize..40,
+            budget in 0usize..20_000,
+            lengths in proptest::collection::vec(0usize..3_000, 0..120),
+        ) {
+            let mut buffer = LogBuffer::with_byte_budget(capacity, budget);
+            for (i, length) in lengths.iter().enumerate() {
+                let seq = buffer.push(i as i64, 0, &"z".repeat(*length));
+                prop_assert_eq!(buffer.last_seq(), Some(seq), "the newest line is kept");
+                prop_assert!(buffer.len() <= buffer.capacity());
+                prop_assert!(buffer.bytes() <= budget || buffer.len() == 1);
+                let counted: usize = buffer.iter().map(LogLine::footprint).sum();
+                prop_assert_eq!(buffer.bytes(), counted);
+                prop_assert_eq!(buffer.evicted() + buffer.len() as u64, i as u64 + 1);
+                // Eviction takes the oldest only: what is kept is the newest run of lines,
+                // and one more line would not have fitted.
+                let first = buffer.first_seq().unwrap();
+                prop_assert_eq!(first + buffer.len() as u64 - 1, seq);
+                if first > 0 && buffer.len() < buffer.capacity() {
+                    let dropped = lengths[first as usize - 1];
+                    let mut probe = LogBuffer::new(1);
+                    probe.push(0, 0, &"z".repeat(dropped));
+                    prop_assert!(buffer.bytes() + probe.bytes() > budget);
+                }
+            }
         }
     }
 }

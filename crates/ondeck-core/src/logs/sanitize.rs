@@ -11,8 +11,19 @@
 //!   let the terminal, not the layout, decide where the following text lands.
 //! - A trailing line ending is dropped; an embedded `\n` becomes [`NEWLINE_MARK`] so that one
 //!   event stays one line; `\r` and all other C0 controls and DEL are removed.
+//! - Characters that change how text reads without showing themselves (bidirectional
+//!   overrides and isolates, zero-width characters, other invisible format characters; see
+//!   [`is_hidden`]) are shown as a dimmed `<U+202E>`: a line must read the way it is stored.
 //! - Input longer than [`MAX_LINE_BYTES`] is cut on a char boundary and ends with a visible
 //!   `… [truncated N bytes]` marker.
+//!
+//! Short text from AWS (names, tags, reasons) goes through the same rules with
+//! [`sanitize_label`], which drops colours as well; [`printable`] gives the plain text for the
+//! CLI, and [`escape_json_for_terminal`] keeps JSON output exact while no hidden character
+//! reaches the terminal raw.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use unicode_width::UnicodeWidthChar;
 
@@ -82,6 +93,82 @@ pub fn sanitize_bytes(raw: &[u8]) -> SanitizedText {
 
 /// Cleans one log event; see the module documentation for the rules.
 pub fn sanitize(raw: &str) -> SanitizedText {
+    clean(raw, true)
+}
+
+/// Cleans text from AWS shown as one field: a name, a tag value, a stop reason, a message.
+/// The rules of [`sanitize`], except that colours in the text are dropped too (a tag has no
+/// business styling the table); the only styles left are those of the visible markers.
+pub fn sanitize_label(raw: &str) -> SanitizedText {
+    clean(raw, false)
+}
+
+/// [`sanitize_label`]'s text, for plain-text output; borrowed when `raw` is printable ASCII.
+pub fn printable(raw: &str) -> Cow<'_, str> {
+    if raw.bytes().all(|byte| matches!(byte, 0x20..=0x7e)) {
+        Cow::Borrowed(raw)
+    } else {
+        Cow::Owned(sanitize_label(raw).text)
+    }
+}
+
+/// Characters that are invisible or reorder the text around them, shown as `<U+XXXX>`:
+/// bidirectional embeddings, overrides, isolates and marks; zero-width spaces, joiners and
+/// the byte-order mark; the soft hyphen, word joiner and invisible operators; line and
+/// paragraph separators; fillers and other format characters that render as nothing (Hangul
+/// fillers, Mongolian selectors, the combining grapheme joiner, shorthand and musical format
+/// controls); tag characters and the ideographic variation selectors, which can carry a hidden
+/// text. The emoji variation selectors (U+FE00–FE0F) are left alone: they only pick how the
+/// character before them is drawn, and emoji use them everywhere.
+pub fn is_hidden(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{34f}'
+            | '\u{61c}'
+            | '\u{115f}'
+            | '\u{1160}'
+            | '\u{17b4}'
+            | '\u{17b5}'
+            | '\u{180b}'..='\u{180f}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{3164}'
+            | '\u{feff}'
+            | '\u{ffa0}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0000}'..='\u{e0fff}'
+    )
+}
+
+/// JSON text made safe to print on a terminal without changing what it says: DEL, the C1
+/// controls and [`is_hidden`] characters (which JSON allows raw inside strings) are written as
+/// `\uXXXX` escapes, so a parser reads the same strings. `json` must be serde_json's output,
+/// where such characters can only appear inside strings and controls below U+0020 are escaped
+/// already.
+pub fn escape_json_for_terminal(json: String) -> String {
+    let unsafe_char = |c: char| c == '\u{7f}' || ('\u{80}'..='\u{9f}').contains(&c) || is_hidden(c);
+    if json.bytes().all(|byte| byte < 0x7f) || !json.chars().any(unsafe_char) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if unsafe_char(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{unit:04x}");
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn clean(raw: &str, keep_colours: bool) -> SanitizedText {
     let raw = raw.trim_end_matches(['\n', '\r']);
     let (body, dropped) = if raw.len() > MAX_LINE_BYTES {
         let cut = raw.floor_char_boundary(MAX_LINE_BYTES);
@@ -95,6 +182,7 @@ pub fn sanitize(raw: &str) -> SanitizedText {
         pen: Pen::default(),
         style: TextStyle::new(),
         column: 0,
+        keep_colours,
     };
     out.run(body);
     if dropped > 0 {
@@ -138,6 +226,8 @@ struct Sanitizer {
     style: TextStyle,
     /// Display column of the end of `text`, for tab stops.
     column: usize,
+    /// False for labels: SGR sequences are removed without effect.
+    keep_colours: bool,
 }
 
 const ESC: u8 = 0x1b;
@@ -176,6 +266,10 @@ impl Sanitizer {
                             skip_string(bytes, next)
                         }
                         '\u{80}'..='\u{9f}' => next,
+                        c if is_hidden(c) => {
+                            self.push_marker(c);
+                            next
+                        }
                         _ => {
                             self.push_char(c);
                             next
@@ -200,18 +294,27 @@ impl Sanitizer {
         self.extend_style(start);
     }
 
+    /// `<U+202E>`, dimmed on top of the current colours.
+    fn push_marker(&mut self, c: char) {
+        let start = self.text.len();
+        let _ = write!(self.text, "<U+{:04X}>", u32::from(c));
+        self.column += self.text.len() - start;
+        self.style_from(start, self.style.with(Attrs::DIM));
+    }
+
     fn extend_style(&mut self, start: usize) {
-        if self.pen == Pen::default() {
-            return;
+        if self.pen != Pen::default() {
+            self.style_from(start, self.style);
         }
+    }
+
+    /// Gives `text[start..]` `style`, joining the previous run when it ends at `start` in the
+    /// same style.
+    fn style_from(&mut self, start: usize, style: TextStyle) {
         let end = self.text.len();
         match self.styles.last_mut() {
-            Some(last) if last.end == start && last.style == self.style => last.end = end,
-            _ => self.styles.push(StyleRun {
-                start,
-                end,
-                style: self.style,
-            }),
+            Some(last) if last.end == start && last.style == style => last.end = end,
+            _ => self.styles.push(StyleRun { start, end, style }),
         }
     }
 
@@ -256,7 +359,7 @@ impl Sanitizer {
             Some(0x40..=0x7e) => {
                 let params = &s[i..params_end];
                 let private = params.starts_with(['<', '=', '>', '?']);
-                if bytes[j] == b'm' && j == params_end && !private {
+                if bytes[j] == b'm' && j == params_end && !private && self.keep_colours {
                     self.apply_sgr(params);
                 }
                 j + 1
@@ -834,6 +937,115 @@ mod tests {
     }
 
     #[test]
+    fn bidi_overrides_and_invisible_characters_show_as_dim_markers() {
+        // "Trojan source": the override makes the comment read as if `admin` came first.
+        let out = sanitize("user=guest \u{202e}nimda=resu\u{202c} ok\u{200b}!");
+        assert_eq!(
+            out.text,
+            "user=guest <U+202E>nimda=resu<U+202C> ok<U+200B>!"
+        );
+        let dim = Some(TextStyle::new().with(Attrs::DIM));
+        assert_eq!(styled(&out, "<U+202E>"), dim);
+        assert_eq!(styled(&out, "<U+202C>"), dim);
+        assert_eq!(styled(&out, "<U+200B>"), dim);
+        assert_eq!(
+            styled(&out, "nimda"),
+            None,
+            "the text between keeps its own style"
+        );
+        assert_eq!(sanitize("\u{feff}bom").text, "<U+FEFF>bom");
+        assert_eq!(sanitize("tag\u{e0041}").text, "tag<U+E0041>");
+    }
+
+    #[test]
+    fn markers_keep_the_colours_around_them() {
+        let out = sanitize("\x1b[31mred\u{2066}red\x1b[0m");
+        assert_eq!(out.text, "red<U+2066>red");
+        assert_eq!(
+            styled(&out, "<U+2066>"),
+            Some(TextStyle::new().fg(TextColor::Indexed(1)).with(Attrs::DIM))
+        );
+        assert_eq!(
+            styled(&out, "red"),
+            Some(TextStyle::new().fg(TextColor::Indexed(1)))
+        );
+    }
+
+    #[test]
+    fn every_listed_range_is_hidden_and_its_neighbours_are_not() {
+        let ranges = [
+            ('\u{202a}', '\u{202e}'),
+            ('\u{2066}', '\u{2069}'),
+            ('\u{200b}', '\u{200f}'),
+            ('\u{2060}', '\u{2064}'),
+            ('\u{feff}', '\u{feff}'),
+            ('\u{ad}', '\u{ad}'),
+            ('\u{61c}', '\u{61c}'),
+            ('\u{2028}', '\u{2029}'),
+            ('\u{e0001}', '\u{e0001}'),
+            ('\u{e0020}', '\u{e007f}'),
+        ];
+        for (first, last) in ranges {
+            for c in first..=last {
+                assert!(is_hidden(c), "U+{:04X}", u32::from(c));
+                assert_eq!(
+                    sanitize(&format!("a{c}b")).text,
+                    format!("a<U+{:04X}>b", u32::from(c))
+                );
+            }
+        }
+        // Visible spaces, emoji presentation and ordinary letters stay as they are.
+        for c in [
+            '\u{202f}', '\u{a0}', '\u{3000}', '\u{fe0f}', 'é', '日', '→', '\u{fffd}',
+        ] {
+            assert!(!is_hidden(c), "U+{:04X}", u32::from(c));
+            assert_eq!(sanitize(&format!("a{c}b")).text, format!("a{c}b"));
+        }
+    }
+
+    #[test]
+    fn labels_drop_colours_and_escapes_but_keep_dim_markers() {
+        let tag = "\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\x07\x1b[30;40mteam\u{202e}x\x1b[0m";
+        let out = sanitize_label(tag);
+        assert_eq!(out.text, "team<U+202E>x");
+        assert_eq!(
+            out.styles,
+            vec![StyleRun {
+                start: 4,
+                end: 12,
+                style: TextStyle::new().with(Attrs::DIM)
+            }]
+        );
+    }
+
+    #[test]
+    fn printable_borrows_plain_ascii_and_cleans_the_rest() {
+        assert!(matches!(printable("rev-1 ok"), Cow::Borrowed("rev-1 ok")));
+        assert_eq!(printable("a\x1b]52;c;ZXZpbA==\x07b"), "ab");
+        assert_eq!(printable("caf\u{e9}\u{200f}"), "caf\u{e9}<U+200F>");
+        assert_eq!(printable("two\nlines\t."), "two↵lines       .");
+    }
+
+    #[test]
+    fn json_escaping_keeps_the_value_and_hides_nothing_raw() {
+        let hostile =
+            "\x1b]52;c;ZXZpbA==\x07 \u{9b}2J \u{7f} \u{202e}txt.exe \u{e0041}\u{200b} é 日 ✓";
+        let value = serde_json::json!({ "name": hostile, "plain": "ok" });
+        let escaped = escape_json_for_terminal(serde_json::to_string_pretty(&value).unwrap());
+        let back: serde_json::Value = serde_json::from_str(&escaped).unwrap();
+        assert_eq!(back, value, "the JSON says the same");
+        assert!(
+            escaped.chars().all(|c| !is_control(c) || c == '\n'),
+            "{escaped:?}"
+        );
+        assert!(!escaped.chars().any(is_hidden), "{escaped:?}");
+        assert!(escaped.contains("\\u202e") && escaped.contains("\\udb40\\udc41"));
+        assert!(escaped.contains("é 日 ✓"), "other text stays readable");
+        let plain = serde_json::to_string(&value["plain"]).unwrap();
+        assert_eq!(escape_json_for_terminal(plain.clone()), plain);
+    }
+
+    #[test]
     fn level_words_are_detected() {
         let cases = [
             ("ERROR failed to connect", Some(Level::Error)),
@@ -914,6 +1126,37 @@ mod tests {
             for pair in out.styles.windows(2) {
                 prop_assert!(pair[0].end <= pair[1].start);
             }
+        }
+
+        #[test]
+        fn no_hidden_character_survives_and_labels_have_only_dim_runs(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    (0x202au32..=0x202e).prop_map(|c| char::from_u32(c).unwrap().to_string()),
+                    (0x2060u32..=0x206f).prop_map(|c| char::from_u32(c).unwrap().to_string()),
+                    (0xe0000u32..=0xe007f).prop_map(|c| char::from_u32(c).unwrap().to_string()),
+                    Just("\u{200d}".to_string()), Just("\u{feff}".to_string()),
+                    Just("\x1b[31m".to_string()), Just("\x1b]0;t\x07".to_string()),
+                    "\\PC{0,3}", any::<char>().prop_map(String::from),
+                ],
+                0..40,
+            )
+        ) {
+            let raw = parts.concat();
+            for out in [sanitize(&raw), sanitize_label(&raw)] {
+                let leaked = out.text.chars().find(|&c| is_hidden(c) || is_control(c));
+                prop_assert!(leaked.is_none(), "{:?} in {:?}", leaked, out.text);
+            }
+            let label = sanitize_label(&raw);
+            prop_assert!(label.styles.iter().all(|run| run.style == TextStyle::new().with(Attrs::DIM)));
+            prop_assert_eq!(printable(&raw), label.text);
+        }
+
+        #[test]
+        fn escaped_json_reads_back_the_same(text in any::<String>()) {
+            let json = escape_json_for_terminal(serde_json::to_string(&text).unwrap());
+            prop_assert!(!json.chars().any(|c| is_hidden(c) || is_control(c)), "{:?}", json);
+            prop_assert_eq!(serde_json::from_str::<String>(&json).unwrap(), text);
         }
 
         #[test]

@@ -3,12 +3,14 @@
 
 use std::collections::BTreeMap;
 
+use super::sanitize::printable;
 use crate::instances::Instance;
 use crate::model::{LogStreamRef, TaskDefinition};
 use crate::tail::TailSource;
 
 /// The instance's log streams, one per container with the awslogs driver, and a one-line
-/// explanation for every container whose lines ondeck cannot read.
+/// explanation for every container whose lines ondeck cannot read. Labels and explanations
+/// are for display: names from the task definitions in them are sanitized.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogSources {
     pub sources: Vec<TailSource>,
@@ -28,7 +30,7 @@ pub fn log_sources(
         let Some(definition) = definitions.get(&task.task_definition_arn) else {
             found.unreadable.push(format!(
                 "task {}: its task definition could not be described",
-                task.task_id()
+                printable(task.task_id())
             ));
             continue;
         };
@@ -55,19 +57,19 @@ pub fn log_sources(
                     Some(_) => "has awslogs without a group or stream prefix".to_string(),
                     None => "has no log configuration".to_string(),
                 };
-                found
-                    .unreadable
-                    .push(format!("container {} {why}", container.name));
+                found.unreadable.push(format!(
+                    "container {} {}",
+                    printable(&container.name),
+                    printable(&why)
+                ));
                 continue;
             };
+            let name = printable(&container.name);
             let label = if seen_names.get(&container.name).copied().unwrap_or(0) > 1 {
-                format!(
-                    "{}@{}",
-                    container.name,
-                    &task.task_id()[..task.task_id().len().min(6)]
-                )
+                let id: String = task.task_id().chars().take(6).collect();
+                format!("{name}@{}", printable(&id))
             } else {
-                container.name.clone()
+                name.into_owned()
             };
             found.sources.push(TailSource {
                 index: found.sources.len() as u16,
@@ -107,8 +109,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn awslogs_containers_become_streams_and_others_are_explained() {
+    /// The log sources of a one-task instance whose task definition has `containers`.
+    fn sources_of(containers: Vec<ContainerDefinition>) -> LogSources {
         let task = Task {
             task_arn: "arn:aws:ecs:us-east-1:1:task/c/abc123def".into(),
             task_definition_arn: "arn:td/app:1".into(),
@@ -125,10 +127,6 @@ mod tests {
             capacity_provider: None,
             times: TaskTimes::default(),
         };
-        let mut creates_its_group = container("api", "awslogs");
-        if let Some(log) = creates_its_group.log.as_mut() {
-            log.create_group = true;
-        }
         let definition = TaskDefinition {
             arn: "arn:td/app:1".into(),
             family: "app".into(),
@@ -136,17 +134,26 @@ mod tests {
             cpu: None,
             memory: None,
             cpu_architecture: None,
-            containers: vec![
-                container("web", "awslogs"),
-                container("router", "awsfirelens"),
-                creates_its_group,
-            ],
+            containers,
         };
         let instance = group(vec![task]).remove(0);
-        let found = log_sources(
+        log_sources(
             &instance,
             &BTreeMap::from([(definition.arn.clone(), definition)]),
-        );
+        )
+    }
+
+    #[test]
+    fn awslogs_containers_become_streams_and_others_are_explained() {
+        let mut creates_its_group = container("api", "awslogs");
+        if let Some(log) = creates_its_group.log.as_mut() {
+            log.create_group = true;
+        }
+        let found = sources_of(vec![
+            container("web", "awslogs"),
+            container("router", "awsfirelens"),
+            creates_its_group,
+        ]);
         assert_eq!(found.sources.len(), 2);
         assert_eq!(found.sources[0].stream.stream, "ecs/web/abc123def");
         assert_eq!(found.sources[0].stream.group, "/ecs/app");
@@ -158,5 +165,27 @@ mod tests {
         assert_eq!(found.labels, vec!["web", "api"]);
         assert_eq!(found.unreadable.len(), 1);
         assert!(found.unreadable[0].contains("awsfirelens"));
+    }
+
+    #[test]
+    fn names_from_the_task_definition_are_shown_cleaned_and_kept_for_the_streams() {
+        let hostile = "web\x1b]52;c;ZXZpbA==\x07\u{202e}";
+        let found = sources_of(vec![
+            container(hostile, "awslogs"),
+            container("side\u{200b}car", "\x1b[2Jsplunk"),
+        ]);
+        assert_eq!(found.labels, vec!["web<U+202E>"]);
+        assert_eq!(
+            found.unreadable,
+            vec![
+                "container side<U+200B>car uses the splunk log driver; ondeck reads awslogs streams only"
+            ]
+        );
+        // The stream is named by the container as ECS knows it.
+        assert_eq!(found.sources[0].container, hostile);
+        assert_eq!(
+            found.sources[0].stream.stream,
+            format!("ecs/{hostile}/abc123def")
+        );
     }
 }

@@ -618,3 +618,47 @@ fn a_narrow_pane_draws_nothing_outside_its_area() {
         "the lower rule reaches the last column"
     );
 }
+
+#[test]
+fn hidden_characters_in_lines_and_the_title_are_drawn_as_dim_markers() {
+    let mut buffer = LogBuffer::new(10);
+    buffer.push(base_time(), 0, "user=guest \u{202e}nimda\u{202c} ok");
+    let sources = sources();
+    let mut terminal = Terminal::new(TestBackend::new(60, 5)).unwrap();
+    terminal
+        .draw(|frame| {
+            frame.render_widget(
+                LogPane::new(&buffer, &LogView::new(), &sources)
+                    .title_extra("\u{2066}live\x1b]0;t\x07"),
+                frame.area(),
+            )
+        })
+        .unwrap();
+    let screen = terminal.backend().buffer();
+    let rows: Vec<String> = (0..5)
+        .map(|y| (0..60).map(|x| screen[(x, y)].symbol()).collect())
+        .collect();
+    assert!(rows[0].contains("<U+2066>live"), "{:?}", rows[0]);
+    let (y, row) = rows
+        .iter()
+        .enumerate()
+        .find(|(_, row)| row.contains("user=guest"))
+        .expect("the line is drawn");
+    assert!(
+        row.contains("user=guest <U+202E>nimda<U+202C> ok"),
+        "{row:?}"
+    );
+    let x = row[..row.find("<U+202E>").unwrap()].chars().count() as u16;
+    assert!(screen[(x, y as u16)].modifier.contains(Modifier::DIM));
+    assert!(!screen[(x - 2, y as u16)].modifier.contains(Modifier::DIM));
+    for cell in screen.content() {
+        assert!(
+            !cell
+                .symbol()
+                .chars()
+                .any(|c| c.is_control() || ondeck_core::logs::sanitize::is_hidden(c)),
+            "{:?}",
+            cell.symbol()
+        );
+    }
+}

@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
@@ -10,11 +11,12 @@ use std::collections::BTreeMap;
 
 use super::format::{age, money, rate, remaining, stamp};
 use super::theme::{EXPIRY_SYMBOL, instance_symbol, task_symbol};
-use super::{RenderContext, centered_note, pane_block};
+use super::{RenderContext, centered_note, pane_block, untrusted};
 use crate::state::AppState;
 use ondeck_core::instances::Instance;
 use ondeck_core::instances::cost::{self, Arch};
 use ondeck_core::instances::expiry::urgency;
+use ondeck_core::logs::sanitize::printable;
 use ondeck_core::model::{Task, TaskDefinition, TaskState};
 use ondeck_core::ops::endpoints;
 
@@ -33,7 +35,11 @@ pub fn pane(
         centered_note(frame, inner, vec![Line::from("No instance selected.")]);
         return;
     };
-    let block = pane_block(format!(" detail · {} ", instance.name), focused, ctx);
+    let block = pane_block(
+        format!(" detail · {} ", printable(&instance.name)),
+        focused,
+        ctx,
+    );
     let lines = lines(instance, state, ctx, wide);
     frame.render_widget(
         Paragraph::new(lines)
@@ -60,11 +66,10 @@ fn lines(
         ),
         Span::raw("  "),
         label("template"),
-        Span::raw(instance.template.clone()),
-        Span::raw("  "),
-        label("owner"),
-        Span::raw(instance.owner.clone()),
     ];
+    summary.extend(untrusted(&instance.template, Style::new()));
+    summary.extend([Span::raw("  "), label("owner")]);
+    summary.extend(untrusted(&instance.owner, Style::new()));
     if let Some(created) = instance.created_at {
         summary.extend([
             Span::raw("  "),
@@ -128,7 +133,7 @@ fn lines(
         endpoint_line.push(Span::styled("none yet", theme.dim()));
     } else {
         let joined: Vec<String> = found.iter().map(ToString::to_string).collect();
-        endpoint_line.push(Span::raw(joined.join("  ")));
+        endpoint_line.extend(untrusted(&joined.join("  "), Style::new()));
     }
     lines.push(Line::from(endpoint_line));
 
@@ -206,29 +211,29 @@ fn task_lines(
 ) -> Vec<Line<'static>> {
     let theme = ctx.theme;
     let style = theme.task_state(&task.last_status);
-    let mut head = vec![
-        Span::styled("task ", theme.dim()),
-        Span::styled(task.task_id().to_string(), theme.bold()),
-        Span::raw("  "),
-        Span::raw(task.task_definition().to_string()),
+    let mut head = vec![Span::styled("task ", theme.dim())];
+    head.extend(untrusted(task.task_id(), theme.bold()));
+    head.push(Span::raw("  "));
+    head.extend(untrusted(task.task_definition(), Style::new()));
+    head.extend([
         Span::raw("  "),
         Span::styled(
             format!("{} {}", task_symbol(&task.last_status), task.last_status),
             style,
         ),
-    ];
+    ]);
     if task.desired_status != task.last_status.as_str() {
-        head.push(Span::styled(
-            format!(" → {}", task.desired_status),
-            theme.dim(),
-        ));
+        head.push(Span::styled(" → ", theme.dim()));
+        head.extend(untrusted(&task.desired_status, theme.dim()));
     }
     if let Some(ip) = &task.private_ip {
-        head.push(Span::raw(format!("  {ip}")));
+        head.push(Span::raw("  "));
+        head.extend(untrusted(ip, Style::new()));
     }
     if wide {
         if let Some(provider) = &task.capacity_provider {
-            head.push(Span::styled(format!("  {provider}"), theme.dim()));
+            head.push(Span::raw("  "));
+            head.extend(untrusted(provider, theme.dim()));
         }
         let def = definitions.get(&task.task_definition_arn);
         if let Some((vcpu, gb)) = cost::task_size(task, def) {
@@ -246,21 +251,26 @@ fn task_lines(
     let name_width = task
         .containers
         .iter()
-        .map(|c| c.name.chars().count())
+        .map(|c| printable(&c.name).chars().count())
         .max()
         .unwrap_or(0);
     for container in &task.containers {
-        let mut spans = vec![
-            Span::raw(format!("  {:<name_width$}  ", container.name)),
-            Span::raw(format!("{:<8}", container.last_status)),
-        ];
+        // Padded by what is shown: a marker is wider than the character it stands for.
+        let name_shown = printable(&container.name).chars().count();
+        let status_shown = printable(&container.last_status).chars().count();
+        let mut spans = vec![Span::raw("  ")];
+        spans.extend(untrusted(&container.name, Style::new()));
+        spans.push(Span::raw(" ".repeat(name_width - name_shown + 2)));
+        spans.extend(untrusted(&container.last_status, Style::new()));
+        spans.push(Span::raw(" ".repeat(8usize.saturating_sub(status_shown))));
         if let Some(health) = &container.health {
             let style = match health.as_str() {
                 "HEALTHY" => theme.fg(ratatui::style::Color::Green),
                 "UNHEALTHY" => theme.error(),
                 _ => theme.dim(),
             };
-            spans.push(Span::styled(format!("  {health}"), style));
+            spans.push(Span::styled("  ", style));
+            spans.extend(untrusted(health, style));
         }
         if let Some(code) = container.exit_code {
             let style = if code == 0 {
@@ -271,17 +281,19 @@ fn task_lines(
             spans.push(Span::styled(format!("  exit {code}"), style));
         }
         if let Some(reason) = &container.reason {
-            spans.push(Span::raw(format!("  {reason}")));
+            spans.push(Span::raw("  "));
+            spans.extend(untrusted(reason, Style::new()));
         }
         lines.push(Line::from(spans));
     }
     if task.stop_code.is_some() || task.stopped_reason.is_some() {
         let mut spans = vec![Span::styled("  stopped: ", theme.dim())];
         if let Some(code) = &task.stop_code {
-            spans.push(Span::styled(code.clone(), theme.bold()));
+            spans.extend(untrusted(code, theme.bold()));
         }
         if let Some(reason) = &task.stopped_reason {
-            spans.push(Span::raw(format!(" — {reason}")));
+            spans.push(Span::raw(" — "));
+            spans.extend(untrusted(reason, Style::new()));
         }
         lines.push(Line::from(spans));
     }

@@ -5,10 +5,11 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::RenderContext;
+use super::{RenderContext, untrusted};
 use crate::state::AppState;
 use crate::state::confirm::{Confirm, Guarded};
 use crate::state::launch::{LaunchDialog, LaunchField};
+use ondeck_core::logs::sanitize::printable;
 
 /// A cleared, bordered box of at most `width`×`height` in the middle of `area`.
 fn modal(
@@ -140,11 +141,10 @@ pub fn confirm(
         ),
         Guarded::Extend { by } => ("Extend", "extend", format!(" by {by}?")),
     };
-    let mut lines = vec![Line::from(vec![
-        Span::raw(format!("{title} ")),
-        Span::styled(label, theme.bold()),
-        Span::raw(question),
-    ])];
+    let mut first = vec![Span::raw(format!("{title} "))];
+    first.extend(untrusted(&label, theme.bold()));
+    first.push(Span::raw(question));
+    let mut lines = vec![Line::from(first)];
     let title = match &confirm.foreign {
         None => {
             lines.push(Line::raw(""));
@@ -156,7 +156,7 @@ pub fn confirm(
             format!("{title} instance")
         }
         Some(note) => {
-            let mut note = note.clone();
+            let mut note = printable(note).into_owned();
             if let Some(first) = note.get_mut(..1) {
                 first.make_ascii_uppercase();
             }

@@ -8,7 +8,7 @@ use ratatui::widgets::{Cell, HighlightSpacing, Row, Table, TableState};
 
 use super::format::{age, local_midnight, money, rate, remaining};
 use super::theme::{EXPIRY_SYMBOL, instance_symbol};
-use super::{RenderContext, centered_note, pane_block};
+use super::{RenderContext, centered_note, pane_block, untrusted};
 use crate::state::keymap::Command;
 use crate::state::{AppState, Focus, MessageKind};
 use ondeck_core::instances::expiry::urgency;
@@ -259,14 +259,15 @@ fn cell<'a>(
     };
     match column {
         Column::Name => match urgent_style {
-            Some(style) => Cell::from(Line::styled(
-                format!("{EXPIRY_SYMBOL} {}", instance.name),
-                style,
-            )),
-            None => Cell::from(instance.name.as_str()),
+            Some(style) => {
+                let mut spans = vec![Span::styled(format!("{EXPIRY_SYMBOL} "), style)];
+                spans.extend(untrusted(&instance.name, style));
+                Cell::from(Line::from(spans))
+            }
+            None => Cell::from(Line::from(untrusted(&instance.name, Style::new()))),
         },
-        Column::Owner => Cell::from(instance.owner.as_str()),
-        Column::Template => Cell::from(instance.template.as_str()),
+        Column::Owner => Cell::from(Line::from(untrusted(&instance.owner, Style::new()))),
+        Column::Template => Cell::from(Line::from(untrusted(&instance.template, Style::new()))),
         Column::State => {
             let style = ctx.theme.instance_state(&instance.state);
             Cell::from(Line::from(vec![
@@ -309,14 +310,15 @@ fn cell<'a>(
         ),
         Column::Endpoint => {
             let found = endpoints(instance, &state.definitions);
-            Cell::from(match found.first() {
+            let text = match found.first() {
                 None => "—".to_string(),
                 Some(first) if wide && found.len() > 1 => {
                     format!("{first} +{}", found.len() - 1)
                 }
                 Some(first) if wide => first.to_string(),
                 Some(first) => format!("{}:{}", first.ip, first.port),
-            })
+            };
+            Cell::from(Line::from(untrusted(&text, Style::new())))
         }
     }
 }

@@ -17,10 +17,12 @@ mod tests;
 use chrono::{DateTime, FixedOffset, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::state::{AppState, Focus, Mode, Pane};
+use ondeck_core::logs::sanitize::sanitize_label;
 pub use theme::Theme;
 
 /// What a frame needs besides the state.
@@ -109,4 +111,30 @@ fn centered_note(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
         Paragraph::new(lines).alignment(ratatui::layout::Alignment::Center),
         inner,
     );
+}
+
+/// Text that comes from AWS (names, tags, reasons, messages) in `style`, cleaned by the log
+/// sanitizer's label rules: no escape sequence reaches the terminal, and characters that hide
+/// or reorder text show as dim `<U+202E>` markers.
+fn untrusted(raw: &str, style: Style) -> Vec<Span<'static>> {
+    let clean = sanitize_label(raw);
+    if clean.styles.is_empty() {
+        return vec![Span::styled(clean.text, style)];
+    }
+    let mut spans = Vec::with_capacity(clean.styles.len() * 2 + 1);
+    let mut at = 0;
+    for run in &clean.styles {
+        if run.start > at {
+            spans.push(Span::styled(clean.text[at..run.start].to_string(), style));
+        }
+        spans.push(Span::styled(
+            clean.text[run.start..run.end].to_string(),
+            style.patch(theme::log_text_style(run.style)),
+        ));
+        at = run.end;
+    }
+    if at < clean.text.len() {
+        spans.push(Span::styled(clean.text[at..].to_string(), style));
+    }
+    spans
 }

@@ -2,16 +2,18 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::RenderContext;
 use super::format::remaining;
 use super::theme::EXPIRY_SYMBOL;
+use super::{RenderContext, untrusted};
 use crate::state::keymap::Command;
 use crate::state::{AppState, Focus, MessageKind, Mode, Pane};
 use ondeck_core::instances::Instance;
 use ondeck_core::instances::expiry::{self, Urgency, format_remaining};
+use ondeck_core::logs::sanitize::printable;
 use ondeck_core::ops::template_ttl;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -70,7 +72,7 @@ pub fn top_bar(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderCont
 pub fn bottom_height(state: &AppState, width: u16) -> u16 {
     let text_width = match (&state.mode, &state.message) {
         (Mode::Filter | Mode::CommandLine(_), _) | (_, None) => return 1,
-        (_, Some(message)) => message.text.chars().count() + 2,
+        (_, Some(message)) => printable(&message.text).chars().count() + 2,
     };
     text_width.div_ceil(usize::from(width.max(1))).clamp(1, 3) as u16
 }
@@ -91,9 +93,11 @@ pub fn bottom_line(frame: &mut Frame, area: Rect, state: &AppState, ctx: &Render
         ]),
         _ => match &state.message {
             Some(message) if message.kind == MessageKind::Error => {
-                Line::styled(format!("✖ {}", message.text), theme.error())
+                let mut spans = vec![Span::styled("✖ ", theme.error())];
+                spans.extend(untrusted(&message.text, theme.error()));
+                Line::from(spans)
             }
-            Some(message) => Line::raw(message.text.clone()),
+            Some(message) => Line::from(untrusted(&message.text, Style::new())),
             None => expiry_warning(state, ctx).unwrap_or_else(|| hints(state, ctx)),
         },
     };
@@ -111,10 +115,10 @@ fn expiry_warning(state: &AppState, ctx: &RenderContext) -> Option<Line<'static>
         Urgency::Soon => format!("expires in {left}"),
         Urgency::Overdue => format!("{left} and still runs"),
     };
-    let mut spans = vec![Span::styled(
-        format!("{EXPIRY_SYMBOL} {} {when}", first.name),
-        ctx.theme.urgency(urgency),
-    )];
+    let style = ctx.theme.urgency(urgency);
+    let mut spans = vec![Span::styled(format!("{EXPIRY_SYMBOL} "), style)];
+    spans.extend(untrusted(&first.name, style));
+    spans.push(Span::styled(format!(" {when}"), style));
     if due.len() > 1 {
         spans.push(Span::raw(format!(" (+{} more)", due.len() - 1)));
     }
@@ -130,7 +134,7 @@ fn extend_hint(state: &AppState, instance: &Instance) -> Option<String> {
     if state.read_only {
         return None;
     }
-    let name = &instance.name;
+    let name = printable(&instance.name);
     let ttl = state
         .profile
         .templates

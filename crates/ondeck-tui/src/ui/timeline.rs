@@ -5,9 +5,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{RenderContext, centered_note, pane_block};
+use super::{RenderContext, centered_note, pane_block, untrusted};
 use crate::state::AppState;
 use crate::state::timeline::{TimelineEntry, TimelineEvent};
+use ondeck_core::logs::sanitize::printable;
 
 pub fn pane(
     frame: &mut Frame,
@@ -26,7 +27,11 @@ pub fn pane(
     };
     let entries = state.journal.for_instance(instance);
     let block = pane_block(
-        format!(" timeline · {} ({} events) ", instance.name, entries.len()),
+        format!(
+            " timeline · {} ({} events) ",
+            printable(&instance.name),
+            entries.len()
+        ),
         focused,
         ctx,
     );
@@ -56,7 +61,7 @@ fn line(entry: &TimelineEntry, ctx: &RenderContext, wide: bool) -> Line<'static>
     let when = local
         .format(if wide { "%m-%d %H:%M:%S" } else { "%H:%M:%S" })
         .to_string();
-    let task: String = entry.task_id().chars().take(8).collect();
+    let task: String = printable(entry.task_id()).chars().take(8).collect();
     let mut spans = vec![
         Span::styled(when, theme.dim()),
         Span::raw("  "),
@@ -65,7 +70,7 @@ fn line(entry: &TimelineEntry, ctx: &RenderContext, wide: bool) -> Line<'static>
     ];
     if wide {
         spans.push(Span::styled(
-            format!("{:<16}  ", entry.task_definition),
+            format!("{:<16}  ", printable(&entry.task_definition)),
             theme.dim(),
         ));
     }
@@ -74,6 +79,6 @@ fn line(entry: &TimelineEntry, ctx: &RenderContext, wide: bool) -> Line<'static>
         TimelineEvent::StopRequested => theme.bold(),
         TimelineEvent::Ecs(_) => theme.dim(),
     };
-    spans.push(Span::styled(entry.event.describe(), style));
+    spans.extend(untrusted(&entry.event.describe(), style));
     Line::from(spans)
 }
