@@ -18,7 +18,7 @@ use ondeck_core::instances::expiry::urgency;
 use ondeck_core::model::{Task, TaskDefinition, TaskState};
 use ondeck_core::ops::endpoints;
 
-pub fn pane(
+pub(crate) fn pane(
     frame: &mut Frame,
     area: Rect,
     state: &AppState,

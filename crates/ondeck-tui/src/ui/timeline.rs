@@ -9,7 +9,7 @@ use super::{RenderContext, centered_note, pane_block};
 use crate::state::AppState;
 use crate::state::timeline::{TimelineEntry, TimelineEvent};
 
-pub fn pane(
+pub(crate) fn pane(
     frame: &mut Frame,
     area: Rect,
     state: &AppState,
