@@ -4,10 +4,10 @@
 //! everything slow leaves as an [`Effect`] that the runtime performs and answers with another
 //! action tagged with the request id it was given (answers nobody waits for are dropped).
 //!
-//! [`AppState`] is made of parts, one per concern, each with its own type: the [`poller`]
-//! (requests out, refresh schedule), the [`table`] (rows, selection, scrolling), the
-//! command line and the dialogs (the [`Mode`]), the log pane ([`logs`]). `keys` routes keys
-//! and commands to them; `requests` sends what they ask for and takes the answers.
+//! [`AppState`] is made of parts, one per concern, each with its own type: the `poller`
+//! (requests out, refresh schedule), the `table` (rows, selection, scrolling), the command
+//! line and the dialogs (the `Mode`), the log pane ([`logs`]). `keys` routes keys and
+//! commands to them; `requests` sends what they ask for and takes the answers.
 
 pub(crate) mod command_line;
 pub(crate) mod confirm;
