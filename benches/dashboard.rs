@@ -18,6 +18,7 @@ use ondeck_tui::state::{Action, AppState, Effect, StartOptions, update};
 use ondeck_tui::ui::{self, RenderContext, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
 
 const OWNER: &str = "ana";
 const INSTANCES: usize = 1_000;
@@ -46,13 +47,8 @@ fn loaded_state() -> AppState {
         },
     )
     .expect("state");
-    update(
-        &mut state,
-        Action::Resize {
-            width: WIDTH,
-            height: HEIGHT,
-        },
-    );
+    let layout = ui::screen_layout(Rect::new(0, 0, WIDTH, HEIGHT), &state);
+    update(&mut state, Action::Layout(layout));
     // The first tick asks for a refresh; answering that request loads the snapshot.
     let req = update(&mut state, Action::Tick(now))
         .into_iter()

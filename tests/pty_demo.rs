@@ -5,7 +5,9 @@ mod pty;
 
 use std::time::Duration;
 
-use pty::{Pty, PtyBuilder, assert_cooked, assert_left_alternate_screen};
+use pty::{
+    Pty, PtyBuilder, assert_bracketed_paste_left, assert_cooked, assert_left_alternate_screen,
+};
 
 /// Generous: the debug binary on a shared, busy machine.
 const SHORT: Duration = Duration::from_secs(10);
@@ -80,6 +82,7 @@ fn launch_then_destroy_then_quit_restores_the_terminal() {
     assert_eq!(code, 0, "ondeck's exit code");
     assert_cooked(&stty);
     assert_left_alternate_screen(&pty.raw_bytes());
+    assert_bracketed_paste_left(&pty.raw_bytes());
 }
 
 #[test]

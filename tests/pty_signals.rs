@@ -5,7 +5,10 @@ mod pty;
 
 use std::time::Duration;
 
-use pty::{Pty, PtyBuilder, alive, assert_cooked, assert_left_alternate_screen};
+use pty::{
+    Pty, PtyBuilder, alive, assert_bracketed_paste_left, assert_cooked,
+    assert_left_alternate_screen,
+};
 
 const SHORT: Duration = Duration::from_secs(10);
 
@@ -33,6 +36,7 @@ fn ends_cleanly_on(signal: &str) {
     assert_eq!(pty.session_processes(), Vec::<u32>::new(), "left behind");
     assert_cooked(&stty);
     assert_left_alternate_screen(&pty.raw_bytes());
+    assert_bracketed_paste_left(&pty.raw_bytes());
 }
 
 #[test]
@@ -58,6 +62,7 @@ fn a_panic_restores_the_terminal_and_is_logged() {
     assert_ne!(code, 0, "a panic is a failure");
     assert_cooked(&stty);
     assert_left_alternate_screen(&pty.raw_bytes());
+    assert_bracketed_paste_left(&pty.raw_bytes());
     // The report is readable on the restored screen…
     let screen = pty.screen_text();
     assert!(

@@ -157,16 +157,8 @@ where
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
-    let size = terminal.size()?;
-    dispatch(
-        state,
-        &mut runner,
-        Action::Resize {
-            width: size.width,
-            height: size.height,
-        },
-    );
     // The first frame shows "Loading" before anything is asked of AWS.
+    lay_out(state, &mut runner, terminal)?;
     render.now = Utc::now();
     terminal.draw(|frame| ui::render(frame, state, &render))?;
     state.dirty = false;
@@ -184,11 +176,8 @@ where
             _ = hangup.recv() => break Ok(frames),
             _ = terminate.recv() => break Ok(frames),
             _ = interrupt.recv() => break Ok(frames),
-            _ = window_change.recv() => {
-                if let Ok((width, height)) = crossterm::terminal::size() {
-                    dispatch(state, &mut runner, Action::Resize { width, height });
-                }
-            }
+            // A new size is a new layout, and a frame even if no page size changed.
+            _ = window_change.recv() => lay_out(state, &mut runner, terminal)?,
         }
         // Take whatever else is waiting before drawing once for all of it.
         while let Ok(action) = inbox.try_recv() {
@@ -203,6 +192,8 @@ where
             break Ok(frames);
         }
         if state.dirty && last_draw.elapsed() >= FRAME {
+            // What changed may have moved the regions (a pane opened, a message wrapped).
+            lay_out(state, &mut runner, terminal)?;
             render.now = Utc::now();
             terminal.draw(|frame| ui::render(frame, state, &render))?;
             state.dirty = false;
@@ -232,6 +223,25 @@ fn dispatch(state: &mut AppState, runner: &mut Runner, action: Action) {
     for effect in update(state, action) {
         runner.run(effect);
     }
+}
+
+/// Tells `update` how the screen is laid out now, when that changed: the one route by which
+/// what the renderer knows (rows on a page) reaches the state.
+fn lay_out<B>(
+    state: &mut AppState,
+    runner: &mut Runner,
+    terminal: &Terminal<B>,
+) -> anyhow::Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+{
+    let size = terminal.size()?;
+    let layout = ui::screen_layout(Rect::new(0, 0, size.width, size.height), state);
+    if layout != state.layout() {
+        dispatch(state, runner, Action::Layout(layout));
+    }
+    Ok(())
 }
 
 /// Reads terminal events on a thread of its own (crossterm's reads block) and forwards them.
@@ -278,7 +288,8 @@ impl Input {
                     }
                     let action = match crossterm::event::read() {
                         Ok(Event::Key(event)) => keys::convert(event).map(Action::Key),
-                        Ok(Event::Resize(width, height)) => Some(Action::Resize { width, height }),
+                        Ok(Event::Paste(text)) => Some(Action::Paste(text)),
+                        // Resizes are heard by the loop (SIGWINCH), which knows the layout.
                         Ok(_) => None,
                         Err(err) => {
                             tracing::error!("cannot read the terminal: {err}");

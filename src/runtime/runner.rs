@@ -178,8 +178,6 @@ impl Runner {
                     let _ = actions.send(Action::LogsSaved { result });
                 });
             }
-            // The loop sees `quitting` in the state; nothing to run.
-            Effect::Quit => {}
         }
     }
 

@@ -1,5 +1,5 @@
-//! The terminal guard: raw mode and the alternate screen for as long as the dashboard runs,
-//! restored however it ends (return, error, panic, signal).
+//! The terminal guard: raw mode, the alternate screen and bracketed paste for as long as the
+//! dashboard runs, restored however it ends (return, error, panic, signal).
 
 use std::io::{self, Write};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
@@ -7,14 +7,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Once};
 
 use crossterm::cursor::{Hide, Show};
-use crossterm::event::DisableMouseCapture;
+use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 
 static PANICKED: AtomicBool = AtomicBool::new(false);
-/// Raw mode and the alternate screen are on. Leaving the alternate screen twice is not
+/// Raw mode, the alternate screen and bracketed paste are on. Leaving the alternate screen twice is not
 /// harmless: the second `?1049l` moves the cursor back to where the first one left it, and
 /// whatever is printed next (a panic report) gets overwritten.
 static ENTERED: AtomicBool = AtomicBool::new(false);
@@ -31,10 +31,13 @@ impl TerminalGuard {
         ENTERED.store(true, Ordering::SeqCst);
         // From here on, Drop restores whatever was entered.
         let guard = TerminalGuard { _private: () };
+        // Bracketed paste: pasted text arrives as one paste, not as keys, so a pasted
+        // newline is never an enter.
         execute!(
             io::stdout(),
             EnterAlternateScreen,
             DisableMouseCapture,
+            EnableBracketedPaste,
             Hide
         )?;
         Ok(guard)
@@ -47,13 +50,19 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Leave the alternate screen and raw mode, once; does nothing when already restored.
+/// Leave the alternate screen, bracketed paste and raw mode, once; does nothing when already
+/// restored.
 pub fn restore() {
     if !ENTERED.swap(false, Ordering::SeqCst) {
         return;
     }
     let _ = disable_raw_mode();
-    let _ = execute!(io::stdout(), LeaveAlternateScreen, Show);
+    let _ = execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        Show
+    );
     let _ = io::stdout().flush();
 }
 

@@ -198,6 +198,13 @@ impl Pty {
         writer.flush().expect("flush keys");
     }
 
+    /// Paste `text` as a terminal in bracketed-paste mode sends it: between `ESC [200~` and
+    /// `ESC [201~`, newlines as carriage returns.
+    pub fn paste(&mut self, text: &str) {
+        let text = text.replace('\n', "\r");
+        self.send_keys(format!("\x1b[200~{text}\x1b[201~"));
+    }
+
     /// Wait until `needle` is on the screen; panics with the screen if it is not within `limit`.
     pub fn wait_for_text(&self, needle: &str, limit: Duration) {
         self.wait_for(&format!("{needle:?} on screen"), limit, |screen| {
@@ -349,6 +356,16 @@ pub fn assert_left_alternate_screen(raw: &[u8]) {
     assert!(
         find_last(raw, b"\x1b[?1049l").is_some_and(|leave| leave > enter),
         "the alternate screen was not left after it was entered last"
+    );
+}
+
+/// The raw output turned bracketed paste on, and off again after it last turned it on: the
+/// shell after ondeck does not get pastes wrapped in escape sequences.
+pub fn assert_bracketed_paste_left(raw: &[u8]) {
+    let on = find_last(raw, b"\x1b[?2004h").expect("ondeck turned bracketed paste on");
+    assert!(
+        find_last(raw, b"\x1b[?2004l").is_some_and(|off| off > on),
+        "bracketed paste was not turned off after it was turned on last"
     );
 }
 

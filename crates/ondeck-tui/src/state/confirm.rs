@@ -1,13 +1,15 @@
 //! The question before a write on one instance. For one of mine a typed `y` is enough; for
 //! someone else's the dialog says whose it is, and only the instance's name typed out goes on.
 
+use super::Outcome;
+use super::input::LineInput;
 use super::keymap::{Key, KeyCode};
 use ondeck_core::instances::Instance;
 use ondeck_core::instances::identity::InstanceId;
 
 /// The write waiting for an answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Guarded {
+pub(crate) enum Guarded {
     Destroy,
     /// By the template's ttl, `by` as the dialog shows it ("8h").
     Extend {
@@ -16,56 +18,55 @@ pub enum Guarded {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Confirm {
-    pub action: Guarded,
-    pub target: InstanceId,
-    pub tasks: usize,
+pub(crate) struct Confirm {
+    pub(crate) action: Guarded,
+    pub(crate) target: InstanceId,
+    pub(crate) tasks: usize,
     /// Why this is someone else's instance (see [`Instance::foreign_note`]); then the name
     /// must be typed.
-    pub foreign: Option<String>,
+    pub(crate) foreign: Option<String>,
     /// What has been typed so far.
-    pub typed: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConfirmOutcome {
-    Open,
-    Cancelled,
-    Confirmed,
+    pub(crate) typed: LineInput,
 }
 
 impl Confirm {
-    pub fn new(action: Guarded, instance: &Instance, me: &str) -> Confirm {
+    pub(crate) fn new(action: Guarded, instance: &Instance, me: &str) -> Confirm {
         Confirm {
             action,
             target: instance.id(),
             tasks: instance.tasks.len(),
             foreign: instance.foreign_note(me),
-            typed: String::new(),
+            typed: LineInput::new(),
         }
     }
 
-    pub fn key(&mut self, key: Key) -> ConfirmOutcome {
+    pub(crate) fn key(&mut self, key: Key) -> Outcome<()> {
         if self.foreign.is_none() {
             return if key == Key::char('y') || key == Key::char('Y') {
-                ConfirmOutcome::Confirmed
+                Outcome::Done(())
             } else {
-                ConfirmOutcome::Cancelled
+                Outcome::Cancelled
             };
         }
         match key.code {
-            KeyCode::Esc => ConfirmOutcome::Cancelled,
-            KeyCode::Enter if self.typed == self.target.name => ConfirmOutcome::Confirmed,
-            KeyCode::Enter => ConfirmOutcome::Cancelled,
-            KeyCode::Backspace => {
-                self.typed.pop();
-                ConfirmOutcome::Open
+            KeyCode::Esc => Outcome::Cancelled,
+            KeyCode::Enter if self.typed.text() == self.target.name => Outcome::Done(()),
+            KeyCode::Enter => Outcome::Cancelled,
+            _ => {
+                self.typed.key(key);
+                Outcome::Open
             }
-            KeyCode::Char(c) if !key.ctrl && !key.alt => {
-                self.typed.push(c);
-                ConfirmOutcome::Open
-            }
-            _ => ConfirmOutcome::Open,
+        }
+    }
+
+    /// A pasted name is typed, and still waits for enter. One of mine takes a key, not a
+    /// paste: the paste does nothing.
+    pub(crate) fn paste(&mut self, text: &str) {
+        if self.foreign.is_some() {
+            self.typed.paste(text);
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

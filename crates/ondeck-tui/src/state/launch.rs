@@ -2,12 +2,14 @@
 
 use std::collections::BTreeMap;
 
+use super::Outcome;
+use super::input::LineInput;
 use super::keymap::{Key, KeyCode};
 use ondeck_core::config::Profile;
 use ondeck_core::ops::LaunchRequest;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LaunchField {
+pub(crate) enum LaunchField {
     Template,
     Name,
     Env,
@@ -38,32 +40,24 @@ impl LaunchField {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TemplateChoice {
-    pub name: String,
-    pub description: Option<String>,
+pub(crate) struct TemplateChoice {
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LaunchDialog {
-    pub templates: Vec<TemplateChoice>,
-    pub cursor: usize,
-    pub name: String,
-    pub env: String,
-    pub focus: LaunchField,
+pub(crate) struct LaunchDialog {
+    pub(crate) templates: Vec<TemplateChoice>,
+    pub(crate) cursor: usize,
+    pub(crate) name: LineInput,
+    pub(crate) env: LineInput,
+    pub(crate) focus: LaunchField,
     /// Why the last confirm was not accepted.
-    pub error: Option<String>,
-}
-
-/// What a key did to the dialog.
-#[derive(Debug, Clone, PartialEq)]
-pub enum DialogOutcome {
-    Open,
-    Cancelled,
-    Submit(LaunchRequest),
+    pub(crate) error: Option<String>,
 }
 
 impl LaunchDialog {
-    pub fn new(profile: &Profile) -> LaunchDialog {
+    pub(crate) fn new(profile: &Profile) -> LaunchDialog {
         LaunchDialog {
             templates: profile
                 .templates
@@ -74,35 +68,52 @@ impl LaunchDialog {
                 })
                 .collect(),
             cursor: 0,
-            name: String::new(),
-            env: String::new(),
+            name: LineInput::new(),
+            env: LineInput::new(),
             focus: LaunchField::Template,
             error: None,
         }
     }
 
-    pub fn key(&mut self, key: Key) -> DialogOutcome {
+    /// Tab and enter step through the fields; enter on `[ Launch ]` submits.
+    pub(crate) fn key(&mut self, key: Key) -> Outcome<LaunchRequest> {
         match key.code {
-            KeyCode::Esc => return DialogOutcome::Cancelled,
+            KeyCode::Esc => return Outcome::Cancelled,
             KeyCode::Tab => self.focus = self.focus.step(true),
             KeyCode::BackTab => self.focus = self.focus.step(false),
             KeyCode::Enter if self.focus == LaunchField::Confirm => {
                 return match self.request() {
-                    Ok(request) => DialogOutcome::Submit(request),
+                    Ok(request) => Outcome::Done(request),
                     Err(why) => {
                         self.error = Some(why);
-                        DialogOutcome::Open
+                        Outcome::Open
                     }
                 };
             }
             KeyCode::Enter => self.focus = self.focus.step(true),
             _ => self.edit(key),
         }
-        DialogOutcome::Open
+        Outcome::Open
+    }
+
+    /// Pasted text goes into the focused text field, on one line: it never moves the focus
+    /// or submits.
+    pub(crate) fn paste(&mut self, text: &str) {
+        if let Some(field) = self.text_field() {
+            field.paste(text);
+        }
+    }
+
+    fn text_field(&mut self) -> Option<&mut LineInput> {
+        match self.focus {
+            LaunchField::Name => Some(&mut self.name),
+            LaunchField::Env => Some(&mut self.env),
+            LaunchField::Template | LaunchField::Confirm => None,
+        }
     }
 
     fn edit(&mut self, key: Key) {
-        let text = match self.focus {
+        match self.focus {
             LaunchField::Template => {
                 let last = self.templates.len().saturating_sub(1);
                 match key.code {
@@ -110,18 +121,13 @@ impl LaunchDialog {
                     KeyCode::Down | KeyCode::Char('j') => self.cursor = (self.cursor + 1).min(last),
                     _ => {}
                 }
-                return;
             }
-            LaunchField::Name => &mut self.name,
-            LaunchField::Env => &mut self.env,
-            LaunchField::Confirm => return,
-        };
-        match key.code {
-            KeyCode::Char(c) if !key.ctrl && !key.alt => text.push(c),
-            KeyCode::Backspace => {
-                text.pop();
+            LaunchField::Name | LaunchField::Env => {
+                if let Some(field) = self.text_field() {
+                    field.key(key);
+                }
             }
-            _ => {}
+            LaunchField::Confirm => {}
         }
     }
 
@@ -130,18 +136,18 @@ impl LaunchDialog {
             .templates
             .get(self.cursor)
             .ok_or("this profile has no templates; add one under [profiles.NAME.templates]")?;
-        let name = self.name.trim();
+        let name = self.name.text().trim();
         Ok(LaunchRequest {
             template: template.name.clone(),
             name: (!name.is_empty()).then(|| name.to_string()),
-            env: parse_env(&self.env)?,
+            env: parse_env(self.env.text())?,
             ttl: None,
         })
     }
 }
 
 /// `api:LOG_LEVEL=debug worker:THREADS=4` → container → variable → value.
-pub fn parse_env(text: &str) -> Result<BTreeMap<String, BTreeMap<String, String>>, String> {
+pub(crate) fn parse_env(text: &str) -> Result<BTreeMap<String, BTreeMap<String, String>>, String> {
     let mut env: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for item in text.split_whitespace() {
         let parsed = item.split_once(':').and_then(|(container, assignment)| {
@@ -161,16 +167,4 @@ pub fn parse_env(text: &str) -> Result<BTreeMap<String, BTreeMap<String, String>
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn env_overrides_parse_per_container() {
-        let env = parse_env("api:A=1  api:B=x=y worker:C=").unwrap();
-        assert_eq!(env["api"]["A"], "1");
-        assert_eq!(env["api"]["B"], "x=y");
-        assert_eq!(env["worker"]["C"], "");
-        assert!(parse_env("api=1").unwrap_err().contains("api=1"));
-        assert!(parse_env(":A=1").is_err());
-    }
-}
+mod tests;

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset, Utc};
 
+use super::input::LineInput;
 use super::keymap::{Command, Context, Key, KeyCode};
 use super::{AppState, Effect, Focus, Pane};
 use crate::logview::LogView;
@@ -27,7 +28,7 @@ const RESTART_OVERLAP_MS: i64 = 60_000;
 
 /// `s` cycles through these: a label and how far back to start, in minutes (`None`: the last
 /// lines of each stream).
-pub const SINCE_PRESETS: [(&str, Option<i64>); 7] = [
+const SINCE_PRESETS: [(&str, Option<i64>); 7] = [
     ("tail", None),
     ("1m", Some(1)),
     ("5m", Some(5)),
@@ -41,21 +42,21 @@ pub const SINCE_PRESETS: [(&str, Option<i64>); 7] = [
 pub struct LogsPane {
     pub instance: InstanceId,
     /// The current tail; messages with another id are stale.
-    pub tail_id: TailId,
+    pub(crate) tail_id: TailId,
     pub buffer: LogBuffer,
-    pub view: LogView,
+    pub(crate) view: LogView,
     /// Container labels by source index.
     pub labels: Vec<String>,
     /// Containers whose lines ondeck cannot read, one line each.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
     /// Index into [`SINCE_PRESETS`].
-    pub since: usize,
-    pub full_screen: bool,
+    pub(crate) since: usize,
+    pub(crate) full_screen: bool,
     /// The search being typed after `/`, until enter or esc.
-    pub search_input: Option<String>,
+    pub(crate) search_input: Option<LineInput>,
     pub tail: TailStatus,
     /// Newest event timestamp seen, milliseconds since the epoch.
-    pub last_event_at: Option<i64>,
+    pub(crate) last_event_at: Option<i64>,
     sources: Vec<TailSource>,
     deduper: Deduper,
     /// Events at or before this time may repeat lines already shown (after a restart).
@@ -93,17 +94,13 @@ impl LogsPane {
         }
     }
 
-    pub fn sources(&self) -> &[TailSource] {
-        &self.sources
-    }
-
-    pub fn since_label(&self) -> &'static str {
+    pub(crate) fn since_label(&self) -> &'static str {
         SINCE_PRESETS[self.since].0
     }
 
     /// The right side of the title: the instance (when the table does not show it), since,
     /// stream health, time of the newest line.
-    pub fn status_text(&self, offset: FixedOffset, with_instance: bool) -> String {
+    pub(crate) fn status_text(&self, offset: FixedOffset, with_instance: bool) -> String {
         let mut parts = Vec::new();
         if with_instance {
             parts.push(self.instance.name.clone());
@@ -268,7 +265,7 @@ impl AppState {
     /// Starts (or restarts) the tail over the pane's sources. `resume_at`: the newest line
     /// already shown, when the buffer is kept.
     fn start_tail(&mut self, resume_at: Option<i64>, effects: &mut Vec<Effect>) {
-        let tail_id = self.request_id();
+        let tail_id = self.poller.issue_id();
         let now_ms = self.now.timestamp_millis();
         let Some(logs) = &mut self.logs else {
             return;
@@ -375,13 +372,28 @@ impl AppState {
         self.dirty = true;
     }
 
+    /// A paste while the search is typed goes into it; false when no search is typed.
+    pub(super) fn paste_into_search(&mut self, text: &str) -> bool {
+        let search = self
+            .logs
+            .as_mut()
+            .and_then(|logs| logs.search_input.as_mut());
+        match search {
+            Some(input) => {
+                input.paste(text);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Keys while the log pane has the focus. False: not a log pane key, handle it as usual.
     pub(super) fn log_key(&mut self, key: Key, effects: &mut Vec<Effect>) -> bool {
         let command = self
             .keymap
             .command_in(Context::LogPane, key)
             .or_else(|| self.keymap.command(key));
-        let page = self.page_rows.max(1);
+        let page = self.layout.pane_rows.max(1);
         let now = self.now;
         let Some(logs) = &mut self.logs else {
             // No instance to show: only closing means anything here.
@@ -395,20 +407,16 @@ impl AppState {
             match key.code {
                 KeyCode::Esc => {}
                 KeyCode::Enter => {
-                    logs.view.set_search(&input);
-                    if !input.is_empty() && !logs.view.next_match(&logs.buffer) {
-                        self.info(format!("no line matches `{input}` yet"));
+                    let query = input.text();
+                    logs.view.set_search(query);
+                    if !query.is_empty() && !logs.view.next_match(&logs.buffer) {
+                        self.info(format!("no line matches `{query}` yet"));
                     }
                 }
-                KeyCode::Backspace => {
-                    input.pop();
+                _ => {
+                    input.key(key);
                     logs.search_input = Some(input);
                 }
-                KeyCode::Char(c) if !key.ctrl && !key.alt => {
-                    input.push(c);
-                    logs.search_input = Some(input);
-                }
-                _ => logs.search_input = Some(input),
             }
             return true;
         }
@@ -438,7 +446,7 @@ impl AppState {
             Command::PageUp => view.page_up(buffer, page),
             Command::PageDown => view.page_down(buffer, page),
             Command::Top => view.scroll_up(buffer, buffer.len()),
-            Command::LogSearch => logs.search_input = Some(String::new()),
+            Command::LogSearch => logs.search_input = Some(LineInput::new()),
             Command::LogNextMatch | Command::LogPrevMatch => {
                 let found = match view.search() {
                     None => {

@@ -44,7 +44,7 @@ pub struct TimelineEntry {
 }
 
 impl TimelineEntry {
-    pub fn task_id(&self) -> &str {
+    pub(crate) fn task_id(&self) -> &str {
         self.task_arn.rsplit('/').next().unwrap_or(&self.task_arn)
     }
 
@@ -92,14 +92,6 @@ impl Journal {
 
     pub fn entries(&self) -> &[TimelineEntry] {
         &self.entries
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 
     /// Record what a snapshot shows; returns only the entries that are new (to append to disk).
@@ -175,7 +167,7 @@ impl Journal {
 
     /// One instance's timeline, oldest first: observations and ECS timestamps merged. By its
     /// tasks, not its name: a name reused after a destroy has a history of its own.
-    pub fn for_instance(&self, instance: &Instance) -> Vec<&TimelineEntry> {
+    pub(crate) fn for_instance(&self, instance: &Instance) -> Vec<&TimelineEntry> {
         let tasks: BTreeSet<&str> = instance
             .tasks
             .iter()

@@ -20,7 +20,7 @@ use ondeck_core::logs::sanitize::printable;
 use ondeck_core::model::{Task, TaskDefinition, TaskState};
 use ondeck_core::ops::endpoints;
 
-pub fn pane(
+pub(crate) fn pane(
     frame: &mut Frame,
     area: Rect,
     state: &AppState,

@@ -5,9 +5,11 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
+use super::input::with_cursor;
 use super::{RenderContext, untrusted};
 use crate::state::AppState;
 use crate::state::confirm::{Confirm, Guarded};
+use crate::state::input::LineInput;
 use crate::state::launch::{LaunchDialog, LaunchField};
 use ondeck_core::logs::sanitize::printable;
 
@@ -31,7 +33,7 @@ fn modal(
     inner
 }
 
-pub fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: &RenderContext) {
+pub(crate) fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: &RenderContext) {
     let theme = ctx.theme;
     let width = if area.width >= 100 { 84 } else { 72 };
     let height = dialog.templates.len() as u16 + 10;
@@ -43,16 +45,14 @@ pub fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: &Render
         let style = if focused { theme.bold() } else { theme.dim() };
         Line::styled(format!("{marker}{text}"), style)
     };
-    let text_field = |field: LaunchField, value: &str, placeholder: &str| {
-        let focused = dialog.focus == field;
+    let text_field = |field: LaunchField, value: &LineInput, placeholder: &str| {
         let mut spans = vec![Span::raw("    [ ")];
-        if value.is_empty() && !focused {
+        if dialog.focus == field {
+            spans.extend(with_cursor(value, theme));
+        } else if value.is_empty() {
             spans.push(Span::styled(placeholder.to_string(), theme.dim()));
         } else {
-            spans.push(Span::raw(value.to_string()));
-        }
-        if focused {
-            spans.push(Span::styled("█", theme.dim()));
+            spans.push(Span::raw(value.text().to_string()));
         }
         spans.push(Span::raw(" ]"));
         Line::from(spans)
@@ -120,7 +120,7 @@ pub fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: &Render
 
 /// The question before a destroy or an extend. Someone else's instance says whose it is and
 /// takes its name typed out; one of mine takes a `y`.
-pub fn confirm(
+pub(crate) fn confirm(
     frame: &mut Frame,
     area: Rect,
     state: &AppState,
@@ -162,12 +162,10 @@ pub fn confirm(
             }
             lines.push(Line::styled(format!("⚠ {note}."), theme.error()));
             lines.push(Line::raw(""));
-            lines.push(Line::from(vec![
-                Span::raw(format!("Type its name to {verb} it: [ ")),
-                Span::raw(confirm.typed.clone()),
-                Span::styled("█", theme.dim()),
-                Span::raw(" ]"),
-            ]));
+            let mut field = vec![Span::raw(format!("Type its name to {verb} it: [ "))];
+            field.extend(with_cursor(&confirm.typed, theme));
+            field.push(Span::raw(" ]"));
+            lines.push(Line::from(field));
             lines.push(Line::styled(
                 format!("enter {verb}s · esc keeps it"),
                 theme.dim(),
@@ -185,7 +183,7 @@ pub fn confirm(
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
-pub fn profiles(
+pub(crate) fn profiles(
     frame: &mut Frame,
     area: Rect,
     state: &AppState,

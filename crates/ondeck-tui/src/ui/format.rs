@@ -5,7 +5,7 @@ use chrono::{DateTime, FixedOffset, NaiveTime, Utc};
 use ondeck_core::instances::expiry::format_remaining;
 
 /// "<1m", "3m", "2h", "4d": the coarsest unit that fits, so ages change at most once a minute.
-pub fn age(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+pub(crate) fn age(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     compact((now - since).num_seconds().max(0))
 }
 
@@ -30,7 +30,7 @@ pub fn remaining(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 /// A rate per hour: three decimals while cents matter.
-pub fn rate(value: f64) -> String {
+pub(crate) fn rate(value: f64) -> String {
     match value {
         v if v < 10.0 => format!("{v:.3}"),
         v if v < 100.0 => format!("{v:.2}"),
@@ -39,7 +39,7 @@ pub fn rate(value: f64) -> String {
 }
 
 /// An amount spent: cents, then whole units from 100 on.
-pub fn money(value: f64) -> String {
+pub(crate) fn money(value: f64) -> String {
     if value < 100.0 {
         format!("{value:.2}")
     } else {
@@ -48,16 +48,11 @@ pub fn money(value: f64) -> String {
 }
 
 /// The last midnight in the user's offset: where "today" starts.
-pub fn local_midnight(now: DateTime<Utc>, offset: FixedOffset) -> DateTime<Utc> {
+pub(crate) fn local_midnight(now: DateTime<Utc>, offset: FixedOffset) -> DateTime<Utc> {
     now.with_timezone(&offset)
         .with_time(NaiveTime::MIN)
         .single()
         .map_or(now, |midnight| midnight.with_timezone(&Utc))
-}
-
-/// Wall-clock time in the user's offset.
-pub fn clock(at: DateTime<Utc>, offset: FixedOffset) -> String {
-    at.with_timezone(&offset).format("%H:%M:%S").to_string()
 }
 
 /// Date and time, for anything that may be days away.

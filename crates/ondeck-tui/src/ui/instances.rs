@@ -114,15 +114,22 @@ fn columns(width: u16, wide: bool) -> Vec<(Column, Constraint)> {
     }
 }
 
-pub fn table(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContext, wide: bool) {
+pub(crate) fn table(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    ctx: &RenderContext,
+    wide: bool,
+) {
     let rows = state.rows();
     let mut title = format!(
         " instances ({}) · sort: {} ",
         rows.len(),
-        state.sort.label()
+        state.table.sort.label()
     );
-    if !state.filter.is_empty() {
-        title.push_str(&format!("· filter: {} ", state.filter));
+    let filter = state.table.filter.text();
+    if !filter.is_empty() {
+        title.push_str(&format!("· filter: {filter} "));
     }
     // The summary gives way to a long filter rather than cover it; a border stays between.
     let room = usize::from(area.width).saturating_sub(Line::raw(title.as_str()).width() + 3);
@@ -150,13 +157,13 @@ pub fn table(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContex
         .collect();
     let widths: Vec<Constraint> = columns.iter().map(|(_, width)| *width).collect();
     let selected = state
-        .selected
-        .as_ref()
+        .table
+        .selected()
         .and_then(|id| rows.iter().position(|instance| instance.is(id)));
-    // Only the rows on screen are built: a thousand instances would cost a frame budget.
+    // Only the rows on screen are built: a thousand instances would cost a frame budget. The
+    // first of them is the state's, kept by `update` from the same layout.
     let visible = usize::from(inner.height.saturating_sub(1)).max(1);
-    let first = window_top(state.table_top.get(), selected, visible, rows.len());
-    state.table_top.set(first);
+    let first = state.table.top().min(rows.len() - 1);
     let body: Vec<Row> = rows
         .iter()
         .skip(first)
@@ -177,19 +184,9 @@ pub fn table(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContex
     frame.render_stateful_widget(
         table,
         inner,
-        &mut TableState::default().with_selected(selected.map(|selected| selected - first)),
+        &mut TableState::default()
+            .with_selected(selected.and_then(|selected| selected.checked_sub(first))),
     );
-}
-
-/// The first row on screen: where it was, unless the selection left the window or the list
-/// shrank under it.
-fn window_top(top: usize, selected: Option<usize>, visible: usize, len: usize) -> usize {
-    let top = top.min(len.saturating_sub(visible));
-    match selected {
-        Some(selected) if selected < top => selected,
-        Some(selected) if selected >= top + visible => selected + 1 - visible,
-        _ => top,
-    }
 }
 
 /// "2 running · $0.099/h · today $1.18" over my instances, whatever the filter shows; then
@@ -337,10 +334,10 @@ fn empty_note(state: &AppState, ctx: &RenderContext) -> Vec<Line<'static>> {
     if !state.loaded {
         return vec![Line::from("Loading instances from AWS…")];
     }
-    if !state.filter.is_empty() {
+    let filter = state.table.filter.text();
+    if !filter.is_empty() {
         return vec![Line::from(format!(
-            "No instance matches `{}` — esc clears the filter.",
-            state.filter
+            "No instance matches `{filter}` — esc clears the filter."
         ))];
     }
     let mut lines = vec![Line::from("No instances.")];
@@ -355,33 +352,4 @@ fn empty_note(state: &AppState, ctx: &RenderContext) -> Vec<Line<'static>> {
         ]));
     }
     lines
-}
-
-#[cfg(test)]
-mod tests {
-    use super::window_top;
-
-    #[test]
-    fn the_window_moves_only_when_the_selection_leaves_it() {
-        // Ten rows on screen out of a hundred.
-        assert_eq!(window_top(0, Some(9), 10, 100), 0);
-        assert_eq!(
-            window_top(0, Some(10), 10, 100),
-            1,
-            "down past the bottom edge"
-        );
-        assert_eq!(window_top(30, Some(35), 10, 100), 30, "inside: stays put");
-        assert_eq!(
-            window_top(30, Some(29), 10, 100),
-            29,
-            "up past the top edge"
-        );
-        assert_eq!(window_top(30, None, 10, 100), 30);
-    }
-
-    #[test]
-    fn a_shrinking_list_pulls_the_window_up() {
-        assert_eq!(window_top(90, Some(12), 10, 15), 5);
-        assert_eq!(window_top(90, None, 10, 4), 0);
-    }
 }

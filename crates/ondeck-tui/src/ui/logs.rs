@@ -6,11 +6,12 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
+use super::input::with_cursor;
 use super::{RenderContext, centered_note, pane_block};
 use crate::logview::LogPane;
 use crate::state::AppState;
 
-pub fn pane(
+pub(crate) fn pane(
     frame: &mut Frame,
     area: Rect,
     state: &AppState,
@@ -45,12 +46,13 @@ pub fn pane(
         && area.width > 2
     {
         // On the bottom border, so typing does not move a single log line.
-        let prompt = Line::from(vec![
-            Span::styled(" /", ctx.theme.key()),
-            Span::raw(input.clone()),
-            Span::styled("█", ctx.theme.dim()),
-            Span::styled("  enter searches · esc cancels ", ctx.theme.dim()),
-        ]);
+        let mut prompt = vec![Span::styled(" /", ctx.theme.key())];
+        prompt.extend(with_cursor(input, ctx.theme));
+        prompt.push(Span::styled(
+            "  enter searches · esc cancels ",
+            ctx.theme.dim(),
+        ));
+        let prompt = Line::from(prompt);
         let row = Rect {
             x: area.x + 1,
             y: area.bottom() - 1,

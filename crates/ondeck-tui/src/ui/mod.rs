@@ -5,7 +5,9 @@ mod detail;
 mod dialogs;
 pub mod format;
 mod help;
+mod input;
 mod instances;
+mod layout;
 mod logs;
 mod status;
 pub mod theme;
@@ -16,12 +18,13 @@ mod tests;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::state::{AppState, Focus, Mode, Pane};
+pub use layout::screen_layout;
 use ondeck_core::logs::sanitize::sanitize_label;
 pub use theme::Theme;
 
@@ -38,57 +41,31 @@ pub struct RenderContext {
 const WIDE: u16 = 120;
 
 pub fn render(frame: &mut Frame, state: &AppState, ctx: &RenderContext) {
-    let bottom_height = status::bottom_height(state, frame.area().width);
-    let [top, body, bottom] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(3),
-        Constraint::Length(bottom_height),
-    ])
-    .areas(frame.area());
+    let regions = layout::regions(frame.area(), state);
     let wide = frame.area().width >= WIDE;
 
-    status::top_bar(frame, top, state, ctx, wide);
-    status::bottom_line(frame, bottom, state, ctx);
-
-    match state.pane {
-        Some(Pane::Logs) => logs_layout(frame, body, state, ctx, wide),
-        Some(pane) => {
-            let [table, lower] =
-                Layout::vertical([Constraint::Percentage(42), Constraint::Min(5)]).areas(body);
-            instances::table(frame, table, state, ctx, wide);
-            let focused = state.focus == Focus::Pane;
-            if pane == Pane::Detail {
-                detail::pane(frame, lower, state, ctx, wide, focused);
-            } else {
-                timeline::pane(frame, lower, state, ctx, wide, focused);
-            }
+    status::top_bar(frame, regions.top, state, ctx, wide);
+    status::bottom_line(frame, regions.bottom, state, ctx);
+    if let Some(table) = regions.table {
+        instances::table(frame, table, state, ctx, wide);
+    }
+    if let (Some(pane), Some(area)) = (state.pane, regions.pane) {
+        let focused = state.focus == Focus::Pane;
+        match pane {
+            Pane::Detail => detail::pane(frame, area, state, ctx, wide, focused),
+            Pane::Timeline => timeline::pane(frame, area, state, ctx, wide, focused),
+            Pane::Logs => logs::pane(frame, area, state, ctx, wide, focused),
         }
-        None => instances::table(frame, body, state, ctx, wide),
     }
 
+    let body = regions.body;
     match &state.mode {
-        Mode::Help => help::overlay(frame, body, state, ctx),
+        Mode::Help(_) => help::overlay(frame, body, state, ctx),
         Mode::Launch(dialog) => dialogs::launch(frame, body, dialog, ctx),
         Mode::Confirm(confirm) => dialogs::confirm(frame, body, state, confirm, ctx),
-        Mode::Profiles { cursor } => dialogs::profiles(frame, body, state, *cursor, ctx),
+        Mode::Profiles(picker) => dialogs::profiles(frame, body, state, picker.cursor, ctx),
         Mode::Normal | Mode::Filter | Mode::CommandLine(_) => {}
     }
-}
-
-/// Logs get most of the body: a short instances table on top (none in full screen).
-fn logs_layout(frame: &mut Frame, body: Rect, state: &AppState, ctx: &RenderContext, wide: bool) {
-    let focused = state.focus == Focus::Pane;
-    if state.logs.as_ref().is_some_and(|logs| logs.full_screen) {
-        logs::pane(frame, body, state, ctx, wide, focused);
-        return;
-    }
-    // Borders and header take three rows; a narrow screen shows four instances at most.
-    let most = if wide { body.height * 2 / 5 } else { 7 };
-    let table_height = (state.rows().len() as u16 + 3).clamp(4, most.max(4));
-    let [table, lower] =
-        Layout::vertical([Constraint::Length(table_height), Constraint::Min(5)]).areas(body);
-    instances::table(frame, table, state, ctx, wide);
-    logs::pane(frame, lower, state, ctx, wide, focused);
 }
 
 /// A bordered block whose title is bold when it has the focus.

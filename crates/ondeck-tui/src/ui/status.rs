@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::format::remaining;
+use super::input::with_cursor;
 use super::theme::EXPIRY_SYMBOL;
 use super::{RenderContext, untrusted};
 use crate::state::keymap::Command;
@@ -18,7 +19,13 @@ use ondeck_core::ops::template_ttl;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-pub fn top_bar(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContext, wide: bool) {
+pub(crate) fn top_bar(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    ctx: &RenderContext,
+    wide: bool,
+) {
     let theme = ctx.theme;
     let profile = &state.profile;
     let separator = || Span::styled(" │ ", theme.dim());
@@ -69,7 +76,7 @@ pub fn top_bar(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderCont
 }
 
 /// A message wraps onto up to three lines rather than lose its fix at the right edge.
-pub fn bottom_height(state: &AppState, width: u16) -> u16 {
+pub(crate) fn bottom_height(state: &AppState, width: u16) -> u16 {
     let text_width = match (&state.mode, &state.message) {
         (Mode::Filter | Mode::CommandLine(_), _) | (_, None) => return 1,
         (_, Some(message)) => printable(&message.text).chars().count() + 2,
@@ -77,20 +84,20 @@ pub fn bottom_height(state: &AppState, width: u16) -> u16 {
     text_width.div_ceil(usize::from(width.max(1))).clamp(1, 3) as u16
 }
 
-pub fn bottom_line(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContext) {
+pub(crate) fn bottom_line(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContext) {
     let theme = ctx.theme;
     let line = match &state.mode {
-        Mode::Filter => Line::from(vec![
-            Span::styled("/", theme.key()),
-            Span::raw(state.filter.clone()),
-            Span::styled("█", theme.dim()),
-            Span::styled("  enter keeps · esc clears", theme.dim()),
-        ]),
-        Mode::CommandLine(text) => Line::from(vec![
-            Span::styled(":", theme.key()),
-            Span::raw(text.clone()),
-            Span::styled("█", theme.dim()),
-        ]),
+        Mode::Filter => {
+            let mut spans = vec![Span::styled("/", theme.key())];
+            spans.extend(with_cursor(&state.table.filter, theme));
+            spans.push(Span::styled("  enter keeps · esc clears", theme.dim()));
+            Line::from(spans)
+        }
+        Mode::CommandLine(line) => {
+            let mut spans = vec![Span::styled(":", theme.key())];
+            spans.extend(with_cursor(&line.input, theme));
+            Line::from(spans)
+        }
         _ => match &state.message {
             Some(message) if message.kind == MessageKind::Error => {
                 let mut spans = vec![Span::styled("✖ ", theme.error())];
@@ -143,7 +150,7 @@ fn extend_hint(state: &AppState, instance: &Instance) -> Option<String> {
     let key = state.keymap.keys_for(Command::Extend).first().copied();
     Some(match (ttl, key) {
         (Some(ttl), Some(key)) => {
-            let select = if state.selected.as_ref().is_some_and(|id| instance.is(id)) {
+            let select = if state.table.selected().is_some_and(|id| instance.is(id)) {
                 ""
             } else {
                 "select it, "

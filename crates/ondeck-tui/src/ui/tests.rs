@@ -39,6 +39,12 @@ fn snapshot_all_sizes(scene: &str, state: &AppState) {
     }
 }
 
+/// What the runtime does before a frame: tell `update` the layout of a `width`×`height` screen.
+fn lay_out(state: &mut AppState, width: u16, height: u16) {
+    let layout = screen_layout(Rect::new(0, 0, width, height), state);
+    update(state, Action::Layout(layout));
+}
+
 fn press(state: &mut AppState, key: Key) {
     update(state, Action::Key(key));
 }
@@ -197,6 +203,7 @@ fn a_long_table_scrolls_only_when_the_selection_leaves_the_screen() {
         })
         .collect();
     poll(&mut state, at(10, 4), many);
+    lay_out(&mut state, 80, 24);
     for _ in 0..40 {
         press(&mut state, Key::char('j'));
     }

@@ -30,7 +30,7 @@ pub const ANSI_COLORS: [Color; 16] = [
 
 /// The style a log line asked for, in the terminal's palette: SGR colours 0–15 are the 16
 /// ANSI names, so they follow the user's theme.
-pub fn log_text_style(style: TextStyle) -> Style {
+pub(crate) fn log_text_style(style: TextStyle) -> Style {
     let color = |color: TextColor| match color {
         TextColor::Indexed(n) => ANSI_COLORS
             .get(usize::from(n))
@@ -60,7 +60,7 @@ pub fn log_text_style(style: TextStyle) -> Style {
 }
 
 /// Marks an instance whose expiry wants attention, readable without colour.
-pub const EXPIRY_SYMBOL: &str = "⏰";
+pub(crate) const EXPIRY_SYMBOL: &str = "⏰";
 
 /// How to paint. With `color: false` (NO_COLOR) only bold and reverse remain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +69,7 @@ pub struct Theme {
 }
 
 impl Theme {
-    pub fn fg(self, color: Color) -> Style {
+    pub(crate) fn fg(self, color: Color) -> Style {
         if self.color {
             Style::new().fg(color)
         } else {
@@ -77,27 +77,27 @@ impl Theme {
         }
     }
 
-    pub fn dim(self) -> Style {
+    pub(crate) fn dim(self) -> Style {
         self.fg(Color::DarkGray)
     }
 
-    pub fn bold(self) -> Style {
+    pub(crate) fn bold(self) -> Style {
         Style::new().add_modifier(Modifier::BOLD)
     }
 
-    pub fn selected(self) -> Style {
+    pub(crate) fn selected(self) -> Style {
         Style::new().add_modifier(Modifier::REVERSED)
     }
 
-    pub fn error(self) -> Style {
+    pub(crate) fn error(self) -> Style {
         self.fg(Color::Red).add_modifier(Modifier::BOLD)
     }
 
-    pub fn key(self) -> Style {
+    pub(crate) fn key(self) -> Style {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }
 
-    pub fn badge(self) -> Style {
+    pub(crate) fn badge(self) -> Style {
         if self.color {
             Style::new()
                 .fg(Color::Black)
@@ -108,7 +108,7 @@ impl Theme {
         }
     }
 
-    pub fn instance_state(self, state: &InstanceState) -> Style {
+    pub(crate) fn instance_state(self, state: &InstanceState) -> Style {
         match state {
             InstanceState::Failed => self.fg(Color::Red).add_modifier(Modifier::BOLD),
             InstanceState::Degraded => self.fg(Color::Magenta),
@@ -116,14 +116,14 @@ impl Theme {
         }
     }
 
-    pub fn urgency(self, urgency: Urgency) -> Style {
+    pub(crate) fn urgency(self, urgency: Urgency) -> Style {
         match urgency {
             Urgency::Soon => self.fg(Color::Yellow).add_modifier(Modifier::BOLD),
             Urgency::Overdue => self.error(),
         }
     }
 
-    pub fn task_state(self, state: &TaskState) -> Style {
+    pub(crate) fn task_state(self, state: &TaskState) -> Style {
         match state {
             TaskState::Running => self.fg(Color::Green),
             TaskState::Stopped => self.dim(),
@@ -133,7 +133,7 @@ impl Theme {
     }
 }
 
-pub fn instance_symbol(state: &InstanceState) -> &'static str {
+pub(crate) fn instance_symbol(state: &InstanceState) -> &'static str {
     match state {
         InstanceState::Failed => "✖",
         InstanceState::Degraded => "▲",
@@ -141,7 +141,7 @@ pub fn instance_symbol(state: &InstanceState) -> &'static str {
     }
 }
 
-pub fn task_symbol(state: &TaskState) -> &'static str {
+pub(crate) fn task_symbol(state: &TaskState) -> &'static str {
     match state {
         TaskState::Running => "●",
         TaskState::Stopped => "○",

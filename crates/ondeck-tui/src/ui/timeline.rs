@@ -10,7 +10,7 @@ use crate::state::AppState;
 use crate::state::timeline::{TimelineEntry, TimelineEvent};
 use ondeck_core::logs::sanitize::printable;
 
-pub fn pane(
+pub(crate) fn pane(
     frame: &mut Frame,
     area: Rect,
     state: &AppState,

@@ -1,0 +1,319 @@
+//! Keys and pastes to the part they are for: the line or dialog that is open, the log pane
+//! when it has the focus, else the keymap's commands on the table and panes.
+
+use super::command_line::{self, LineCommand};
+use super::help::Help;
+use super::keymap::{Command, Key, KeyCode};
+use super::launch::LaunchDialog;
+use super::profiles::ProfilePicker;
+use super::{AppState, Effect, Focus, Mode, Outcome, Pane};
+use ondeck_core::instances::identity::InstanceRef;
+use ondeck_core::ops::{LaunchRequest, endpoints, pick};
+
+impl AppState {
+    pub(super) fn key(&mut self, key: Key, effects: &mut Vec<Effect>) {
+        if key == Key::ctrl('c') {
+            self.quitting = true;
+            return;
+        }
+        match std::mem::replace(&mut self.mode, Mode::Normal) {
+            Mode::Normal if self.logs_focused() && self.log_key(key, effects) => {}
+            Mode::Normal => self.normal_key(key, effects),
+            Mode::Help(help) => {
+                if help.key(key) == Outcome::Open {
+                    self.mode = Mode::Help(help);
+                }
+            }
+            Mode::Filter => {
+                if self.table.filter_key(key) == Outcome::Open {
+                    self.mode = Mode::Filter;
+                }
+                self.reconcile_selection();
+            }
+            Mode::CommandLine(mut line) => match line.key(key) {
+                Outcome::Open => self.mode = Mode::CommandLine(line),
+                Outcome::Cancelled => {}
+                Outcome::Done(text) => self.execute_line(&text, effects),
+            },
+            Mode::Launch(mut dialog) => match dialog.key(key) {
+                Outcome::Open => self.mode = Mode::Launch(dialog),
+                Outcome::Cancelled => self.info("launch cancelled"),
+                Outcome::Done(request) => self.launch(request, effects),
+            },
+            Mode::Confirm(confirm) => self.confirm_key(confirm, key, effects),
+            Mode::Profiles(mut picker) => {
+                let command = self.keymap.command(key);
+                match picker.key(key, command) {
+                    Outcome::Open => self.mode = Mode::Profiles(picker),
+                    Outcome::Cancelled => {}
+                    Outcome::Done(cursor) => {
+                        if let Some(name) = self.profiles.keys().nth(cursor).cloned() {
+                            self.switch_profile(&name, effects);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pasted text goes into the field being typed; with none, it does nothing (it is never
+    /// taken as keys, so a paste cannot run commands).
+    pub(super) fn paste(&mut self, text: &str) {
+        let logs_focused = self.logs_focused();
+        match &mut self.mode {
+            Mode::Filter => {
+                self.table.filter.paste(text);
+                self.reconcile_selection();
+            }
+            Mode::CommandLine(line) => line.input.paste(text),
+            Mode::Launch(dialog) => dialog.paste(text),
+            Mode::Confirm(confirm) => confirm.paste(text),
+            Mode::Normal if logs_focused => {
+                if !self.paste_into_search(text) {
+                    return;
+                }
+            }
+            Mode::Normal | Mode::Help(_) | Mode::Profiles(_) => return,
+        }
+        self.dirty = true;
+    }
+
+    fn logs_focused(&self) -> bool {
+        self.pane == Some(Pane::Logs) && self.focus == Focus::Pane
+    }
+
+    fn normal_key(&mut self, key: Key, effects: &mut Vec<Effect>) {
+        if key == Key::plain(KeyCode::Esc) {
+            // Esc steps back: close a focused pane, else clear the filter and the message.
+            if self.focus == Focus::Pane {
+                self.focus = Focus::Table;
+            } else {
+                self.table.filter.clear();
+                self.message = None;
+                self.reconcile_selection();
+            }
+            return;
+        }
+        match self.keymap.command(key) {
+            Some(command) => self.run_command(command, effects),
+            None => self.info(format!("{key} does nothing here; press ? for help")),
+        }
+    }
+
+    fn execute_line(&mut self, line: &str, effects: &mut Vec<Effect>) {
+        let command = match command_line::parse(line) {
+            Ok(command) => command,
+            Err(error) => return self.error(error, false),
+        };
+        match command {
+            LineCommand::Nothing => {}
+            LineCommand::Quit => self.run_command(Command::Quit, effects),
+            LineCommand::Launch { template, name } => {
+                if self.refuse_if_read_only(Command::Launch) {
+                    return;
+                }
+                let request = LaunchRequest {
+                    template,
+                    name,
+                    ..LaunchRequest::default()
+                };
+                self.launch(request, effects);
+            }
+            LineCommand::Destroy(name) => {
+                if self.refuse_if_read_only(Command::Destroy) {
+                    return;
+                }
+                // The same names as the CLI: NAME is mine, OWNER/NAME another owner's.
+                let found = InstanceRef::parse(&name).and_then(|wanted| {
+                    pick(self.rows(), &wanted, &self.profile.owner, self.all_owners)
+                        .cloned()
+                        .map_err(|err| err.to_string())
+                });
+                match found {
+                    Ok(instance) => self.confirm_destroy(&instance),
+                    Err(error) => self.error(error, false),
+                }
+            }
+            LineCommand::Profile(name) => self.switch_profile(&name, effects),
+        }
+    }
+
+    pub(super) fn refuse_if_read_only(&mut self, command: Command) -> bool {
+        if self.read_only {
+            self.error(
+                format!(
+                    "read-only: `{}` is disabled; restart without --read-only to make changes",
+                    command.name()
+                ),
+                false,
+            );
+        }
+        self.read_only
+    }
+
+    fn run_command(&mut self, command: Command, effects: &mut Vec<Effect>) {
+        if command.is_write() && self.refuse_if_read_only(command) {
+            return;
+        }
+        match command {
+            Command::Quit => self.quitting = true,
+            Command::Help => self.mode = Mode::Help(Help),
+            Command::Refresh => self.refresh_now(effects),
+            Command::Filter => self.mode = Mode::Filter,
+            Command::CommandLine => self.mode = Mode::CommandLine(Default::default()),
+            Command::Launch => {
+                if self.profile.templates.is_empty() {
+                    self.error(
+                        format!(
+                            "profile {} has no templates; add one under [profiles.{}.templates]",
+                            self.profile.name, self.profile.name
+                        ),
+                        false,
+                    );
+                } else {
+                    self.mode = Mode::Launch(LaunchDialog::new(&self.profile));
+                }
+            }
+            Command::Destroy => match self.selected_instance().cloned() {
+                Some(instance) => self.confirm_destroy(&instance),
+                None => self.info("nothing selected to destroy"),
+            },
+            Command::Extend => self.extend_selected(effects),
+            Command::CopyEndpoint => {
+                let found = self
+                    .selected_instance()
+                    .map(|instance| endpoints(instance, &self.definitions));
+                match found.as_ref().and_then(|found| found.first()) {
+                    Some(endpoint) => {
+                        let text = format!("{}:{}", endpoint.ip, endpoint.port);
+                        self.info(format!("copied {endpoint}"));
+                        effects.push(Effect::Copy(text));
+                    }
+                    None => {
+                        self.info("no endpoint yet: the instance has no running task with a port")
+                    }
+                }
+            }
+            Command::Detail => self.toggle_pane(Pane::Detail),
+            Command::Timeline => self.toggle_pane(Pane::Timeline),
+            Command::Logs => self.open_logs(),
+            Command::Profiles => {
+                let names = self.profiles.keys().map(String::as_str);
+                self.mode = Mode::Profiles(ProfilePicker::new(names, &self.profile.name));
+            }
+            Command::NextPane | Command::PrevPane => {
+                if self.pane.is_some() {
+                    self.focus = match self.focus {
+                        Focus::Table => Focus::Pane,
+                        Focus::Pane => Focus::Table,
+                    };
+                }
+            }
+            Command::Sort => {
+                self.table.next_sort();
+                self.reconcile_selection();
+            }
+            Command::Up | Command::Down | Command::Top | Command::Bottom => self.navigate(command),
+            Command::PageUp | Command::PageDown => self.navigate(command),
+            // Bound in the log pane's context only; `log_key` runs them.
+            Command::LogAll
+            | Command::LogFollow
+            | Command::LogSearch
+            | Command::LogNextMatch
+            | Command::LogPrevMatch
+            | Command::LogFilter
+            | Command::LogLevel
+            | Command::LogTimestamps
+            | Command::LogWrap
+            | Command::LogJson
+            | Command::LogSince
+            | Command::LogSave
+            | Command::LogCopy
+            | Command::LogFullScreen
+            | Command::LogClose => {}
+        }
+    }
+
+    fn toggle_pane(&mut self, pane: Pane) {
+        if self.pane == Some(pane) {
+            self.pane = None;
+            self.focus = Focus::Table;
+        } else {
+            self.pane = Some(pane);
+        }
+        self.pane_scroll = 0;
+    }
+
+    fn navigate(&mut self, command: Command) {
+        if self.focus == Focus::Pane && self.pane.is_some() {
+            let by = match command {
+                Command::PageUp | Command::PageDown => self.layout.pane_rows.max(1) as u16,
+                _ => 1,
+            };
+            // Detail scrolls down from the top; the timeline scrolls up from its newest line.
+            let down = matches!(command, Command::Down | Command::PageDown | Command::Bottom)
+                == (self.pane == Some(Pane::Detail));
+            self.pane_scroll = match command {
+                Command::Top | Command::Bottom if !down => u16::MAX / 2,
+                Command::Top | Command::Bottom => 0,
+                _ if down => self.pane_scroll.saturating_add(by),
+                _ => self.pane_scroll.saturating_sub(by),
+            };
+            return;
+        }
+        let page = self.table.page();
+        let rows = self.row_ids();
+        let moved = match command {
+            Command::Up => self
+                .table
+                .move_selection(&rows, |at, _| at.saturating_sub(1)),
+            Command::Down => self
+                .table
+                .move_selection(&rows, |at, last| (at + 1).min(last)),
+            Command::Top => self.table.move_selection(&rows, |_, _| 0),
+            Command::Bottom => self.table.move_selection(&rows, |_, last| last),
+            Command::PageUp => self
+                .table
+                .move_selection(&rows, |at, _| at.saturating_sub(page)),
+            Command::PageDown => self
+                .table
+                .move_selection(&rows, |at, last| (at + page).min(last)),
+            _ => false,
+        };
+        if moved {
+            self.pane_scroll = 0;
+        }
+    }
+
+    pub(super) fn switch_profile(&mut self, name: &str, effects: &mut Vec<Effect>) {
+        let Some(profile) = self.profiles.get(name).cloned() else {
+            let known: Vec<_> = self.profiles.keys().cloned().collect();
+            self.error(
+                format!("no profile `{name}`; known profiles: {}", known.join(", ")),
+                false,
+            );
+            return;
+        };
+        if profile.name == self.profile.name {
+            self.info(format!("already on profile {name}"));
+            return;
+        }
+        self.profile = profile.clone();
+        self.loaded = false;
+        self.instances.clear();
+        self.definitions.clear();
+        // Answers from the old profile's requests now match nothing and are dropped.
+        self.poller.forget_requests();
+        self.last_refresh = None;
+        self.journal = Default::default();
+        self.table.clear_selection();
+        self.select_pending = None;
+        if self.pane == Some(Pane::Logs) {
+            self.pane = None;
+            self.focus = Focus::Table;
+        }
+        self.info(format!("switched to profile {name}"));
+        effects.push(Effect::SwitchProfile(profile));
+        self.refresh_now(effects);
+    }
+}

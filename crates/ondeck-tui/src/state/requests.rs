@@ -1,0 +1,304 @@
+//! What the dashboard asks of AWS — refreshes on the poller's schedule, launches, destroys and
+//! extends after their confirmation — and what it does with the answers.
+
+use chrono::{DateTime, Utc};
+
+use super::confirm::{Confirm, Guarded};
+use super::keymap::{Key, KeyCode};
+use super::poller::InFlight;
+use super::{Action, AppState, Effect, Mode, Outcome};
+use ondeck_core::instances::expiry::format_remaining;
+use ondeck_core::instances::identity::InstanceId;
+use ondeck_core::instances::{Instance, group};
+use ondeck_core::ops::{LaunchRequest, Launched, Snapshot, template_ttl};
+
+impl AppState {
+    pub(super) fn tick(&mut self, now: DateTime<Utc>, effects: &mut Vec<Effect>) {
+        let minute_changed = now.timestamp().div_euclid(60) != self.now.timestamp().div_euclid(60);
+        self.now = now;
+        if minute_changed {
+            self.dirty = true;
+        }
+        if self.waiting() {
+            self.spinner = self.spinner.wrapping_add(1);
+            self.dirty = true;
+        }
+        if self.poller.expire_optimistic(now) {
+            self.reconcile_selection();
+            self.dirty = true;
+        }
+        if self.poller.refresh_due(now) {
+            self.refresh_now(effects);
+        }
+    }
+
+    /// Ask for a refresh now, unless one is out (then once it answers).
+    pub(super) fn refresh_now(&mut self, effects: &mut Vec<Effect>) {
+        if let Some(req) = self.poller.send_refresh(self.now) {
+            effects.push(Effect::Refresh {
+                req,
+                all_owners: self.all_owners,
+            });
+        }
+    }
+
+    pub(super) fn launch(&mut self, request: LaunchRequest, effects: &mut Vec<Effect>) {
+        let req = self.poller.send(InFlight::Launch {
+            template: request.template.clone(),
+        });
+        self.info(format!("launching {}…", request.template));
+        effects.push(Effect::Launch { req, request });
+    }
+
+    /// Ask to destroy `instance`: `y` for mine, the name typed for someone else's.
+    pub(super) fn confirm_destroy(&mut self, instance: &Instance) {
+        self.mode = Mode::Confirm(Confirm::new(
+            Guarded::Destroy,
+            instance,
+            &self.profile.owner,
+        ));
+    }
+
+    /// Extend the selected instance by its template's ttl, or say why that cannot work
+    /// before asking AWS. Someone else's instance (in the all-owners view) is extended only
+    /// after its name is typed.
+    pub(super) fn extend_selected(&mut self, effects: &mut Vec<Effect>) {
+        let Some(instance) = self.selected_instance() else {
+            self.info("nothing selected to extend");
+            return;
+        };
+        let id = instance.id();
+        let label = self.label(&id);
+        let foreign = !instance.is_owned_by(&self.profile.owner);
+        let refusal = if foreign && !self.all_owners {
+            Some(format!(
+                "{label} belongs to {}; only its owner can extend it, or someone in the \
+                 --all-owners view",
+                instance.owner
+            ))
+        } else if !instance.is_wanted() {
+            Some(format!("{label} has stopped; there is nothing to extend"))
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            self.error(refusal, false);
+            return;
+        }
+        let cli_name = if foreign {
+            format!("{id} --all-owners")
+        } else {
+            label.clone()
+        };
+        let profile = &self.profile.name;
+        let template = instance.template.clone();
+        let ttl = match self.profile.templates.get(&template) {
+            None => Err(format!(
+                "template `{template}` is not in profile {profile}; run `ondeck extend {cli_name} --by 2h`"
+            )),
+            Some(found) => template_ttl(found).ok_or_else(|| {
+                format!(
+                    "template `{template}` has no ttl to extend {label} by; add ttl = \"8h\" under \
+                     [profiles.{profile}.templates.{template}], or run `ondeck extend {cli_name} --by 2h`"
+                )
+            }),
+        };
+        match ttl {
+            Ok(ttl) if foreign => {
+                let by = format_remaining(ttl);
+                let confirm = Confirm::new(Guarded::Extend { by }, instance, &self.profile.owner);
+                self.mode = Mode::Confirm(confirm);
+            }
+            Ok(ttl) => self.send_extend(id, &format_remaining(ttl), effects),
+            Err(error) => self.error(error, false),
+        }
+    }
+
+    fn send_extend(&mut self, target: InstanceId, by: &str, effects: &mut Vec<Effect>) {
+        let label = self.label(&target);
+        let req = self.poller.send(InFlight::Extend {
+            target: target.clone(),
+            label: label.clone(),
+        });
+        self.info(format!("extending {label} by {by}…"));
+        effects.push(Effect::Extend {
+            req,
+            target,
+            all_owners: self.all_owners,
+        });
+    }
+
+    pub(super) fn confirm_key(
+        &mut self,
+        mut confirm: Confirm,
+        key: Key,
+        effects: &mut Vec<Effect>,
+    ) {
+        let label = self.label(&confirm.target);
+        match confirm.key(key) {
+            Outcome::Open => self.mode = Mode::Confirm(confirm),
+            Outcome::Cancelled if confirm.foreign.is_some() && key.code == KeyCode::Enter => {
+                let typed = confirm.typed.text();
+                self.info(format!("{label} kept: `{typed}` is not its name"));
+            }
+            Outcome::Cancelled => self.info(format!("{label} kept")),
+            Outcome::Done(()) => match confirm.action {
+                Guarded::Destroy => {
+                    let req = self.poller.send(InFlight::Destroy {
+                        label: label.clone(),
+                    });
+                    self.info(format!("destroying {label}…"));
+                    effects.push(Effect::Destroy {
+                        req,
+                        target: confirm.target,
+                        all_owners: self.all_owners,
+                    });
+                }
+                Guarded::Extend { by } => self.send_extend(confirm.target, &by, effects),
+            },
+        }
+    }
+
+    /// An answer to a request: taken only if it is the one awaited under its id.
+    pub(super) fn answered(&mut self, action: Action, effects: &mut Vec<Effect>) {
+        let req = match &action {
+            Action::Refreshed { req, .. }
+            | Action::Launched { req, .. }
+            | Action::Destroyed { req, .. }
+            | Action::Extended { req, .. } => *req,
+            _ => return,
+        };
+        // Only the request we are waiting for counts; anything else is stale.
+        let Some(asked) = self.poller.take_answered(req) else {
+            return;
+        };
+        // A refresh that brings nothing new redraws nothing (see `refreshed`).
+        let dirty_before = self.dirty;
+        self.dirty = true;
+        if let (InFlight::Refresh, Action::Refreshed { at, result, .. }) = (&asked, &action) {
+            let unchanged = matches!(result, Ok(snapshot)
+                if snapshot.instances == self.instances && snapshot.definitions == self.definitions)
+                && self.loaded
+                && !self.poller.waiting_was_shown(*at, self.now)
+                && self.message.as_ref().is_none_or(|m| !m.from_refresh);
+            if unchanged {
+                self.dirty = dirty_before;
+            }
+        }
+        match (asked, action) {
+            (InFlight::Refresh, Action::Refreshed { at, result, .. }) => {
+                self.refreshed(at, result, effects)
+            }
+            (InFlight::Launch { template }, Action::Launched { at, result, .. }) => {
+                self.launched(at, template, result, effects)
+            }
+            (InFlight::Destroy { label }, Action::Destroyed { result, .. }) => {
+                match result {
+                    Ok(0) => self.info(format!("{label} was already stopping")),
+                    Ok(count) => self.info(format!("stopping {count} task(s) of {label}")),
+                    Err(error) => self.error(error, false),
+                }
+                self.refresh_now(effects);
+            }
+            (InFlight::Extend { target, label }, Action::Extended { result, .. }) => {
+                match result {
+                    Ok(until) => self.extended(&target, &label, until),
+                    Err(error) => self.error(error, false),
+                }
+                self.refresh_now(effects);
+            }
+            (asked, _) => {
+                // An answer of the wrong kind for this id cannot be ours; keep waiting.
+                self.poller.keep_waiting(req, asked);
+            }
+        }
+    }
+
+    fn refreshed(
+        &mut self,
+        at: DateTime<Utc>,
+        result: Result<Snapshot, String>,
+        effects: &mut Vec<Effect>,
+    ) {
+        self.poller.refresh_answered(result.is_ok());
+        match result {
+            Ok(snapshot) => {
+                self.instances = snapshot.instances;
+                self.definitions = snapshot.definitions;
+                self.loaded = true;
+                self.last_refresh = Some(at);
+                if self.message.as_ref().is_some_and(|m| m.from_refresh) {
+                    self.message = None;
+                }
+                self.poller.drop_listed(&self.instances);
+                let entries = self.journal.observe(&self.instances, at);
+                if !entries.is_empty() {
+                    effects.push(Effect::AppendJournal {
+                        profile: self.profile.name.clone(),
+                        entries,
+                    });
+                }
+                self.reconcile_selection();
+            }
+            // Keep what we had: stale data with the error beats an empty screen.
+            Err(error) => self.error(error, true),
+        }
+        let busy = self.poller.busy(&self.instances, &self.profile.owner);
+        self.poller.schedule_next_refresh(
+            at,
+            busy,
+            self.profile.refresh_busy_secs,
+            self.profile.refresh_steady_secs,
+        );
+        if self.poller.take_pending_refresh() {
+            self.refresh_now(effects);
+        }
+    }
+
+    fn launched(
+        &mut self,
+        at: DateTime<Utc>,
+        template: String,
+        result: Result<Launched, String>,
+        effects: &mut Vec<Effect>,
+    ) {
+        match result {
+            Ok(launched) => {
+                let mut text = format!(
+                    "launched {} from {template} ({} tasks)",
+                    launched.id.name,
+                    launched.tasks.len()
+                );
+                if !launched.failures.is_empty() {
+                    text.push_str(&format!(
+                        "; RunTask reported {} failure(s) that a retry overcame",
+                        launched.failures.len()
+                    ));
+                }
+                self.info(text);
+                let listed = self.instances.iter().any(|i| i.is(&launched.id));
+                if !listed {
+                    for instance in group(launched.tasks) {
+                        self.poller.show_launched(instance, at);
+                    }
+                }
+                self.table.select(launched.id);
+                self.reconcile_selection();
+                self.refresh_now(effects);
+            }
+            Err(error) => self.error(error, false),
+        }
+    }
+
+    /// The new expiry shows at once; the refresh that follows confirms it.
+    fn extended(&mut self, target: &InstanceId, label: &str, until: DateTime<Utc>) {
+        for instance in self.instances.iter_mut().filter(|i| i.is(target)) {
+            instance.expires_at = Some(until);
+        }
+        self.info(format!(
+            "{label} extended: expires {} UTC, in {}",
+            until.format("%Y-%m-%d %H:%M"),
+            format_remaining(until - self.now)
+        ));
+    }
+}
