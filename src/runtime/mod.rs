@@ -11,15 +11,15 @@ mod terminal;
 #[cfg(test)]
 mod tests;
 
-use std::io;
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
-use chrono::{Local, Offset, Utc};
+use chrono::{DateTime, Local, Offset, Utc};
 use crossterm::event::Event;
 use futures::future::BoxFuture;
 use ratatui::Terminal;
@@ -27,6 +27,7 @@ use ratatui::backend::Backend;
 use ratatui::layout::Rect;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::time::Instant;
 
 use ondeck_core::Cloud;
 use ondeck_core::config::{Config, Profile};
@@ -114,7 +115,9 @@ pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
     let (width, height) = crossterm::terminal::size().context("cannot read the terminal's size")?;
     // One write per frame (stdout alone flushes every 1 KiB): fewer packets over SSH.
     let out = io::BufWriter::with_capacity(1 << 16, io::stdout());
-    let mut terminal = Terminal::new(ScreenBackend::new(out, Rect::new(0, 0, width, height)))?;
+    let in_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
+    let backend = ScreenBackend::new(out, Rect::new(0, 0, width, height)).inside_tmux(in_tmux);
+    let mut terminal = Terminal::new(backend)?;
     let render = RenderContext {
         now: Utc::now(),
         offset: Local::now().offset().fix(),
@@ -123,7 +126,7 @@ pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
         },
     };
     let input = Input::start(actions.clone());
-    let outcome = event_loop(&mut state, &mut terminal, runner, inbox, render).await;
+    let outcome = event_loop(&mut state, &mut terminal, runner, inbox, render, Utc::now).await;
     input.stop();
     // ratatui's Drop shows the cursor and reports a failure with eprintln!, which panics when
     // stderr is a terminal that hung up. Here a failure is only ignored (the guard shows the
@@ -137,18 +140,16 @@ pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs until quit, a signal, or a panic elsewhere; returns how many frames it drew.
-async fn event_loop<B>(
+/// Runs until quit, a signal, or a panic elsewhere; returns how many frames it drew. `clock`
+/// is the wall clock (ages, expiry); frame pacing follows tokio's clock.
+async fn event_loop<W: Write>(
     state: &mut AppState,
-    terminal: &mut Terminal<B>,
+    terminal: &mut Terminal<ScreenBackend<W>>,
     mut runner: Runner,
     mut inbox: UnboundedReceiver<Action>,
     mut render: RenderContext,
-) -> anyhow::Result<u64>
-where
-    B: Backend,
-    B::Error: Send + Sync + 'static,
-{
+    clock: fn() -> DateTime<Utc>,
+) -> anyhow::Result<u64> {
     let mut hangup = signal(SignalKind::hangup())?;
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
@@ -159,7 +160,7 @@ where
 
     // The first frame shows "Loading" before anything is asked of AWS.
     lay_out(state, &mut runner, terminal)?;
-    render.now = Utc::now();
+    render.now = clock();
     terminal.draw(|frame| ui::render(frame, state, &render))?;
     state.dirty = false;
     let mut last_draw = Instant::now();
@@ -168,11 +169,10 @@ where
     panic_for_tests(frames);
 
     let outcome = loop {
-        let next_frame = tokio::time::Instant::from_std(last_draw + FRAME);
         tokio::select! {
             Some(action) = inbox.recv() => dispatch(state, &mut runner, action),
-            _ = ticker.tick() => dispatch(state, &mut runner, Action::Tick(Utc::now())),
-            _ = tokio::time::sleep_until(next_frame), if state.dirty => {}
+            _ = ticker.tick() => dispatch(state, &mut runner, Action::Tick(clock())),
+            _ = tokio::time::sleep_until(last_draw + FRAME), if state.dirty => {}
             _ = hangup.recv() => break Ok(frames),
             _ = terminate.recv() => break Ok(frames),
             _ = interrupt.recv() => break Ok(frames),
@@ -182,6 +182,12 @@ where
         // Take whatever else is waiting before drawing once for all of it.
         while let Ok(action) = inbox.try_recv() {
             dispatch(state, &mut runner, action);
+        }
+        // After the frame already written, before the next one: the backend is the one writer.
+        for text in runner.take_copies() {
+            if let Err(err) = terminal.backend_mut().copy(&text) {
+                tracing::warn!("cannot write the clipboard sequence: {err}");
+            }
         }
         if terminal::panicked() {
             break Err(anyhow::anyhow!(
@@ -194,7 +200,7 @@ where
         if state.dirty && last_draw.elapsed() >= FRAME {
             // What changed may have moved the regions (a pane opened, a message wrapped).
             lay_out(state, &mut runner, terminal)?;
-            render.now = Utc::now();
+            render.now = clock();
             terminal.draw(|frame| ui::render(frame, state, &render))?;
             state.dirty = false;
             last_draw = Instant::now();

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +13,7 @@ use futures::future::{BoxFuture, Shared};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use super::{CloudFactory, clipboard, journal};
+use super::{CloudFactory, journal};
 use ondeck_core::config::Profile;
 use ondeck_engine::ops::{self, OpsContext, OpsError};
 use ondeck_engine::tail::{StreamHealth, TailMessage, TailSpec, spawn_tail};
@@ -56,7 +55,9 @@ pub struct Runner {
     journal: Option<UnboundedSender<(PathBuf, Vec<TimelineEntry>)>>,
     journal_writer: Option<JoinHandle<()>>,
     timeouts: Timeouts,
-    in_tmux: bool,
+    /// Text to put on the clipboard, waiting for the loop: it goes out through the screen
+    /// backend, the terminal's one writer.
+    copies: Vec<String>,
     /// Running log tails. Aborting one drops its `TailHandle`, which stops the tail and closes
     /// its Live Tail session.
     tails: HashMap<TailId, JoinHandle<()>>,
@@ -96,7 +97,7 @@ impl Runner {
             journal: Some(journal),
             journal_writer: Some(journal_writer),
             timeouts,
-            in_tmux: std::env::var_os("TMUX").is_some_and(|v| !v.is_empty()),
+            copies: Vec::new(),
             tails: HashMap::new(),
         }
     }
@@ -144,15 +145,7 @@ impl Runner {
                 move |ctx| async move { ops::extend(&ctx, &target, None, all_owners).await },
                 move |result| Action::Extended { req, result },
             ),
-            Effect::Copy(text) => {
-                let mut stdout = std::io::stdout();
-                let written = stdout
-                    .write_all(clipboard::osc52(&text, self.in_tmux).as_bytes())
-                    .and_then(|()| stdout.flush());
-                if let Err(err) = written {
-                    tracing::warn!("cannot write the clipboard sequence: {err}");
-                }
-            }
+            Effect::Copy(text) => self.copies.push(text),
             Effect::SwitchProfile(profile) => self.switch_profile(profile),
             Effect::AppendJournal { profile, entries } => {
                 let file = journal::path(&self.state_dir, &profile);
@@ -222,6 +215,11 @@ impl Runner {
         // Drive it even if no call is waiting, so the journal arrives.
         tokio::spawn(build.clone().map(|_| ()));
         self.ctx = build;
+    }
+
+    /// What was asked to go on the clipboard since the last call, oldest first.
+    pub fn take_copies(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.copies)
     }
 
     /// Waits for the current profile's cloud, then forwards each tail message as one action.

@@ -21,6 +21,7 @@ use ratatui::layout::{Position, Rect, Size};
 use ratatui::style::{Color, Modifier};
 use ratatui::text::Span;
 
+use super::clipboard;
 use ondeck_tui::ui::theme::ANSI_COLORS;
 
 /// Fewer changed rows than this are sent as they are: no scrolling can pay for its escape codes.
@@ -35,6 +36,8 @@ pub struct ScreenBackend<W: Write> {
     shown: Buffer,
     /// Whether the cursor is shown, when known.
     cursor_shown: Option<bool>,
+    /// Inside tmux, clipboard sequences are wrapped for it to pass on.
+    in_tmux: bool,
 }
 
 impl<W: Write> ScreenBackend<W> {
@@ -44,7 +47,22 @@ impl<W: Write> ScreenBackend<W> {
             inner: CrosstermBackend::new(writer),
             shown: Buffer::empty(area),
             cursor_shown: None,
+            in_tmux: false,
         }
+    }
+
+    pub fn inside_tmux(mut self, in_tmux: bool) -> ScreenBackend<W> {
+        self.in_tmux = in_tmux;
+        self
+    }
+
+    /// Puts `text` on the terminal's clipboard (OSC 52), written and flushed after whatever
+    /// frame came before it: frames and the clipboard share this one writer, so their bytes
+    /// never interleave.
+    pub fn copy(&mut self, text: &str) -> io::Result<()> {
+        self.inner
+            .write_all(clipboard::osc52(text, self.in_tmux).as_bytes())?;
+        Write::flush(&mut self.inner)
     }
 
     fn in_bounds(&self, x: u16, y: u16) -> bool {

@@ -1,7 +1,9 @@
 //! The runner against a small in-memory cloud: answers carry their request ids, slow calls
 //! time out, a broken profile answers with its reason, and update + runner work headless.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -81,6 +83,31 @@ impl Cloud for FakeCloud {
     }
 }
 
+/// Everything written to the terminal, readable while the backend still holds it.
+#[derive(Clone, Default)]
+pub(super) struct Written(Rc<RefCell<Vec<u8>>>);
+
+impl Written {
+    pub(super) fn bytes(&self) -> Vec<u8> {
+        self.0.borrow().clone()
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.0.borrow().len()
+    }
+}
+
+impl Write for Written {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 fn runner(
     cloud: FakeCloud,
     factory: CloudFactory,
@@ -131,7 +158,7 @@ async fn a_refresh_is_answered_with_its_request_id() {
     assert_eq!(snapshot.definitions.len(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_call_that_hangs_is_answered_with_a_timeout() {
     let timeouts = Timeouts {
         refresh: Duration::from_millis(50),
@@ -227,8 +254,24 @@ async fn extend_runs_through_the_runner_and_its_refusal_reaches_the_message_line
     );
 }
 
-#[tokio::test]
-async fn the_loop_draws_on_change_only_and_quits_on_q() {
+/// The wall clock of the loop tests stands still: no minute ticks over while one runs.
+const LOOP_CLOCK: fn() -> chrono::DateTime<Utc> = || at(10, 0);
+
+/// What a run of the event loop leaves: the frames it drew, what `script` returned, the state
+/// and every byte written to the terminal.
+struct LoopRun<T> {
+    frames: u64,
+    script: T,
+    state: AppState,
+    written: Written,
+}
+
+/// Runs the event loop over the web table, drawing into an 80×24 screen backend, until
+/// `script` (given the loop's inbox and the terminal's bytes) has sent `q`.
+async fn run_loop<T, F>(script: impl FnOnce(UnboundedSender<Action>, Written) -> F) -> LoopRun<T>
+where
+    F: Future<Output = T>,
+{
     let dir = tempfile::tempdir().unwrap();
     let ctx = OpsContext::new(
         Arc::new(running_web()),
@@ -238,29 +281,91 @@ async fn the_loop_draws_on_change_only_and_quits_on_q() {
     );
     let (actions, inbox) = unbounded_channel();
     let runner = Runner::new(ctx, no_factory(), actions.clone(), Timeouts::default());
-    let mut state = app(false, Utc::now());
-    let mut terminal = Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    let mut state = app(false, LOOP_CLOCK());
+    let written = Written::default();
+    let mut terminal = Terminal::new(ScreenBackend::new(written.clone(), Rect::new(0, 0, 80, 24)))
+        .expect("a terminal");
     let render = RenderContext {
-        now: Utc::now(),
+        now: LOOP_CLOCK(),
         offset: chrono::FixedOffset::east_opt(0).unwrap(),
         theme: Theme { color: false },
     };
-    let quit_later = async move {
-        // Two seconds of ticks with nothing changing after the first answer.
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        actions
-            .send(Action::Key(ondeck_tui::state::keymap::Key::char('q')))
-            .unwrap();
-    };
-    let (frames, ()) = tokio::join!(
-        event_loop(&mut state, &mut terminal, runner, inbox, render),
-        quit_later
+    let (frames, script) = tokio::join!(
+        event_loop(&mut state, &mut terminal, runner, inbox, render, LOOP_CLOCK),
+        script(actions, written.clone())
     );
-    let frames = frames.unwrap();
-    // Loading, the first answer, perhaps a spinner step: not one frame per tick (8 ticks).
-    assert!((2..=4).contains(&frames), "{frames} frames");
-    assert!(state.quitting);
-    assert!(terminal.backend().to_string().contains("web"));
+    LoopRun {
+        frames: frames.expect("the loop ends cleanly"),
+        script,
+        state,
+        written,
+    }
+}
+
+fn key(c: char) -> Action {
+    Action::Key(ondeck_tui::state::keymap::Key::char(c))
+}
+
+/// What an 80×24 terminal fed `written` shows.
+fn screen_text(written: &Written) -> String {
+    let mut parser = vt100::Parser::new(24.try_into().unwrap(), 80.try_into().unwrap(), 0);
+    parser.process(&written.bytes());
+    parser.screen().contents()
+}
+
+/// Waits (on tokio's clock, paused in these tests) until the screen shows `text`.
+async fn until_shown(written: &Written, text: &str) {
+    let shown = async {
+        while !screen_text(written).contains(text) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), shown)
+        .await
+        .unwrap_or_else(|_| panic!("the screen never showed {text:?}"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_loop_draws_loading_and_the_answer_then_nothing_while_idle_ticks_pass() {
+    let run = run_loop(|actions, written| async move {
+        until_shown(&written, "web").await;
+        let drawn = written.len();
+        // Eighty ticks and the refreshes they bring, all answered with the same table.
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        actions.send(key('q')).unwrap();
+        written.len() - drawn
+    })
+    .await;
+    assert_eq!(run.script, 0, "nothing new to show, nothing written");
+    assert_eq!(
+        run.frames, 2,
+        "one frame for \"Loading\", one for the answer"
+    );
+    assert!(run.state.quitting);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_copied_endpoint_goes_out_through_the_screen_backend_between_two_frames() {
+    let run = run_loop(|actions, written| async move {
+        until_shown(&written, "web").await;
+        let before_copy = written.len();
+        actions.send(key('y')).unwrap();
+        until_shown(&written, "copied").await;
+        actions.send(key('q')).unwrap();
+        before_copy
+    })
+    .await;
+    let bytes = run.written.bytes();
+    let at = |needle: &[u8]| {
+        bytes
+            .windows(needle.len())
+            .position(|window| window == needle)
+    };
+    let sequence = clipboard::osc52("10.0.1.23:8080", false);
+    let copy = at(sequence.as_bytes()).expect("the clipboard sequence was written");
+    let copied = at(b"copied").expect("the frame saying so was written");
+    assert!(run.script <= copy, "after the frame that showed the table");
+    assert!(copy < copied, "before the frame that says it was copied");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -332,12 +437,13 @@ async fn demo_log_lines_reach_the_pane_and_closing_it_stops_the_tail() {
         Action::Key(Key::plain(KeyCode::Esc)),
     );
     assert!(state.logs.is_none());
-    let stopped_by = tokio::time::Instant::now() + Duration::from_secs(2);
-    while runner.tail_count() > 0 {
-        assert!(
-            tokio::time::Instant::now() < stopped_by,
-            "the tail stops when the pane closes"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    // Aborted at once; finished once the runtime has dropped it.
+    let stopped = async {
+        while runner.tail_count() > 0 {
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), stopped)
+        .await
+        .expect("the tail stops when the pane closes");
 }

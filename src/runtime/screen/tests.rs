@@ -1,40 +1,13 @@
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use proptest::prelude::*;
 use ratatui::style::Style;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
 use super::*;
+use crate::runtime::tests::Written;
 use ondeck_tui::ui::theme::ANSI_COLORS;
 
 const WIDTH: u16 = 40;
 const HEIGHT: u16 = 12;
-
-/// Everything written to the terminal, readable while the backend still holds it.
-#[derive(Clone, Default)]
-struct Written(Rc<RefCell<Vec<u8>>>);
-
-impl Written {
-    fn bytes(&self) -> Vec<u8> {
-        self.0.borrow().clone()
-    }
-
-    fn len(&self) -> usize {
-        self.0.borrow().len()
-    }
-}
-
-impl Write for Written {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 fn area() -> Rect {
     Rect::new(0, 0, WIDTH, HEIGHT)
@@ -195,6 +168,26 @@ fn a_followed_pane_scrolls_and_writes_only_the_new_line() {
         redrawn.len()
     );
     assert_shows(&to_lean.bytes(), &frame);
+}
+
+#[test]
+fn a_frame_a_copy_and_the_next_frame_come_out_in_that_order_through_one_writer() {
+    let written = Written::default();
+    let mut terminal = fixed(ScreenBackend::new(written.clone(), area()).inside_tmux(true));
+    draw(&mut terminal, &log_frame(0));
+    let after_frame = written.len();
+    terminal.backend_mut().copy("10.0.1.23:8080").unwrap();
+    let after_copy = written.len();
+    let next = draw(&mut terminal, &log_frame(1));
+
+    let bytes = written.bytes();
+    assert_eq!(
+        &bytes[after_frame..after_copy],
+        clipboard::osc52("10.0.1.23:8080", true).as_bytes(),
+        "the copy follows the whole first frame, wrapped for tmux"
+    );
+    assert!(bytes.len() > after_copy, "the next frame follows the copy");
+    assert_shows(&bytes, &next);
 }
 
 #[test]
