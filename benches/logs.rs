@@ -5,7 +5,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ondeck_core::logs::LogBuffer;
-use ondeck_tui::logview::{LogPane, LogView};
+use ondeck_tui::logview::LogView;
+use ondeck_tui::ui::LogPane;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 

@@ -1,4 +1,5 @@
-//! What the log pane shows and how it draws it.
+//! What the log pane shows: the view over the buffer that every log command moves, and the
+//! window of lines it lays out for the pane (drawn by `ui::LogPane`).
 //!
 //! The view never walks the whole buffer to draw a frame: it starts at the bottom line (the
 //! newest when following, the anchor when paused) and walks back only until the pane is full.
@@ -12,42 +13,13 @@ use std::io::{self, BufWriter, Write};
 use std::ops::Range;
 use std::path::Path;
 
-use chrono::{FixedOffset, Offset, Utc};
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Widget};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthChar;
 
-use crate::ui::theme::log_text_style;
 use ondeck_core::logs::buffer::{LogBuffer, LogLine};
-use ondeck_core::logs::sanitize::{Level, StyleRun, pretty_json, printable};
+use ondeck_core::logs::sanitize::{Level, StyleRun, pretty_json};
 
 /// Lines kept visible below a search match, so it is seen in context.
 const MATCH_CONTEXT: usize = 3;
-/// `HH:MM:SS.mmm ` — the timestamp column.
-const TIMESTAMP_WIDTH: usize = 13;
-/// Container names longer than this are cut in the prefix column.
-const MAX_SOURCE_WIDTH: usize = 16;
-
-/// Container prefix colours, cycled by container index. Named colours only, so they follow the
-/// user's palette; black, white and the greys are left out because each disappears on either a
-/// dark or a light background.
-const SOURCE_COLORS: [Color; 12] = [
-    Color::Cyan,
-    Color::Magenta,
-    Color::Yellow,
-    Color::Green,
-    Color::Blue,
-    Color::LightRed,
-    Color::LightCyan,
-    Color::LightMagenta,
-    Color::LightYellow,
-    Color::LightGreen,
-    Color::LightBlue,
-    Color::Red,
-];
 
 /// A case-insensitive substring search (no regular expressions: log text is full of characters
 /// that would need escaping).
@@ -202,18 +174,18 @@ impl Default for LogView {
 
 /// One line laid out for drawing: its text (pretty-printed JSON or the sanitized text) cut
 /// into screen rows.
-struct LaidOutLine<'a> {
-    line: &'a LogLine,
+pub(crate) struct LaidOutLine<'a> {
+    pub(crate) line: &'a LogLine,
     pretty: Option<String>,
-    rows: Vec<Range<usize>>,
+    pub(crate) rows: Vec<Range<usize>>,
 }
 
 impl LaidOutLine<'_> {
-    fn body(&self) -> &str {
+    pub(crate) fn body(&self) -> &str {
         self.pretty.as_deref().unwrap_or(&self.line.text.text)
     }
 
-    fn styles(&self) -> &[StyleRun] {
+    pub(crate) fn styles(&self) -> &[StyleRun] {
         if self.pretty.is_some() {
             &[]
         } else {
@@ -222,10 +194,10 @@ impl LaidOutLine<'_> {
     }
 }
 
-struct Window<'a> {
-    lines: Vec<LaidOutLine<'a>>,
+pub(crate) struct Window<'a> {
+    pub(crate) lines: Vec<LaidOutLine<'a>>,
     /// Rows of the first line that are above the top of the pane.
-    hidden_rows: usize,
+    pub(crate) hidden_rows: usize,
 }
 
 impl LogView {
@@ -511,7 +483,12 @@ impl LogView {
         LaidOutLine { line, pretty, rows }
     }
 
-    fn layout<'a>(&self, buffer: &'a LogBuffer, height: usize, width: usize) -> Window<'a> {
+    pub(crate) fn layout<'a>(
+        &self,
+        buffer: &'a LogBuffer,
+        height: usize,
+        width: usize,
+    ) -> Window<'a> {
         let mut lines = Vec::new();
         let mut rows = 0;
         let Some(bottom) = self.bottom_seq(buffer) else {
@@ -576,362 +553,6 @@ fn screen_rows(text: &str, width: usize, wrap: bool) -> Vec<Range<usize>> {
     }
     rows.push(start..text.len());
     rows
-}
-
-/// `HH:MM:SS.mmm` of a millisecond timestamp, shifted by `offset`.
-fn clock(timestamp_ms: i64, offset: FixedOffset) -> String {
-    let offset_ms = i64::from(offset.local_minus_utc()) * 1000;
-    let of_day = timestamp_ms
-        .saturating_add(offset_ms)
-        .rem_euclid(86_400_000);
-    format!(
-        "{:02}:{:02}:{:02}.{:03}",
-        of_day / 3_600_000,
-        of_day / 60_000 % 60,
-        of_day / 1000 % 60,
-        of_day % 1000
-    )
-}
-
-fn source_color(source: u16) -> Color {
-    SOURCE_COLORS[usize::from(source) % SOURCE_COLORS.len()]
-}
-
-/// The log pane widget: lines between two rules, the upper one titled with the view's state.
-pub struct LogPane<'a> {
-    pub buffer: &'a LogBuffer,
-    pub view: &'a LogView,
-    /// Container names, by the index stored in [`LogLine::source`].
-    pub sources: &'a [String],
-    /// Shown at the right of the title, e.g. the stream's health.
-    pub title_extra: &'a str,
-    /// Timestamps are shown in this offset from UTC.
-    pub utc_offset: FixedOffset,
-    /// One-line notes shown above the lines, e.g. containers whose logs cannot be read.
-    pub notes: &'a [String],
-    /// The border's style, e.g. to show whether the pane has the focus.
-    pub border_style: Style,
-    /// False under `NO_COLOR`: every colour is dropped, emphasis (reverse, bold) stays.
-    pub color: bool,
-}
-
-impl<'a> LogPane<'a> {
-    /// A pane with no extra title text, showing times in UTC.
-    pub fn new(buffer: &'a LogBuffer, view: &'a LogView, sources: &'a [String]) -> LogPane<'a> {
-        LogPane {
-            buffer,
-            view,
-            sources,
-            title_extra: "",
-            utc_offset: Utc.fix(),
-            notes: &[],
-            border_style: Style::new(),
-            color: true,
-        }
-    }
-
-    pub fn color(mut self, color: bool) -> LogPane<'a> {
-        self.color = color;
-        self
-    }
-
-    pub fn border_style(mut self, border_style: Style) -> LogPane<'a> {
-        self.border_style = border_style;
-        self
-    }
-
-    pub fn notes(mut self, notes: &'a [String]) -> LogPane<'a> {
-        self.notes = notes;
-        self
-    }
-
-    pub fn title_extra(mut self, title_extra: &'a str) -> LogPane<'a> {
-        self.title_extra = title_extra;
-        self
-    }
-
-    pub fn utc_offset(mut self, utc_offset: FixedOffset) -> LogPane<'a> {
-        self.utc_offset = utc_offset;
-        self
-    }
-
-    fn source_name(&self, source: u16) -> String {
-        match self.sources.get(usize::from(source)) {
-            Some(name) => name.clone(),
-            None => format!("#{source}"),
-        }
-    }
-
-    fn title(&self) -> Line<'static> {
-        let view = self.view;
-        let separator = || Span::raw(" · ");
-        let mut spans = vec![Span::raw(" logs: ")];
-        spans.push(match view.focus {
-            Some(source) => Span::styled(
-                self.source_name(source),
-                Style::new().fg(source_color(source)),
-            ),
-            None => Span::raw("all containers"),
-        });
-        spans.push(separator());
-        if view.follow {
-            spans.push(Span::styled("following", Style::new().fg(Color::Green)));
-        } else {
-            let mut paused = "paused".to_string();
-            if view.new_since_pause > 0 {
-                paused.push_str(&format!(" +{} new", view.new_since_pause));
-            }
-            spans.push(Span::styled(
-                paused,
-                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
-            ));
-        }
-        if let Some(search) = &view.search {
-            spans.push(separator());
-            let label = if view.filter_mode { "filter" } else { "search" };
-            spans.push(Span::styled(
-                format!("{label} \"{}\"", search.query()),
-                Style::new().fg(Color::Cyan),
-            ));
-        }
-        if let Some(level) = view.min_level {
-            spans.push(separator());
-            spans.push(Span::styled(
-                format!("level ≥ {}", level.label()),
-                Style::new().fg(Color::Magenta),
-            ));
-        }
-        let evicted = self.buffer.evicted();
-        if evicted > 0 {
-            spans.push(separator());
-            spans.push(Span::styled(
-                format!("{evicted} older dropped"),
-                Style::new().add_modifier(Modifier::DIM),
-            ));
-        }
-        spans.push(Span::raw(" "));
-        Line::from(spans)
-    }
-}
-
-impl Widget for LogPane<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
-        let color = self.color;
-        self.render_lines(area, buf);
-        if !color {
-            for y in area.top()..area.bottom() {
-                for x in area.left()..area.right() {
-                    buf[(x, y)].set_fg(Color::Reset).set_bg(Color::Reset);
-                }
-            }
-        }
-    }
-}
-
-impl LogPane<'_> {
-    fn render_lines(self, area: Rect, buf: &mut Buffer) {
-        // Rules above and below, none at the sides: every row is the whole width, so a followed
-        // pane scrolls with the terminal's own scrolling (the screen backend), and lines
-        // selected with the mouse copy without border characters.
-        let mut block = Block::new()
-            .borders(Borders::TOP | Borders::BOTTOM)
-            .border_style(self.border_style)
-            .title(self.title());
-        if !self.title_extra.is_empty() {
-            let extra = format!(" {} ", printable(self.title_extra));
-            block = block.title_top(Line::from(extra).right_aligned());
-        }
-        let mut inner = block.inner(area);
-        block.render(area, buf);
-        // Notes take at most a third of the pane: the lines stay the point of it.
-        let note_rows = self.notes.len().min(usize::from(inner.height / 3)) as u16;
-        for (row, note) in self.notes.iter().take(usize::from(note_rows)).enumerate() {
-            buf.set_stringn(
-                inner.x,
-                inner.y + row as u16,
-                format!("ⓘ {note}"),
-                usize::from(inner.width),
-                Style::new().fg(Color::Yellow),
-            );
-        }
-        inner.y += note_rows;
-        inner.height -= note_rows;
-        if inner.is_empty() {
-            return;
-        }
-        let view = self.view;
-        let show_source = view.focus.is_none() && self.sources.len() > 1;
-        let source_width = if show_source {
-            self.sources
-                .iter()
-                .map(|name| name.width())
-                .max()
-                .unwrap_or(0)
-                .min(MAX_SOURCE_WIDTH)
-                + 1
-        } else {
-            0
-        };
-        let timestamp_width = if view.timestamps { TIMESTAMP_WIDTH } else { 0 };
-        let prefix_width = timestamp_width + source_width;
-        let text_width = usize::from(inner.width).saturating_sub(prefix_width).max(1);
-        let window = view.layout(self.buffer, usize::from(inner.height), text_width);
-
-        if window.lines.is_empty() {
-            let message = if self.buffer.is_empty() {
-                "waiting for log lines…"
-            } else {
-                "no lines match"
-            };
-            let row = Rect {
-                y: inner.y + inner.height / 2,
-                height: 1,
-                ..inner
-            };
-            Line::styled(message, Style::new().add_modifier(Modifier::DIM))
-                .centered()
-                .render(row, buf);
-            return;
-        }
-
-        let selected = if view.follow {
-            None
-        } else {
-            view.selected_line(self.buffer).map(|line| line.seq)
-        };
-        let mut hidden = window.hidden_rows;
-        let mut y = inner.y;
-        for laid in &window.lines {
-            let highlights = view
-                .search
-                .as_ref()
-                .map(|search| search.find_all(laid.body()))
-                .unwrap_or_default();
-            for (row_index, row) in laid.rows.iter().enumerate() {
-                if hidden > 0 {
-                    hidden -= 1;
-                    continue;
-                }
-                if y >= inner.bottom() {
-                    return;
-                }
-                if row_index == 0 {
-                    let marked = if selected == Some(laid.line.seq) {
-                        Modifier::REVERSED
-                    } else {
-                        Modifier::empty()
-                    };
-                    if view.timestamps {
-                        put(
-                            buf,
-                            inner,
-                            0,
-                            y,
-                            &clock(laid.line.timestamp, self.utc_offset),
-                            TIMESTAMP_WIDTH - 1,
-                            Style::new().add_modifier(Modifier::DIM | marked),
-                        );
-                    }
-                    if show_source {
-                        put(
-                            buf,
-                            inner,
-                            timestamp_width,
-                            y,
-                            &self.source_name(laid.line.source),
-                            source_width - 1,
-                            Style::new()
-                                .fg(source_color(laid.line.source))
-                                .add_modifier(marked),
-                        );
-                    }
-                }
-                let room = usize::from(inner.width).saturating_sub(prefix_width);
-                if room > 0 {
-                    draw_row(
-                        buf,
-                        inner.x + prefix_width as u16,
-                        y,
-                        text_width.min(room),
-                        laid,
-                        row.clone(),
-                        &highlights,
-                    );
-                }
-                y += 1;
-            }
-        }
-    }
-}
-
-/// Writes `text` at `column` of `area`'s row `y`, at most `width` cells and never past the
-/// area's right edge (`Buffer::set_stringn` only stops at the edge of the whole buffer).
-fn put(
-    buf: &mut Buffer,
-    area: Rect,
-    column: usize,
-    y: u16,
-    text: &str,
-    width: usize,
-    style: Style,
-) {
-    let room = usize::from(area.width).saturating_sub(column);
-    if room > 0 {
-        buf.set_stringn(area.x + column as u16, y, text, width.min(room), style);
-    }
-}
-
-/// Draws `laid.body()[row]` with its style runs, search matches in reverse video.
-fn draw_row(
-    buf: &mut Buffer,
-    x: u16,
-    y: u16,
-    width: usize,
-    laid: &LaidOutLine<'_>,
-    row: Range<usize>,
-    highlights: &[Range<usize>],
-) {
-    let body = laid.body();
-    let overlaps = |range: &Range<usize>| range.start < row.end && range.end > row.start;
-    let styles: Vec<&StyleRun> = laid
-        .styles()
-        .iter()
-        .filter(|run| overlaps(&(run.start..run.end)))
-        .collect();
-    let highlights: Vec<&Range<usize>> = highlights.iter().filter(|h| overlaps(h)).collect();
-
-    let mut cuts = vec![row.start, row.end];
-    for run in &styles {
-        cuts.extend([run.start, run.end]);
-    }
-    for highlight in &highlights {
-        cuts.extend([highlight.start, highlight.end]);
-    }
-    cuts.retain(|&cut| row.start <= cut && cut <= row.end);
-    cuts.sort_unstable();
-    cuts.dedup();
-
-    let right = usize::from(x) + width;
-    let mut x = x;
-    for piece in cuts.windows(2) {
-        let (start, end) = (piece[0], piece[1]);
-        let remaining = right.saturating_sub(usize::from(x));
-        if remaining == 0 {
-            break;
-        }
-        let mut style = styles
-            .iter()
-            .find(|run| run.start <= start && start < run.end)
-            .map_or(Style::new(), |run| log_text_style(run.style));
-        if highlights.iter().any(|h| h.start <= start && start < h.end) {
-            style = if style.add_modifier.contains(Modifier::REVERSED) {
-                style.remove_modifier(Modifier::REVERSED)
-            } else {
-                style.add_modifier(Modifier::REVERSED)
-            };
-        }
-        x = buf.set_stringn(x, y, &body[start..end], remaining, style).0;
-    }
 }
 
 /// Writes the sanitized text of every line the view's filters let through (not only those on

@@ -8,8 +8,11 @@ use ratatui::text::{Line, Span};
 
 use super::input::with_cursor;
 use super::{RenderContext, centered_note, pane_block};
-use crate::logview::LogPane;
 use crate::state::AppState;
+
+mod pane;
+
+pub use pane::LogPane;
 
 pub(crate) fn pane(
     frame: &mut Frame,
@@ -32,7 +35,7 @@ pub(crate) fn pane(
         LogPane::new(&logs.buffer, &logs.view, &logs.labels)
             .title_extra(&status)
             .utc_offset(ctx.offset)
-            .color(ctx.theme.color)
+            .theme(ctx.theme)
             .notes(&logs.notes)
             .border_style(if focused {
                 ctx.theme.bold()

@@ -25,6 +25,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use crate::state::{AppState, Focus, Mode, Pane};
 pub use layout::screen_layout;
+pub use logs::LogPane;
 use ondeck_core::logs::sanitize::sanitize_label;
 pub use theme::Theme;
 

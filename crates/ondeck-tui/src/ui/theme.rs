@@ -59,6 +59,24 @@ pub(crate) fn log_text_style(style: TextStyle) -> Style {
     out
 }
 
+/// Container prefix colours in the log pane, cycled by container index. Named colours only, so
+/// they follow the user's palette; black, white and the greys are left out because each
+/// disappears on either a dark or a light background.
+const LOG_SOURCE_COLORS: [Color; 12] = [
+    Color::Cyan,
+    Color::Magenta,
+    Color::Yellow,
+    Color::Green,
+    Color::Blue,
+    Color::LightRed,
+    Color::LightCyan,
+    Color::LightMagenta,
+    Color::LightYellow,
+    Color::LightGreen,
+    Color::LightBlue,
+    Color::Red,
+];
+
 /// Marks an instance whose expiry wants attention, readable without colour.
 pub(crate) const EXPIRY_SYMBOL: &str = "⏰";
 
@@ -106,6 +124,50 @@ impl Theme {
         } else {
             Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
         }
+    }
+
+    /// A log line's own style (its SGR codes); without colour only its emphasis stays.
+    pub(crate) fn log_text(self, style: TextStyle) -> Style {
+        let style = log_text_style(style);
+        if self.color {
+            style
+        } else {
+            Style {
+                fg: None,
+                bg: None,
+                ..style
+            }
+        }
+    }
+
+    /// The prefix of a log line from container number `source`.
+    pub(crate) fn log_source(self, source: u16) -> Style {
+        self.fg(LOG_SOURCE_COLORS[usize::from(source) % LOG_SOURCE_COLORS.len()])
+    }
+
+    /// A log pane that follows the newest line.
+    pub(crate) fn following(self) -> Style {
+        self.fg(Color::Green)
+    }
+
+    /// A log pane held still while lines arrive.
+    pub(crate) fn paused(self) -> Style {
+        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    }
+
+    /// What a search or filter looks for.
+    pub(crate) fn search_term(self) -> Style {
+        self.fg(Color::Cyan)
+    }
+
+    /// A minimum log level.
+    pub(crate) fn log_level(self) -> Style {
+        self.fg(Color::Magenta)
+    }
+
+    /// A one-line note above a pane's content (a container whose logs cannot be read).
+    pub(crate) fn note(self) -> Style {
+        self.fg(Color::Yellow)
     }
 
     pub(crate) fn instance_state(self, state: &InstanceState) -> Style {

@@ -1,0 +1,363 @@
+//! The log pane widget: a `LogView`'s window of the buffer between two rules, the upper one
+//! titled with the view's state, in the theme's colours.
+
+use chrono::{FixedOffset, Offset, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Widget};
+use std::ops::Range;
+use unicode_width::UnicodeWidthStr;
+
+use crate::logview::{LaidOutLine, LogView};
+use crate::ui::Theme;
+use ondeck_core::logs::buffer::LogBuffer;
+use ondeck_core::logs::sanitize::{StyleRun, printable};
+
+/// `HH:MM:SS.mmm ` — the timestamp column.
+const TIMESTAMP_WIDTH: usize = 13;
+/// Container names longer than this are cut in the prefix column.
+const MAX_SOURCE_WIDTH: usize = 16;
+
+/// `HH:MM:SS.mmm` of a millisecond timestamp, shifted by `offset`.
+fn clock(timestamp_ms: i64, offset: FixedOffset) -> String {
+    let offset_ms = i64::from(offset.local_minus_utc()) * 1000;
+    let of_day = timestamp_ms
+        .saturating_add(offset_ms)
+        .rem_euclid(86_400_000);
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        of_day / 3_600_000,
+        of_day / 60_000 % 60,
+        of_day / 1000 % 60,
+        of_day % 1000
+    )
+}
+
+/// The log pane widget: lines between two rules, the upper one titled with the view's state.
+pub struct LogPane<'a> {
+    buffer: &'a LogBuffer,
+    view: &'a LogView,
+    /// Container names, by the index stored in [`LogLine::source`].
+    sources: &'a [String],
+    /// Shown at the right of the title, e.g. the stream's health.
+    title_extra: &'a str,
+    /// Timestamps are shown in this offset from UTC.
+    utc_offset: FixedOffset,
+    /// One-line notes shown above the lines, e.g. containers whose logs cannot be read.
+    notes: &'a [String],
+    /// The border's style, e.g. to show whether the pane has the focus.
+    border_style: Style,
+    /// Under `NO_COLOR` (`color: false`) every colour is dropped, emphasis (reverse, bold)
+    /// stays.
+    theme: Theme,
+}
+
+impl<'a> LogPane<'a> {
+    /// A pane with no extra title text, showing times in UTC.
+    pub fn new(buffer: &'a LogBuffer, view: &'a LogView, sources: &'a [String]) -> LogPane<'a> {
+        LogPane {
+            buffer,
+            view,
+            sources,
+            title_extra: "",
+            utc_offset: Utc.fix(),
+            notes: &[],
+            border_style: Style::new(),
+            theme: Theme { color: true },
+        }
+    }
+
+    pub fn theme(mut self, theme: Theme) -> LogPane<'a> {
+        self.theme = theme;
+        self
+    }
+
+    pub fn border_style(mut self, border_style: Style) -> LogPane<'a> {
+        self.border_style = border_style;
+        self
+    }
+
+    pub fn notes(mut self, notes: &'a [String]) -> LogPane<'a> {
+        self.notes = notes;
+        self
+    }
+
+    pub fn title_extra(mut self, title_extra: &'a str) -> LogPane<'a> {
+        self.title_extra = title_extra;
+        self
+    }
+
+    pub fn utc_offset(mut self, utc_offset: FixedOffset) -> LogPane<'a> {
+        self.utc_offset = utc_offset;
+        self
+    }
+
+    fn source_name(&self, source: u16) -> String {
+        match self.sources.get(usize::from(source)) {
+            Some(name) => name.clone(),
+            None => format!("#{source}"),
+        }
+    }
+
+    fn title(&self) -> Line<'static> {
+        let view = self.view;
+        let separator = || Span::raw(" · ");
+        let mut spans = vec![Span::raw(" logs: ")];
+        spans.push(match view.focus() {
+            Some(source) => Span::styled(self.source_name(source), self.theme.log_source(source)),
+            None => Span::raw("all containers"),
+        });
+        spans.push(separator());
+        if view.is_following() {
+            spans.push(Span::styled("following", self.theme.following()));
+        } else {
+            let mut paused = "paused".to_string();
+            if view.new_since_pause() > 0 {
+                paused.push_str(&format!(" +{} new", view.new_since_pause()));
+            }
+            spans.push(Span::styled(paused, self.theme.paused()));
+        }
+        if let Some(search) = view.search() {
+            spans.push(separator());
+            let label = if view.filter_mode() {
+                "filter"
+            } else {
+                "search"
+            };
+            spans.push(Span::styled(
+                format!("{label} \"{}\"", search.query()),
+                self.theme.search_term(),
+            ));
+        }
+        if let Some(level) = view.min_level() {
+            spans.push(separator());
+            spans.push(Span::styled(
+                format!("level ≥ {}", level.label()),
+                self.theme.log_level(),
+            ));
+        }
+        let evicted = self.buffer.evicted();
+        if evicted > 0 {
+            spans.push(separator());
+            spans.push(Span::styled(
+                format!("{evicted} older dropped"),
+                Style::new().add_modifier(Modifier::DIM),
+            ));
+        }
+        spans.push(Span::raw(" "));
+        Line::from(spans)
+    }
+}
+
+impl Widget for LogPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        // Rules above and below, none at the sides: every row is the whole width, so a followed
+        // pane scrolls with the terminal's own scrolling (the screen backend), and lines
+        // selected with the mouse copy without border characters.
+        let mut block = Block::new()
+            .borders(Borders::TOP | Borders::BOTTOM)
+            .border_style(self.border_style)
+            .title(self.title());
+        if !self.title_extra.is_empty() {
+            let extra = format!(" {} ", printable(self.title_extra));
+            block = block.title_top(Line::from(extra).right_aligned());
+        }
+        let mut inner = block.inner(area);
+        block.render(area, buf);
+        // Notes take at most a third of the pane: the lines stay the point of it.
+        let note_rows = self.notes.len().min(usize::from(inner.height / 3)) as u16;
+        for (row, note) in self.notes.iter().take(usize::from(note_rows)).enumerate() {
+            buf.set_stringn(
+                inner.x,
+                inner.y + row as u16,
+                format!("ⓘ {note}"),
+                usize::from(inner.width),
+                self.theme.note(),
+            );
+        }
+        inner.y += note_rows;
+        inner.height -= note_rows;
+        if inner.is_empty() {
+            return;
+        }
+        let view = self.view;
+        let show_source = view.focus().is_none() && self.sources.len() > 1;
+        let source_width = if show_source {
+            self.sources
+                .iter()
+                .map(|name| name.width())
+                .max()
+                .unwrap_or(0)
+                .min(MAX_SOURCE_WIDTH)
+                + 1
+        } else {
+            0
+        };
+        let timestamp_width = if view.timestamps() {
+            TIMESTAMP_WIDTH
+        } else {
+            0
+        };
+        let prefix_width = timestamp_width + source_width;
+        let text_width = usize::from(inner.width).saturating_sub(prefix_width).max(1);
+        let window = view.layout(self.buffer, usize::from(inner.height), text_width);
+
+        if window.lines.is_empty() {
+            let message = if self.buffer.is_empty() {
+                "waiting for log lines…"
+            } else {
+                "no lines match"
+            };
+            let row = Rect {
+                y: inner.y + inner.height / 2,
+                height: 1,
+                ..inner
+            };
+            Line::styled(message, Style::new().add_modifier(Modifier::DIM))
+                .centered()
+                .render(row, buf);
+            return;
+        }
+
+        let selected = if view.is_following() {
+            None
+        } else {
+            view.selected_line(self.buffer).map(|line| line.seq)
+        };
+        let mut hidden = window.hidden_rows;
+        let mut y = inner.y;
+        for laid in &window.lines {
+            let highlights = view
+                .search()
+                .map(|search| search.find_all(laid.body()))
+                .unwrap_or_default();
+            for (row_index, row) in laid.rows.iter().enumerate() {
+                if hidden > 0 {
+                    hidden -= 1;
+                    continue;
+                }
+                if y >= inner.bottom() {
+                    return;
+                }
+                if row_index == 0 {
+                    let marked = if selected == Some(laid.line.seq) {
+                        Modifier::REVERSED
+                    } else {
+                        Modifier::empty()
+                    };
+                    if view.timestamps() {
+                        put(
+                            buf,
+                            inner,
+                            0,
+                            y,
+                            &clock(laid.line.timestamp, self.utc_offset),
+                            TIMESTAMP_WIDTH - 1,
+                            Style::new().add_modifier(Modifier::DIM | marked),
+                        );
+                    }
+                    if show_source {
+                        put(
+                            buf,
+                            inner,
+                            timestamp_width,
+                            y,
+                            &self.source_name(laid.line.source),
+                            source_width - 1,
+                            self.theme.log_source(laid.line.source).add_modifier(marked),
+                        );
+                    }
+                }
+                let room = usize::from(inner.width).saturating_sub(prefix_width);
+                if room > 0 {
+                    // At most the pane's width: the cast cannot cut.
+                    let width = text_width.min(room) as u16;
+                    draw_row(
+                        buf,
+                        Rect::new(inner.x + prefix_width as u16, y, width, 1),
+                        laid,
+                        row.clone(),
+                        &highlights,
+                        self.theme,
+                    );
+                }
+                y += 1;
+            }
+        }
+    }
+}
+
+/// Writes `text` at `column` of `area`'s row `y`, at most `width` cells and never past the
+/// area's right edge (`Buffer::set_stringn` only stops at the edge of the whole buffer).
+fn put(
+    buf: &mut Buffer,
+    area: Rect,
+    column: usize,
+    y: u16,
+    text: &str,
+    width: usize,
+    style: Style,
+) {
+    let room = usize::from(area.width).saturating_sub(column);
+    if room > 0 {
+        buf.set_stringn(area.x + column as u16, y, text, width.min(room), style);
+    }
+}
+
+/// Draws `laid.body()[row]` with its style runs into the one-row `area`, search matches in
+/// reverse video.
+fn draw_row(
+    buf: &mut Buffer,
+    area: Rect,
+    laid: &LaidOutLine<'_>,
+    row: Range<usize>,
+    highlights: &[Range<usize>],
+    theme: Theme,
+) {
+    let body = laid.body();
+    let overlaps = |range: &Range<usize>| range.start < row.end && range.end > row.start;
+    let styles: Vec<&StyleRun> = laid
+        .styles()
+        .iter()
+        .filter(|run| overlaps(&(run.start..run.end)))
+        .collect();
+    let highlights: Vec<&Range<usize>> = highlights.iter().filter(|h| overlaps(h)).collect();
+
+    let mut cuts = vec![row.start, row.end];
+    for run in &styles {
+        cuts.extend([run.start, run.end]);
+    }
+    for highlight in &highlights {
+        cuts.extend([highlight.start, highlight.end]);
+    }
+    cuts.retain(|&cut| row.start <= cut && cut <= row.end);
+    cuts.sort_unstable();
+    cuts.dedup();
+
+    let (right, y) = (usize::from(area.right()), area.y);
+    let mut x = area.x;
+    for piece in cuts.windows(2) {
+        let (start, end) = (piece[0], piece[1]);
+        let remaining = right.saturating_sub(usize::from(x));
+        if remaining == 0 {
+            break;
+        }
+        let mut style = styles
+            .iter()
+            .find(|run| run.start <= start && start < run.end)
+            .map_or(Style::new(), |run| theme.log_text(run.style));
+        if highlights.iter().any(|h| h.start <= start && start < h.end) {
+            style = if style.add_modifier.contains(Modifier::REVERSED) {
+                style.remove_modifier(Modifier::REVERSED)
+            } else {
+                style.add_modifier(Modifier::REVERSED)
+            };
+        }
+        x = buf.set_stringn(x, y, &body[start..end], remaining, style).0;
+    }
+}
+
+#[cfg(test)]
+mod tests;
