@@ -1,6 +1,7 @@
 //! A loopback HTTP proxy between the SDK and moto that counts requests per API action and
 //! injects faults: latency, resets, 5xx, throttling, answers of its own, answers lost after
-//! the server acted, and requests held until the test lets them through.
+//! the server acted, and requests held until the test lets them through. It counts the faults
+//! it injected too, so a test can show that its fault fired.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -53,6 +54,8 @@ struct Rule {
 struct Shared {
     rules: Vec<Rule>,
     counts: BTreeMap<String, usize>,
+    /// Requests per API action that a fault was applied to.
+    injected: BTreeMap<String, usize>,
     /// Requests waiting in a [`Fault::Hold`].
     held: usize,
 }
@@ -150,6 +153,17 @@ impl Proxy {
     pub fn counts(&self) -> BTreeMap<String, usize> {
         self.shared.lock().unwrap().counts.clone()
     }
+
+    /// Requests for an action ("ListTasks") that a fault was applied to.
+    pub fn injected(&self, action: &str) -> usize {
+        *self
+            .shared
+            .lock()
+            .unwrap()
+            .injected
+            .get(action)
+            .unwrap_or(&0)
+    }
 }
 
 /// One request per connection: it is forwarded with `Connection: close`, so the answer ends
@@ -183,12 +197,16 @@ async fn serve(
                     .as_deref()
                     .is_none_or(|after| after != action && counts.contains_key(after))
         });
-        rule.map(|rule| {
+        let fault = rule.map(|rule| {
             if let Some(left) = rule.remaining.as_mut() {
                 *left -= 1;
             }
             rule.fault.clone()
-        })
+        });
+        if fault.is_some() {
+            *shared.injected.entry(action.clone()).or_default() += 1;
+        }
+        fault
     };
     match fault {
         Some(Fault::Reset) => return,
