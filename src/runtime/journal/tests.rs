@@ -1,0 +1,115 @@
+use super::*;
+use ondeck_core::model::TaskState;
+use ondeck_tui::state::fixtures::{at, instance, task};
+use ondeck_tui::state::timeline::Journal;
+
+#[test]
+fn journal_round_trips_through_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = path(dir.path(), "dev/eu");
+    assert!(file.ends_with("timeline/dev_eu.jsonl"));
+    assert_eq!(load(&file, 100).unwrap(), Loaded::default());
+
+    let mut journal = Journal::new(100);
+    let mut web = task("web", "t1", TaskState::Pending);
+    let first = journal.observe(&[instance("web", vec![web.clone()])], at(9, 0));
+    append(&file, &first).unwrap();
+    web.last_status = TaskState::Running;
+    web.times.started_at = Some(at(9, 2));
+    let second = journal.observe(&[instance("web", vec![web])], at(9, 3));
+    append(&file, &second).unwrap();
+
+    let loaded = load(&file, 100).unwrap();
+    assert_eq!(loaded.skipped, 0);
+    assert_eq!(loaded.entries, [first, second].concat());
+    assert_eq!(Journal::from_entries(loaded.entries, 100), journal);
+}
+
+#[test]
+fn a_long_file_is_compacted_to_the_newest_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = path(dir.path(), "dev");
+    let mut journal = Journal::new(1_000);
+    let mut written = Vec::new();
+    for minute in 0..7 {
+        let mut seen = task("web", &format!("t{minute}"), TaskState::Running);
+        seen.times.created_at = None;
+        let entries = journal.observe(&[instance("web", vec![seen])], at(9, minute));
+        append(&file, &entries).unwrap();
+        written.extend(entries);
+    }
+    fs::write(
+        &file,
+        format!("not json\n{}", fs::read_to_string(&file).unwrap()),
+    )
+    .unwrap();
+
+    let loaded = load(&file, 3).unwrap();
+    assert_eq!(loaded.entries, written[4..].to_vec());
+    assert_eq!(loaded.skipped, 1);
+    let lines = fs::read_to_string(&file).unwrap().lines().count();
+    assert_eq!(lines, 3, "rewritten to the cap");
+}
+
+/// A copy of `tests/fixtures/journal/NAME` as the journal of profile `dev` in `dir`.
+fn fixture(dir: &Path, name: &str) -> PathBuf {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/journal")
+        .join(name);
+    let file = path(dir, "dev");
+    fs::create_dir_all(file.parent().unwrap()).unwrap();
+    fs::copy(&fixture, &file).unwrap();
+    file
+}
+
+#[test]
+fn lines_that_are_not_entries_are_skipped_and_counted_and_the_rest_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    // Not UTF-8, not JSON, a kind this version does not know, and a last write cut short,
+    // between four good entries and a blank line.
+    let file = fixture(dir.path(), "bad_lines.jsonl");
+    let loaded = load(&file, 100).unwrap();
+    assert_eq!(loaded.skipped, 4);
+    let events: Vec<String> = loaded
+        .entries
+        .iter()
+        .map(|entry| entry.event.describe())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "seen PENDING",
+            "ECS startedAt",
+            "seen RUNNING",
+            "stop requested"
+        ]
+    );
+}
+
+#[test]
+fn only_the_newest_part_of_a_huge_journal_is_read_and_the_file_is_cut_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = path(dir.path(), "dev");
+    let mut journal = Journal::new(100);
+    let entries = journal.observe(
+        &[instance("web", vec![task("web", "t1", TaskState::Running)])],
+        at(9, 0),
+    );
+    // An old line longer than what is read, then the entries.
+    let mut text = format!("{{\"instance\":\"{}\"}}\n", "x".repeat(9 << 20));
+    for entry in &entries {
+        text.push_str(&serde_json::to_string(entry).unwrap());
+        text.push('\n');
+    }
+    fs::create_dir_all(file.parent().unwrap()).unwrap();
+    fs::write(&file, text).unwrap();
+
+    let loaded = load(&file, 100).unwrap();
+    assert_eq!(loaded.entries, entries);
+    assert_eq!(
+        loaded.skipped, 0,
+        "the cut-off rest of a line is not counted"
+    );
+    let left = fs::metadata(&file).unwrap().len();
+    assert!(left < 64 << 10, "rewritten to what was kept: {left} bytes");
+}
