@@ -19,7 +19,7 @@ fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
 }
 
 #[tokio::test]
-async fn the_dashboard_follows_what_the_cli_does() {
+async fn a_cli_launch_shows_running_and_a_cli_destroy_shows_stopped_after_r() {
     let moto = support::moto();
     let cluster = support::unique("pty");
     moto.cluster(&cluster, "ana").await;
