@@ -1,13 +1,14 @@
 //! The log pane widget: a `LogView`'s window of the buffer between two rules, the upper one
 //! titled with the view's state, in the theme's colours.
 
+use std::ops::Range;
+
 use chrono::{FixedOffset, Offset, Utc};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
-use std::ops::Range;
 use unicode_width::UnicodeWidthStr;
 
 use crate::logview::{LaidOutLine, LogView};
@@ -39,7 +40,7 @@ fn clock(timestamp_ms: i64, offset: FixedOffset) -> String {
 pub struct LogPane<'a> {
     buffer: &'a LogBuffer,
     view: &'a LogView,
-    /// Container names, by the index stored in [`LogLine::source`].
+    /// Container names, by the index each line stores in its `source`.
     sources: &'a [String],
     /// Shown at the right of the title, e.g. the stream's health.
     title_extra: &'a str,
@@ -49,8 +50,8 @@ pub struct LogPane<'a> {
     notes: &'a [String],
     /// The border's style, e.g. to show whether the pane has the focus.
     border_style: Style,
-    /// Under `NO_COLOR` (`color: false`) every colour is dropped, emphasis (reverse, bold)
-    /// stays.
+    /// Under `NO_COLOR` (`color: false`) the pane draws no colour; emphasis (reverse, bold,
+    /// dim) stays.
     theme: Theme,
 }
 
