@@ -132,7 +132,7 @@ fn the_example_config_parses_and_documents_every_key() {
     let dev = &config.profiles["dev"];
     assert_eq!(dev.owner, "ana");
     assert_eq!(dev.templates["web"].task_definitions.len(), 3);
-    assert_eq!(dev.templates["web"].ttl.as_deref(), Some("8h"));
+    assert_eq!(dev.templates["web"].ttl, Some(chrono::Duration::hours(8)));
     assert!(dev.templates["batch"].spot);
     assert_eq!(config.keymap["destroy"].to_string(), "ctrl-d");
 

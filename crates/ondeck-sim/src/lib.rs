@@ -165,18 +165,6 @@ fn invalid(action: &str, detail: impl Into<String>) -> CloudError {
     }
 }
 
-/// "8h", "30m", "2d": the TTL forms the templates use.
-fn parse_ttl(ttl: &str) -> Option<Duration> {
-    let (digits, unit) = ttl.split_at(ttl.len().checked_sub(1)?);
-    let amount: i64 = digits.parse().ok()?;
-    match unit {
-        "m" => Some(Duration::minutes(amount)),
-        "h" => Some(Duration::hours(amount)),
-        "d" => Some(Duration::days(amount)),
-        _ => None,
-    }
-}
-
 impl World {
     /// The instances a team member would find on a Monday morning.
     fn populate(&mut self, owner: &str, now: DateTime<Utc>, pace: Pace) {
@@ -239,7 +227,7 @@ impl World {
             (tags::TEMPLATE.to_string(), template_name.to_string()),
             (tags::LAUNCH_TOKEN.to_string(), intent.clone()),
         ]);
-        if let Some(ttl) = template.ttl.as_deref().and_then(parse_ttl) {
+        if let Some(ttl) = template.ttl {
             tags.insert(
                 tags::EXPIRES_AT.to_string(),
                 (created_at + ttl).to_rfc3339_opts(SecondsFormat::Secs, true),

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use chrono::Duration;
 use serde::Deserialize;
 
 mod keys;
@@ -51,8 +52,8 @@ pub struct Template {
     pub task_definitions: Vec<String>,
     /// container name → (variable → value)
     pub env: BTreeMap<String, BTreeMap<String, String>>,
-    /// Time to live, e.g. "8h"; written as an expiry tag at launch.
-    pub ttl: Option<String>,
+    /// Time to live, written as `ttl = "8h"`; becomes an expiry tag at launch.
+    pub ttl: Option<Duration>,
     /// Run on FARGATE_SPOT.
     pub spot: bool,
 }
@@ -109,6 +110,15 @@ pub fn default_path() -> PathBuf {
     directories::ProjectDirs::from("", "", "ondeck")
         .map(|dirs| dirs.config_dir().join("config.toml"))
         .unwrap_or_else(|| PathBuf::from("ondeck.toml"))
+}
+
+/// The login name, from `$USER` else `$LOGNAME`: who owns instances when a profile names
+/// no `owner`, and in the demo.
+pub fn login_name() -> Option<String> {
+    ["USER", "LOGNAME"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|login| !login.trim().is_empty())
 }
 
 /// Where ondeck keeps its own state (launch intents, timeline journal, its log file).

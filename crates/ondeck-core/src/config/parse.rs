@@ -80,11 +80,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 /// Validates config text; `path` is only used in messages and kept in [`Config::path`].
 /// Profiles without an `owner` get the login name from `$USER` or `$LOGNAME`.
 pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
-    let login = ["USER", "LOGNAME"]
-        .iter()
-        .filter_map(|name| std::env::var(name).ok())
-        .find(|login| !login.trim().is_empty());
-    parse_with_login(path, text, login.as_deref())
+    parse_with_login(path, text, super::login_name().as_deref())
 }
 
 /// [`parse`] with the login name given rather than read from the environment.
@@ -838,7 +834,7 @@ impl Checker<'_> {
         let ttl = fields.get("ttl").map(|node| {
             let text = self.string(&node)?;
             match parse_ttl(&text) {
-                Ok(_) => Some(text),
+                Ok(ttl) => Some(ttl),
                 Err(message) => {
                     self.report(&node.span, &node.path, message);
                     None
