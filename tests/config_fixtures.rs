@@ -167,7 +167,7 @@ fn the_example_config_parses_and_documents_every_key() {
             "config.example.toml does not show `{key}`"
         );
     }
-    for command in config::COMMANDS {
+    for command in config::Command::NAMES {
         assert!(
             text.contains(command),
             "config.example.toml does not list `{command}`"

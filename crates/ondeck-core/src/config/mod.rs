@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 use chrono::Duration;
 use serde::Deserialize;
 
+mod commands;
 mod keys;
 mod parse;
 
-pub use keys::{COMMANDS, KEY_SPEC_HELP, KeyCode, KeySpec, is_log_pane_command};
+pub use commands::{Command, Context};
+pub use keys::{KEY_SPEC_HELP, KeyCode, KeySpec};
 pub use parse::{load, parse, parse_with_login};
 
 /// The whole config file, validated.
@@ -19,7 +21,7 @@ pub struct Config {
     pub path: PathBuf,
     pub default_profile: Option<String>,
     pub profiles: BTreeMap<String, Profile>,
-    /// Key overrides: command name (one of [`COMMANDS`]) → key.
+    /// Key overrides: command name (one of [`Command::NAMES`]) → key.
     pub keymap: BTreeMap<String, KeySpec>,
 }
 

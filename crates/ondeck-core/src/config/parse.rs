@@ -12,7 +12,8 @@ use std::path::Path;
 
 use toml::de::{DeTable, DeValue};
 
-use super::keys::{COMMANDS, KeySpec, is_log_pane_command};
+use super::commands::{Command, Context};
+use super::keys::KeySpec;
 use super::{Config, ConfigError, PriceOverride, Profile, Template};
 use crate::instances::expiry::parse_ttl;
 use crate::instances::{is_valid_owner, owner_from_login};
@@ -504,22 +505,22 @@ impl Checker<'_> {
     fn keymap(&mut self, node: &Node) -> Option<BTreeMap<String, KeySpec>> {
         let mut complete = node.value.is_table();
         let mut bindings = Vec::new();
-        for (command, key_span, value) in self.entries(node) {
-            if !COMMANDS.contains(&command.as_str()) {
-                let near = suggest(&command, COMMANDS)
+        for (name, key_span, value) in self.entries(node) {
+            let Some(command) = Command::from_name(&name) else {
+                let near = suggest(&name, &Command::NAMES)
                     .map(|near| format!("did you mean `{near}`? "))
                     .unwrap_or_default();
                 self.report(
                     &key_span,
                     &value.path,
                     format!(
-                        "unknown command `{command}`; {near}commands: {}",
-                        COMMANDS.join(", ")
+                        "unknown command `{name}`; {near}commands: {}",
+                        Command::NAMES.join(", ")
                     ),
                 );
                 complete = false;
                 continue;
-            }
+            };
             let Some(text) = self.string(&value) else {
                 complete = false;
                 continue;
@@ -536,9 +537,9 @@ impl Checker<'_> {
         bindings.sort_by_key(|(_, _, value)| value.span.start);
         let mut keymap = BTreeMap::new();
         // Keyed by context too: a log pane key may repeat an instances-view key.
-        let mut command_of: BTreeMap<(bool, KeySpec), String> = BTreeMap::new();
+        let mut command_of: BTreeMap<(Context, KeySpec), &str> = BTreeMap::new();
         for (command, spec, value) in bindings {
-            let bound_in = (is_log_pane_command(&command), spec);
+            let bound_in = (command.context(), spec);
             if let Some(earlier) = command_of.get(&bound_in) {
                 self.report(
                     &value.span,
@@ -550,8 +551,8 @@ impl Checker<'_> {
                 complete = false;
                 continue;
             }
-            command_of.insert(bound_in, command.clone());
-            keymap.insert(command, spec);
+            command_of.insert(bound_in, command.name());
+            keymap.insert(command.name().to_string(), spec);
         }
         complete.then_some(keymap)
     }
