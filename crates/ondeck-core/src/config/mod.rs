@@ -21,8 +21,8 @@ pub struct Config {
     pub path: PathBuf,
     pub default_profile: Option<String>,
     pub profiles: BTreeMap<String, Profile>,
-    /// Key overrides: command name (one of [`Command::NAMES`]) → key.
-    pub keymap: BTreeMap<String, KeySpec>,
+    /// Key overrides from `[keymap]`: command → key.
+    pub keymap: BTreeMap<Command, KeySpec>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

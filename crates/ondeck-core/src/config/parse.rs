@@ -502,7 +502,7 @@ impl Checker<'_> {
         })
     }
 
-    fn keymap(&mut self, node: &Node) -> Option<BTreeMap<String, KeySpec>> {
+    fn keymap(&mut self, node: &Node) -> Option<BTreeMap<Command, KeySpec>> {
         let mut complete = node.value.is_table();
         let mut bindings = Vec::new();
         for (name, key_span, value) in self.entries(node) {
@@ -537,7 +537,7 @@ impl Checker<'_> {
         bindings.sort_by_key(|(_, _, value)| value.span.start);
         let mut keymap = BTreeMap::new();
         // Keyed by context too: a log pane key may repeat an instances-view key.
-        let mut command_of: BTreeMap<(Context, KeySpec), &str> = BTreeMap::new();
+        let mut command_of: BTreeMap<(Context, KeySpec), Command> = BTreeMap::new();
         for (command, spec, value) in bindings {
             let bound_in = (command.context(), spec);
             if let Some(earlier) = command_of.get(&bound_in) {
@@ -545,14 +545,15 @@ impl Checker<'_> {
                     &value.span,
                     &value.path,
                     format!(
-                        "`{spec}` is already bound to `{earlier}`; give each command its own key"
+                        "`{spec}` is already bound to `{}`; give each command its own key",
+                        earlier.name()
                     ),
                 );
                 complete = false;
                 continue;
             }
-            command_of.insert(bound_in, command.name());
-            keymap.insert(command.name().to_string(), spec);
+            command_of.insert(bound_in, command);
+            keymap.insert(command, spec);
         }
         complete.then_some(keymap)
     }
