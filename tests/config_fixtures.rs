@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use ondeck_core::config::{self, KeyCode, KeySpec};
+use ondeck_core::config::{self, Command, KeyCode, KeySpec};
 
 const LOGIN: Option<&str> = Some("tester");
 
@@ -111,14 +111,17 @@ fn inline_tables_and_dotted_keys_read_like_headers() {
     assert_eq!((prices.vcpu_hour, prices.gb_hour), (1.0, 0.5));
     assert_eq!(profile.templates["web"].env["app"]["PORT"], "8080");
     assert_eq!(
-        config.keymap["quit"],
+        config.keymap[&Command::Quit],
         KeySpec {
             code: KeyCode::Char('c'),
             ctrl: true,
             alt: false
         }
     );
-    assert_eq!(config.keymap["sort"], KeySpec::plain(KeyCode::Char('S')));
+    assert_eq!(
+        config.keymap[&Command::Sort],
+        KeySpec::plain(KeyCode::Char('S'))
+    );
 }
 
 #[test]
@@ -132,9 +135,9 @@ fn the_example_config_parses_and_documents_every_key() {
     let dev = &config.profiles["dev"];
     assert_eq!(dev.owner, "ana");
     assert_eq!(dev.templates["web"].task_definitions.len(), 3);
-    assert_eq!(dev.templates["web"].ttl.as_deref(), Some("8h"));
+    assert_eq!(dev.templates["web"].ttl, Some(chrono::Duration::hours(8)));
     assert!(dev.templates["batch"].spot);
-    assert_eq!(config.keymap["destroy"].to_string(), "ctrl-d");
+    assert_eq!(config.keymap[&Command::Destroy].to_string(), "ctrl-d");
 
     assert_eq!(config.profiles["local"].owner, "tester");
 
@@ -167,7 +170,7 @@ fn the_example_config_parses_and_documents_every_key() {
             "config.example.toml does not show `{key}`"
         );
     }
-    for command in config::COMMANDS {
+    for command in config::Command::NAMES {
         assert!(
             text.contains(command),
             "config.example.toml does not list `{command}`"

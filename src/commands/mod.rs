@@ -77,20 +77,12 @@ fn emit(text: &str) {
         .and_then(|()| stdout.flush());
 }
 
-/// The login name as an owner, for profiles without one and for the demo.
-pub fn login_owner() -> String {
-    let login = ["USER", "LOGNAME"]
-        .iter()
-        .filter_map(|name| std::env::var(name).ok())
-        .find(|login| !login.trim().is_empty())
-        .unwrap_or_else(|| "me".to_string());
-    owner_from_login(&login)
-}
-
 /// The config in effect: the demo's built-in one, or the file.
 pub fn load_config(global: &GlobalArgs) -> Result<Config, ConfigError> {
     if global.demo {
-        return Ok(demo_config(&login_owner()));
+        return Ok(demo_config(&owner_from_login(
+            &config::login_name().unwrap_or_else(|| "me".into()),
+        )));
     }
     config::load(&config::resolve_path(global.config.as_deref()))
 }
@@ -828,8 +820,7 @@ fn describe_profile(profile: &Profile) -> String {
             template.task_definitions.join(" + "),
             template
                 .ttl
-                .as_deref()
-                .map(|ttl| format!(", ttl {ttl}"))
+                .map(|ttl| format!(", ttl {}", expiry::format_ttl(ttl)))
                 .unwrap_or_default(),
             if template.spot { ", spot" } else { "" }
         );

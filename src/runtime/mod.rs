@@ -79,8 +79,8 @@ pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
         opts.config
             .keymap
             .iter()
-            .map(|(command, spec)| (command.as_str(), Key::from(*spec))),
-    )?;
+            .map(|(command, spec)| (*command, Key::from(*spec))),
+    );
     let cloud = (opts.cloud_factory)(profile.clone())
         .await
         .with_context(|| format!("cannot set up AWS for profile {}", profile.name))?;

@@ -155,7 +155,7 @@ fn template(name: &str, description: &str) -> Template {
         description: Some(description.into()),
         task_definitions: vec![format!("{name}:3")],
         env: BTreeMap::new(),
-        ttl: Some("8h".into()),
+        ttl: Some(chrono::Duration::hours(8)),
         spot: false,
     }
 }

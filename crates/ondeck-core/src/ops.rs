@@ -395,14 +395,6 @@ pub fn merged_env(
     env
 }
 
-/// The time to live a template asks for, when it names a valid one.
-pub fn template_ttl(template: &crate::config::Template) -> Option<Duration> {
-    template
-        .ttl
-        .as_deref()
-        .and_then(|ttl| crate::instances::expiry::parse_ttl(ttl).ok())
-}
-
 /// Where to reach a container: the task's private IP and a container port.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {

@@ -210,7 +210,7 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
         }
     };
 
-    let ttl = req.ttl.or(template_ttl(template));
+    let ttl = req.ttl.or(template.ttl);
     let mut base_tags = BTreeMap::from([
         (tags::OWNER.to_string(), profile.owner.clone()),
         (tags::INSTANCE.to_string(), intent.name.clone()),
@@ -570,7 +570,7 @@ pub async fn extend(
             .profile
             .templates
             .get(&instance.template)
-            .and_then(template_ttl)
+            .and_then(|template| template.ttl)
             .ok_or_else(|| OpsError::NoTtl(instance.template.clone()))?,
     };
     let now = Utc::now();

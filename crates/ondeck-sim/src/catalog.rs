@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use chrono::Duration;
 use ondeck_core::config::{Config, Profile, Template};
 use ondeck_core::model::{ContainerDefinition, LogConfig, TaskDefinition};
 
@@ -271,20 +272,20 @@ pub fn demo_config(owner: &str) -> Config {
     let template = |name: &str,
                     description: &str,
                     task_definitions: &[&str],
-                    ttl: Option<&str>,
+                    ttl_hours: Option<i64>,
                     spot: bool| Template {
         name: name.to_string(),
         description: Some(description.to_string()),
         task_definitions: task_definitions.iter().map(|s| s.to_string()).collect(),
         env: BTreeMap::new(),
-        ttl: ttl.map(str::to_string),
+        ttl: ttl_hours.map(Duration::hours),
         spot,
     };
     let mut web_stack = template(
         "web-stack",
         "Web front end, API and Postgres in one task",
         &["web-stack"],
-        Some("8h"),
+        Some(8),
         false,
     );
     web_stack.env.insert(
@@ -300,7 +301,7 @@ pub fn demo_config(owner: &str) -> Config {
             "api-pair",
             "API with Redis, plus a queue worker that logs through FireLens",
             &["pair-api:3", "pair-worker"],
-            Some("4h"),
+            Some(4),
             false,
         ),
         template(
@@ -314,14 +315,14 @@ pub fn demo_config(owner: &str) -> Config {
             "broken-image",
             "An image that does not exist: the task fails to start",
             &["broken-image"],
-            Some("1h"),
+            Some(1),
             false,
         ),
         template(
             "crash-loop",
             "A worker that exits with code 1 shortly after it starts",
             &["crash-loop"],
-            Some("2h"),
+            Some(2),
             false,
         ),
     ];

@@ -1,28 +1,26 @@
 //! A simulated ECS Fargate cluster and CloudWatch Logs, inside the process, behind the same
-//! [`Cloud`] trait as AWS. Nothing is stored as "current state": every task's life is planned
-//! when it starts (or is stopped) and read off the plan at the clock's time, so the world
-//! moves on by itself between calls without a background task.
+//! [`Cloud`](ondeck_core::Cloud) trait as AWS. Nothing is stored as "current state": every
+//! task's life is planned when it starts (or is stopped) and read off the plan at the clock's
+//! time, so the world moves on by itself between calls without a background task.
 
 mod catalog;
+mod cloud;
 mod lifecycle;
 mod logs;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use async_trait::async_trait;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use fastrand::Rng;
 
 pub use catalog::demo_config;
 use catalog::{FamilySpec, LogDriver, family_of_group, find_family};
 use lifecycle::{Identity, Pace, SimTask};
-use logs::{Ending, Pos, StreamSource, stream_seed};
+use logs::{Ending, StreamSource, stream_seed};
+use ondeck_core::CloudError;
 use ondeck_core::instances::owner_key;
-use ondeck_core::model::{
-    LogPage, LogQuery, RawLogEvent, RunOutcome, RunRequest, Scope, Task, TaskDefinition, tags,
-};
-use ondeck_core::{Cloud, CloudError, LiveTail, LiveTailUpdate};
+use ondeck_core::model::{RunRequest, tags};
 
 /// Where the demo reads the time. Any `Fn() -> DateTime<Utc>` is a clock, `Utc::now` included.
 pub trait Clock: Send + Sync {
@@ -165,18 +163,6 @@ fn invalid(action: &str, detail: impl Into<String>) -> CloudError {
     }
 }
 
-/// "8h", "30m", "2d": the TTL forms the templates use.
-fn parse_ttl(ttl: &str) -> Option<Duration> {
-    let (digits, unit) = ttl.split_at(ttl.len().checked_sub(1)?);
-    let amount: i64 = digits.parse().ok()?;
-    match unit {
-        "m" => Some(Duration::minutes(amount)),
-        "h" => Some(Duration::hours(amount)),
-        "d" => Some(Duration::days(amount)),
-        _ => None,
-    }
-}
-
 impl World {
     /// The instances a team member would find on a Monday morning.
     fn populate(&mut self, owner: &str, now: DateTime<Utc>, pace: Pace) {
@@ -239,7 +225,7 @@ impl World {
             (tags::TEMPLATE.to_string(), template_name.to_string()),
             (tags::LAUNCH_TOKEN.to_string(), intent.clone()),
         ]);
-        if let Some(ttl) = template.ttl.as_deref().and_then(parse_ttl) {
+        if let Some(ttl) = template.ttl {
             tags.insert(
                 tags::EXPIRES_AT.to_string(),
                 (created_at + ttl).to_rfc3339_opts(SecondsFormat::Secs, true),
@@ -424,266 +410,6 @@ impl World {
                     })
             })
             .collect()
-    }
-}
-
-#[async_trait]
-impl Cloud for DemoCloud {
-    async fn list_tasks(&self, scope: &Scope) -> Result<Vec<Task>, CloudError> {
-        let now = self.shared.now();
-        let world = self.shared.world();
-        Ok(world
-            .tasks
-            .iter()
-            .filter(|task| !task.is_forgotten(now))
-            .filter(|task| match scope {
-                Scope::StartedBy(key) => task.started_by == *key,
-                Scope::AllOwners => task.tags.contains_key(tags::INSTANCE),
-            })
-            .map(|task| task.view(now))
-            .collect())
-    }
-
-    async fn describe_tasks(&self, task_arns: &[String]) -> Result<Vec<Task>, CloudError> {
-        let now = self.shared.now();
-        let world = self.shared.world();
-        Ok(world
-            .tasks
-            .iter()
-            .filter(|task| !task.is_forgotten(now) && task_arns.contains(&task.arn))
-            .map(|task| task.view(now))
-            .collect())
-    }
-
-    async fn describe_task_definition(&self, name: &str) -> Result<TaskDefinition, CloudError> {
-        find_family(name)
-            .map(FamilySpec::to_task_definition)
-            .ok_or_else(|| CloudError::NotFound {
-                what: "task definition".into(),
-                detail: format!("{name}: Unable to describe task definition."),
-            })
-    }
-
-    async fn run_task(&self, request: &RunRequest) -> Result<RunOutcome, CloudError> {
-        let now = self.shared.now();
-        let pace = self.shared.pace;
-        let mut world = self.shared.world();
-        if request.network.subnets.is_empty() {
-            return Err(invalid("ecs:RunTask", "subnets can not be empty."));
-        }
-        if request.started_by.len() > 128 {
-            return Err(invalid(
-                "ecs:RunTask",
-                "startedBy must be at most 128 characters.",
-            ));
-        }
-        if request.client_token.len() > 64 {
-            return Err(invalid(
-                "ecs:RunTask",
-                "clientToken must be at most 64 characters.",
-            ));
-        }
-        if !request.client_token.is_empty()
-            && let Some(launch) = world.launches.get(&request.client_token)
-            && now - launch.at < Duration::hours(CLIENT_TOKEN_HOURS)
-        {
-            if launch.request != *request {
-                return Err(invalid(
-                    "ecs:RunTask",
-                    "the client token was already used with different parameters.",
-                ));
-            }
-            let tasks = world
-                .tasks
-                .iter()
-                .filter(|task| launch.task_arns.contains(&task.arn))
-                .map(|task| task.view(now))
-                .collect();
-            return Ok(RunOutcome {
-                tasks,
-                failures: Vec::new(),
-            });
-        }
-        let family = find_family(&request.task_definition).ok_or_else(|| CloudError::NotFound {
-            what: "task definition".into(),
-            detail: format!(
-                "{}: Unable to find task definition.",
-                request.task_definition
-            ),
-        })?;
-        if let Some(unknown) = request.env.keys().find(|name| {
-            !family
-                .containers
-                .iter()
-                .any(|spec| spec.name == name.as_str())
-        }) {
-            return Err(invalid(
-                "ecs:RunTask",
-                format!(
-                    "Override for container named {unknown} is not a container in the TaskDefinition."
-                ),
-            ));
-        }
-        if request.tags.len() > ondeck_core::model::limits::TAGS_PER_TASK {
-            return Err(invalid("ecs:RunTask", "a task can have at most 50 tags."));
-        }
-        let arn = world.launch(request, family, now, pace);
-        if !request.client_token.is_empty() {
-            world.launches.insert(
-                request.client_token.clone(),
-                Launch {
-                    at: now,
-                    request: request.clone(),
-                    task_arns: vec![arn.clone()],
-                },
-            );
-        }
-        let task = world.tasks.last().expect("just launched").view(now);
-        Ok(RunOutcome {
-            tasks: vec![task],
-            failures: Vec::new(),
-        })
-    }
-
-    async fn stop_task(&self, task_arn: &str, reason: &str) -> Result<(), CloudError> {
-        let now = self.shared.now();
-        let pace = self.shared.pace;
-        let mut world = self.shared.world();
-        let mut rng = Rng::with_seed(world.rng.u64(..));
-        world
-            .known_task_mut(task_arn, now)?
-            .request_stop(now, reason, pace, &mut rng);
-        Ok(())
-    }
-
-    async fn tag_task(
-        &self,
-        task_arn: &str,
-        tags: &BTreeMap<String, String>,
-    ) -> Result<(), CloudError> {
-        let now = self.shared.now();
-        let mut world = self.shared.world();
-        let task = world.known_task_mut(task_arn, now)?;
-        let mut merged = task.tags.clone();
-        merged.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
-        if merged.len() > 50 {
-            return Err(invalid(
-                "ecs:TagResource",
-                "a task can have at most 50 tags.",
-            ));
-        }
-        task.tags = merged;
-        Ok(())
-    }
-
-    async fn get_log_events(&self, query: &LogQuery) -> Result<LogPage, CloudError> {
-        let now = self.shared.now();
-        let source = self.shared.world().stream_source(
-            &query.stream.group,
-            &query.stream.stream,
-            now,
-            self.shared.pace,
-        )?;
-        source.page(query, now.timestamp_millis())
-    }
-
-    async fn start_live_tail(
-        &self,
-        group: &str,
-        streams: &[String],
-    ) -> Result<LiveTail, CloudError> {
-        let family = family_of_group(group).ok_or_else(|| CloudError::NotFound {
-            what: "log group".into(),
-            detail: format!("{group}: The specified log group does not exist."),
-        })?;
-        if streams.len() > LIVE_TAIL_MAX_STREAMS {
-            return Err(invalid(
-                "logs:StartLiveTail",
-                format!("at most {LIVE_TAIL_MAX_STREAMS} log streams per session"),
-            ));
-        }
-        let mut session = TailSession {
-            shared: self.shared.clone(),
-            family,
-            streams: streams.to_vec(),
-            cursors: HashMap::new(),
-        };
-        session.start();
-        let period = std::time::Duration::from_secs_f64(1.0 / self.shared.pace.speed);
-        let interval = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-        let updates = futures::stream::unfold(
-            (session, interval),
-            |(mut session, mut interval)| async move {
-                interval.tick().await;
-                let update = session.poll();
-                Some((Ok(update), (session, interval)))
-            },
-        );
-        Ok(Box::pin(updates))
-    }
-
-    fn describe_endpoint(&self) -> String {
-        "demo (simulated cluster)".to_string()
-    }
-}
-
-/// One Live Tail session: where it has read each stream up to.
-struct TailSession {
-    shared: Arc<Shared>,
-    family: &'static FamilySpec,
-    /// Empty: every stream of the group, as Live Tail does without a stream filter.
-    streams: Vec<String>,
-    cursors: HashMap<String, Pos>,
-}
-
-impl TailSession {
-    /// Live Tail has no history: streams that exist now are read from their newest line on.
-    fn start(&mut self) {
-        let now = self.shared.now();
-        let world = self.shared.world();
-        for name in self.stream_names(&world, now) {
-            if let Ok(source) =
-                world.stream_source(&self.family.log_group(), &name, now, self.shared.pace)
-            {
-                self.cursors
-                    .insert(name, source.frontier(now.timestamp_millis()));
-            }
-        }
-    }
-
-    fn stream_names(&self, world: &World, now: DateTime<Utc>) -> Vec<String> {
-        if self.streams.is_empty() {
-            world.streams_of(self.family, now)
-        } else {
-            self.streams.clone()
-        }
-    }
-
-    /// The events that appeared since the last poll, oldest first, sampled above the cap.
-    fn poll(&mut self) -> LiveTailUpdate {
-        let now = self.shared.now();
-        let world = self.shared.world();
-        let group = self.family.log_group();
-        let mut events: Vec<(String, RawLogEvent)> = Vec::new();
-        for name in self.stream_names(&world, now) {
-            let Ok(source) = world.stream_source(&group, &name, now, self.shared.pace) else {
-                continue;
-            };
-            // A stream that appeared during the session is new from its first line.
-            let from = self.cursors.get(&name).copied().unwrap_or(Pos::HEAD);
-            let (new, next) = source.read_forward(from, now.timestamp_millis(), usize::MAX);
-            self.cursors.insert(name.clone(), next);
-            events.extend(new.into_iter().map(|event| (name.clone(), event)));
-        }
-        events.sort_by_key(|(_, event)| event.timestamp);
-        let sampled = events.len() > LIVE_TAIL_MAX_EVENTS;
-        if sampled {
-            let step = events.len() as f64 / LIVE_TAIL_MAX_EVENTS as f64;
-            events = (0..LIVE_TAIL_MAX_EVENTS)
-                .map(|i| events[(i as f64 * step) as usize].clone())
-                .collect();
-        }
-        LiveTailUpdate { events, sampled }
     }
 }
 

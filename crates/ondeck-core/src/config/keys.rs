@@ -3,53 +3,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// Commands a key can be bound to in `[keymap]`.
-pub const COMMANDS: &[&str] = &[
-    "quit",
-    "help",
-    "refresh",
-    "filter",
-    "command",
-    "launch",
-    "destroy",
-    "extend",
-    "copy_endpoint",
-    "logs",
-    "timeline",
-    "detail",
-    "profiles",
-    "up",
-    "down",
-    "top",
-    "bottom",
-    "page_up",
-    "page_down",
-    "next_pane",
-    "prev_pane",
-    "sort",
-    "log_all",
-    "log_follow",
-    "log_search",
-    "log_next_match",
-    "log_prev_match",
-    "log_filter",
-    "log_level",
-    "log_timestamps",
-    "log_wrap",
-    "log_json",
-    "log_since",
-    "log_save",
-    "log_copy",
-    "log_full_screen",
-    "log_close",
-];
-
-/// Commands of the log pane: their keys apply only while it has the focus, so they may reuse
-/// keys of the instances view.
-pub fn is_log_pane_command(name: &str) -> bool {
-    name.starts_with("log_")
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KeyCode {
     Char(char),

@@ -4,12 +4,15 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use chrono::Duration;
 use serde::Deserialize;
 
+mod commands;
 mod keys;
 mod parse;
 
-pub use keys::{COMMANDS, KEY_SPEC_HELP, KeyCode, KeySpec, is_log_pane_command};
+pub use commands::{Command, Context};
+pub use keys::{KEY_SPEC_HELP, KeyCode, KeySpec};
 pub use parse::{load, parse, parse_with_login};
 
 /// The whole config file, validated.
@@ -18,8 +21,8 @@ pub struct Config {
     pub path: PathBuf,
     pub default_profile: Option<String>,
     pub profiles: BTreeMap<String, Profile>,
-    /// Key overrides: command name (one of [`COMMANDS`]) → key.
-    pub keymap: BTreeMap<String, KeySpec>,
+    /// Key overrides from `[keymap]`: command → key.
+    pub keymap: BTreeMap<Command, KeySpec>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -51,8 +54,8 @@ pub struct Template {
     pub task_definitions: Vec<String>,
     /// container name → (variable → value)
     pub env: BTreeMap<String, BTreeMap<String, String>>,
-    /// Time to live, e.g. "8h"; written as an expiry tag at launch.
-    pub ttl: Option<String>,
+    /// Time to live, written as `ttl = "8h"`; becomes an expiry tag at launch.
+    pub ttl: Option<Duration>,
     /// Run on FARGATE_SPOT.
     pub spot: bool,
 }
@@ -109,6 +112,15 @@ pub fn default_path() -> PathBuf {
     directories::ProjectDirs::from("", "", "ondeck")
         .map(|dirs| dirs.config_dir().join("config.toml"))
         .unwrap_or_else(|| PathBuf::from("ondeck.toml"))
+}
+
+/// The login name, from `$USER` else `$LOGNAME`: who owns instances when a profile names
+/// no `owner`, and in the demo.
+pub fn login_name() -> Option<String> {
+    ["USER", "LOGNAME"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|login| !login.trim().is_empty())
 }
 
 /// Where ondeck keeps its own state (launch intents, timeline journal, its log file).

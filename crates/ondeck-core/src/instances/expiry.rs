@@ -75,6 +75,27 @@ pub fn parse_ttl(text: &str) -> Result<Duration, String> {
     Ok(Duration::minutes(total_minutes))
 }
 
+/// A time to live written the way [`parse_ttl`] reads it, every unit kept: "8h", "1h 30m",
+/// "1d 2h 3m".
+pub fn format_ttl(ttl: Duration) -> String {
+    let minutes = ttl.num_minutes();
+    let parts = [
+        (minutes / (24 * 60), 'd'),
+        (minutes % (24 * 60) / 60, 'h'),
+        (minutes % 60, 'm'),
+    ];
+    let written: Vec<String> = parts
+        .iter()
+        .filter(|(amount, _)| *amount > 0)
+        .map(|(amount, unit)| format!("{amount}{unit}"))
+        .collect();
+    if written.is_empty() {
+        "0m".to_string()
+    } else {
+        written.join(" ")
+    }
+}
+
 /// How long is left, in the two largest units: "2d 3h", "1h 20m", "20m", "45s";
 /// or, once past, "expired 5m ago".
 pub fn format_remaining(remaining: Duration) -> String {
@@ -235,6 +256,18 @@ mod tests {
     fn formatted_remaining_parses_back() {
         for minutes in [1, 59, 61, 90, 24 * 60, 24 * 60 + 60, 29 * 24 * 60 + 23 * 60] {
             let text = format_remaining(Duration::minutes(minutes));
+            assert_eq!(parse_ttl(&text), Ok(Duration::minutes(minutes)), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_ttl_is_written_with_every_unit_and_parses_back() {
+        assert_eq!(format_ttl(Duration::hours(8)), "8h");
+        assert_eq!(format_ttl(Duration::minutes(90)), "1h 30m");
+        assert_eq!(format_ttl(Duration::minutes(1563)), "1d 2h 3m");
+        assert_eq!(format_ttl(Duration::days(30)), "30d");
+        for minutes in [1, 59, 60, 61, 24 * 60 + 1, 30 * 24 * 60] {
+            let text = format_ttl(Duration::minutes(minutes));
             assert_eq!(parse_ttl(&text), Ok(Duration::minutes(minutes)), "{text}");
         }
     }

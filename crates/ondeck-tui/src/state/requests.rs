@@ -10,7 +10,7 @@ use super::{Action, AppState, Effect, Mode, Outcome};
 use ondeck_core::instances::expiry::format_remaining;
 use ondeck_core::instances::identity::InstanceId;
 use ondeck_core::instances::{Instance, group};
-use ondeck_core::ops::{LaunchRequest, Launched, Snapshot, template_ttl};
+use ondeck_core::ops::{LaunchRequest, Launched, Snapshot};
 
 impl AppState {
     pub(super) fn tick(&mut self, now: DateTime<Utc>, effects: &mut Vec<Effect>) {
@@ -96,7 +96,7 @@ impl AppState {
             None => Err(format!(
                 "template `{template}` is not in profile {profile}; run `ondeck extend {cli_name} --by 2h`"
             )),
-            Some(found) => template_ttl(found).ok_or_else(|| {
+            Some(found) => found.ttl.ok_or_else(|| {
                 format!(
                     "template `{template}` has no ttl to extend {label} by; add ttl = \"8h\" under \
                      [profiles.{profile}.templates.{template}], or run `ondeck extend {cli_name} --by 2h`"

@@ -15,7 +15,6 @@ use crate::state::{AppState, Focus, MessageKind, Mode, Pane};
 use ondeck_core::instances::Instance;
 use ondeck_core::instances::expiry::{self, Urgency, format_remaining};
 use ondeck_core::logs::sanitize::printable;
-use ondeck_core::ops::template_ttl;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -146,7 +145,7 @@ fn extend_hint(state: &AppState, instance: &Instance) -> Option<String> {
         .profile
         .templates
         .get(&instance.template)
-        .and_then(template_ttl);
+        .and_then(|template| template.ttl);
     let key = state.keymap.keys_for(Command::Extend).first().copied();
     Some(match (ttl, key) {
         (Some(ttl), Some(key)) => {

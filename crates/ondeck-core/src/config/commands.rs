@@ -1,0 +1,154 @@
+//! The dashboard's commands, listed once: the names `[keymap]` accepts, what help says of
+//! each, and their default keys. A new command is one line here.
+
+use super::keys::KeySpec;
+
+/// Where a command's keys apply. The log pane has keys of its own that may reuse instance keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    Instances,
+    LogPane,
+}
+
+macro_rules! commands {
+    ($($command:ident $name:literal [$($key:literal),+] $description:literal,)+) => {
+        /// Everything a key can ask for in the dashboard.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Command {
+            $($command,)+
+        }
+
+        impl Command {
+            /// In the order the help overlay lists them.
+            pub const ALL: [Command; [$($name),+].len()] = [$(Command::$command),+];
+
+            /// The names `[keymap]` accepts, in the order of [`Command::ALL`].
+            pub const NAMES: [&'static str; [$($name),+].len()] = [$($name),+];
+
+            /// The command's name in `[keymap]`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Command::$command => $name,)+
+                }
+            }
+
+            /// Short enough for two help columns on an 80-column terminal.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Command::$command => $description,)+
+                }
+            }
+
+            /// The keys bound when the config names no other, written as in `[keymap]`.
+            fn default_key_specs(self) -> &'static [&'static str] {
+                match self {
+                    $(Command::$command => &[$($key),+],)+
+                }
+            }
+        }
+    };
+}
+
+commands! {
+    Up "up" ["k", "up"] "move up",
+    Down "down" ["j", "down"] "move down",
+    Top "top" ["g", "home"] "first row",
+    Bottom "bottom" ["G", "end"] "last row",
+    PageUp "page_up" ["pgup", "ctrl-b"] "page up",
+    PageDown "page_down" ["pgdn", "ctrl-f"] "page down",
+    NextPane "next_pane" ["tab"] "focus next pane",
+    PrevPane "prev_pane" ["backtab"] "focus previous pane",
+    Detail "detail" ["d"] "tasks and containers",
+    Timeline "timeline" ["t"] "state timeline",
+    Logs "logs" ["enter", "L"] "container logs",
+    Filter "filter" ["/"] "filter (esc clears)",
+    Sort "sort" ["s"] "cycle sort order",
+    Refresh "refresh" ["r", "ctrl-r"] "refresh now",
+    CopyEndpoint "copy_endpoint" ["y"] "copy endpoint",
+    Launch "launch" ["n"] "launch an instance",
+    Destroy "destroy" ["ctrl-d"] "destroy selected",
+    Extend "extend" ["e"] "extend time to live",
+    Profiles "profiles" ["p"] "switch profile",
+    CommandLine "command" [":"] "command line",
+    Help "help" ["?"] "this help",
+    Quit "quit" ["q"] "quit",
+    LogAll "log_all" ["0", "a"] "all containers",
+    LogFollow "log_follow" ["f"] "follow new lines",
+    LogSearch "log_search" ["/"] "search",
+    LogNextMatch "log_next_match" ["n"] "next match",
+    LogPrevMatch "log_prev_match" ["N"] "previous match",
+    LogFilter "log_filter" ["F"] "hide non-matching",
+    LogLevel "log_level" ["v"] "cycle level filter",
+    LogTimestamps "log_timestamps" ["T"] "timestamps",
+    LogWrap "log_wrap" ["w"] "wrap long lines",
+    LogJson "log_json" ["J"] "pretty JSON",
+    LogSince "log_since" ["s"] "since: tail … 24h",
+    LogSave "log_save" ["S"] "save to a file",
+    LogCopy "log_copy" ["y"] "copy selected line",
+    LogFullScreen "log_full_screen" ["z"] "full screen",
+    LogClose "log_close" ["q", "esc"] "close logs",
+}
+
+impl Command {
+    pub fn from_name(name: &str) -> Option<Command> {
+        Command::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// Log pane commands are named `log_*`: their keys apply only while it has the focus.
+    pub fn context(self) -> Context {
+        if self.name().starts_with("log_") {
+            Context::LogPane
+        } else {
+            Context::Instances
+        }
+    }
+
+    /// Changes something in AWS; refused (and hidden from help) in read-only mode.
+    pub fn is_write(self) -> bool {
+        matches!(self, Command::Launch | Command::Destroy | Command::Extend)
+    }
+
+    /// The keys bound when the config names no other.
+    pub fn default_keys(self) -> Vec<KeySpec> {
+        self.default_key_specs()
+            .iter()
+            .map(|spec| spec.parse().expect("default keys are valid key specs"))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_name_their_command() {
+        for command in Command::ALL {
+            assert_eq!(Command::from_name(command.name()), Some(command));
+        }
+        let mut names = Command::NAMES.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Command::ALL.len());
+    }
+
+    #[test]
+    fn every_default_key_spec_parses() {
+        for command in Command::ALL {
+            for spec in command.default_key_specs() {
+                assert!(
+                    spec.parse::<KeySpec>().is_ok(),
+                    "{}: {spec}",
+                    command.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn log_pane_commands_are_the_log_ones() {
+        assert_eq!(Command::LogSince.context(), Context::LogPane);
+        assert_eq!(Command::Sort.context(), Context::Instances);
+        assert_eq!(Command::Logs.context(), Context::Instances);
+    }
+}
