@@ -10,7 +10,7 @@ mod keys;
 mod parse;
 
 pub use keys::{COMMANDS, KEY_SPEC_HELP, KeyCode, KeySpec, is_log_pane_command};
-pub use parse::{load, parse, parse_with_login};
+pub use parse::{load, parse, parse_with_login, suggest};
 
 /// The whole config file, validated.
 #[derive(Debug, Clone, PartialEq)]
