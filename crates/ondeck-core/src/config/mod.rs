@@ -13,7 +13,7 @@ mod parse;
 
 pub use commands::{Command, Context};
 pub use keys::{KEY_SPEC_HELP, KeyCode, KeySpec};
-pub use parse::{load, parse, parse_with_login};
+pub use parse::{load, parse, parse_with_login, suggest};
 
 /// The whole config file, validated.
 #[derive(Debug, Clone, PartialEq)]

@@ -404,7 +404,7 @@ impl Checker<'_> {
 }
 
 /// The allowed word nearest to a misspelt one, if it is near enough to be a typo.
-fn suggest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
+pub fn suggest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(2);
     allowed
         .iter()
