@@ -11,6 +11,7 @@ use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, 
 use tokio_tungstenite::tungstenite::http::StatusCode;
 
 use crate::channel;
+use crate::shell::{Container, ToyContainer};
 
 /// How the session's end is told to the client when a shell or command exits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,11 +40,9 @@ pub struct AgentConfig {
     /// KMS-encrypted, so a client must cope with both.
     pub shell_handshake: bool,
     pub exit_report: ExitReport,
-    pub prompt: String,
-    pub hostname: String,
-    /// Shell programs the pretend container has; starting any other shell fails as a missing
-    /// binary does.
-    pub shells: Vec<String>,
+    /// What shell sessions run in, unless a session names its own
+    /// ([`Agent::open_session_in`]).
+    pub container: Arc<dyn Container>,
     /// NOP interval for smux sessions with keep-alive (clients of version 1.2.331.0 and older).
     pub smux_keepalive_interval: Duration,
     /// Where a remote port is really served; a port absent here is 127.0.0.1:PORT.
@@ -61,14 +60,7 @@ impl Default for AgentConfig {
             handshake_timeout: Duration::from_secs(15),
             shell_handshake: true,
             exit_report: ExitReport::ExitCodePayload,
-            prompt: "$ ".into(),
-            hostname: "ip-10-0-0-1.ec2.internal".into(),
-            shells: vec![
-                "/bin/sh".into(),
-                "sh".into(),
-                "/bin/bash".into(),
-                "bash".into(),
-            ],
+            container: Arc::new(ToyContainer::default()),
             smux_keepalive_interval: Duration::from_secs(10),
             port_routes: HashMap::new(),
         }
@@ -206,6 +198,7 @@ pub(crate) struct SessionShared {
     pub(crate) token: String,
     pub(crate) target: String,
     pub(crate) kind: SessionKind,
+    pub(crate) container: Arc<dyn Container>,
     pub(crate) faults: Faults,
     pub(crate) record: Mutex<SessionRecord>,
     pub(crate) control: Mutex<Option<mpsc::UnboundedSender<Control>>>,
@@ -360,6 +353,18 @@ impl Agent {
     /// Opens a session the client may connect to with the ticket. `target` is what the
     /// session serves (`ecs:cluster_task_runtime`), named back in `channel_closed`.
     pub fn open_session(&self, kind: SessionKind, target: &str, id_prefix: &str) -> Ticket {
+        let container = self.inner.config.container.clone();
+        self.open_session_in(kind, target, id_prefix, container)
+    }
+
+    /// As `open_session`, with a shell session's command run in `container`.
+    pub fn open_session_in(
+        &self,
+        kind: SessionKind,
+        target: &str,
+        id_prefix: &str,
+        container: Arc<dyn Container>,
+    ) -> Ticket {
         let id = format!(
             "{id_prefix}-{}",
             &crate::wire::random_uuid().simple().to_string()[..17]
@@ -375,6 +380,7 @@ impl Agent {
             token: token.clone(),
             target: target.to_string(),
             kind,
+            container,
             faults: self.inner.next_faults.lock().unwrap().clone(),
             record: Mutex::new(SessionRecord {
                 session_id: id.clone(),

@@ -5,6 +5,25 @@
 //!
 //! It shares nothing with any client: its wire format is written from the protocol's public
 //! description, so a test against it can catch a client that gets the protocol wrong.
+//!
+//! Two users: the tests, as the far side of the protocol, and the demo, which offers shells and
+//! port forwards without AWS:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use ondeck_ssm_agent::{Agent, AgentConfig, DemoContainer, SessionKind};
+//!
+//! let mut config = AgentConfig::default();
+//! // Remote port 8080 is served by a local stand-in service.
+//! config.port_routes.insert(8080, "127.0.0.1:41234".parse().unwrap());
+//! let agent = Agent::start(config); // listens on ws://127.0.0.1:<free port>
+//! let env = vec![("APP_ENV".to_string(), "demo".to_string())];
+//! let shell = SessionKind::Shell { command: "/bin/sh".into(), session_type: "InteractiveCommands".into() };
+//! let ticket = agent.open_session_in(shell, "ecs:demo_task_runtime", "ecs-execute-command",
+//!     Arc::new(DemoContainer::new("api-1", env)));
+//! // ticket.stream_url and ticket.token_value are what ExecuteCommand would have answered.
+//! # let _ = ticket;
+//! ```
 
 pub mod agent;
 pub mod api;
@@ -19,3 +38,6 @@ pub use agent::{
     SessionHandle, SessionKind, SessionRecord, Ticket,
 };
 pub use api::{ApiStandIn, AwsError, Call};
+pub use shell::{
+    Commands, Container, DemoContainer, Effect, LineShell, Started, Terminal, ToyContainer,
+};

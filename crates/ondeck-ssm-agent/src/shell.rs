@@ -1,10 +1,20 @@
-//! A toy shell behind a pretend terminal: it echoes what is typed, turns `\n` into `\r\n` on
-//! output, and runs a handful of commands.
+//! What runs behind a shell session's pretend terminal.
 //!
-//! Commands: `echo ARGS`, `printf TEXT` (escapes `\n \r \t \\ \e \xHH`, no `%` formats),
-//! `emit N` (exactly N bytes of `abc…z` repeated, no newline), `stty size` (`ROWS COLS` of the
-//! last resize), `hostname`, `true`, `false`, `exit [N]`. Anything else: `sh: 1: NAME: not found`,
-//! status 127. Ctrl-C drops the line; Ctrl-D on an empty line exits 0.
+//! A session's command is started in a [`Container`]: it names a program the container lacks
+//! ([`Started::Missing`]), runs once to completion ([`Started::Finished`]), or gives an
+//! interactive [`Terminal`]. [`LineShell`] is the usual terminal: it echoes what is typed,
+//! turns `\n` into `\r\n` on output, handles Ctrl-C, Ctrl-D and backspace, and hands each
+//! line to a [`Commands`] interpreter. Two containers come with the crate: [`ToyContainer`]
+//! (the default; commands tests need) and [`DemoContainer`] (`ls`, `env`, `hostname`, `exit`
+//! over a container's environment). Tests may bring their own.
+
+use std::fmt::Debug;
+
+mod demo;
+mod toy;
+
+pub use demo::{DemoCommands, DemoContainer};
+pub use toy::{ToyCommands, ToyContainer};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
@@ -12,40 +22,64 @@ pub enum Effect {
     Exit(i32),
 }
 
+/// An interactive program behind the pretend terminal.
+pub trait Terminal: Send {
+    /// What it prints when it starts (a prompt, say).
+    fn start(&mut self) -> Vec<u8>;
+    /// Typed bytes in; terminal output and, at the end, an exit out.
+    fn input(&mut self, bytes: &[u8]) -> Vec<Effect>;
+    /// The client's terminal changed size.
+    fn resize(&mut self, cols: u32, rows: u32);
+}
+
+/// How a session's command started.
+pub enum Started {
+    Terminal(Box<dyn Terminal>),
+    /// It ran to completion at once: its output (`\n` line ends) and exit status.
+    Finished {
+        output: Vec<u8>,
+        status: i32,
+    },
+    /// The container has no such program (the agent then reports that it cannot start it).
+    Missing(String),
+}
+
+/// The pretend container a shell session's command runs in.
+pub trait Container: Send + Sync + Debug {
+    fn start(&self, command: &str) -> Started;
+}
+
+/// A command interpreter behind a [`LineShell`].
+pub trait Commands: Send {
+    /// Runs one command line: its output (`\n` line ends) and, for `exit`, the code.
+    fn run(&mut self, line: &str) -> (Vec<u8>, Option<i32>);
+    fn resize(&mut self, _cols: u32, _rows: u32) {}
+}
+
+/// A line-at-a-time terminal in front of a command interpreter.
 #[derive(Debug, Clone)]
-pub struct ToyShell {
+pub struct LineShell<C> {
     prompt: String,
-    hostname: String,
     line: Vec<u8>,
-    size: Option<(u32, u32)>,
+    commands: C,
 }
 
-/// Programs a command line can start, the way the agent would find them in the container.
-pub fn is_shell(program: &str) -> bool {
-    let name = program.rsplit('/').next().unwrap_or(program);
-    matches!(name, "sh" | "bash" | "ash" | "dash" | "zsh")
-}
-
-impl ToyShell {
-    pub fn new(prompt: &str, hostname: &str) -> Self {
-        ToyShell {
+impl<C: Commands> LineShell<C> {
+    pub fn new(prompt: &str, commands: C) -> Self {
+        LineShell {
             prompt: prompt.to_string(),
-            hostname: hostname.to_string(),
             line: Vec::new(),
-            size: None,
+            commands,
         }
     }
+}
 
-    pub fn prompt(&self) -> Vec<u8> {
+impl<C: Commands> Terminal for LineShell<C> {
+    fn start(&mut self) -> Vec<u8> {
         self.prompt.as_bytes().to_vec()
     }
 
-    pub fn resize(&mut self, cols: u32, rows: u32) {
-        self.size = Some((cols, rows));
-    }
-
-    /// Typed bytes in, terminal output and an exit out.
-    pub fn input(&mut self, bytes: &[u8]) -> Vec<Effect> {
+    fn input(&mut self, bytes: &[u8]) -> Vec<Effect> {
         let mut effects = Vec::new();
         let mut echo = Vec::new();
         for &byte in bytes {
@@ -53,7 +87,7 @@ impl ToyShell {
                 b'\r' | b'\n' => {
                     echo.extend_from_slice(b"\r\n");
                     let line = std::mem::take(&mut self.line);
-                    let (output, exit) = self.run(&String::from_utf8_lossy(&line));
+                    let (output, exit) = self.commands.run(&String::from_utf8_lossy(&line));
                     echo.extend(onlcr(&output));
                     if let Some(code) = exit {
                         effects.push(Effect::Output(std::mem::take(&mut echo)));
@@ -90,53 +124,26 @@ impl ToyShell {
         effects
     }
 
-    /// Runs one command line: its output (with `\n` line ends) and, for `exit`, the code.
-    pub fn run(&self, line: &str) -> (Vec<u8>, Option<i32>) {
-        let words = split_words(line);
-        let Some((program, args)) = words.split_first() else {
-            return (Vec::new(), None);
-        };
-        match program.as_str() {
-            "echo" => (format!("{}\n", args.join(" ")).into_bytes(), None),
-            "printf" => (unescape(&args.join(" ")), None),
-            "emit" => match args.first().and_then(|n| n.parse::<usize>().ok()) {
-                Some(count) => ((0..count).map(|i| b'a' + (i % 26) as u8).collect(), None),
-                None => (b"emit: usage: emit COUNT\n".to_vec(), None),
-            },
-            "stty" if args.first().map(String::as_str) == Some("size") => match self.size {
-                Some((cols, rows)) => (format!("{rows} {cols}\n").into_bytes(), None),
-                None => (
-                    b"stty: 'standard input': Inappropriate ioctl for device\n".to_vec(),
-                    None,
-                ),
-            },
-            "hostname" => (format!("{}\n", self.hostname).into_bytes(), None),
-            "true" | "false" => (Vec::new(), None),
-            "exit" => {
-                let code = args
-                    .first()
-                    .and_then(|n| n.parse::<i32>().ok())
-                    .unwrap_or(0);
-                (Vec::new(), Some(code))
-            }
-            other => (format!("sh: 1: {other}: not found\n").into_bytes(), None),
-        }
+    fn resize(&mut self, cols: u32, rows: u32) {
+        self.commands.resize(cols, rows);
     }
+}
 
-    /// The status a command line ends with when run on its own, as `sh -c` would.
-    pub fn run_alone(&self, line: &str) -> (Vec<u8>, i32) {
-        let words = split_words(line);
-        let (output, exit) = self.run(line);
-        let status = match (exit, words.first().map(String::as_str)) {
-            (Some(code), _) => code,
-            (None, Some("false")) => 1,
-            (None, Some(program)) if output.starts_with(format!("sh: 1: {program}").as_bytes()) => {
-                127
-            }
-            _ => 0,
-        };
-        (output, status)
+/// Programs a command line can start as an interactive shell.
+pub fn is_shell(program: &str) -> bool {
+    let name = program.rsplit('/').next().unwrap_or(program);
+    matches!(name, "sh" | "bash" | "ash" | "dash" | "zsh")
+}
+
+/// The line a command runs once: the script of `sh -c '…'`, else the command itself; None
+/// when the command is an interactive shell.
+pub fn one_shot_line(command: &str) -> Option<String> {
+    let words = split_words(command);
+    let program = words.first().map(String::as_str).unwrap_or_default();
+    if !is_shell(program) {
+        return Some(command.to_string());
     }
+    (words.get(1).map(String::as_str) == Some("-c")).then(|| words[2..].join(" "))
 }
 
 /// `\n` to `\r\n`, as a terminal's output processing does.
@@ -181,42 +188,6 @@ pub fn split_words(line: &str) -> Vec<String> {
         words.push(current);
     }
     words
-}
-
-fn unescape(text: &str) -> Vec<u8> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] != b'\\' || i + 1 == bytes.len() {
-            out.push(bytes[i]);
-            i += 1;
-            continue;
-        }
-        i += 1;
-        match bytes[i] {
-            b'n' => out.push(b'\n'),
-            b'r' => out.push(b'\r'),
-            b't' => out.push(b'\t'),
-            b'e' => out.push(0x1b),
-            b'\\' => out.push(b'\\'),
-            b'x' => {
-                let hex = text
-                    .get(i + 1..i + 3)
-                    .and_then(|h| u8::from_str_radix(h, 16).ok());
-                match hex {
-                    Some(value) => {
-                        out.push(value);
-                        i += 2;
-                    }
-                    None => out.extend_from_slice(b"\\x"),
-                }
-            }
-            other => out.extend_from_slice(&[b'\\', other]),
-        }
-        i += 1;
-    }
-    out
 }
 
 #[cfg(test)]

@@ -345,40 +345,6 @@ async fn an_ack_naming_the_id_with_halves_unswapped_is_a_protocol_problem() {
 }
 
 #[tokio::test]
-async fn a_missing_shell_closes_the_channel_saying_so() {
-    let agent = agent();
-    let ticket = agent.open_session(shell("/bin/zsh"), "ecs:c_t_r", "ecs-execute-command");
-    let mut client = Raw::connect(&ticket).await;
-    client.handshake("1.2.707.0").await;
-    let mut acks = Vec::new();
-    let closed = client.next_stream(&mut acks).await;
-    assert_eq!(closed.message_type, "channel_closed");
-    assert_eq!(
-        closed.json()["Output"],
-        "Unable to start command: Failed to start pty: fork/exec /bin/zsh: no such file or directory\n\n"
-    );
-}
-
-#[tokio::test]
-async fn a_single_command_runs_and_reports_its_status() {
-    let agent = agent();
-    let ticket = agent.open_session(shell("sh -c 'exit 7'"), "ecs:c_t_r", "ecs-execute-command");
-    let mut client = Raw::connect(&ticket).await;
-    client.handshake("1.2.707.0").await;
-    let mut acks = Vec::new();
-    let exit = client.next_stream(&mut acks).await;
-    assert_eq!(
-        (exit.payload_type, exit.text()),
-        (12, "EXIT_CODE: 7".into())
-    );
-    client.ack(&exit).await;
-    assert_eq!(
-        client.next_stream(&mut acks).await.message_type,
-        "channel_closed"
-    );
-}
-
-#[tokio::test]
 async fn without_a_handshake_the_prompt_is_output_zero() {
     let agent = Agent::start(AgentConfig {
         shell_handshake: false,

@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::{Channel, Input, flag_value};
 use crate::agent::{ExitReport, HandshakeState, SessionKind};
 use crate::port;
-use crate::shell::{Effect, ToyShell, is_shell, split_words};
+use crate::shell::{Effect, Started, onlcr};
 use crate::wire::{flag, payload_type};
 
 impl Channel {
@@ -150,31 +150,24 @@ impl Channel {
     }
 
     async fn run_shell(&self, command: &str, mut inputs: mpsc::UnboundedReceiver<Input>) {
-        let mut shell = ToyShell::new(&self.config.prompt, &self.config.hostname);
-        let words = split_words(command);
-        let program = words.first().cloned().unwrap_or_default();
-        let known = is_shell(&program) && self.config.shells.contains(&program)
-            || !is_shell(&program) && is_builtin(&program);
-        if !known {
-            let output = format!(
-                "Unable to start command: Failed to start pty: fork/exec {program}: no such file or directory\n\n"
-            );
-            self.finish("command not found in the container", &output)
-                .await;
-            return;
-        }
-        if !is_shell(&program) || words.get(1).is_some_and(|flag| flag == "-c") {
-            let line = if is_shell(&program) {
-                words[2..].join(" ")
-            } else {
-                command.to_string()
-            };
-            let (output, status) = shell.run_alone(&line);
-            self.send_output(&crate::shell::onlcr(&output));
-            self.exit(status).await;
-            return;
-        }
-        self.send_output(&shell.prompt());
+        let mut shell = match self.session.container.start(command) {
+            Started::Terminal(shell) => shell,
+            Started::Finished { output, status } => {
+                self.send_output(&onlcr(&output));
+                self.exit(status).await;
+                return;
+            }
+            Started::Missing(program) => {
+                let output = format!(
+                    "Unable to start command: Failed to start pty: fork/exec {program}: no such file or directory\n\n"
+                );
+                self.finish("command not found in the container", &output)
+                    .await;
+                return;
+            }
+        };
+        let prompt = shell.start();
+        self.send_output(&prompt);
         let mut stopped = self.stopped();
         loop {
             let input = tokio::select! {
@@ -239,12 +232,4 @@ impl Channel {
         self.finish(&format!("command exited with {code}"), "")
             .await;
     }
-}
-
-fn is_builtin(program: &str) -> bool {
-    let name = program.rsplit('/').next().unwrap_or(program);
-    matches!(
-        name,
-        "echo" | "printf" | "emit" | "stty" | "hostname" | "true" | "false"
-    )
 }

@@ -1,6 +1,6 @@
 use super::*;
 
-fn typed(shell: &mut ToyShell, text: &str) -> Vec<u8> {
+fn typed(shell: &mut impl Terminal, text: &str) -> Vec<u8> {
     shell
         .input(text.as_bytes())
         .into_iter()
@@ -11,9 +11,14 @@ fn typed(shell: &mut ToyShell, text: &str) -> Vec<u8> {
         .collect()
 }
 
+fn toy_shell() -> LineShell<ToyCommands> {
+    LineShell::new("$ ", ToyCommands::new("box"))
+}
+
 #[test]
 fn a_line_is_echoed_then_run_then_prompted() {
-    let mut shell = ToyShell::new("$ ", "box");
+    let mut shell = toy_shell();
+    assert_eq!(shell.start(), b"$ ");
     assert_eq!(
         typed(&mut shell, "echo hi there\r"),
         b"echo hi there\r\nhi there\r\n$ "
@@ -22,14 +27,14 @@ fn a_line_is_echoed_then_run_then_prompted() {
 
 #[test]
 fn input_split_across_messages_makes_one_line() {
-    let mut shell = ToyShell::new("$ ", "box");
+    let mut shell = toy_shell();
     assert_eq!(typed(&mut shell, "ech"), b"ech");
     assert_eq!(typed(&mut shell, "o 1\r"), b"o 1\r\n1\r\n$ ");
 }
 
 #[test]
-fn exit_carries_its_code() {
-    let mut shell = ToyShell::new("$ ", "box");
+fn exit_carries_its_code_and_nothing_after_it_runs() {
+    let mut shell = toy_shell();
     assert_eq!(
         typed(&mut shell, "exit 3\rnot run\r"),
         b"exit 3\r\n<exit 3>"
@@ -37,40 +42,44 @@ fn exit_carries_its_code() {
 }
 
 #[test]
-fn emit_writes_exactly_n_bytes() {
-    let shell = ToyShell::new("$ ", "box");
-    let (output, exit) = shell.run("emit 30");
-    assert_eq!(output, b"abcdefghijklmnopqrstuvwxyzabcd");
-    assert_eq!(exit, None);
-}
-
-#[test]
-fn stty_size_reports_the_last_resize_rows_first() {
-    let mut shell = ToyShell::new("$ ", "box");
-    shell.resize(120, 40);
-    assert_eq!(shell.run("stty size").0, b"40 120\n");
-}
-
-#[test]
-fn printf_understands_escapes() {
-    let shell = ToyShell::new("$ ", "box");
-    assert_eq!(shell.run(r"printf 'a\tb\x41\e[0m\n'").0, b"a\tbA\x1b[0m\n");
-}
-
-#[test]
-fn unknown_commands_are_not_found_with_status_127() {
-    let shell = ToyShell::new("$ ", "box");
-    assert_eq!(
-        shell.run_alone("nope x"),
-        (b"sh: 1: nope: not found\n".to_vec(), 127)
-    );
-    assert_eq!(shell.run_alone("false").1, 1);
-    assert_eq!(shell.run_alone("exit 9").1, 9);
-}
-
-#[test]
 fn ctrl_d_on_an_empty_line_exits_zero_and_backspace_erases() {
-    let mut shell = ToyShell::new("$ ", "box");
+    let mut shell = toy_shell();
     assert_eq!(typed(&mut shell, "ab\x7f"), b"ab\x08 \x08");
     assert_eq!(typed(&mut shell, "\x7f\x04"), b"\x08 \x08exit\r\n<exit 0>");
+}
+
+#[test]
+fn ctrl_c_drops_the_line() {
+    let mut shell = toy_shell();
+    assert_eq!(typed(&mut shell, "exit\x03"), b"exit^C\r\n$ ");
+    assert_eq!(typed(&mut shell, "\r"), b"\r\n$ ");
+}
+
+#[test]
+fn a_resize_reaches_the_commands() {
+    let mut shell = toy_shell();
+    shell.resize(120, 40);
+    assert_eq!(
+        typed(&mut shell, "stty size\r"),
+        b"stty size\r\n40 120\r\n$ "
+    );
+}
+
+#[test]
+fn a_shell_runs_interactively_and_sh_c_once() {
+    assert_eq!(one_shot_line("/bin/sh"), None);
+    assert_eq!(one_shot_line("bash -l"), None);
+    assert_eq!(
+        one_shot_line("sh -c 'echo a; exit 2'").as_deref(),
+        Some("echo a; exit 2")
+    );
+    assert_eq!(one_shot_line("hostname -f").as_deref(), Some("hostname -f"));
+}
+
+#[test]
+fn words_split_on_whitespace_and_quotes_group() {
+    assert_eq!(
+        split_words(r#"  a 'b c' "d"e  "#),
+        vec!["a".to_string(), "b c".into(), "de".into()]
+    );
 }
