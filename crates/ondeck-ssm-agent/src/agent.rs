@@ -203,12 +203,16 @@ pub(crate) struct SessionShared {
     pub(crate) record: Mutex<SessionRecord>,
     pub(crate) control: Mutex<Option<mpsc::UnboundedSender<Control>>>,
     ended_tx: watch::Sender<bool>,
+    /// Bumped on every change of the record, for `SessionHandle::wait_for`.
+    changes: watch::Sender<u64>,
     ended_flag: (Mutex<bool>, Condvar),
 }
 
 impl SessionShared {
     pub(crate) fn update<T>(&self, change: impl FnOnce(&mut SessionRecord) -> T) -> T {
-        change(&mut self.record.lock().unwrap())
+        let result = change(&mut self.record.lock().unwrap());
+        self.changes.send_modify(|version| *version += 1);
+        result
     }
 
     pub(crate) fn problem(&self, problem: String) {
@@ -270,6 +274,19 @@ impl SessionHandle {
     /// Cuts the live connection as a network failure would; false when none is live.
     pub fn drop_connection(&self) -> bool {
         self.shared.send_control(Control::Drop)
+    }
+
+    /// Resolves with the record as soon as `done` holds of it (checked on every change).
+    pub async fn wait_for(&self, done: impl Fn(&SessionRecord) -> bool) -> SessionRecord {
+        let mut changes = self.shared.changes.subscribe();
+        loop {
+            let record = self.record();
+            if done(&record) {
+                return record;
+            }
+            // The sender lives as long as this handle's session.
+            let _ = changes.changed().await;
+        }
     }
 
     /// Resolves when the session has ended, with its final record.
@@ -388,6 +405,7 @@ impl Agent {
             }),
             control: Mutex::new(None),
             ended_tx,
+            changes: watch::channel(0).0,
             ended_flag: (Mutex::new(false), Condvar::new()),
         });
         self.inner.sessions.lock().unwrap().push(shared);
