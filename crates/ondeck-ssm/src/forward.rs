@@ -19,7 +19,7 @@ use tracing::{debug, warn};
 
 use crate::channel::{Inbound, SessionKind};
 use crate::connection::{self, EndWatch, Outbound};
-use crate::error::{SessionEnd, SessionError};
+use crate::error::{EndReason, SessionEnd, SessionError};
 use crate::message::PayloadType;
 use crate::payload::{Flag, version_is_greater};
 use crate::{ChannelOptions, SessionParams};
@@ -77,11 +77,7 @@ impl PortForward {
             match inbound.recv().await {
                 Some(Inbound::Ready(ready)) => break ready,
                 Some(other) => debug!(?other, "before the port session was ready"),
-                None => {
-                    return Err(end.wait().await.err().unwrap_or(SessionError::Protocol(
-                        "the channel closed during the handshake".into(),
-                    )));
-                }
+                None => return Err(closed_during_handshake(end.wait().await)),
             }
         };
         let agent_version = ready.agent_version.clone().unwrap_or_default();
@@ -203,6 +199,24 @@ impl PortForward {
     /// Resolves when the session has ended, with how it ended.
     pub async fn ended(&self) -> Result<SessionEnd, SessionError> {
         self.end.clone().wait().await
+    }
+}
+
+/// The agent refuses a session by closing the channel with its reason (`channel_closed`):
+/// that is a refusal, not a clean end.
+fn closed_during_handshake(outcome: Result<SessionEnd, SessionError>) -> SessionError {
+    match outcome {
+        Err(error) => error,
+        Ok(SessionEnd {
+            reason:
+                EndReason::ClosedByService {
+                    message: Some(message),
+                },
+            ..
+        }) => SessionError::HandshakeRefused(message),
+        Ok(_) => SessionError::HandshakeRefused(
+            "the channel was closed before the port session started".into(),
+        ),
     }
 }
 
