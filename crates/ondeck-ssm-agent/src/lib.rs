@@ -25,13 +25,13 @@
 //! # let _ = ticket;
 //! ```
 
-pub mod agent;
-pub mod api;
+mod agent;
+mod api;
 mod channel;
 mod port;
-pub mod shell;
-pub mod smux;
-pub mod wire;
+mod shell;
+mod smux;
+mod wire;
 
 pub use agent::{
     AckFault, Agent, AgentConfig, ExitReport, Faults, HandshakeState, OutputFault, PortMode,

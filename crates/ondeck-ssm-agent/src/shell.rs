@@ -13,8 +13,8 @@ use std::fmt::Debug;
 mod demo;
 mod toy;
 
-pub use demo::{DemoCommands, DemoContainer};
-pub use toy::{ToyCommands, ToyContainer};
+pub use demo::DemoContainer;
+pub use toy::ToyContainer;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {

@@ -34,29 +34,24 @@ const DIGEST_OFFSET: usize = 80;
 const PAYLOAD_TYPE_OFFSET: usize = 112;
 const PAYLOAD_LENGTH_OFFSET: usize = 116;
 
-/// Message types seen on a data channel.
+/// Message types this side sends or reads (the service also has `start_publication` and
+/// `pause_publication`, which this stand-in never sends).
 pub mod message_type {
     pub const INPUT_STREAM_DATA: &str = "input_stream_data";
     pub const OUTPUT_STREAM_DATA: &str = "output_stream_data";
     pub const ACKNOWLEDGE: &str = "acknowledge";
     pub const CHANNEL_CLOSED: &str = "channel_closed";
-    pub const START_PUBLICATION: &str = "start_publication";
-    pub const PAUSE_PUBLICATION: &str = "pause_publication";
 }
 
-/// Payload types of stream data messages.
+/// Payload types of stream data messages this side uses (of the protocol's 1–12, it has no
+/// use for Error 2, Parameter 4, the KMS challenge 8 and 9, and StdErr 11).
 pub mod payload_type {
     pub const OUTPUT: u32 = 1;
-    pub const ERROR: u32 = 2;
     pub const SIZE: u32 = 3;
-    pub const PARAMETER: u32 = 4;
     pub const HANDSHAKE_REQUEST: u32 = 5;
     pub const HANDSHAKE_RESPONSE: u32 = 6;
     pub const HANDSHAKE_COMPLETE: u32 = 7;
-    pub const ENC_CHALLENGE_REQUEST: u32 = 8;
-    pub const ENC_CHALLENGE_RESPONSE: u32 = 9;
     pub const FLAG: u32 = 10;
-    pub const STDERR: u32 = 11;
     pub const EXIT_CODE: u32 = 12;
 }
 
@@ -67,9 +62,8 @@ pub mod flag {
     pub const CONNECT_TO_PORT_ERROR: u32 = 3;
 }
 
-/// Flags word values.
+/// The flags word of a stream's first message (FIN, 2, marks none this side sends).
 pub const FLAG_SYN: u64 = 1;
-pub const FLAG_FIN: u64 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentMessage {

@@ -1,3 +1,4 @@
+use super::toy::ToyCommands;
 use super::*;
 
 fn typed(shell: &mut impl Terminal, text: &str) -> Vec<u8> {
