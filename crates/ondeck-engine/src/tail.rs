@@ -18,7 +18,7 @@ use tokio::time::{Instant, sleep_until};
 
 use ondeck_core::model::{LogPage, LogQuery, LogStreamRef, RawLogEvent};
 pub use ondeck_core::tail::*;
-use ondeck_core::{Cloud, CloudError, LiveTail, LiveTailUpdate};
+use ondeck_core::{Backoff, Cloud, CloudError, LiveTail, LiveTailUpdate};
 
 /// StartLiveTail accepts at most this many stream names.
 const MAX_STREAMS_PER_SESSION: usize = 100;
@@ -739,8 +739,7 @@ impl Tail {
 
 /// `poll_min`, doubled per failure, at most `backoff_max`.
 fn backoff(timing: &TailTiming, failures: u32) -> Duration {
-    let factor = 1u32 << failures.min(16);
-    (timing.poll_min * factor).min(timing.backoff_max)
+    Backoff::new(timing.poll_min, timing.backoff_max).delay(failures)
 }
 
 async fn sleep_until_some(at: Option<Instant>) {
