@@ -3,9 +3,7 @@
 use std::collections::BTreeMap;
 
 use aws_credential_types::Credentials;
-use aws_smithy_mocks::{
-    MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock,
-};
+use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
 use aws_smithy_runtime_api::http::{Response, StatusCode};
 use aws_smithy_types::body::SdkBody;
 use ecs::operation::describe_tasks::DescribeTasksOutput;
@@ -16,7 +14,7 @@ use ecs::types::{Attachment, Failure, KeyValuePair as Detail};
 use futures::StreamExt;
 
 use super::*;
-use ondeck_core::model::NetworkConfig;
+use ondeck_core::model::{NetworkConfig, TaskState};
 
 fn profile() -> Profile {
     Profile {
@@ -315,7 +313,11 @@ async fn expired_credentials_name_the_sso_login() {
 #[tokio::test]
 async fn access_denied_names_the_action() {
     let denied = mock!(ecs::Client::run_task).then_http_response(|| {
-        error_response(400, "AccessDeniedException", "User: arn:aws:sts::1:assumed-role/dev/ana is not authorized to perform: ecs:RunTask")
+        error_response(
+            400,
+            "AccessDeniedException",
+            "User: arn:aws:sts::1:assumed-role/dev/ana is not authorized to perform: ecs:RunTask",
+        )
     });
     let err = cloud(&[&denied])
         .run_task(&run_request())
@@ -489,8 +491,7 @@ async fn live_tail_frames_become_updates_and_a_session_end_an_error() {
     ));
     let tail = mock!(logs::Client::start_live_tail)
         .match_requests(|r| {
-            r.log_group_identifiers()
-                == ["arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/shop"]
+            r.log_group_identifiers() == ["arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/shop"]
                 && r.log_stream_names().len() == 100
         })
         .then_http_response(move || {
