@@ -75,10 +75,6 @@ impl Cloud for FakeCloud {
     ) -> Result<LiveTail, CloudError> {
         Err(CloudError::Refused("fake cloud".into()))
     }
-
-    fn describe_endpoint(&self) -> String {
-        "fake".into()
-    }
 }
 
 fn runner(

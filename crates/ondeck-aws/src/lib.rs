@@ -433,10 +433,6 @@ impl Cloud for SdkCloud {
     ) -> Result<LiveTail, CloudError> {
         self.open_live_tail(group, streams).await
     }
-
-    fn describe_endpoint(&self) -> String {
-        self.endpoint.clone()
-    }
 }
 
 #[cfg(test)]

@@ -198,10 +198,6 @@ impl Cloud for FakeCloud {
         let updates = futures::stream::poll_fn(move |cx| rx.poll_recv(cx));
         Ok(Box::pin(updates))
     }
-
-    fn describe_endpoint(&self) -> String {
-        "fake".into()
-    }
 }
 
 fn raw(timestamp: i64, message: &str) -> RawLogEvent {
