@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until};
 
@@ -103,6 +104,9 @@ struct Tail {
     resume_at: Option<Instant>,
     health: Option<StreamHealth>,
     last_event_at: Option<i64>,
+    when_full: WhenFull,
+    /// Lines dropped while the channel was full and not yet reported.
+    dropped: u64,
 }
 
 impl Tail {
@@ -147,6 +151,8 @@ impl Tail {
             resume_at: None,
             health: None,
             last_event_at: None,
+            when_full: spec.when_full,
+            dropped: 0,
         }
     }
 
@@ -182,6 +188,9 @@ impl Tail {
                 };
         }
         loop {
+            // Lines dropped in a burst are said once the receiver has caught up, even when no
+            // more lines come.
+            self.report_dropped().await?;
             self.refresh_health().await?;
             let wake = self.next_wake();
             let wakeup = tokio::select! {
@@ -262,12 +271,60 @@ impl Tail {
         }
         // Stable: lines of one stream with equal timestamps keep their order.
         batch.sort_by_key(|event| event.timestamp);
-        self.last_event_at = self.last_event_at.max(batch.last().map(|e| e.timestamp));
-        self.send(TailMessage::Events(batch)).await
+        let newest = batch.last().map(|e| e.timestamp);
+        match self.when_full {
+            WhenFull::Wait => self.send(TailMessage::Events(batch)).await?,
+            WhenFull::DropAndCount => {
+                let lines = batch.len() as u64;
+                let room = self.offer_dropped()? && self.offer(TailMessage::Events(batch))?;
+                if !room {
+                    self.dropped += lines;
+                    return Ok(());
+                }
+            }
+        }
+        self.last_event_at = self.last_event_at.max(newest);
+        Ok(())
     }
 
+    /// Waits for room: health changes are few, and each must arrive.
     async fn send(&mut self, message: TailMessage) -> Result<(), Stop> {
+        self.report_dropped().await?;
         self.tx.send(message).await.map_err(|_| Stop::Closed)
+    }
+
+    /// Says how many lines were dropped, waiting for room once the receiver catches up.
+    async fn report_dropped(&mut self) -> Result<(), Stop> {
+        if self.dropped == 0 {
+            return Ok(());
+        }
+        let lines = std::mem::take(&mut self.dropped);
+        self.tx
+            .send(TailMessage::Dropped { lines })
+            .await
+            .map_err(|_| Stop::Closed)
+    }
+
+    /// Says how many lines were dropped if there is room now; false when there is none.
+    fn offer_dropped(&mut self) -> Result<bool, Stop> {
+        if self.dropped == 0 {
+            return Ok(true);
+        }
+        let lines = self.dropped;
+        let sent = self.offer(TailMessage::Dropped { lines })?;
+        if sent {
+            self.dropped = 0;
+        }
+        Ok(sent)
+    }
+
+    /// Sends `message` if the channel has room; false when it is full.
+    fn offer(&mut self, message: TailMessage) -> Result<bool, Stop> {
+        match self.tx.try_send(message) {
+            Ok(()) => Ok(true),
+            Err(TrySendError::Full(_)) => Ok(false),
+            Err(TrySendError::Closed(_)) => Err(Stop::Closed),
+        }
     }
 }
 

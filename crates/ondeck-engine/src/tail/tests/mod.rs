@@ -228,6 +228,7 @@ fn spec(sources: Vec<TailSource>, prefer_live: bool) -> TailSpec {
         follow: true,
         prefer_live,
         timing: TailTiming::default(),
+        when_full: WhenFull::Wait,
     }
 }
 
@@ -317,5 +318,6 @@ fn tail_ended(cloud: &Arc<FakeCloud>) -> bool {
     Arc::strong_count(cloud) == 1
 }
 
+mod delivery;
 mod live;
 mod poll;
