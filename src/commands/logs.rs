@@ -12,7 +12,7 @@ use ondeck_core::instances::identity::InstanceRef;
 use ondeck_core::logs::sanitize::sanitize;
 use ondeck_core::logs::sources::log_sources;
 use ondeck_engine::ops::{self, OpsContext};
-use ondeck_engine::tail::{StreamHealth, TailMessage, TailSpec, TailTiming, spawn_tail};
+use ondeck_engine::tail::{StreamHealth, TailMessage, TailSpec, TailTiming, WhenFull, spawn_tail};
 
 /// Lines per stream shown when no `--since` is given.
 const TAIL_LINES: i32 = 100;
@@ -80,6 +80,8 @@ pub async fn logs(ctx: &OpsContext, args: &LogsArgs<'_>) -> Result<(), Failure> 
         follow: args.follow,
         prefer_live: true,
         timing: TailTiming::default(),
+        // A pipe that reads slowly gets every line, later.
+        when_full: WhenFull::Wait,
     };
     let (tx, mut rx) = mpsc::channel(64);
     let _tail = spawn_tail(Arc::clone(&ctx.cloud), spec, tx);
@@ -158,7 +160,8 @@ pub async fn logs(ctx: &OpsContext, args: &LogsArgs<'_>) -> Result<(), Failure> 
                 | StreamHealth::Polling { .. }
                 | StreamHealth::WaitingForStream => {}
             },
-            TailMessage::BackfillDone => {}
+            // Waiting for room, the tail drops nothing here.
+            TailMessage::BackfillDone | TailMessage::Dropped { .. } => {}
         }
     }
 }

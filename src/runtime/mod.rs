@@ -226,6 +226,9 @@ fn panic_for_tests(frames: u64) {
 }
 
 fn dispatch(state: &mut AppState, runner: &mut Runner, action: Action) {
+    if matches!(action, Action::Tail { .. }) {
+        runner.tail_message_taken();
+    }
     for effect in update(state, action) {
         runner.run(effect);
     }

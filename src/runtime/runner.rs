@@ -10,6 +10,7 @@ use std::time::Duration;
 use chrono::Utc;
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
+use tokio::sync::Semaphore;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
@@ -61,10 +62,15 @@ pub struct Runner {
     /// Running log tails. Aborting one drops its `TailHandle`, which stops the tail and closes
     /// its Live Tail session.
     tails: HashMap<TailId, JoinHandle<()>>,
+    /// One permit per tail message the loop may hold; given back as `update` takes each.
+    tail_backlog: Arc<Semaphore>,
 }
 
-/// Tail messages waiting to be forwarded; the tail slows down rather than pile up memory.
+/// Tail messages waiting to be forwarded; beyond it the tail drops lines and counts them.
 const TAIL_CHANNEL: usize = 64;
+/// Tail messages forwarded to the loop and not yet taken by `update`: the loop's inbox is
+/// unbounded, so this keeps tail lines from piling up there when the dashboard falls behind.
+const TAIL_BACKLOG: usize = 64;
 
 impl Runner {
     /// Must be called inside a tokio runtime (it starts the journal writer).
@@ -99,6 +105,7 @@ impl Runner {
             timeouts,
             copies: Vec::new(),
             tails: HashMap::new(),
+            tail_backlog: Arc::new(Semaphore::new(TAIL_BACKLOG)),
         }
     }
 
@@ -227,6 +234,7 @@ impl Runner {
         self.tails.retain(|_, tail| !tail.is_finished());
         let ctx = self.ctx.clone();
         let actions = self.actions.clone();
+        let backlog = Arc::clone(&self.tail_backlog);
         let task = tokio::spawn(async move {
             let send = |message| actions.send(Action::Tail { tail_id, message }).is_ok();
             let ctx = match ctx.await {
@@ -243,12 +251,22 @@ impl Runner {
             let (tx, mut rx) = tokio::sync::mpsc::channel(TAIL_CHANNEL);
             let _tail = spawn_tail(Arc::clone(&ctx.cloud), spec, tx);
             while let Some(message) = rx.recv().await {
+                // While the loop holds a backlog, this waits and the tail's channel fills.
+                let Ok(permit) = backlog.acquire().await else {
+                    break;
+                };
+                permit.forget();
                 if !send(message) {
                     break;
                 }
             }
         });
         self.tails.insert(tail_id, task);
+    }
+
+    /// `update` took a tail message: the forwarders may send one more.
+    pub fn tail_message_taken(&self) {
+        self.tail_backlog.add_permits(1);
     }
 
     /// Tails still running.

@@ -77,10 +77,6 @@ impl Cloud for FakeCloud {
     ) -> Result<LiveTail, CloudError> {
         Err(CloudError::Refused("fake cloud".into()))
     }
-
-    fn describe_endpoint(&self) -> String {
-        "fake".into()
-    }
 }
 
 /// Everything written to the terminal, readable while the backend still holds it.

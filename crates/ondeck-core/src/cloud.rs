@@ -58,7 +58,4 @@ pub trait Cloud: Send + Sync {
         group: &str,
         streams: &[String],
     ) -> Result<LiveTail, CloudError>;
-
-    /// A short description for the status bar: "demo", or the region and endpoint.
-    fn describe_endpoint(&self) -> String;
 }

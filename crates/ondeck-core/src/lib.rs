@@ -1,6 +1,7 @@
 //! ondeck's plain types and domain rules. Nothing here knows tokio, the AWS SDK or the
 //! terminal: the crates above speak these types, and only `ondeck-aws` translates them to AWS.
 
+pub mod backoff;
 pub mod cloud;
 pub mod config;
 pub mod error;
@@ -13,5 +14,6 @@ pub mod model;
 pub mod ops;
 pub mod tail;
 
+pub use backoff::Backoff;
 pub use cloud::{Cloud, LiveTail, LiveTailUpdate};
 pub use error::CloudError;

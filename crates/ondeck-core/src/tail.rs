@@ -27,6 +27,17 @@ pub struct TailSpec {
     /// Follow with Live Tail when CloudWatch grants it; polling is the fallback either way.
     pub prefer_live: bool,
     pub timing: TailTiming,
+    pub when_full: WhenFull,
+}
+
+/// What the tail does with new lines while its receiver's channel is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenFull {
+    /// Wait for room: every line arrives, however slow the reader (`ondeck logs` into a pipe).
+    Wait,
+    /// Drop them and say how many with [`TailMessage::Dropped`]: a dashboard that falls behind
+    /// must not slow the tail nor queue lines without end.
+    DropAndCount,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,4 +119,6 @@ pub enum TailMessage {
     },
     /// Everything from before the tail started has been sent.
     BackfillDone,
+    /// This many lines were dropped since the last such message, because the channel was full.
+    Dropped { lines: u64 },
 }

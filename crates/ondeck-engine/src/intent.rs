@@ -34,18 +34,18 @@ fn is_valid_token(token: &str) -> bool {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LaunchIntent {
+pub(crate) struct LaunchIntent {
     /// 32 hex characters; with `-<index>` it is each RunTask's `clientToken` (≤ 64).
-    pub token: String,
-    pub profile: String,
-    pub cluster: String,
-    pub template: String,
-    pub name: String,
-    pub created_at: DateTime<Utc>,
+    pub(crate) token: String,
+    pub(crate) profile: String,
+    pub(crate) cluster: String,
+    pub(crate) template: String,
+    pub(crate) name: String,
+    pub(crate) created_at: DateTime<Utc>,
 }
 
 impl LaunchIntent {
-    pub fn new(
+    pub(crate) fn new(
         profile: &str,
         cluster: &str,
         template: &str,
@@ -67,11 +67,11 @@ impl LaunchIntent {
 
     /// The `clientToken` (and launch-token tag) of the task started from the template's
     /// `index`-th task definition.
-    pub fn task_token(&self, index: usize) -> String {
+    pub(crate) fn task_token(&self, index: usize) -> String {
         format!("{}-{index}", self.token)
     }
 
-    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+    pub(crate) fn is_expired(&self, now: DateTime<Utc>) -> bool {
         now - self.created_at > Duration::hours(INTENT_LIFETIME_HOURS)
     }
 
@@ -95,12 +95,12 @@ impl LaunchIntent {
 
 /// Intents on disk under `<state dir>/launches/`, one JSON file per token.
 #[derive(Debug, Clone)]
-pub struct IntentStore {
+pub(crate) struct IntentStore {
     dir: PathBuf,
 }
 
 impl IntentStore {
-    pub fn new(state_dir: &Path) -> Self {
+    pub(crate) fn new(state_dir: &Path) -> Self {
         IntentStore {
             dir: state_dir.join("launches"),
         }
@@ -119,7 +119,7 @@ impl IntentStore {
     }
 
     /// Written (and synced) before RunTask so that a crash right after the call is recoverable.
-    pub fn save(&self, intent: &LaunchIntent) -> io::Result<()> {
+    pub(crate) fn save(&self, intent: &LaunchIntent) -> io::Result<()> {
         let file = self.file(&intent.token)?;
         fs::create_dir_all(&self.dir)?;
         let tmp = self.dir.join(format!(".{}.tmp", intent.token));
@@ -129,7 +129,7 @@ impl IntentStore {
         fs::rename(tmp, file)
     }
 
-    pub fn remove(&self, token: &str) -> io::Result<()> {
+    pub(crate) fn remove(&self, token: &str) -> io::Result<()> {
         match fs::remove_file(self.file(token)?) {
             Err(err) if err.kind() != io::ErrorKind::NotFound => Err(err),
             _ => Ok(()),
@@ -139,7 +139,7 @@ impl IntentStore {
     /// The unfinished intent for this launch, if an earlier attempt left one: same profile,
     /// cluster and template, and the same name when the user gave one. Expired intents are
     /// deleted on the way.
-    pub fn pending(
+    pub(crate) fn pending(
         &self,
         profile: &str,
         cluster: &str,
@@ -197,7 +197,7 @@ fn read_intent(path: &Path, now: DateTime<Utc>) -> Result<LaunchIntent, String> 
 
 /// Held while one process launches one name; dropped (and its file removed) when it is done.
 #[derive(Debug)]
-pub struct LaunchLock {
+pub(crate) struct LaunchLock {
     path: PathBuf,
     // Closing the file releases the lock.
     _file: fs::File,
@@ -205,7 +205,11 @@ pub struct LaunchLock {
 
 impl LaunchLock {
     /// The lock for `name` on `cluster`, or `None` while another process holds it.
-    pub fn acquire(state_dir: &Path, cluster: &str, name: &str) -> io::Result<Option<LaunchLock>> {
+    pub(crate) fn acquire(
+        state_dir: &Path,
+        cluster: &str,
+        name: &str,
+    ) -> io::Result<Option<LaunchLock>> {
         if !is_valid_name(name) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,

@@ -16,10 +16,13 @@ use ondeck_core::model::{
     NetworkConfig, RunFailure, RunRequest, Scope, Task, TaskDefinition, TaskState, tags,
 };
 pub use ondeck_core::ops::*;
-use ondeck_core::{Cloud, CloudError};
+use ondeck_core::{Backoff, Cloud, CloudError};
 
 /// RunTask attempts per task definition; between attempts the launch reconciles by tag.
 const RUN_ATTEMPTS: u32 = 3;
+/// The wait before RunTask's next attempt: 500 ms, then 1 s.
+const RUN_RETRY_BACKOFF: Backoff =
+    Backoff::new(StdDuration::from_millis(500), StdDuration::from_secs(1));
 
 /// Everything an operation needs for one profile.
 pub struct OpsContext {
@@ -435,7 +438,7 @@ async fn run_once(
             Err(err) if err.is_transient() && attempt < RUN_ATTEMPTS => {
                 tracing::warn!(%err, attempt, "RunTask failed; reconciling before retrying");
                 unknown_before |= !err.is_refusal();
-                tokio::time::sleep(StdDuration::from_millis(500 * u64::from(attempt))).await;
+                tokio::time::sleep(RUN_RETRY_BACKOFF.delay(attempt - 1)).await;
                 // Without a successful look we cannot know; retrying blind could launch twice.
                 let Ok(mine) = refresh(ctx, false).await else {
                     return Err(RunError::Unknown(err));

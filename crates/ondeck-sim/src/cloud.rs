@@ -213,10 +213,6 @@ impl Cloud for DemoCloud {
         );
         Ok(Box::pin(updates))
     }
-
-    fn describe_endpoint(&self) -> String {
-        "demo (simulated cluster)".to_string()
-    }
 }
 
 /// One Live Tail session: where it has read each stream up to.

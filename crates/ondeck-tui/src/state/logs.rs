@@ -16,7 +16,7 @@ use ondeck_core::instances::Instance;
 use ondeck_core::instances::identity::InstanceId;
 use ondeck_core::logs::sources::log_sources;
 use ondeck_core::logs::{Deduper, LogBuffer};
-use ondeck_core::tail::{StreamHealth, TailMessage, TailSource, TailSpec, TailTiming};
+use ondeck_core::tail::{StreamHealth, TailMessage, TailSource, TailSpec, TailTiming, WhenFull};
 
 pub type TailId = u64;
 
@@ -61,6 +61,8 @@ pub struct LogsPane {
     deduper: Deduper,
     /// Events at or before this time may repeat lines already shown (after a restart).
     seam: Option<i64>,
+    /// Lines the tail dropped because the dashboard fell behind.
+    pub(crate) dropped: u64,
 }
 
 /// Where the pane's tail stands, for its title.
@@ -91,6 +93,7 @@ impl LogsPane {
             sources: Vec::new(),
             deduper: Deduper::default(),
             seam: None,
+            dropped: 0,
         }
     }
 
@@ -118,6 +121,9 @@ impl LogsPane {
             .and_then(DateTime::<Utc>::from_timestamp_millis)
         {
             parts.push(at.with_timezone(&offset).format("%H:%M:%S").to_string());
+        }
+        if self.dropped > 0 {
+            parts.push(format!("{} lines dropped", self.dropped));
         }
         parts.join(" · ")
     }
@@ -298,6 +304,8 @@ impl AppState {
                 follow: true,
                 prefer_live: true,
                 timing: TailTiming::default(),
+                // The dashboard must never fall behind the tail by more than a channel's worth.
+                when_full: WhenFull::DropAndCount,
             },
         });
     }
@@ -361,6 +369,10 @@ impl AppState {
                 self.dirty = true;
             }
             TailMessage::BackfillDone => {}
+            TailMessage::Dropped { lines } => {
+                logs.dropped += lines;
+                self.dirty = true;
+            }
         }
     }
 

@@ -3,10 +3,12 @@
 //! has them. Answers are matched by request id, so one nobody waits for is dropped.
 
 use std::collections::BTreeMap;
+use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 
 use super::RequestId;
+use ondeck_core::Backoff;
 use ondeck_core::instances::Instance;
 use ondeck_core::instances::identity::InstanceId;
 use ondeck_core::model::TaskState;
@@ -153,9 +155,13 @@ impl Poller {
         let secs = if busy { busy_secs } else { steady_secs };
         // Each failure in a row doubles the wait (2 s → 4 s → … at most 5 min), so a throttled
         // or unreachable AWS is not hammered; the first good answer restores the cadence.
-        let backoff = 1_u64 << self.failed_refreshes.min(8);
-        let secs = (secs.max(1) * backoff).min(MAX_REFRESH_BACKOFF_SECS.max(secs));
-        self.next_refresh_at = Some(from + Duration::seconds(secs as i64));
+        let backoff = Backoff::new(
+            StdDuration::from_secs(secs.max(1)),
+            StdDuration::from_secs(MAX_REFRESH_BACKOFF_SECS.max(secs)),
+        );
+        let wait = backoff.delay(self.failed_refreshes);
+        self.next_refresh_at =
+            Some(from + Duration::from_std(wait).unwrap_or(Duration::seconds(secs as i64)));
     }
 
     /// Shows `instance`, launched at `at`, until ListTasks has it or its grace runs out.

@@ -497,3 +497,38 @@ fn full_screen_toggles_and_survives_an_instance_switch() {
     press(&mut state, Key::char('j'));
     assert!(state.logs.as_ref().unwrap().full_screen);
 }
+
+#[test]
+fn lines_the_tail_dropped_are_counted_in_the_title() {
+    let mut state = dashboard();
+    let tail = open(&mut state);
+    let title = |state: &AppState| {
+        state
+            .logs
+            .as_ref()
+            .unwrap()
+            .status_text(chrono::FixedOffset::east_opt(0).unwrap(), false)
+    };
+    assert!(!title(&state).contains("dropped"), "{}", title(&state));
+    for lines in [7, 5] {
+        state.dirty = false;
+        update(
+            &mut state,
+            Action::Tail {
+                tail_id: tail,
+                message: TailMessage::Dropped { lines },
+            },
+        );
+        assert!(state.dirty);
+    }
+    assert_eq!(title(&state), "connecting · 12 lines dropped");
+    // A stale tail's drops are not this pane's.
+    update(
+        &mut state,
+        Action::Tail {
+            tail_id: tail + 1,
+            message: TailMessage::Dropped { lines: 100 },
+        },
+    );
+    assert_eq!(title(&state), "connecting · 12 lines dropped");
+}

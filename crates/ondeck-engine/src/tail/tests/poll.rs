@@ -1,0 +1,344 @@
+use super::*;
+
+#[tokio::test(start_paused = true)]
+async fn polling_slows_down_when_idle_and_speeds_up_on_new_lines() {
+    let cloud = FakeCloud::new();
+    cloud.log("a", 1_000, "hello");
+    let (_handle, mut rx) = start(&cloud, spec(vec![source(7, "a")], false));
+
+    sleep_secs(30.5).await;
+    assert_eq!(cloud.call_times(), [0.0, 1.0, 3.0, 7.0, 15.0, 25.0]);
+    let backfill = &cloud.calls()[0];
+    assert!(!backfill.start_from_head);
+    assert_eq!(backfill.limit, Some(100));
+    let poll = &cloud.calls()[1];
+    assert_eq!(poll.next_token.as_deref(), Some("1"));
+    assert!(poll.start_from_head);
+    let messages = drain(&mut rx);
+    assert_eq!(lines(&messages), [(7, 1_000, "hello".to_string())]);
+    assert!(messages.contains(&TailMessage::BackfillDone));
+    assert_eq!(
+        healths(&messages),
+        [
+            StreamHealth::Starting,
+            polling(1),
+            polling(2),
+            polling(4),
+            polling(8),
+            polling(10)
+        ]
+    );
+
+    cloud.log("a", 2_000, "again");
+    sleep_secs(10.0).await;
+    // Found at 35 s, then back to one second, then slowing down again.
+    assert_eq!(gaps(&cloud.call_times()[5..]), [10.0, 1.0, 2.0]);
+    let messages = drain(&mut rx);
+    assert_eq!(lines(&messages), [(7, 2_000, "again".to_string())]);
+    assert_eq!(healths(&messages), [polling(1), polling(2), polling(4)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttling_backs_off_up_to_the_ceiling_and_recovers() {
+    let cloud = FakeCloud::new();
+    cloud.log("a", 1_000, "hello");
+    let (_handle, mut rx) = start(&cloud, spec(vec![source(0, "a")], false));
+    sleep_secs(0.5).await;
+    cloud.fail_next((0..7).map(|_| throttled()));
+
+    sleep_secs(200.0).await;
+    // Throttled at 1, 3, 7, 15, 31, 63 and 123 s; 183 s succeeds, then polling resumes.
+    assert_eq!(
+        gaps(&cloud.call_times()[1..]),
+        [2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 2.0, 4.0, 8.0]
+    );
+    let retries: Vec<u64> = healths(&drain(&mut rx))
+        .iter()
+        .filter_map(|h| match h {
+            StreamHealth::Throttled { retry_in } => Some(retry_in.as_secs()),
+            _ => None,
+        })
+        .collect();
+    // Health goes out on change only: the second 60 s wait is not repeated.
+    assert_eq!(retries, [2, 4, 8, 16, 32, 60]);
+
+    cloud.log("a", 2_000, "after the storm");
+    sleep_secs(20.0).await;
+    let messages = drain(&mut rx);
+    assert_eq!(
+        lines(&messages),
+        [(0, 2_000, "after the storm".to_string())]
+    );
+    assert_eq!(healths(&messages)[0], polling(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn transient_errors_say_reconnecting_with_the_attempt_and_never_stop() {
+    let cloud = FakeCloud::new();
+    cloud.log("a", 1_000, "hello");
+    let (_handle, mut rx) = start(&cloud, spec(vec![source(0, "a")], false));
+    sleep_secs(0.5).await;
+    let unreachable = CloudError::Unreachable {
+        endpoint: "logs.eu-west-1.amazonaws.com".into(),
+        detail: "connection reset".into(),
+    };
+    cloud.fail_next([unreachable.clone(), unreachable]);
+    cloud.log("a", 2_000, "still here");
+
+    sleep_secs(10.0).await;
+    let messages = drain(&mut rx);
+    let attempts: Vec<u32> = healths(&messages)
+        .iter()
+        .filter_map(|h| match h {
+            StreamHealth::Reconnecting { attempt, reason } => {
+                assert!(reason.contains("connection reset"), "{reason}");
+                Some(*attempt)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(attempts, [1, 2]);
+    // Failed at 1 and 3 s, recovered at 7 s with a line, idle at 8 and 10 s.
+    assert_eq!(cloud.call_times(), [0.0, 1.0, 3.0, 7.0, 8.0, 10.0]);
+    let healths = healths(&messages);
+    assert_eq!(
+        healths[healths.len() - 3..],
+        [polling(1), polling(2), polling(4)]
+    );
+    assert_eq!(
+        lines(&messages),
+        [(0, 1_000, "hello".into()), (0, 2_000, "still here".into())]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stream_that_does_not_exist_yet_is_awaited_quietly() {
+    let cloud = FakeCloud::new();
+    let (_handle, mut rx) = start(&cloud, spec(vec![source(0, "a")], false));
+
+    sleep_secs(7.0).await;
+    assert_eq!(cloud.call_times(), [0.0, 3.0, 6.0]);
+    let messages = drain(&mut rx);
+    assert_eq!(
+        messages,
+        [
+            TailMessage::Health {
+                health: StreamHealth::Starting,
+                last_event_at: None
+            },
+            TailMessage::BackfillDone,
+            TailMessage::Health {
+                health: StreamHealth::WaitingForStream,
+                last_event_at: None
+            },
+        ]
+    );
+
+    cloud.log("a", 5_000, "first");
+    cloud.log("a", 5_001, "second");
+    sleep_secs(3.0).await;
+    let found = &cloud.calls()[3];
+    assert!(found.start_from_head && found.start_time.is_none() && found.next_token.is_none());
+    let messages = drain(&mut rx);
+    assert_eq!(
+        lines(&messages),
+        [(0, 5_000, "first".into()), (0, 5_001, "second".into())]
+    );
+    assert_eq!(
+        messages.last(),
+        Some(&TailMessage::Health {
+            health: polling(1),
+            last_event_at: Some(5_001)
+        })
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_follow_a_lasting_error_ends_the_tail_with_its_reason() {
+    let undecodable = CloudError::Service {
+        action: "logs:GetLogEvents".into(),
+        code: "UnknownError".into(),
+        message: "invalid escape at line 1".into(),
+    };
+    let invalid = CloudError::Invalid {
+        action: "logs:GetLogEvents".into(),
+        detail: "1 validation error detected".into(),
+    };
+    for (error, says) in [
+        (denied(), "ask for logs:GetLogEvents"),
+        (missing_group(), "log group /ecs/app not found"),
+        (invalid, "validation error"),
+        (undecodable, "invalid escape"),
+    ] {
+        let cloud = FakeCloud::new();
+        cloud.log("a", 1_000, "hello");
+        cloud.fail_next([error]);
+        let mut once = spec(vec![source(0, "a")], false);
+        once.follow = false;
+        let (_handle, mut rx) = start(&cloud, once);
+        sleep_secs(600.0).await;
+
+        assert!(tail_ended(&cloud), "{says}: the tail still runs");
+        assert_eq!(cloud.call_times(), [0.0], "{says}: asked again");
+        let messages = drain(&mut rx);
+        let reason = failure(&messages).unwrap_or_else(|| panic!("{messages:?}"));
+        assert!(reason.contains("container-0"), "{reason}");
+        assert!(reason.contains(says), "{reason}");
+        assert!(!messages.contains(&TailMessage::BackfillDone));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_follow_trouble_on_the_way_is_retried_a_few_times_then_reported() {
+    let cloud = FakeCloud::new();
+    cloud.log("a", 1_000, "hello");
+    cloud.fail_next((0..10).map(|_| unreachable()));
+    let mut once = spec(vec![source(0, "a")], false);
+    once.follow = false;
+    let (_handle, mut rx) = start(&cloud, once);
+    sleep_secs(600.0).await;
+
+    assert!(tail_ended(&cloud));
+    assert_eq!(cloud.call_times(), [0.0, 2.0, 6.0, 14.0]);
+    let messages = drain(&mut rx);
+    let attempts: Vec<u32> = healths(&messages)
+        .iter()
+        .filter_map(|h| match h {
+            StreamHealth::Reconnecting { attempt, .. } => Some(*attempt),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(attempts, [1, 2, 3], "each retry is said");
+    let reason = failure(&messages).unwrap_or_else(|| panic!("{messages:?}"));
+    assert!(reason.contains("after 4 tries"), "{reason}");
+    assert!(reason.contains("connection reset"), "{reason}");
+
+    // Trouble that passes within the tries is no failure.
+    let cloud = FakeCloud::new();
+    cloud.log("a", 1_000, "hello");
+    cloud.fail_next([unreachable(), unreachable()]);
+    let mut once = spec(vec![source(0, "a")], false);
+    once.follow = false;
+    let (_handle, mut rx) = start(&cloud, once);
+    sleep_secs(600.0).await;
+    let messages = drain(&mut rx);
+    assert_eq!(lines(&messages), [(0, 1_000, "hello".into())]);
+    assert_eq!(healths(&messages).last(), Some(&StreamHealth::Ended));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_follow_stops_on_a_lasting_error_but_not_on_a_missing_stream() {
+    for error in [denied(), missing_group()] {
+        let cloud = FakeCloud::new();
+        cloud.log("a", 1_000, "hello");
+        let (_handle, mut rx) = start(&cloud, spec(vec![source(0, "a"), source(1, "b")], false));
+        sleep_secs(10.0).await;
+        assert!(!tail_ended(&cloud), "stream b is awaited quietly");
+        let asked = cloud.call_times().len();
+        cloud.fail_next([error.clone()]);
+        sleep_secs(600.0).await;
+
+        assert!(tail_ended(&cloud), "{error}: the follow still runs");
+        assert_eq!(cloud.call_times().len(), asked + 1, "{error}: asked again");
+        let messages = drain(&mut rx);
+        assert_eq!(lines(&messages), [(0, 1_000, "hello".into())]);
+        let reason = failure(&messages).unwrap_or_else(|| panic!("{messages:?}"));
+        assert!(reason.contains(&error.to_string()), "{reason}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_group_that_awslogs_creates_is_awaited_like_a_stream() {
+    let cloud = FakeCloud::new();
+    cloud.fail_next((0..3).map(|_| missing_group()));
+    let mut created = source(0, "a");
+    created.creates_group = true;
+    let (_handle, mut rx) = start(&cloud, spec(vec![created], false));
+    sleep_secs(7.0).await;
+    assert_eq!(cloud.call_times(), [0.0, 3.0, 6.0]);
+    cloud.log("a", 5_000, "first");
+    sleep_secs(3.0).await;
+
+    assert!(!tail_ended(&cloud));
+    let messages = drain(&mut rx);
+    assert_eq!(lines(&messages), [(0, 5_000, "first".into())]);
+    assert!(
+        !healths(&messages).iter().any(|h| matches!(
+            h,
+            StreamHealth::Reconnecting { .. } | StreamHealth::Failed { .. }
+        )),
+        "{messages:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_tail_ends_when_the_receiver_is_gone() {
+    let cloud = FakeCloud::new();
+    cloud.log("a", 1_000, "hello");
+    let (_handle, rx) = start(&cloud, spec(vec![source(0, "a")], false));
+    sleep_secs(5.0).await;
+    drop(rx);
+    sleep_secs(1.0).await;
+    assert!(tail_ended(&cloud));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_backfill_since_pages_to_the_end_and_merges_streams_by_time() {
+    let cloud = FakeCloud::new();
+    cloud.state().page_size = 2;
+    for (ts, line) in [
+        (100, "a0"),
+        (200, "a1"),
+        (300, "a2"),
+        (400, "a3"),
+        (500, "a4"),
+    ] {
+        cloud.log("a", ts, line);
+    }
+    for (ts, line) in [(150, "b0"), (250, "b1"), (450, "b2")] {
+        cloud.log("b", ts, line);
+    }
+    let mut spec = spec(vec![source(0, "a"), source(1, "b"), source(2, "c")], true);
+    spec.since = Some(200);
+    spec.follow = false;
+    let (_handle, mut rx) = start(&cloud, spec);
+    sleep_secs(1.0).await;
+
+    let messages = drain(&mut rx);
+    let expected = [
+        (0, 200, "a1"),
+        (1, 250, "b1"),
+        (0, 300, "a2"),
+        (0, 400, "a3"),
+        (1, 450, "b2"),
+        (0, 500, "a4"),
+    ]
+    .map(|(source, ts, line)| (source, ts, line.to_string()));
+    assert_eq!(lines(&messages), expected);
+    assert_eq!(messages.len(), 4);
+    assert_eq!(messages[2], TailMessage::BackfillDone);
+    assert_eq!(
+        messages[3],
+        TailMessage::Health {
+            health: StreamHealth::Ended,
+            last_event_at: Some(500)
+        }
+    );
+    assert!(tail_ended(&cloud));
+    assert!(
+        cloud.state().live_calls.is_empty(),
+        "no Live Tail without follow"
+    );
+
+    let calls = cloud.calls();
+    let a: Vec<_> = calls.iter().filter(|q| q.stream.stream == "a").collect();
+    assert_eq!(a[0].start_time, Some(200));
+    assert!(a[0].start_from_head);
+    // Pages of two from "1": tokens 3, 5, then 5 again marks the end.
+    let tokens: Vec<_> = a[1..]
+        .iter()
+        .map(|q| q.next_token.clone().unwrap())
+        .collect();
+    assert_eq!(tokens, ["3", "5"]);
+    assert_eq!(calls.len(), 3 + 2 + 1, "a: 3 pages, b: 2 pages, c: missing");
+}
