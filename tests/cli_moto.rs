@@ -115,6 +115,13 @@ async fn launch_list_destroy_list() {
 
     let table = env.run("ana", None, &["list"]);
     assert!(stdout(&table).contains("rev-1"), "{}", stdout(&table));
+    // Time left and the rate read as on the dashboard: to the minute, three decimals.
+    let shown = stdout(&table);
+    let mut lines = shown.lines();
+    let (header, row) = (lines.next().unwrap(), lines.next().unwrap());
+    let column = |name: &str| &row[header.find(name).expect("a column")..];
+    assert!(column("EXPIRES").starts_with("1h 59m "), "{shown}");
+    assert!(column("$/H").starts_with("0.049 "), "{shown}");
 
     let out = env.run("ana", None, &["destroy", "rev-1", "--yes"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -267,7 +274,7 @@ async fn reap_destroys_only_my_expired_instances() {
     assert!(dry.status.success(), "{}", stderr(&dry));
     assert_eq!(stdout(&dry).lines().count(), 1, "{}", stdout(&dry));
     assert!(
-        stdout(&dry).starts_with("would destroy old"),
+        stdout(&dry).starts_with("would destroy old (expired 5m ago)"),
         "{}",
         stdout(&dry)
     );

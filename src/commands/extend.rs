@@ -5,6 +5,7 @@ use chrono::{Offset, Utc};
 use super::confirm::Confirmation;
 use super::output::emit;
 use super::{Failure, instance_ref, label};
+use ondeck_core::format;
 use ondeck_core::instances::expiry;
 use ondeck_engine::ops::{self, OpsContext, OpsError};
 
@@ -41,8 +42,8 @@ pub(super) async fn extend(
     let offset = chrono::Local::now().offset().fix();
     emit(&format!(
         "{label} now expires at {} (in {})\n",
-        ondeck_tui::ui::format::stamp(until, offset),
-        ondeck_tui::ui::format::remaining(until, now)
+        format::stamp(until, offset),
+        format::remaining(until, now)
     ));
     Ok(())
 }

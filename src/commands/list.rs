@@ -4,9 +4,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Failure;
-use super::output::{age, emit, render_table};
+use super::output::{emit, render_table};
 use ondeck_core::config::Profile;
-use ondeck_core::instances::{Instance, cost, expiry};
+use ondeck_core::format;
+use ondeck_core::instances::{Instance, cost};
 use ondeck_core::logs::sanitize::{escape_json_for_terminal, printable};
 use ondeck_core::model::Container;
 use ondeck_engine::ops::{self, OpsContext, Snapshot};
@@ -139,12 +140,14 @@ fn instances_table(
             printable(&instance.template).into_owned(),
             instance.state.to_string(),
             format!("{}/{}", instance.tasks_running(), instance.tasks.len()),
-            age(instance.created_at, now),
+            instance
+                .created_at
+                .map_or_else(|| "-".into(), |at| format::age(at, now)),
             instance
                 .expires_at
-                .map(|at| expiry::format_remaining(at - now))
+                .map(|at| format::remaining(at, now))
                 .unwrap_or_else(|| "-".into()),
-            cost.map(|c| format!("{:.3}", c.per_hour))
+            cost.map(|c| format::rate(c.per_hour))
                 .unwrap_or_else(|| "-".into()),
             ops::endpoints(instance, &snapshot.definitions)
                 .first()

@@ -3,27 +3,12 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use chrono::{DateTime, Utc};
-
 /// Print to stdout; a closed pipe (`ondeck list | head`) ends the output quietly.
 pub(super) fn emit(text: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush());
-}
-
-/// "3m", "2h", "4d".
-pub(super) fn age(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
-    let Some(since) = since else {
-        return "-".into();
-    };
-    let minutes = (now - since).num_minutes().max(0);
-    match minutes {
-        0..=59 => format!("{minutes}m"),
-        60..=2879 => format!("{}h", minutes / 60),
-        _ => format!("{}d", minutes / 1440),
-    }
 }
 
 pub(super) fn render_table(rows: &[Vec<String>]) -> String {

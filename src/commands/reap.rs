@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::Failure;
 use super::output::emit;
+use ondeck_core::format;
 use ondeck_core::instances::{Instance, expiry};
 use ondeck_core::logs::sanitize::printable;
 use ondeck_engine::ops::{self, OpsContext, OpsError, Snapshot};
@@ -48,7 +49,7 @@ pub(super) async fn reap(ctx: &OpsContext, dry_run: bool) -> Result<(), Failure>
     for instance in &expired {
         let ago = instance
             .expires_at
-            .map(|at| expiry::format_remaining(at - now))
+            .map(|at| format::remaining(at, now))
             .unwrap_or_default();
         let shown = printable(&instance.name);
         if dry_run {
