@@ -365,6 +365,11 @@ async fn unknown_templates_and_bad_env_are_usage_errors() {
     );
     let out = env.run("ana", None, &["launch", "stack", "--env", "garbage"]);
     assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--env `garbage` is not CONTAINER:KEY=VALUE"),
+        "{}",
+        stderr(&out)
+    );
     assert!(env.list("ana", &[]).is_empty());
 }
 

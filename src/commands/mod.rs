@@ -10,7 +10,6 @@ mod output;
 mod profiles;
 mod reap;
 
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -22,7 +21,7 @@ use ondeck_core::config::{self, Config, ConfigError, Profile};
 use ondeck_core::instances::identity::InstanceRef;
 use ondeck_core::instances::{Instance, expiry, owner_from_login};
 use ondeck_core::logs::sanitize::printable;
-use ondeck_engine::ops::{LaunchRequest, OpsContext, OpsError};
+use ondeck_engine::ops::{self, LaunchRequest, OpsContext, OpsError};
 use ondeck_sim::{DemoCloud, demo_config};
 
 /// How `--wait` polls, and for how long at most.
@@ -183,7 +182,8 @@ pub async fn run(global: &GlobalArgs, command: &Command) -> Result<(), Failure> 
             let request = LaunchRequest {
                 template: template.clone(),
                 name: name.clone(),
-                env: parse_env(env)?,
+                env: ops::parse_env(env.iter().map(String::as_str))
+                    .map_err(|err| Failure::Usage(format!("--env {err}")))?,
                 ttl: ttl
                     .as_deref()
                     .map(expiry::parse_ttl)
@@ -242,25 +242,6 @@ pub async fn run(global: &GlobalArgs, command: &Command) -> Result<(), Failure> 
     }
 }
 
-fn parse_env(specs: &[String]) -> Result<BTreeMap<String, BTreeMap<String, String>>, Failure> {
-    let mut env: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    for spec in specs {
-        let parsed = spec.split_once(':').and_then(|(container, assignment)| {
-            let (key, value) = assignment.split_once('=')?;
-            (!container.is_empty() && !key.is_empty()).then_some((container, key, value))
-        });
-        let Some((container, key, value)) = parsed else {
-            return Err(Failure::Usage(format!(
-                "--env `{spec}`: write CONTAINER:KEY=VALUE, e.g. --env api:LOG_LEVEL=debug"
-            )));
-        };
-        env.entry(container.to_string())
-            .or_default()
-            .insert(key.to_string(), value.to_string());
-    }
-    Ok(env)
-}
-
 /// How the CLI names an instance back: its name, or `owner/name` when it is not mine; made
 /// printable, since both come from tags.
 fn label(instance: &Instance, me: &str) -> String {
@@ -275,6 +256,3 @@ fn label(instance: &Instance, me: &str) -> String {
 fn instance_ref(text: &str) -> Result<InstanceRef, Failure> {
     InstanceRef::parse(text).map_err(Failure::Usage)
 }
-
-#[cfg(test)]
-mod tests;

@@ -13,6 +13,9 @@ use crate::instances::Instance;
 use crate::instances::identity::{InstanceId, InstanceRef};
 use crate::model::{RunFailure, RunRequest, Task, TaskDefinition, TaskState, limits};
 
+mod env;
+pub use env::parse_env;
+
 /// A failure of an operation, phrased for the person who asked for it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OpsError {
