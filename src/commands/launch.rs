@@ -1,8 +1,8 @@
 //! `ondeck launch`: start an instance from a template, and with `--wait` see it running.
 
-use super::output::emit;
+use super::output::{emit, emit_json};
 use super::{Failure, WAIT_LIMIT, WAIT_POLL};
-use ondeck_core::logs::sanitize::{escape_json_for_terminal, printable};
+use ondeck_core::logs::sanitize::printable;
 use ondeck_core::model::TaskState;
 use ondeck_engine::ops::{self, LaunchRequest, OpsContext, OpsError};
 
@@ -24,7 +24,7 @@ pub(super) async fn launch(
             "recovered": launched.recovered,
             "task_arns": launched.tasks.iter().map(|t| t.task_arn.clone()).collect::<Vec<_>>(),
         });
-        emit(&format!("{}\n", escape_json_for_terminal(body.to_string())));
+        emit_json(body.to_string());
     } else {
         emit(&format!("{name}\n"));
     }

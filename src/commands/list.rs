@@ -4,11 +4,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Failure;
-use super::output::{emit, render_table};
+use super::output::{emit, emit_json, render_table};
 use ondeck_core::config::Profile;
 use ondeck_core::format;
 use ondeck_core::instances::{Instance, cost};
-use ondeck_core::logs::sanitize::{escape_json_for_terminal, printable};
+use ondeck_core::logs::sanitize::printable;
 use ondeck_core::model::Container;
 use ondeck_engine::ops::{self, OpsContext, Snapshot};
 
@@ -22,7 +22,7 @@ pub(super) async fn list(ctx: &OpsContext, all_owners: bool, json: bool) -> Resu
             .map(|instance| InstanceJson::new(instance, &snapshot, &ctx.profile, now))
             .collect();
         let json = serde_json::to_string_pretty(&rows).expect("instances serialize");
-        emit(&format!("{}\n", escape_json_for_terminal(json)));
+        emit_json(json);
     } else {
         emit(&instances_table(&snapshot, &ctx.profile, all_owners, now));
     }

@@ -81,7 +81,7 @@ pub fn login_owner() -> String {
 }
 
 /// The config in effect: the demo's built-in one, or the file.
-pub fn load_config(global: &GlobalArgs) -> Result<Config, ConfigError> {
+fn load_config(global: &GlobalArgs) -> Result<Config, ConfigError> {
     if global.demo {
         return Ok(demo_config(&login_owner()));
     }
@@ -89,7 +89,7 @@ pub fn load_config(global: &GlobalArgs) -> Result<Config, ConfigError> {
 }
 
 /// The backend for a profile. The demo keeps its simulated cluster for the process's lifetime.
-pub async fn connect(global: &GlobalArgs, profile: &Profile) -> Arc<dyn Cloud> {
+async fn connect(global: &GlobalArgs, profile: &Profile) -> Arc<dyn Cloud> {
     if global.demo {
         let speed = std::env::var("ONDECK_DEMO_SPEED")
             .ok()
@@ -114,7 +114,7 @@ pub async fn connect(global: &GlobalArgs, profile: &Profile) -> Arc<dyn Cloud> {
 }
 
 /// ondeck's own state; the demo's is kept apart so it never mixes with real launches.
-pub fn state_dir(global: &GlobalArgs) -> std::path::PathBuf {
+fn state_dir(global: &GlobalArgs) -> std::path::PathBuf {
     let dir = config::state_dir();
     if global.demo { dir.join("demo") } else { dir }
 }
