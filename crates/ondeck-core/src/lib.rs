@@ -8,6 +8,7 @@ pub mod error;
 /// Ready-made profiles, tasks and instances for tests here and in the crates above.
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
+pub mod format;
 pub mod instances;
 pub mod logs;
 pub mod model;

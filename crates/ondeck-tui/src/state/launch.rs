@@ -1,12 +1,10 @@
 //! The launch dialog: pick a template, optionally name the instance and override env vars.
 
-use std::collections::BTreeMap;
-
 use super::Outcome;
 use super::input::LineInput;
 use super::keymap::{Key, KeyCode};
 use ondeck_core::config::Profile;
-use ondeck_core::ops::LaunchRequest;
+use ondeck_core::ops::{LaunchRequest, parse_env};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LaunchField {
@@ -140,30 +138,11 @@ impl LaunchDialog {
         Ok(LaunchRequest {
             template: template.name.clone(),
             name: (!name.is_empty()).then(|| name.to_string()),
-            env: parse_env(self.env.text())?,
+            // Items separated by spaces: `api:LOG_LEVEL=debug worker:THREADS=4`.
+            env: parse_env(self.env.text().split_whitespace())?,
             ttl: None,
         })
     }
-}
-
-/// `api:LOG_LEVEL=debug worker:THREADS=4` → container → variable → value.
-pub(crate) fn parse_env(text: &str) -> Result<BTreeMap<String, BTreeMap<String, String>>, String> {
-    let mut env: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    for item in text.split_whitespace() {
-        let parsed = item.split_once(':').and_then(|(container, assignment)| {
-            let (key, value) = assignment.split_once('=')?;
-            (!container.is_empty() && !key.is_empty()).then_some((container, key, value))
-        });
-        let Some((container, key, value)) = parsed else {
-            return Err(format!(
-                "`{item}` is not container:KEY=VALUE (e.g. api:LOG_LEVEL=debug)"
-            ));
-        };
-        env.entry(container.to_string())
-            .or_default()
-            .insert(key.to_string(), value.to_string());
-    }
-    Ok(env)
 }
 
 #[cfg(test)]

@@ -9,10 +9,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use std::collections::BTreeMap;
 
-use super::format::{age, money, rate, remaining, stamp};
 use super::theme::{EXPIRY_SYMBOL, instance_symbol, task_symbol};
 use super::{RenderContext, centered_note, pane_block, untrusted};
 use crate::state::AppState;
+use ondeck_core::format::{age, money, rate, remaining, stamp};
 use ondeck_core::instances::Instance;
 use ondeck_core::instances::cost::{self, Arch};
 use ondeck_core::instances::expiry::urgency;

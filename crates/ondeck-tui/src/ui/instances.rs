@@ -6,11 +6,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, HighlightSpacing, Row, Table, TableState};
 
-use super::format::{age, local_midnight, money, rate, remaining};
 use super::theme::{EXPIRY_SYMBOL, instance_symbol};
 use super::{RenderContext, centered_note, pane_block, untrusted};
 use crate::state::keymap::Command;
 use crate::state::{AppState, Focus, MessageKind};
+use ondeck_core::format::{age, local_midnight, money, rate, remaining};
 use ondeck_core::instances::expiry::urgency;
 use ondeck_core::instances::{Instance, cost};
 use ondeck_core::ops::endpoints;

@@ -3,7 +3,6 @@
 
 mod detail;
 mod dialogs;
-pub mod format;
 mod help;
 mod input;
 mod instances;

@@ -6,12 +6,12 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::format::remaining;
 use super::input::with_cursor;
 use super::theme::EXPIRY_SYMBOL;
 use super::{RenderContext, untrusted};
 use crate::state::keymap::Command;
 use crate::state::{AppState, Focus, MessageKind, Mode, Pane};
+use ondeck_core::format::remaining;
 use ondeck_core::instances::Instance;
 use ondeck_core::instances::expiry::{self, Urgency, format_remaining};
 use ondeck_core::logs::sanitize::printable;

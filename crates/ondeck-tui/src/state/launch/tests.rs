@@ -1,3 +1,5 @@
+use std::collections::BTreeMap;
+
 use super::*;
 use crate::state::fixtures::*;
 use crate::state::{Action, Effect, Mode, update};
@@ -13,16 +15,6 @@ fn type_into(dialog: &mut LaunchDialog, text: &str) {
     for c in text.chars() {
         assert_eq!(dialog.key(Key::char(c)), Outcome::Open);
     }
-}
-
-#[test]
-fn env_overrides_parse_per_container() {
-    let env = parse_env("api:A=1  api:B=x=y worker:C=").unwrap();
-    assert_eq!(env["api"]["A"], "1");
-    assert_eq!(env["api"]["B"], "x=y");
-    assert_eq!(env["worker"]["C"], "");
-    assert!(parse_env("api=1").unwrap_err().contains("api=1"));
-    assert!(parse_env(":A=1").is_err());
 }
 
 #[test]
@@ -112,7 +104,7 @@ fn a_bad_env_override_is_refused_with_the_reason() {
         dialog
             .error
             .as_deref()
-            .is_some_and(|error| error.contains("container:KEY=VALUE")),
+            .is_some_and(|error| error.contains("CONTAINER:KEY=VALUE")),
         "{:?}",
         dialog.error
     );
@@ -199,6 +191,6 @@ fn a_bad_env_override_keeps_the_dialog_open_with_the_reason() {
             .error
             .as_deref()
             .unwrap()
-            .contains("container:KEY=VALUE")
+            .contains("CONTAINER:KEY=VALUE")
     );
 }

@@ -1,0 +1,72 @@
+//! `ondeck launch`: start an instance from a template, and with `--wait` see it running.
+
+use super::output::{emit, emit_json};
+use super::{Failure, WAIT_LIMIT, WAIT_POLL};
+use ondeck_core::logs::sanitize::printable;
+use ondeck_core::model::TaskState;
+use ondeck_engine::ops::{self, LaunchRequest, OpsContext, OpsError};
+
+pub(super) async fn launch(
+    ctx: &OpsContext,
+    request: &LaunchRequest,
+    wait: bool,
+    json: bool,
+) -> Result<(), Failure> {
+    let launched = ops::launch(ctx, request).await?;
+    let name = printable(&launched.id.name);
+    if launched.recovered {
+        eprintln!("resumed an interrupted launch of {name}: no second instance was started");
+    }
+    if json {
+        let body = serde_json::json!({
+            "name": name,
+            "launch": launched.id.launch,
+            "recovered": launched.recovered,
+            "task_arns": launched.tasks.iter().map(|t| t.task_arn.clone()).collect::<Vec<_>>(),
+        });
+        emit_json(body.to_string());
+    } else {
+        emit(&format!("{name}\n"));
+    }
+    if !wait {
+        return Ok(());
+    }
+    // The launched tasks themselves, by ARN: a listing can miss a task that stopped before
+    // the first look, and under a reused name it also holds the old launch's tasks.
+    let arns: Vec<String> = launched.tasks.iter().map(|t| t.task_arn.clone()).collect();
+    let deadline = tokio::time::Instant::now() + WAIT_LIMIT;
+    loop {
+        let tasks = ctx
+            .cloud
+            .describe_tasks(&arns)
+            .await
+            .map_err(OpsError::from)?;
+        if let Some(stopped) = tasks
+            .iter()
+            .find(|task| task.last_status == TaskState::Stopped || task.desired_status == "STOPPED")
+        {
+            return Err(Failure::Failed(format!(
+                "{name} stopped: {}",
+                stopped
+                    .stopped_reason
+                    .as_deref()
+                    .or(stopped.stop_code.as_deref())
+                    .unwrap_or("no reason given")
+            )));
+        }
+        if tasks.len() == arns.len()
+            && tasks
+                .iter()
+                .all(|task| task.last_status == TaskState::Running)
+        {
+            eprintln!("{name} is RUNNING");
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(Failure::Failed(format!(
+                "{name} did not reach RUNNING within 15 minutes"
+            )));
+        }
+        tokio::time::sleep(WAIT_POLL).await;
+    }
+}
