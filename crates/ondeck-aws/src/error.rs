@@ -39,13 +39,7 @@ where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    let credentials_fix = || match aws_profile {
-        Some(profile) => format!(
-            "run `aws sso login --profile {profile}` (or refresh that profile's credentials)"
-        ),
-        None => "run `aws sso login`, set AWS_PROFILE, or set aws_profile in the ondeck profile"
-            .to_string(),
-    };
+    let credentials_fix = || credentials_fix(aws_profile);
     match &err {
         SdkError::TimeoutError(_) => {
             return CloudError::Timeout {
@@ -105,8 +99,31 @@ where
             message: innermost(&err),
         };
     }
+    classify_code(action, &code, &message, cluster, aws_profile)
+}
+
+/// What to run when credentials are missing or expired.
+pub(crate) fn credentials_fix(aws_profile: Option<&str>) -> String {
+    match aws_profile {
+        Some(profile) => format!(
+            "run `aws sso login --profile {profile}` (or refresh that profile's credentials)"
+        ),
+        None => "run `aws sso login`, set AWS_PROFILE, or set aws_profile in the ondeck profile"
+            .to_string(),
+    }
+}
+
+/// An error AWS answered with, by its code: one table for the SDK clients and the signed calls.
+pub(crate) fn classify_code(
+    action: &str,
+    code: &str,
+    message: &str,
+    cluster: &str,
+    aws_profile: Option<&str>,
+) -> CloudError {
+    let message = message.to_string();
     let lower = message.to_ascii_lowercase();
-    match code.as_str() {
+    match code {
         "ExpiredTokenException"
         | "ExpiredToken"
         | "UnrecognizedClientException"
@@ -114,7 +131,7 @@ where
         | "InvalidSignatureException"
         | "MissingAuthenticationToken" => CloudError::Credentials {
             detail: format!("{code}: {message}"),
-            fix: credentials_fix(),
+            fix: credentials_fix(aws_profile),
         },
         "AccessDeniedException" | "AccessDenied" => CloudError::AccessDenied {
             action: action.to_string(),
@@ -155,7 +172,7 @@ where
         },
         _ => CloudError::Service {
             action: action.to_string(),
-            code,
+            code: code.to_string(),
             message,
         },
     }
@@ -177,7 +194,7 @@ fn credentials_in_chain(err: &(dyn StdError + 'static)) -> Option<String> {
 }
 
 /// The most specific message in an error chain: "Connection refused (os error 111)".
-fn innermost(err: &(dyn StdError + 'static)) -> String {
+pub(crate) fn innermost(err: &(dyn StdError + 'static)) -> String {
     let mut current = err;
     while let Some(source) = current.source() {
         current = source;

@@ -33,6 +33,7 @@ use error::{Api, classify};
 mod convert;
 mod error;
 mod live_tail;
+mod ssm;
 
 /// A dead endpoint must fail in seconds, not minutes.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);

@@ -348,3 +348,22 @@ pub struct LogQuery {
     pub start_from_head: bool,
     pub limit: Option<i32>,
 }
+
+/// What ECS ExecuteCommand or SSM StartSession grants: the data channel's address and the token
+/// that opens it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionGrant {
+    pub session_id: String,
+    pub stream_url: String,
+    pub token: String,
+}
+
+impl std::fmt::Debug for SessionGrant {
+    // The token opens a shell in someone's container: it never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionGrant")
+            .field("session_id", &self.session_id)
+            .field("stream_url", &self.stream_url)
+            .finish_non_exhaustive()
+    }
+}
