@@ -10,6 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::*;
+use ondeck_core::model::SessionGrant;
 use ondeck_core::model::{
     LogPage, LogQuery, RunOutcome, RunRequest, Scope, Task, TaskDefinition, TaskState,
 };
@@ -76,6 +77,28 @@ impl Cloud for FakeCloud {
         _streams: &[String],
     ) -> Result<LiveTail, CloudError> {
         Err(CloudError::Refused("fake cloud".into()))
+    }
+
+    async fn execute_command(
+        &self,
+        _task_arn: &str,
+        _container: &str,
+        _command: &str,
+    ) -> Result<SessionGrant, CloudError> {
+        Err(CloudError::Refused("no shells in this test".into()))
+    }
+
+    async fn start_port_forward(
+        &self,
+        _task_arn: &str,
+        _runtime_id: &str,
+        _port: u16,
+    ) -> Result<SessionGrant, CloudError> {
+        Err(CloudError::Refused("no forwards in this test".into()))
+    }
+
+    async fn end_session(&self, _session_id: &str) -> Result<(), CloudError> {
+        Ok(())
     }
 }
 

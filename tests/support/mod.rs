@@ -132,6 +132,10 @@ impl Moto {
     /// A profile on `cluster` talking to `endpoint` (moto itself, or a proxy in front of it).
     pub fn profile(&self, cluster: &str, owner: &str, endpoint: &str) -> Profile {
         let template = |name: &str, defs: &[&str]| Template {
+            exec: None,
+            shell: None,
+            exec_container: None,
+            links: Default::default(),
             name: name.to_string(),
             description: Some(format!("{name} for tests")),
             task_definitions: defs.iter().map(|d| d.to_string()).collect(),

@@ -44,6 +44,14 @@ pub(crate) fn task_from_sdk(task: &ecs::types::Task) -> Task {
                     .health_status()
                     .map(|health| health.as_str().to_string()),
                 reason: container.reason().map(str::to_string),
+                runtime_id: container.runtime_id().map(str::to_string),
+                exec_agent: container
+                    .managed_agents()
+                    .iter()
+                    .find(|agent| {
+                        agent.name().map(|name| name.as_str()) == Some("ExecuteCommandAgent")
+                    })
+                    .and_then(|agent| agent.last_status().map(str::to_string)),
             })
             .collect(),
         tags: task
@@ -64,6 +72,7 @@ pub(crate) fn task_from_sdk(task: &ecs::types::Task) -> Task {
             execution_stopped_at: time(task.execution_stopped_at()),
             stopped_at: time(task.stopped_at()),
         },
+        exec_enabled: task.enable_execute_command(),
     }
 }
 
@@ -81,6 +90,7 @@ pub(crate) fn definition_from_sdk(definition: &ecs::types::TaskDefinition) -> Ta
             .runtime_platform()
             .and_then(|platform| platform.cpu_architecture())
             .map(|arch| arch.as_str().to_string()),
+        task_role_arn: definition.task_role_arn().map(str::to_string),
         containers: definition
             .container_definitions()
             .iter()

@@ -22,7 +22,7 @@ use ecs::types::{
 
 use ondeck_core::config::Profile;
 use ondeck_core::model::{
-    LogPage, LogQuery, RawLogEvent, RunFailure, RunOutcome, RunRequest, Scope, Task,
+    LogPage, LogQuery, RawLogEvent, RunFailure, RunOutcome, RunRequest, Scope, SessionGrant, Task,
     TaskDefinition, tags,
 };
 use ondeck_core::{Cloud, CloudError, LiveTail};
@@ -34,6 +34,8 @@ mod convert;
 mod error;
 mod live_tail;
 mod ssm;
+
+use ssm::SsmApi;
 
 /// A dead endpoint must fail in seconds, not minutes.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -56,6 +58,8 @@ pub struct SdkCloud {
     listing: Mutex<Option<Listed>>,
     /// Learnt from task ARNs; Live Tail wants log group ARNs.
     account_id: Mutex<Option<String>>,
+    /// Session Manager's StartSession and TerminateSession, signed by hand.
+    ssm: SsmApi,
 }
 
 impl SdkCloud {
@@ -90,15 +94,32 @@ impl SdkCloud {
             loader = loader.endpoint_url(url);
         }
         let shared = loader.load().await;
-        SdkCloud::from_clients(
+        let mut cloud = SdkCloud::from_clients(
             ecs::Client::new(&shared),
             logs::Client::new(&shared),
             profile,
-        )
+        );
+        cloud.ssm = SsmApi::new(
+            shared.credentials_provider(),
+            &profile.region,
+            profile.endpoint_url.as_deref(),
+            &profile.cluster,
+            profile.aws_profile.as_deref(),
+            OPERATION_TIMEOUT,
+        );
+        cloud
     }
 
     fn from_clients(ecs: ecs::Client, logs: logs::Client, profile: &Profile) -> SdkCloud {
         SdkCloud {
+            ssm: SsmApi::new(
+                None,
+                &profile.region,
+                profile.endpoint_url.as_deref(),
+                &profile.cluster,
+                profile.aws_profile.as_deref(),
+                OPERATION_TIMEOUT,
+            ),
             ecs,
             logs,
             cluster: profile.cluster.clone(),
@@ -301,6 +322,7 @@ impl Cloud for SdkCloud {
             .count(1)
             .started_by(&request.started_by)
             .client_token(&request.client_token)
+            .enable_execute_command(request.enable_exec)
             .network_configuration(network)
             .overrides(overrides)
             .set_tags(Some(
@@ -348,6 +370,58 @@ impl Cloud for SdkCloud {
                 })
                 .collect(),
         })
+    }
+
+    async fn execute_command(
+        &self,
+        task_arn: &str,
+        container: &str,
+        command: &str,
+    ) -> Result<SessionGrant, CloudError> {
+        let answer = self
+            .ecs
+            .execute_command()
+            .cluster(&self.cluster)
+            .task(task_arn)
+            .container(container)
+            .command(command)
+            .interactive(true)
+            .send()
+            .await
+            .map_err(|err| self.classify(Api::Ecs, "ExecuteCommand", err))?;
+        let unreadable = |what: &str| CloudError::Unreadable {
+            action: "ecs:ExecuteCommand".into(),
+            detail: format!("the answer has no {what}"),
+        };
+        let session = answer.session().ok_or_else(|| unreadable("session"))?;
+        let field = |value: Option<&str>, what: &str| {
+            value
+                .filter(|value| !value.is_empty())
+                .map(str::to_string)
+                .ok_or_else(|| unreadable(what))
+        };
+        Ok(SessionGrant {
+            session_id: field(session.session_id(), "sessionId")?,
+            stream_url: field(session.stream_url(), "streamUrl")?,
+            token: field(session.token_value(), "tokenValue")?,
+        })
+    }
+
+    async fn start_port_forward(
+        &self,
+        task_arn: &str,
+        runtime_id: &str,
+        port: u16,
+    ) -> Result<SessionGrant, CloudError> {
+        let task_id = task_arn.rsplit('/').next().unwrap_or(task_arn);
+        // The target names the cluster by name, also when the profile gives its ARN.
+        let cluster = self.cluster.rsplit('/').next().unwrap_or(&self.cluster);
+        let target = format!("ecs:{cluster}_{task_id}_{runtime_id}");
+        self.ssm.start_port_forward(&target, port).await
+    }
+
+    async fn end_session(&self, session_id: &str) -> Result<(), CloudError> {
+        self.ssm.terminate_session(session_id).await
     }
 
     async fn stop_task(&self, task_arn: &str, reason: &str) -> Result<(), CloudError> {

@@ -71,11 +71,6 @@ impl SsmApi {
         }
     }
 
-    /// Where SSM calls go, for messages.
-    pub(crate) fn url(&self) -> &str {
-        &self.url
-    }
-
     /// A port-forwarding session to `remote_port` of the container behind `target`
     /// (`ecs:<cluster>_<task-id>_<runtime-id>`).
     pub(crate) async fn start_port_forward(

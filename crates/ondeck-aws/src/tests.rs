@@ -250,6 +250,7 @@ async fn a_steady_refresh_costs_two_requests_and_still_sees_stops() {
 
 fn run_request() -> RunRequest {
     RunRequest {
+        enable_exec: false,
         task_definition: "shop:7".into(),
         network: NetworkConfig {
             subnets: vec!["subnet-1".into()],

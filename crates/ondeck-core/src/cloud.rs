@@ -9,7 +9,8 @@ use futures::Stream;
 
 use crate::error::CloudError;
 use crate::model::{
-    LogPage, LogQuery, RawLogEvent, RunOutcome, RunRequest, Scope, Task, TaskDefinition,
+    LogPage, LogQuery, RawLogEvent, RunOutcome, RunRequest, Scope, SessionGrant, Task,
+    TaskDefinition,
 };
 
 /// One batch pushed by a Live Tail session (about once a second).
@@ -58,4 +59,26 @@ pub trait Cloud: Send + Sync {
         group: &str,
         streams: &[String],
     ) -> Result<LiveTail, CloudError>;
+
+    /// An interactive command in one container of a task (ECS ExecuteCommand): the grant that
+    /// opens its data channel.
+    async fn execute_command(
+        &self,
+        task_arn: &str,
+        container: &str,
+        command: &str,
+    ) -> Result<SessionGrant, CloudError>;
+
+    /// A port-forwarding session to `port` of the container `runtime_id` of a task (SSM
+    /// StartSession on `ecs:<cluster>_<task-id>_<runtime-id>`).
+    async fn start_port_forward(
+        &self,
+        task_arn: &str,
+        runtime_id: &str,
+        port: u16,
+    ) -> Result<SessionGrant, CloudError>;
+
+    /// End a session on the AWS side (SSM TerminateSession), so it does not idle until its
+    /// timeout.
+    async fn end_session(&self, session_id: &str) -> Result<(), CloudError>;
 }

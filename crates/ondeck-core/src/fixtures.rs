@@ -23,6 +23,7 @@ pub fn at(hour: u32, minute: u32) -> DateTime<Utc> {
 pub fn task(instance: &str, id: &str, state: TaskState) -> Task {
     let stopped = state == TaskState::Stopped;
     Task {
+        exec_enabled: false,
         task_arn: format!("arn:aws:ecs:eu-west-1:123456789012:task/dev/{id}"),
         task_definition_arn: DEFINITION_ARN.into(),
         desired_status: if stopped { "STOPPED" } else { "RUNNING" }.into(),
@@ -31,6 +32,8 @@ pub fn task(instance: &str, id: &str, state: TaskState) -> Task {
         started_by: Some("ondeck/ana".into()),
         containers: vec![
             Container {
+                exec_agent: None,
+                runtime_id: None,
                 name: "api".into(),
                 last_status: state.as_str().into(),
                 exit_code: None,
@@ -38,6 +41,8 @@ pub fn task(instance: &str, id: &str, state: TaskState) -> Task {
                 reason: None,
             },
             Container {
+                exec_agent: None,
+                runtime_id: None,
                 name: "redis".into(),
                 last_status: state.as_str().into(),
                 exit_code: None,
@@ -90,6 +95,7 @@ pub fn definitions() -> BTreeMap<String, TaskDefinition> {
     BTreeMap::from([(
         DEFINITION_ARN.to_string(),
         TaskDefinition {
+            task_role_arn: None,
             arn: DEFINITION_ARN.into(),
             family: "web".into(),
             revision: 3,
@@ -151,6 +157,10 @@ pub fn snapshot(instances: Vec<Instance>) -> Snapshot {
 
 fn template(name: &str, description: &str) -> Template {
     Template {
+        exec: None,
+        shell: None,
+        exec_container: None,
+        links: Default::default(),
         name: name.into(),
         description: Some(description.into()),
         task_definitions: vec![format!("{name}:3")],

@@ -10,6 +10,7 @@ pub mod error;
 pub mod fixtures;
 pub mod format;
 pub mod instances;
+pub mod links;
 pub mod logs;
 pub mod model;
 pub mod ops;

@@ -149,6 +149,14 @@ pub struct Container {
     /// HEALTHY, UNHEALTHY or UNKNOWN; absent when the container has no health check.
     pub health: Option<String>,
     pub reason: Option<String>,
+    /// ECS's id of the running container: with the task id it names the target of a port
+    /// forward (`ecs:<cluster>_<task-id>_<runtime-id>`).
+    #[serde(default)]
+    pub runtime_id: Option<String>,
+    /// The ExecuteCommandAgent's last status (PENDING, RUNNING, STOPPED); absent when the task
+    /// was launched without ECS Exec.
+    #[serde(default)]
+    pub exec_agent: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,6 +178,9 @@ pub struct Task {
     /// "FARGATE" or "FARGATE_SPOT" when ECS says so.
     pub capacity_provider: Option<String>,
     pub times: TaskTimes,
+    /// Launched with ECS Exec (`enableExecuteCommand`): a shell or a forward can open.
+    #[serde(default)]
+    pub exec_enabled: bool,
 }
 
 impl Task {
@@ -223,6 +234,9 @@ pub struct TaskDefinition {
     pub memory: Option<String>,
     /// "X86_64" or "ARM64"; absent means X86_64.
     pub cpu_architecture: Option<String>,
+    /// ECS Exec needs a task role (its `ssmmessages` permissions open the channel).
+    #[serde(default)]
+    pub task_role_arn: Option<String>,
     pub containers: Vec<ContainerDefinition>,
 }
 
@@ -263,6 +277,8 @@ pub struct RunRequest {
     /// ≤ 64 characters; ECS dedupes a retried RunTask with the same token.
     pub client_token: String,
     pub spot: bool,
+    /// Ask ECS for ECS Exec (`enableExecuteCommand`).
+    pub enable_exec: bool,
 }
 
 /// One entry of RunTask's `failures[]`, kept verbatim.

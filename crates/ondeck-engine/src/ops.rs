@@ -234,6 +234,8 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
             let mut tags = base_tags.clone();
             tags.insert(tags::LAUNCH_TOKEN.to_string(), intent.task_token(index));
             RunRequest {
+                // ECS Exec needs a task role: without one it cannot open a channel.
+                enable_exec: template.exec.unwrap_or(definition.task_role_arn.is_some()),
                 task_definition: definition.arn.clone(),
                 network: NetworkConfig {
                     subnets: profile.subnets.clone(),

@@ -84,6 +84,7 @@ impl FamilySpec {
 
     pub fn to_task_definition(&self) -> TaskDefinition {
         TaskDefinition {
+            task_role_arn: None,
             arn: self.arn(),
             family: self.family.to_string(),
             revision: self.revision,
@@ -274,6 +275,10 @@ pub fn demo_config(owner: &str) -> Config {
                     task_definitions: &[&str],
                     ttl_hours: Option<i64>,
                     spot: bool| Template {
+        exec: None,
+        shell: None,
+        exec_container: None,
+        links: Default::default(),
         name: name.to_string(),
         description: Some(description.to_string()),
         task_definitions: task_definitions.iter().map(|s| s.to_string()).collect(),

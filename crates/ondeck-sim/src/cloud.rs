@@ -14,6 +14,7 @@ use super::{
     CLIENT_TOKEN_HOURS, DemoCloud, LIVE_TAIL_MAX_EVENTS, LIVE_TAIL_MAX_STREAMS, Launch, Shared,
     World, invalid,
 };
+use ondeck_core::model::SessionGrant;
 use ondeck_core::model::{
     LogPage, LogQuery, RawLogEvent, RunOutcome, RunRequest, Scope, Task, TaskDefinition, tags,
 };
@@ -212,6 +213,28 @@ impl Cloud for DemoCloud {
             },
         );
         Ok(Box::pin(updates))
+    }
+
+    async fn execute_command(
+        &self,
+        _task_arn: &str,
+        _container: &str,
+        _command: &str,
+    ) -> Result<SessionGrant, CloudError> {
+        Err(CloudError::Refused("the demo opens no shells yet".into()))
+    }
+
+    async fn start_port_forward(
+        &self,
+        _task_arn: &str,
+        _runtime_id: &str,
+        _port: u16,
+    ) -> Result<SessionGrant, CloudError> {
+        Err(CloudError::Refused("the demo forwards no ports yet".into()))
+    }
+
+    async fn end_session(&self, _session_id: &str) -> Result<(), CloudError> {
+        Ok(())
     }
 }
 

@@ -234,6 +234,7 @@ impl World {
         for (index, task_definition) in template.task_definitions.iter().enumerate() {
             let family = find_family(task_definition).expect("demo templates use known families");
             let request = RunRequest {
+                enable_exec: false,
                 task_definition: task_definition.clone(),
                 network: ondeck_core::model::NetworkConfig {
                     subnets: vec!["subnet-0demo1".into(), "subnet-0demo2".into()],

@@ -337,6 +337,8 @@ impl SimTask {
                 let healthy =
                     exit.is_none() && started.is_some() && seen(self.healthy_at[index]).is_some();
                 Container {
+                    exec_agent: None,
+                    runtime_id: None,
                     name: spec.name.to_string(),
                     last_status: last_status.to_string(),
                     exit_code: exit.and_then(|exit| exit.code),
@@ -348,6 +350,7 @@ impl SimTask {
             })
             .collect();
         Task {
+            exec_enabled: false,
             task_arn: self.arn.clone(),
             task_definition_arn: self.family.arn(),
             last_status: self.status_at(now),

@@ -284,7 +284,7 @@ async fn no_credentials_ask_for_a_login() {
         Some("team"),
         Duration::from_secs(1),
     );
-    assert_eq!(api.url(), "https://ssm.eu-west-1.amazonaws.com/");
+    assert_eq!(api.url, "https://ssm.eu-west-1.amazonaws.com/");
     let err = api
         .terminate_session("ana-0a1b")
         .await

@@ -58,6 +58,16 @@ pub struct Template {
     pub ttl: Option<Duration>,
     /// Run on FARGATE_SPOT.
     pub spot: bool,
+    /// Launch with ECS Exec (shells and port forwards); absent: on when the task definition
+    /// has a task role, which ECS Exec needs.
+    pub exec: Option<bool>,
+    /// The command a shell runs; `/bin/sh` when absent.
+    pub shell: Option<String>,
+    /// The container a shell or forward opens in when the instance has several.
+    pub exec_container: Option<String>,
+    /// Named links shown with the instance's addresses: `{endpoint:CONTAINER:PORT}` becomes
+    /// that container's address (or the local end of a forward to it).
+    pub links: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]

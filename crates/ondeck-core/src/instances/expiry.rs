@@ -297,6 +297,7 @@ mod tests {
     fn instance(name: &str, owner: &str, expires_at: Option<DateTime<Utc>>) -> Instance {
         use crate::model::{Task, TaskState, TaskTimes};
         let task = Task {
+            exec_enabled: false,
             task_arn: format!("arn:aws:ecs:us-east-1:1:task/c/{name}"),
             task_definition_arn: "arn:aws:ecs:us-east-1:1:task-definition/web:1".into(),
             last_status: TaskState::Running,

@@ -301,6 +301,7 @@ mod tests {
 
     fn task(instance: &str, last: TaskState, desired: &str) -> Task {
         Task {
+            exec_enabled: false,
             task_arn: format!(
                 "arn:aws:ecs:us-east-1:1:task/c/{instance}-{}",
                 last.as_str()

@@ -112,6 +112,7 @@ mod tests {
     /// The log sources of a one-task instance whose task definition has `containers`.
     fn sources_of(containers: Vec<ContainerDefinition>) -> LogSources {
         let task = Task {
+            exec_enabled: false,
             task_arn: "arn:aws:ecs:us-east-1:1:task/c/abc123def".into(),
             task_definition_arn: "arn:td/app:1".into(),
             last_status: TaskState::Running,
@@ -128,6 +129,7 @@ mod tests {
             times: TaskTimes::default(),
         };
         let definition = TaskDefinition {
+            task_role_arn: None,
             arn: "arn:td/app:1".into(),
             family: "app".into(),
             revision: 1,

@@ -120,6 +120,7 @@ fn of_two_launches_the_one_created_first_stays_then_the_smaller_token() {
 
 fn run_request(env: &[(&str, &str)], template: &str) -> RunRequest {
     RunRequest {
+        enable_exec: false,
         task_definition: "web:3".into(),
         network: NetworkConfig {
             subnets: vec!["subnet-1".into()],

@@ -33,6 +33,7 @@ fn demo(speed: f64) -> (DemoCloud, Arc<ManualClock>) {
 
 fn request(task_definition: &str, token: &str) -> RunRequest {
     RunRequest {
+        enable_exec: false,
         task_definition: task_definition.into(),
         network: NetworkConfig {
             subnets: vec!["subnet-0demo1".into(), "subnet-0demo2".into()],

@@ -27,7 +27,17 @@ pub(super) const PROFILE_KEYS: &[&str] = &[
     "templates",
 ];
 const PRICE_KEYS: &[&str] = &["vcpu_hour", "gb_hour"];
-const TEMPLATE_KEYS: &[&str] = &["task_definitions", "description", "ttl", "spot", "env"];
+const TEMPLATE_KEYS: &[&str] = &[
+    "task_definitions",
+    "description",
+    "ttl",
+    "spot",
+    "env",
+    "exec",
+    "shell",
+    "exec_container",
+    "links",
+];
 
 const DEFAULT_REFRESH_BUSY_SECS: u64 = 2;
 const DEFAULT_REFRESH_STEADY_SECS: u64 = 30;
@@ -428,7 +438,22 @@ impl Checker<'_> {
             Some(node) => self.env(&node),
             None => Some(BTreeMap::new()),
         };
+        let exec = fields.get("exec").map(|node| self.bool(&node));
+        let shell = fields.get("shell").map(|node| {
+            self.non_empty_string(&node, "the command a shell runs, e.g. \"/bin/bash\"")
+        });
+        let exec_container = fields
+            .get("exec_container")
+            .map(|node| self.non_empty_string(&node, "a container name of the template"));
+        let links = match fields.get("links") {
+            Some(node) => self.links(&node),
+            None => Some(BTreeMap::new()),
+        };
         Some(Template {
+            exec: if_present(exec)?,
+            shell: if_present(shell)?,
+            exec_container: if_present(exec_container)?,
+            links: links?,
             name: name.to_string(),
             description: if_present(description)?,
             task_definitions: task_definitions?,
@@ -456,6 +481,30 @@ impl Checker<'_> {
             definitions.push(reference);
         }
         Some(definitions)
+    }
+
+    /// `links = { web = "http://{endpoint:web:8080}/" }`: every placeholder names a container
+    /// and a port.
+    fn links(&mut self, node: &Node) -> Option<BTreeMap<String, String>> {
+        let mut links = BTreeMap::new();
+        let mut complete = node.value.is_table();
+        for (name, _, value) in self.entries(node) {
+            let Some(text) = self.string(&value) else {
+                complete = false;
+                continue;
+            };
+            if let Err(problem) = crate::links::check(&text) {
+                self.report(
+                    &value.span,
+                    &value.path,
+                    format!("{problem}; write {{endpoint:CONTAINER:PORT}}, e.g. \"http://{{endpoint:web:8080}}/\""),
+                );
+                complete = false;
+                continue;
+            }
+            links.insert(name, text);
+        }
+        complete.then_some(links)
     }
 
     fn env(&mut self, node: &Node) -> Option<BTreeMap<String, BTreeMap<String, String>>> {

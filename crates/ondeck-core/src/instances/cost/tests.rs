@@ -11,6 +11,7 @@ fn clock() -> DateTime<Utc> {
 
 fn task(cpu: &str, memory: &str, started_minutes_ago: i64) -> Task {
     Task {
+        exec_enabled: false,
         task_arn: format!("arn:aws:ecs:us-east-1:1:task/c/{cpu}-{memory}"),
         task_definition_arn: DEF_ARN.into(),
         last_status: TaskState::Running,
@@ -48,6 +49,7 @@ fn instance(tasks: Vec<Task>) -> Instance {
 
 fn definition(arch: Option<&str>) -> TaskDefinition {
     TaskDefinition {
+        task_role_arn: None,
         arn: DEF_ARN.into(),
         family: "web".into(),
         revision: 1,

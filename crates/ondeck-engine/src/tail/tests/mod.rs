@@ -4,6 +4,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::*;
+use ondeck_core::model::SessionGrant;
 use ondeck_core::model::{
     LogPage, LogQuery, RawLogEvent, RunOutcome, RunRequest, Scope, Task, TaskDefinition,
 };
@@ -197,6 +198,28 @@ impl Cloud for FakeCloud {
         });
         let updates = futures::stream::poll_fn(move |cx| rx.poll_recv(cx));
         Ok(Box::pin(updates))
+    }
+
+    async fn execute_command(
+        &self,
+        _task_arn: &str,
+        _container: &str,
+        _command: &str,
+    ) -> Result<SessionGrant, CloudError> {
+        Err(CloudError::Refused("no shells in this test".into()))
+    }
+
+    async fn start_port_forward(
+        &self,
+        _task_arn: &str,
+        _runtime_id: &str,
+        _port: u16,
+    ) -> Result<SessionGrant, CloudError> {
+        Err(CloudError::Refused("no forwards in this test".into()))
+    }
+
+    async fn end_session(&self, _session_id: &str) -> Result<(), CloudError> {
+        Ok(())
     }
 }
 
