@@ -47,6 +47,21 @@ pub fn money(value: f64) -> String {
     }
 }
 
+/// A byte count in the largest unit that keeps it ≥ 1: "512 B", "1.5 KiB", "12.0 MiB".
+pub fn bytes(count: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if count < 1024 {
+        return format!("{count} B");
+    }
+    let mut value = count as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 /// The last midnight in the user's offset: where "today" starts.
 pub fn local_midnight(now: DateTime<Utc>, offset: FixedOffset) -> DateTime<Utc> {
     now.with_timezone(&offset)

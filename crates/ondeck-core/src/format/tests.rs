@@ -50,3 +50,12 @@ fn midnight_is_local() {
         "2026-11-22T05:00:00+00:00"
     );
 }
+
+#[test]
+fn bytes_read_in_the_largest_unit_that_fits() {
+    assert_eq!(bytes(0), "0 B");
+    assert_eq!(bytes(1023), "1023 B");
+    assert_eq!(bytes(1536), "1.5 KiB");
+    assert_eq!(bytes(12 * 1024 * 1024), "12.0 MiB");
+    assert_eq!(bytes(3 * 1024 * 1024 * 1024), "3.0 GiB");
+}

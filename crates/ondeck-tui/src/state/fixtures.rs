@@ -185,3 +185,17 @@ pub fn names(state: &super::AppState) -> Vec<String> {
 pub fn selected_owner(state: &super::AppState) -> Option<&str> {
     state.table.selected().map(|id| id.owner.as_str())
 }
+
+/// [`running`] launched with exec: its containers started, their exec agents RUNNING.
+pub fn exec_ready(name: &str) -> Instance {
+    let mut found = running(name);
+    for task in &mut found.tasks {
+        task.exec_enabled = true;
+        let task_id = task.task_id().to_string();
+        for container in &mut task.containers {
+            container.runtime_id = Some(format!("{task_id}-{}", container.name));
+            container.exec_agent = Some("RUNNING".into());
+        }
+    }
+    found
+}

@@ -8,7 +8,7 @@ use super::launch::LaunchDialog;
 use super::profiles::ProfilePicker;
 use super::{AppState, Effect, Focus, Mode, Outcome, Pane};
 use ondeck_core::instances::identity::InstanceRef;
-use ondeck_core::ops::{LaunchRequest, endpoints, pick};
+use ondeck_core::ops::{LaunchRequest, pick};
 
 impl AppState {
     pub(super) fn key(&mut self, key: Key, effects: &mut Vec<Effect>) {
@@ -41,6 +41,11 @@ impl AppState {
                 Outcome::Done(request) => self.launch(request, effects),
             },
             Mode::Confirm(confirm) => self.confirm_key(confirm, key, effects),
+            Mode::Forward(mut dialog) => match dialog.key(key) {
+                Outcome::Open => self.mode = Mode::Forward(dialog),
+                Outcome::Cancelled => {}
+                Outcome::Done(choice) => self.start_forward(choice, effects),
+            },
             Mode::Profiles(mut picker) => {
                 let command = self.keymap.command(key);
                 match picker.key(key, command) {
@@ -68,6 +73,7 @@ impl AppState {
             Mode::CommandLine(line) => line.input.paste(text),
             Mode::Launch(dialog) => dialog.paste(text),
             Mode::Confirm(confirm) => confirm.paste(text),
+            Mode::Forward(dialog) => dialog.paste(text),
             Mode::Normal if logs_focused => {
                 if !self.paste_into_search(text) {
                     return;
@@ -179,21 +185,12 @@ impl AppState {
                 None => self.info("nothing selected to destroy"),
             },
             Command::Extend => self.extend_selected(effects),
-            Command::CopyEndpoint => {
-                let found = self
-                    .selected_instance()
-                    .map(|instance| endpoints(instance, &self.definitions));
-                match found.as_ref().and_then(|found| found.first()) {
-                    Some(endpoint) => {
-                        let text = format!("{}:{}", endpoint.ip, endpoint.port);
-                        self.info(format!("copied {endpoint}"));
-                        effects.push(Effect::Copy(text));
-                    }
-                    None => {
-                        self.info("no endpoint yet: the instance has no running task with a port")
-                    }
-                }
-            }
+            Command::CopyEndpoint => self.copy_endpoint(effects),
+            Command::Forward => self.open_forward_dialog(),
+            Command::CloseForward => self.close_selected_forward(effects),
+            Command::CopyLink => self.copy_link(effects),
+            Command::NextItem => self.step_item(true),
+            Command::PrevItem => self.step_item(false),
             Command::Detail => self.toggle_pane(Pane::Detail),
             Command::Timeline => self.toggle_pane(Pane::Timeline),
             Command::Logs => self.open_logs(),

@@ -11,6 +11,8 @@
 
 pub(crate) mod command_line;
 pub(crate) mod confirm;
+pub(crate) mod forward_dialog;
+pub mod forwards;
 pub(crate) mod help;
 pub(crate) mod input;
 pub mod keymap;
@@ -37,6 +39,8 @@ use chrono::{DateTime, Utc};
 use crate::logview::LogView;
 use command_line::CommandLine;
 use confirm::Confirm;
+use forward_dialog::ForwardDialog;
+use forwards::{ForwardId, ForwardStats, ForwardTarget, Forwards};
 use help::Help;
 use keymap::{Key, Keymap};
 use launch::LaunchDialog;
@@ -103,6 +107,21 @@ pub enum Action {
     LogsSaved {
         result: Result<(PathBuf, usize), String>,
     },
+    /// The forward `id` listens on this local port, or could not open (why, and what to do).
+    ForwardStarted {
+        id: ForwardId,
+        result: Result<u16, String>,
+    },
+    /// What the forward `id` has carried, sent only when it changed.
+    ForwardStats {
+        id: ForwardId,
+        stats: ForwardStats,
+    },
+    /// The forward `id` stopped on its own (the session dropped).
+    ForwardEnded {
+        id: ForwardId,
+        why: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -147,6 +166,16 @@ pub enum Effect {
         path: PathBuf,
         buffer: LogBuffer,
         view: LogView,
+    },
+    /// Listen locally and carry each connection to the target's port, answering with
+    /// `Action::ForwardStarted`, then `ForwardStats` while it runs.
+    StartForward {
+        id: ForwardId,
+        target: ForwardTarget,
+    },
+    /// Close the forward's listener and connections, and end its session.
+    StopForward {
+        id: ForwardId,
     },
 }
 
@@ -200,6 +229,7 @@ pub(crate) enum Mode {
     /// A destroy or an extend waiting for its confirmation.
     Confirm(Confirm),
     Profiles(ProfilePicker),
+    Forward(ForwardDialog),
 }
 
 /// What a key did to a dialog or a line being typed.
@@ -249,6 +279,7 @@ pub struct AppState {
     /// Lines scrolled in the pane (for the timeline: up from its newest line).
     pub(crate) pane_scroll: u16,
     pub(crate) mode: Mode,
+    pub(crate) forwards: Forwards,
     pub(crate) layout: ScreenLayout,
     pub(crate) spinner: usize,
     pub quitting: bool,
@@ -299,6 +330,7 @@ impl AppState {
             },
             pane_scroll: 0,
             mode: Mode::Normal,
+            forwards: Forwards::default(),
             layout,
             spinner: 0,
             quitting: false,
@@ -418,6 +450,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Tail { tail_id, message } => state.tail_message(tail_id, message),
         Action::LogsSaved { result } => state.logs_saved(result),
+        Action::ForwardStarted { id, result } => state.forward_started(id, result),
+        Action::ForwardStats { id, stats } => state.forward_stats(id, stats),
+        Action::ForwardEnded { id, why } => state.forward_ended(id, why),
         Action::TerminalClosed => state.quitting = true,
         Action::Layout(layout) => state.lay_out(layout),
         Action::JournalLoaded {
@@ -428,5 +463,6 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         answer => state.answered(answer, &mut effects),
     }
     state.sync_logs(&mut effects, snapshot_arrived);
+    state.close_stale_forwards(&mut effects, snapshot_arrived);
     effects
 }

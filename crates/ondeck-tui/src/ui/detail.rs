@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 use super::theme::{EXPIRY_SYMBOL, instance_symbol, task_symbol};
 use super::{RenderContext, centered_note, pane_block, untrusted};
 use crate::state::AppState;
-use ondeck_core::format::{age, money, rate, remaining, stamp};
+use crate::state::forwards::DetailItem;
+use ondeck_core::format::{age, bytes, money, rate, remaining, stamp};
 use ondeck_core::instances::Instance;
 use ondeck_core::instances::cost::{self, Arch};
 use ondeck_core::instances::expiry::urgency;
@@ -136,12 +137,81 @@ fn lines(
         endpoint_line.extend(untrusted(&joined.join("  "), Style::new()));
     }
     lines.push(Line::from(endpoint_line));
+    lines.extend(item_lines(instance, state, ctx));
 
     for task in &instance.tasks {
         lines.push(Line::raw(""));
         lines.extend(task_lines(task, &state.definitions, ctx, wide));
     }
     lines
+}
+
+/// The template's links with real addresses, then the instance's forwards; the item the
+/// cursor is on is highlighted while there is more than one.
+fn item_lines(instance: &Instance, state: &AppState, ctx: &RenderContext) -> Vec<Line<'static>> {
+    let theme = ctx.theme;
+    let items = state.detail_items(instance);
+    let cursor = state.item_cursor(items.len());
+    let mut lines = Vec::new();
+    let mut heading = None;
+    for (index, item) in items.iter().enumerate() {
+        let selected = cursor == Some(index) && items.len() > 1;
+        let style = if selected {
+            theme.selected()
+        } else {
+            Style::new()
+        };
+        let (section, mut spans) = match item {
+            DetailItem::Link { name, url } => {
+                let mut spans = untrusted(name, style);
+                spans.push(Span::raw("  "));
+                match url {
+                    Some(url) => spans.extend(untrusted(url, style)),
+                    None => spans.push(Span::styled("no address yet", theme.dim())),
+                }
+                ("links", spans)
+            }
+            DetailItem::Forward(forward) => {
+                let mut spans = untrusted(&forward.route(), style);
+                let stats = forward.stats;
+                let text = match forward.listening {
+                    Some(_) => format!(
+                        "  ↑{} ↓{} · {} open",
+                        bytes(stats.sent),
+                        bytes(stats.received),
+                        stats.connections
+                    ),
+                    None => "  opening…".to_string(),
+                };
+                spans.push(Span::styled(text, theme.dim()));
+                ("forwards", spans)
+            }
+        };
+        let label = if heading == Some(section) {
+            " ".repeat(section.len() + 1)
+        } else {
+            heading = Some(section);
+            format!("{section} ")
+        };
+        spans.insert(0, Span::styled(label, theme.dim()));
+        lines.push(Line::from(spans));
+    }
+    lines
+}
+
+/// The container's ExecuteCommandAgent state: whether a shell or a forward can open.
+fn exec_agent(
+    container: &ondeck_core::model::Container,
+    exec_enabled: bool,
+    ctx: &RenderContext,
+) -> Span<'static> {
+    let theme = ctx.theme;
+    match container.exec_agent.as_deref() {
+        Some("RUNNING") => Span::styled("  exec RUNNING", theme.fg(ratatui::style::Color::Green)),
+        Some(state) => Span::styled(format!("  exec {}", printable(state)), theme.dim()),
+        None if exec_enabled => Span::styled("  exec starting", theme.dim()),
+        None => Span::styled("  exec not enabled", theme.dim()),
+    }
 }
 
 /// "1 vCPU / 2 GB in 2 tasks · Spot · ARM", over the tasks still alive (or all, once none is).
@@ -271,6 +341,10 @@ fn task_lines(
             };
             spans.push(Span::styled("  ", style));
             spans.extend(untrusted(health, style));
+        }
+        // Whether a shell or a forward can open: moot once the task has stopped.
+        if task.last_status != TaskState::Stopped {
+            spans.push(exec_agent(container, task.exec_enabled, ctx));
         }
         if let Some(code) = container.exit_code {
             let style = if code == 0 {

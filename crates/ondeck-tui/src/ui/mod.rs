@@ -3,6 +3,7 @@
 
 mod detail;
 mod dialogs;
+mod forward;
 mod help;
 mod input;
 mod instances;
@@ -64,6 +65,7 @@ pub fn render(frame: &mut Frame, state: &AppState, ctx: &RenderContext) {
         Mode::Launch(dialog) => dialogs::launch(frame, body, dialog, ctx),
         Mode::Confirm(confirm) => dialogs::confirm(frame, body, state, confirm, ctx),
         Mode::Profiles(picker) => dialogs::profiles(frame, body, state, picker.cursor, ctx),
+        Mode::Forward(dialog) => forward::dialog(frame, body, dialog, ctx),
         Mode::Normal | Mode::Filter | Mode::CommandLine(_) => {}
     }
 }

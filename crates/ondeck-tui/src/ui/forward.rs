@@ -1,0 +1,71 @@
+//! The forward dialog: the instance's container ports to pick from and the local port.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::dialogs::modal;
+use super::input::with_cursor;
+use super::{RenderContext, untrusted};
+use crate::state::forward_dialog::ForwardDialog;
+use ondeck_core::logs::sanitize::printable;
+
+const WIDTH: u16 = 64;
+
+pub(crate) fn dialog(frame: &mut Frame, area: Rect, dialog: &ForwardDialog, ctx: &RenderContext) {
+    let theme = ctx.theme;
+    let mut lines = vec![Line::styled("Container port", theme.bold())];
+    let name_width = dialog
+        .choices
+        .iter()
+        .map(|choice| printable(&choice.container).chars().count())
+        .max()
+        .unwrap_or(0);
+    for (index, choice) in dialog.choices.iter().enumerate() {
+        let chosen = index == dialog.cursor;
+        let style = if chosen {
+            theme.selected()
+        } else {
+            Style::new()
+        };
+        let mut spans = vec![Span::raw(if chosen { "  ● " } else { "  ○ " })];
+        let shown = printable(&choice.container).chars().count();
+        spans.extend(untrusted(&choice.container, style));
+        spans.push(Span::styled(format!(":{:<6}", choice.port), style));
+        spans.push(Span::raw(" ".repeat(name_width - shown)));
+        let agent = match &choice.exec_agent {
+            Some(state) => format!("  exec {}", printable(state)),
+            None => "  exec not enabled".to_string(),
+        };
+        spans.push(Span::styled(agent, theme.dim()));
+        lines.push(Line::from(spans));
+    }
+    lines.push(Line::raw(""));
+    let mut local = vec![Span::raw("Local port  [ ")];
+    if dialog.local.is_empty() {
+        local.extend(with_cursor(&dialog.local, theme));
+        local.push(Span::styled("a free one", theme.dim()));
+    } else {
+        local.extend(with_cursor(&dialog.local, theme));
+    }
+    local.push(Span::raw(" ]  on 127.0.0.1"));
+    lines.push(Line::from(local));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "↑↓ port · type a local port · enter forward · esc cancel",
+        theme.dim(),
+    ));
+    if let Some(error) = &dialog.error {
+        lines.push(Line::styled(format!("✖ {error}"), theme.error()));
+    }
+    // As tall as the lines once wrapped in the box's inner width, borders included.
+    let inner_width = usize::from(area.width.min(WIDTH).saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|line| line.width().div_ceil(inner_width).max(1))
+        .sum();
+    let inner = modal(frame, area, WIDTH, rows as u16 + 2, "Forward a port", ctx);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
