@@ -4,6 +4,9 @@ use std::process::ExitCode;
 
 mod cli;
 mod commands;
+// Wired into `ondeck exec`, `ondeck forward` and the dashboard next.
+#[allow(dead_code)]
+mod connect;
 mod runtime;
 
 use clap::Parser;
