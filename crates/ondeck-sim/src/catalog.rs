@@ -84,7 +84,7 @@ impl FamilySpec {
 
     pub fn to_task_definition(&self) -> TaskDefinition {
         TaskDefinition {
-            task_role_arn: None,
+            task_role_arn: Some(format!("arn:aws:iam::{ACCOUNT}:role/{}-task", self.family)),
             arn: self.arn(),
             family: self.family.to_string(),
             revision: self.revision,

@@ -8,7 +8,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use fastrand::Rng;
 
-use super::catalog::{FamilySpec, family_of_group, find_family};
+use super::catalog::{CLUSTER, FamilySpec, family_of_group, find_family};
+use super::connect::{exec_unavailable, target_not_connected};
 use super::logs::Pos;
 use super::{
     CLIENT_TOKEN_HOURS, DemoCloud, LIVE_TAIL_MAX_EVENTS, LIVE_TAIL_MAX_STREAMS, Launch, Shared,
@@ -217,23 +218,64 @@ impl Cloud for DemoCloud {
 
     async fn execute_command(
         &self,
-        _task_arn: &str,
-        _container: &str,
-        _command: &str,
+        task_arn: &str,
+        container: &str,
+        command: &str,
     ) -> Result<SessionGrant, CloudError> {
-        Err(CloudError::Refused("the demo opens no shells yet".into()))
+        let now = self.shared.now();
+        let (task, index) = {
+            let world = self.shared.world();
+            let task = world.known_task(task_arn, now)?;
+            let index = task
+                .family
+                .containers
+                .iter()
+                .position(|spec| spec.name == container)
+                .ok_or_else(|| {
+                    invalid(
+                        "ecs:ExecuteCommand",
+                        format!("The container {container} does not exist in the task."),
+                    )
+                })?;
+            if task.view(now).containers[index].exec_agent.as_deref() != Some("RUNNING") {
+                return Err(exec_unavailable());
+            }
+            (task.clone(), index)
+        };
+        Ok(self.shared.sessions().open_shell(&task, index, command))
     }
 
     async fn start_port_forward(
         &self,
-        _task_arn: &str,
-        _runtime_id: &str,
-        _port: u16,
+        task_arn: &str,
+        runtime_id: &str,
+        port: u16,
     ) -> Result<SessionGrant, CloudError> {
-        Err(CloudError::Refused("the demo forwards no ports yet".into()))
+        let now = self.shared.now();
+        let (task, index) = {
+            let world = self.shared.world();
+            let task = world.known_task(task_arn, now)?;
+            let view = task.view(now);
+            let index = view
+                .containers
+                .iter()
+                .position(|c| {
+                    c.runtime_id.as_deref() == Some(runtime_id)
+                        && c.exec_agent.as_deref() == Some("RUNNING")
+                })
+                .ok_or_else(|| {
+                    target_not_connected(&format!("ecs:{CLUSTER}_{}_{runtime_id}", task.id))
+                })?;
+            (task.clone(), index)
+        };
+        Ok(self.shared.sessions().open_forward(&task, index, port))
     }
 
-    async fn end_session(&self, _session_id: &str) -> Result<(), CloudError> {
+    async fn end_session(&self, session_id: &str) -> Result<(), CloudError> {
+        // Nothing was ever opened when the agent has not started: nothing to end.
+        if let Some(sessions) = self.shared.sessions.get() {
+            sessions.terminate(session_id);
+        }
         Ok(())
     }
 }

@@ -5,11 +5,12 @@
 
 mod catalog;
 mod cloud;
+mod connect;
 mod lifecycle;
 mod logs;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use fastrand::Rng;
@@ -64,6 +65,8 @@ struct Shared {
     clock: Arc<dyn Clock>,
     pace: Pace,
     world: Mutex<World>,
+    /// Started by the first shell or port forward.
+    sessions: OnceLock<connect::Sessions>,
 }
 
 struct World {
@@ -111,6 +114,7 @@ impl DemoCloud {
                 clock,
                 pace,
                 world: Mutex::new(world),
+                sessions: OnceLock::new(),
             }),
         }
     }
@@ -146,6 +150,10 @@ impl Shared {
 
     fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    fn sessions(&self) -> &connect::Sessions {
+        self.sessions.get_or_init(connect::Sessions::start)
     }
 }
 
@@ -234,7 +242,8 @@ impl World {
         for (index, task_definition) in template.task_definitions.iter().enumerate() {
             let family = find_family(task_definition).expect("demo templates use known families");
             let request = RunRequest {
-                enable_exec: false,
+                // As the engine decides it: the demo's task definitions all have a task role.
+                enable_exec: template.exec.unwrap_or(true),
                 task_definition: task_definition.clone(),
                 network: ondeck_core::model::NetworkConfig {
                     subnets: vec!["subnet-0demo1".into(), "subnet-0demo2".into()],
@@ -286,6 +295,7 @@ impl World {
                 "FARGATE"
             },
             private_ip: self.free_ip(request.network.subnets.len()),
+            exec_enabled: request.enable_exec,
         };
         let mut rng = Rng::with_seed(self.rng.u64(..));
         let task = SimTask::launch(identity, family, at, pace, &mut rng);
@@ -321,6 +331,13 @@ impl World {
     }
 
     /// A task ECS still knows at `now`.
+    fn known_task(&self, arn_or_id: &str, now: DateTime<Utc>) -> Result<&SimTask, CloudError> {
+        self.tasks
+            .iter()
+            .find(|task| (task.arn == arn_or_id || task.id == arn_or_id) && !task.is_forgotten(now))
+            .ok_or_else(|| task_not_found(arn_or_id))
+    }
+
     fn known_task_mut(
         &mut self,
         arn_or_id: &str,

@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use fastrand::Rng;
 
 use super::catalog::{Behaviour, CANNOT_PULL, FamilySpec};
+use super::logs::stream_seed;
 use ondeck_core::model::{Container, Task, TaskState, TaskTimes};
 
 /// Simulated seconds at the demo's speed, as wall-clock time.
@@ -58,6 +59,8 @@ pub(super) struct SimTask {
     pub env: BTreeMap<String, BTreeMap<String, String>>,
     pub capacity_provider: &'static str,
     pub private_ip: String,
+    /// RunTask's enableExecuteCommand: each container then runs an ExecuteCommandAgent.
+    pub exec_enabled: bool,
     pub created_at: DateTime<Utc>,
     pub pending_at: DateTime<Utc>,
     pub pull_started_at: DateTime<Utc>,
@@ -80,6 +83,7 @@ pub(super) struct Identity {
     pub env: BTreeMap<String, BTreeMap<String, String>>,
     pub capacity_provider: &'static str,
     pub private_ip: String,
+    pub exec_enabled: bool,
 }
 
 impl SimTask {
@@ -103,6 +107,7 @@ impl SimTask {
             env: identity.env,
             capacity_provider: identity.capacity_provider,
             private_ip: identity.private_ip,
+            exec_enabled: identity.exec_enabled,
             created_at,
             pending_at,
             pull_started_at,
@@ -308,6 +313,16 @@ impl SimTask {
         self.stop.as_ref().map(|stop| &stop.exits[index])
     }
 
+    /// ECS's runtimeId of container `index`: the task id and a number of its own.
+    pub fn runtime_id(&self, index: usize) -> String {
+        let spec = &self.family.containers[index];
+        format!(
+            "{}-{:010}",
+            self.id,
+            stream_seed(&self.id, spec.name) % 10_000_000_000
+        )
+    }
+
     /// Stopped for more than an hour: ECS no longer lists or describes it.
     pub fn is_forgotten(&self, now: DateTime<Utc>) -> bool {
         self.stop
@@ -337,8 +352,9 @@ impl SimTask {
                 let healthy =
                     exit.is_none() && started.is_some() && seen(self.healthy_at[index]).is_some();
                 Container {
-                    exec_agent: None,
-                    runtime_id: None,
+                    // The agent starts with its container and stops with it.
+                    exec_agent: self.exec_enabled.then(|| last_status.to_string()),
+                    runtime_id: started.map(|_| self.runtime_id(index)),
                     name: spec.name.to_string(),
                     last_status: last_status.to_string(),
                     exit_code: exit.and_then(|exit| exit.code),
@@ -350,7 +366,7 @@ impl SimTask {
             })
             .collect();
         Task {
-            exec_enabled: false,
+            exec_enabled: self.exec_enabled,
             task_arn: self.arn.clone(),
             task_definition_arn: self.family.arn(),
             last_status: self.status_at(now),

@@ -1,5 +1,6 @@
 //! Tests of the simulated cluster, by seam; the builders they share are here.
 
+mod connect;
 mod initial_world;
 mod live_tail;
 mod log_streams;
