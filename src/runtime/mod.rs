@@ -2,6 +2,7 @@
 //! around the pure `state::update` and `ui::render`.
 
 mod clipboard;
+mod forwards;
 mod journal;
 mod keys;
 mod runner;

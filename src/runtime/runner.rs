@@ -14,6 +14,7 @@ use tokio::sync::Semaphore;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
+use super::forwards::Forwards;
 use super::{CloudFactory, journal};
 use ondeck_core::config::Profile;
 use ondeck_engine::ops::{self, OpsContext, OpsError};
@@ -45,7 +46,7 @@ impl Default for Timeouts {
 
 /// The current profile's context, possibly still being built; Err when it could not be, and
 /// then every call answers with that reason.
-type CurrentContext = Shared<BoxFuture<'static, Result<Arc<OpsContext>, String>>>;
+pub(super) type CurrentContext = Shared<BoxFuture<'static, Result<Arc<OpsContext>, String>>>;
 
 pub struct Runner {
     ctx: CurrentContext,
@@ -64,6 +65,7 @@ pub struct Runner {
     tails: HashMap<TailId, JoinHandle<()>>,
     /// One permit per tail message the loop may hold; given back as `update` takes each.
     tail_backlog: Arc<Semaphore>,
+    forwards: Forwards,
 }
 
 /// Tail messages waiting to be forwarded; beyond it the tail drops lines and counts them.
@@ -106,6 +108,7 @@ impl Runner {
             copies: Vec::new(),
             tails: HashMap::new(),
             tail_backlog: Arc::new(Semaphore::new(TAIL_BACKLOG)),
+            forwards: Forwards::default(),
         }
     }
 
@@ -166,6 +169,11 @@ impl Runner {
                     tail.abort();
                 }
             }
+            Effect::StartForward { id, target } => {
+                self.forwards
+                    .start(self.ctx.clone(), id, target, self.actions.clone());
+            }
+            Effect::StopForward { id } => self.forwards.stop(id),
             Effect::SaveLogs { path, buffer, view } => {
                 let actions = self.actions.clone();
                 tokio::task::spawn_blocking(move || {
@@ -278,6 +286,12 @@ impl Runner {
             .count()
     }
 
+    /// Forwards still running.
+    #[cfg(test)]
+    pub fn forward_count(&self) -> usize {
+        self.forwards.count()
+    }
+
     fn call<T, Call, Fut>(
         &self,
         limit: Duration,
@@ -304,11 +318,13 @@ impl Runner {
         });
     }
 
-    /// Let the journal writer finish what it was given, for at most `limit`.
+    /// Close every forward (ending its session) and let the journal writer finish what it
+    /// was given, each for at most `limit`.
     pub async fn finish(mut self, limit: Duration) {
         for (_, tail) in self.tails.drain() {
             tail.abort();
         }
+        self.forwards.close_all(limit).await;
         self.journal.take();
         if let Some(writer) = self.journal_writer.take() {
             let _ = tokio::time::timeout(limit, writer).await;

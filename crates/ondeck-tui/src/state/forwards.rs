@@ -32,6 +32,8 @@ pub struct ForwardStats {
     pub received: u64,
     /// Local connections open now.
     pub connections: usize,
+    /// Connections the container refused: nothing listens on the port there.
+    pub refused: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -339,6 +341,26 @@ impl AppState {
             }
             None => self.info("no endpoint yet: the instance has no running task with a port"),
         }
+    }
+
+    /// Each forward's route, local port once listening, and figures, in the order opened.
+    #[cfg(any(test, feature = "fixtures"))]
+    pub fn forwards_listed(&self) -> Vec<(String, Option<u16>, ForwardStats)> {
+        self.forwards
+            .list
+            .iter()
+            .map(|forward| (forward.route(), forward.listening, forward.stats))
+            .collect()
+    }
+
+    /// The detail pane's cursor is on a forward.
+    #[cfg(any(test, feature = "fixtures"))]
+    pub fn forward_selected(&self) -> bool {
+        self.selected_instance().is_some_and(|instance| {
+            let items = self.detail_items(instance);
+            self.item_cursor(items.len())
+                .is_some_and(|at| matches!(items[at], DetailItem::Forward(_)))
+        })
     }
 
     /// Where `container:port` of the instance is reached from here: the local end of a

@@ -184,6 +184,15 @@ fn item_lines(instance: &Instance, state: &AppState, ctx: &RenderContext) -> Vec
                     None => "  opening…".to_string(),
                 };
                 spans.push(Span::styled(text, theme.dim()));
+                if stats.refused > 0 {
+                    spans.push(Span::styled(
+                        format!(
+                            "  {} refused: nothing listens on {} in the container",
+                            stats.refused, forward.target.remote_port
+                        ),
+                        theme.error(),
+                    ));
+                }
                 ("forwards", spans)
             }
         };

@@ -160,6 +160,7 @@ fn stats_mark_the_screen_dirty_only_when_they_change() {
         sent: 10,
         received: 200,
         connections: 1,
+        refused: 0,
     };
     state.dirty = false;
     update(&mut state, Action::ForwardStats { id, stats });

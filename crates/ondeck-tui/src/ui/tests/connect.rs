@@ -79,6 +79,7 @@ fn detail_pane_with_exec_links_and_forwards() {
                 sent: 1_536,
                 received: 12 * 1024 * 1024,
                 connections: 2,
+                refused: 1,
             },
         },
     );
@@ -94,6 +95,7 @@ fn detail_pane_with_exec_links_and_forwards() {
         "redis://10.0.1.23:6379",
         "localhost:15432 → api:8080",
         "↑1.5 KiB ↓12.0 MiB · 2 open",
+        "1 refused: nothing listens on 8080 in the container",
         "localhost:… → api:8080",
         "exec RUNNING",
         "exec PENDING",
