@@ -147,7 +147,7 @@ fn lines(
 }
 
 /// The template's links with real addresses, then the instance's forwards; the item the
-/// cursor is on is highlighted while there is more than one.
+/// cursor is on is marked.
 fn item_lines(instance: &Instance, state: &AppState, ctx: &RenderContext) -> Vec<Line<'static>> {
     let theme = ctx.theme;
     let items = state.detail_items(instance);
@@ -155,7 +155,8 @@ fn item_lines(instance: &Instance, state: &AppState, ctx: &RenderContext) -> Vec
     let mut lines = Vec::new();
     let mut heading = None;
     for (index, item) in items.iter().enumerate() {
-        let selected = cursor == Some(index) && items.len() > 1;
+        // What `o`, `x` and `y` act on; marked in text too, for terminals without color.
+        let selected = cursor == Some(index);
         let style = if selected {
             theme.selected()
         } else {
@@ -203,6 +204,7 @@ fn item_lines(instance: &Instance, state: &AppState, ctx: &RenderContext) -> Vec
             format!("{section} ")
         };
         spans.insert(0, Span::styled(label, theme.dim()));
+        spans.insert(1, Span::raw(if selected { "›" } else { " " }));
         lines.push(Line::from(spans));
     }
     lines

@@ -93,7 +93,7 @@ fn detail_pane_with_exec_links_and_forwards() {
     for expected in [
         "http://127.0.0.1:15432/admin",
         "redis://10.0.1.23:6379",
-        "localhost:15432 → api:8080",
+        "forwards ›localhost:15432 → api:8080",
         "↑1.5 KiB ↓12.0 MiB · 2 open",
         "1 refused: nothing listens on 8080 in the container",
         "localhost:… → api:8080",
