@@ -282,3 +282,98 @@ async fn a_taken_local_port_is_named_and_no_session_opens() {
     );
     assert!(env.api.calls_to("StartSession").is_empty());
 }
+
+/// A `session-manager-plugin` on PATH that records its arguments, one per line.
+fn fake_plugin(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = bin.join("session-manager-plugin");
+    let record = dir.join("plugin-argv");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nfor arg in \"$@\"; do printf '%s\\n' \"$arg\"; done > '{}'\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+impl Env {
+    /// As `command`, with `exec_client = "plugin"` at the top of the config.
+    fn plugin_command(&self, args: &[&str], path: &std::path::Path) -> std::process::Command {
+        let moto = support::moto();
+        let config = support::config_file(
+            self.dir.path(),
+            moto,
+            &self.cluster,
+            "ana",
+            &self.proxy.endpoint,
+        );
+        let text = std::fs::read_to_string(&config).unwrap();
+        std::fs::write(&config, format!("exec_client = \"plugin\"\n{text}")).unwrap();
+        let mut command = support::ondeck(&config, &self.dir.path().join("state"));
+        command.args(args).env("PATH", path);
+        command
+    }
+}
+
+#[tokio::test]
+async fn the_plugin_client_is_started_directly_with_the_session_and_target_json() {
+    let env = Env::new(true, &[]).await;
+    let bin = fake_plugin(env.dir.path());
+    let out = env
+        .plugin_command(&["exec", "box-1"], &bin)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let argv = std::fs::read_to_string(env.dir.path().join("plugin-argv")).unwrap();
+    let argv: Vec<&str> = argv.lines().collect();
+    assert_eq!(argv.len(), 6, "{argv:?}");
+    let call = &env.api.calls_to("ExecuteCommand")[0];
+    let session: Value = serde_json::from_str(argv[0]).unwrap();
+    assert_eq!(session["SessionId"].as_str(), call.session_id.as_deref());
+    assert!(
+        session["StreamUrl"]
+            .as_str()
+            .unwrap()
+            .starts_with("ws://127.0.0.1:")
+    );
+    assert!(!session["TokenValue"].as_str().unwrap().is_empty());
+    assert_eq!(argv[1], "us-east-1");
+    assert_eq!(argv[2], "StartSession");
+    assert_eq!(argv[3], "");
+    let request: Value = serde_json::from_str(argv[4]).unwrap();
+    let task_id = call.body["task"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
+    assert_eq!(
+        request["Target"],
+        format!("ecs:{}_{task_id}_rt-web", env.cluster)
+    );
+    assert_eq!(argv[5], env.proxy.endpoint);
+}
+
+#[tokio::test]
+async fn the_plugin_client_missing_from_path_is_said_before_any_session() {
+    let env = Env::new(true, &[]).await;
+    let empty = env.dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = env
+        .plugin_command(&["exec", "box-1"], &empty)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("session-manager-plugin is not on PATH"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(env.api.calls_to("ExecuteCommand").is_empty());
+}

@@ -1,9 +1,12 @@
 //! `ondeck exec`: a shell (or one command) in a container of an instance, on this terminal.
 
 use super::{Failure, instance_ref, label};
+use crate::connect::plugin::{self, PluginSession};
 use crate::connect::raw::RawMode;
 use crate::connect::shell::{TerminalIo, attach};
 use crate::connect::{explain, target};
+use ondeck_core::config::ExecClient;
+use ondeck_core::model::SessionGrant;
 use ondeck_engine::ops::{self, OpsContext};
 
 const DEFAULT_SHELL: &str = "/bin/sh";
@@ -17,6 +20,13 @@ pub(super) struct ExecArgs<'a> {
 
 /// Ends with the remote command's exit code when the session reports one.
 pub(super) async fn exec(ctx: &OpsContext, args: &ExecArgs<'_>) -> Result<(), Failure> {
+    // Found before any session opens, so that a missing plugin leaves nothing behind.
+    let plugin = match ctx.profile.exec_client {
+        ExecClient::Native => None,
+        ExecClient::Plugin => {
+            Some(plugin::find_plugin().map_err(|err| Failure::Usage(format!("{err:#}")))?)
+        }
+    };
     let wanted = instance_ref(args.name)?;
     let (instance, _) = ops::resolve(ctx, &wanted, args.all_owners).await?;
     let template = ctx.profile.templates.get(&instance.template);
@@ -35,14 +45,25 @@ pub(super) async fn exec(ctx: &OpsContext, args: &ExecArgs<'_>) -> Result<(), Fa
         .await
         .map_err(|err| Failure::Failed(explain(&err)))?;
     let label = label(&instance, &ctx.profile.owner);
-    let terminal = TerminalIo::stdio().map_err(|err| Failure::Failed(format!("{err:#}")))?;
-    let raw = RawMode::enable()
-        .map_err(|err| Failure::Failed(format!("cannot put the terminal in raw mode: {err}")))?;
-    let outcome = tokio::select! {
-        outcome = attach(&grant, terminal) => outcome,
-        _ = terminated() => Err(anyhow::anyhow!("stopped by a signal")),
+    let outcome = match &plugin {
+        None => native(&grant).await,
+        Some(plugin) => {
+            let session = PluginSession {
+                grant: &grant,
+                region: &ctx.profile.region,
+                target: plugin::ecs_target(
+                    &ctx.profile.cluster,
+                    &target.task_arn,
+                    target.runtime_id.as_deref().unwrap_or_default(),
+                ),
+                endpoint: plugin::ssm_endpoint(
+                    &ctx.profile.region,
+                    ctx.profile.endpoint_url.as_deref(),
+                ),
+            };
+            plugin::run(plugin, &session).await
+        }
     };
-    drop(raw);
     // The shell's session may outlive the channel on the AWS side: end it there too.
     let _ = ctx.cloud.end_session(&grant.session_id).await;
     match outcome {
@@ -52,6 +73,17 @@ pub(super) async fn exec(ctx: &OpsContext, args: &ExecArgs<'_>) -> Result<(), Fa
             "shell in {label}/{}: {err:#}",
             target.container
         ))),
+    }
+}
+
+/// ondeck's own client on this terminal, raw for as long as the session runs.
+async fn native(grant: &SessionGrant) -> anyhow::Result<Option<i32>> {
+    let terminal = TerminalIo::stdio()?;
+    let _raw = RawMode::enable()
+        .map_err(|err| anyhow::anyhow!("cannot put the terminal in raw mode: {err}"))?;
+    tokio::select! {
+        outcome = attach(grant, terminal) => outcome,
+        () = terminated() => Err(anyhow::anyhow!("stopped by a signal")),
     }
 }
 

@@ -3,6 +3,7 @@
 //! a container's port ([`forward::Forward`]).
 
 pub(crate) mod forward;
+pub(crate) mod plugin;
 pub(crate) mod raw;
 pub(crate) mod shell;
 pub(crate) mod target;
