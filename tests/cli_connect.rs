@@ -377,3 +377,57 @@ async fn the_plugin_client_missing_from_path_is_said_before_any_session() {
     );
     assert!(env.api.calls_to("ExecuteCommand").is_empty());
 }
+
+#[tokio::test]
+async fn a_port_nothing_listens_on_in_the_container_is_said() {
+    let env = Env::new(true, &[]).await;
+    // The agent dials 127.0.0.1:REMOTE for a port without a route: take one nothing uses.
+    let remote = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = env
+        .command(&["forward", "box-1", &remote.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let line = first_line(&mut child);
+    let port: u16 = line
+        .trim()
+        .strip_prefix("localhost:")
+        .and_then(|rest| rest.split_once(' '))
+        .and_then(|(port, _)| port.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected line {line:?}"));
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let _ = client.write_all(b"hello");
+    let mut rest = Vec::new();
+    let _ = client.read_to_end(&mut rest);
+    assert!(rest.is_empty(), "a refused port carries nothing back");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let notice = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = rx.recv_timeout(left).expect("a notice about the port");
+        if line.contains("nothing listens on port") {
+            break line;
+        }
+    };
+    assert!(
+        notice.contains(&format!("port {remote} in web")),
+        "{notice}"
+    );
+    // SAFETY: signalling a child this test started.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    assert!(wait_exit(&mut child).success());
+}

@@ -9,6 +9,9 @@ use crate::connect::{explain, target};
 use ondeck_core::logs::sanitize::printable;
 use ondeck_engine::ops::{self, OpsContext};
 
+/// How often the forwards are looked at for connections the container refused.
+const REFUSED_LOOK: std::time::Duration = std::time::Duration::from_millis(500);
+
 pub(super) struct ForwardArgs<'a> {
     pub(super) name: &'a str,
     pub(super) container: Option<&'a str>,
@@ -81,16 +84,38 @@ pub(super) async fn forward(ctx: &OpsContext, args: &ForwardArgs<'_>) -> Result<
         }
     }
     eprintln!("forwarding; ctrl-c to stop");
-    let dropped = async {
-        let ends: Vec<_> = forwards.iter().map(|f| Box::pin(f.ended())).collect();
-        futures::future::select_all(ends).await.0
-    };
-    let outcome = tokio::select! {
-        _ = stop_signal() => Ok(()),
-        ended = dropped => Err(ended.err().map_or_else(
-            || "a forward's session ended".to_string(),
-            |err| format!("a forward's session dropped: {err}"),
-        )),
+    let outcome = {
+        let stop = stop_signal();
+        let dropped = async {
+            let ends: Vec<_> = forwards.iter().map(|f| Box::pin(f.ended())).collect();
+            futures::future::select_all(ends).await.0
+        };
+        tokio::pin!(stop, dropped);
+        let mut refused_seen = vec![0; forwards.len()];
+        let mut look = tokio::time::interval(REFUSED_LOOK);
+        loop {
+            tokio::select! {
+                () = &mut stop => break Ok(()),
+                ended = &mut dropped => break Err(ended.err().map_or_else(
+                    || "a forward's session ended".to_string(),
+                    |err| format!("a forward's session dropped: {err}"),
+                )),
+                _ = look.tick() => {
+                    for (forward, seen) in forwards.iter().zip(refused_seen.iter_mut()) {
+                        let refused = forward.stats().connections_refused;
+                        if refused > *seen {
+                            *seen = refused;
+                            eprintln!(
+                                "ondeck: nothing listens on port {} in {}: the connection was refused \
+                                 there; check the port, or wait for the service to start",
+                                forward.remote_port(),
+                                printable(&target.container)
+                            );
+                        }
+                    }
+                }
+            }
+        }
     };
     close_all(forwards).await;
     outcome.map_err(|err| {
