@@ -133,6 +133,41 @@ pub enum Command {
         #[arg(long)]
         all_owners: bool,
     },
+    /// A shell in a container of an instance (ECS Exec), or one command with `-- COMMAND…`;
+    /// exits with the remote command's exit code when the session reports one.
+    Exec {
+        /// NAME for yours, OWNER/NAME for another owner's (with --all-owners).
+        #[arg(value_name = "INSTANCE")]
+        name: String,
+        /// The container (default: the template's exec_container, else the only one).
+        #[arg(long, short = 'c')]
+        container: Option<String>,
+        /// Allow a shell in another owner's instance.
+        #[arg(long)]
+        all_owners: bool,
+        /// The command to run (default: the template's shell, else /bin/sh).
+        #[arg(last = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
+    /// Forward local ports to a container's ports until ctrl-c; prints each
+    /// `localhost:PORT → container:REMOTE`.
+    Forward {
+        /// NAME for yours, OWNER/NAME for another owner's (with --all-owners).
+        #[arg(value_name = "INSTANCE")]
+        name: String,
+        /// `[LOCAL:]REMOTE`, repeatable; LOCAL 0 or absent picks a free port.
+        #[arg(value_name = "[LOCAL:]REMOTE", required = true)]
+        ports: Vec<String>,
+        /// The container (default: the template's exec_container, else the only one).
+        #[arg(long, short = 'c')]
+        container: Option<String>,
+        /// Listen on this address instead of 127.0.0.1 (others on the network can then connect).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+        address: std::net::IpAddr,
+        /// Allow forwarding into another owner's instance.
+        #[arg(long)]
+        all_owners: bool,
+    },
     /// The profiles in the config file.
     Profiles,
     /// Config file commands.

@@ -4,8 +4,6 @@ use std::process::ExitCode;
 
 mod cli;
 mod commands;
-// Wired into `ondeck exec`, `ondeck forward` and the dashboard next.
-#[allow(dead_code)]
 mod connect;
 mod runtime;
 
@@ -42,6 +40,7 @@ fn main() -> ExitCode {
     runtime.shutdown_background();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Exit(code)) => ExitCode::from(code),
         Err(failure) => {
             // Messages quote names, tags and reasons from AWS: each line is cleaned for the
             // terminal like every other text ondeck prints.

@@ -98,7 +98,23 @@ fn minimal_profile_gets_the_documented_defaults() {
     assert_eq!(profile.refresh_steady_secs, 30);
     assert_eq!(profile.log_buffer_lines, 50_000);
     assert_eq!(profile.prices, None);
+    assert_eq!(profile.exec_client, config::ExecClient::Native);
     assert!(profile.templates.is_empty());
+}
+
+#[test]
+fn exec_client_comes_from_the_profile_else_the_top_level() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config/valid/exec_client.toml");
+    let config = parse_file(&path).unwrap();
+    assert_eq!(
+        config.profiles["plugin"].exec_client,
+        config::ExecClient::Plugin
+    );
+    assert_eq!(
+        config.profiles["native"].exec_client,
+        config::ExecClient::Native
+    );
 }
 
 #[test]
@@ -155,6 +171,7 @@ fn the_example_config_parses_and_documents_every_key() {
         "refresh_busy_secs",
         "refresh_steady_secs",
         "log_buffer_lines",
+        "exec_client",
         "vcpu_hour",
         "gb_hour",
         "description",

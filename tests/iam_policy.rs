@@ -1,7 +1,7 @@
 //! The IAM policies in assets/ against what the code calls and what they must prevent.
 //!
 //! The operations come from the SDK adapter's source (every `self.<client>.<operation>(` in
-//! crates/ondeck-aws/src), so a new AWS call without its permission fails here. The policies are then
+//! crates/ondeck-aws/src, and every signed `self.call("Operation", …)` of its SSM calls), so a new AWS call without its permission fails here. The policies are then
 //! evaluated, statement by statement, for requests a user and a team lead make: owners act on
 //! their own tasks, nobody launches as someone else or re-tags an owner, a lead acts on anyone's.
 
@@ -23,17 +23,32 @@ const TASK_DEFINITION: &str = "arn:aws:ecs:REGION:ACCOUNT:task-definition/web:3"
 const LOG_GROUP: &str = "arn:aws:logs:REGION:ACCOUNT:log-group:/ecs/web";
 
 /// Granted without the code calling them, and why.
-const GRANTED_BEYOND_THE_CODE: [&str; 2] = [
+const GRANTED_BEYOND_THE_CODE: [&str; 1] = [
     // RunTask hands the task definitions' roles to ECS.
     "iam:PassRole",
-    // `aws ecs execute-command` into one's own tasks, under the same owner condition.
-    "ecs:ExecuteCommand",
 ];
+/// The SSM operations are signed JSON calls (`self.call("StartSession", …)`) in this file.
+const SSM_CALLS: &str = "crates/ondeck-aws/src/ssm.rs";
+const SESSION: &str = "arn:aws:ssm:REGION:ACCOUNT:session/ana-0123456789abcdef0";
+const PORT_DOCUMENT: &str = "arn:aws:ssm:REGION::document/AWS-StartPortForwardingSession";
+const TASK_ROLE_POLICY: &str = "assets/task-role-policy.json";
 
 /// The condition keys each granted action supports, from AWS's Service Authorization
 /// Reference. A key an action does not support is absent from its requests, so a condition on
 /// it fails and the statement silently allows nothing.
-const SUPPORTED_KEYS: [(&str, &[&str]); 10] = [
+const SUPPORTED_KEYS: [(&str, &[&str]); 12] = [
+    (
+        "ssm:StartSession",
+        &[
+            "aws:ResourceTag/*",
+            "ssm:resourceTag/*",
+            "ssm:SessionDocumentAccessCheck",
+        ],
+    ),
+    (
+        "ssm:TerminateSession",
+        &["aws:ResourceTag/*", "ssm:resourceTag/*"],
+    ),
     ("ecs:ListTasks", &["aws:ResourceTag/*", "ecs:cluster"]),
     ("ecs:DescribeTasks", &["aws:ResourceTag/*", "ecs:cluster"]),
     ("ecs:DescribeTaskDefinition", &[]),
@@ -195,6 +210,25 @@ fn operations_called() -> BTreeSet<String> {
         "crates/ondeck-aws/src sends {sends} requests but {calls} start with `self.<client>.<operation>(`: \
          call the SDK through the client fields so this test sees every operation"
     );
+    operations.extend(ssm_operations_called());
+    operations
+}
+
+/// `ssm:StartSession` from `self.call("StartSession", …)` in the SSM calls, outside tests.
+fn ssm_operations_called() -> BTreeSet<String> {
+    let source = read(SSM_CALLS);
+    let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+    let flat: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    let operations: BTreeSet<String> = flat
+        .split("self.call(\"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"'))
+        .map(|(operation, _)| format!("ssm:{operation}"))
+        .collect();
+    assert!(
+        !operations.is_empty(),
+        "no `self.call(\"Operation\", …)` found in {SSM_CALLS}: the reading of it is broken"
+    );
     operations
 }
 
@@ -310,9 +344,10 @@ fn statement_allows(statement: &Value, request: &Request) -> bool {
     let action = strings(&statement["Action"])
         .iter()
         .any(|action| glob(action, &request.action));
-    let resource = strings(&statement["Resource"])
-        .iter()
-        .any(|resource| glob(resource, &request.resource));
+    // Policy variables in a resource (`session/${aws:username}-*`) come from the request.
+    let resource = strings(&statement["Resource"]).iter().any(|resource| {
+        substitute(resource, request).is_some_and(|resource| glob(&resource, &request.resource))
+    });
     let conditions = statement["Condition"].as_object().is_none_or(|operators| {
         operators.iter().all(|(operator, keys)| {
             keys.as_object()
@@ -359,6 +394,11 @@ fn own_use(action: &str, owner: &str) -> Request {
             .key("iam:PassedToService", &["ecs-tasks.amazonaws.com"]),
         logs if logs.starts_with("logs:") => Request::new(action, LOG_GROUP),
         "ecs:DescribeTaskDefinition" => Request::new(action, TASK_DEFINITION),
+        "ssm:TerminateSession" => Request::new(
+            action,
+            &format!("arn:aws:ssm:REGION:ACCOUNT:session/{owner}-0123456789abcdef0"),
+        )
+        .key("aws:username", &[owner]),
         _ => Request::new(action, TASK).on_task_of(owner),
     };
     request.by(owner)
@@ -374,6 +414,9 @@ fn the_operations_are_read_from_the_sdk_adapter() {
         "ecs:DescribeTasks",
         "ecs:RunTask",
         "ecs:StopTask",
+        "ecs:ExecuteCommand",
+        "ssm:StartSession",
+        "ssm:TerminateSession",
         "logs:GetLogEvents",
     ] {
         assert!(
@@ -457,7 +500,12 @@ fn nobody_launches_as_someone_else_or_without_an_owner_tag() {
 #[test]
 fn owners_stop_retag_and_enter_only_their_own_tasks() {
     let owner = policy(OWNER_POLICY);
-    for action in ["ecs:StopTask", "ecs:ExecuteCommand", "ecs:TagResource"] {
+    for action in [
+        "ecs:StopTask",
+        "ecs:ExecuteCommand",
+        "ssm:StartSession",
+        "ecs:TagResource",
+    ] {
         let own = own_use(action, "ana");
         assert!(allows(&[&owner], &own), "{action} on ana's own task");
         let theirs = own.clone().on_task_of("bob");
@@ -501,7 +549,12 @@ fn no_one_retags_the_owner_of_a_running_task() {
 fn the_lead_policy_acts_on_anyones_instances_in_the_cluster_only() {
     let owner = policy(OWNER_POLICY);
     let lead = policy(LEAD_POLICY);
-    for action in ["ecs:StopTask", "ecs:ExecuteCommand", "ecs:TagResource"] {
+    for action in [
+        "ecs:StopTask",
+        "ecs:ExecuteCommand",
+        "ssm:StartSession",
+        "ecs:TagResource",
+    ] {
         let bobs = own_use(action, "bob").by("lea");
         assert!(
             !allows(&[&owner], &bobs),
@@ -584,5 +637,50 @@ fn every_condition_is_on_a_key_its_actions_support() {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn forwards_use_the_port_forwarding_document_and_end_only_ones_own_sessions() {
+    let owner = policy(OWNER_POLICY);
+    let lead = policy(LEAD_POLICY);
+    let document = Request::new("ssm:StartSession", PORT_DOCUMENT).by("ana");
+    assert!(allows(&[&owner], &document), "the port-forwarding document");
+    let shell_document = Request::new(
+        "ssm:StartSession",
+        "arn:aws:ssm:REGION::document/SSM-SessionManagerRunShell",
+    )
+    .by("ana");
+    assert!(
+        !allows(&[&owner, &lead], &shell_document),
+        "any other document"
+    );
+    let end_own = own_use("ssm:TerminateSession", "ana");
+    assert_eq!(end_own.resource, SESSION);
+    assert!(allows(&[&owner], &end_own), "ana ends her own session");
+    let end_bobs = Request::new(
+        "ssm:TerminateSession",
+        "arn:aws:ssm:REGION:ACCOUNT:session/bob-0123456789abcdef0",
+    )
+    .key("aws:username", &["ana"]);
+    assert!(
+        !allows(&[&owner, &lead], &end_bobs),
+        "ana ends bob's session"
+    );
+}
+
+#[test]
+fn the_task_role_example_lets_the_exec_agent_open_its_channels() {
+    let role = policy(TASK_ROLE_POLICY);
+    for channel in [
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+    ] {
+        assert!(
+            allows(&[&role], &Request::new(channel, "*")),
+            "{TASK_ROLE_POLICY} lacks {channel}"
+        );
     }
 }

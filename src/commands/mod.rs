@@ -2,7 +2,9 @@
 
 mod confirm;
 mod destroy;
+mod exec;
 mod extend;
+mod forward;
 mod launch;
 mod list;
 mod logs;
@@ -35,6 +37,8 @@ pub enum Failure {
     Failed(String),
     /// Exit 2: usage or config error.
     Usage(String),
+    /// The remote command's own exit code (`ondeck exec`), with nothing to say.
+    Exit(u8),
 }
 
 impl Failure {
@@ -42,12 +46,14 @@ impl Failure {
         match self {
             Failure::Failed(_) => ExitCode::from(1),
             Failure::Usage(_) => ExitCode::from(2),
+            Failure::Exit(code) => ExitCode::from(*code),
         }
     }
 
     pub fn message(&self) -> &str {
         match self {
             Failure::Failed(message) | Failure::Usage(message) => message,
+            Failure::Exit(_) => "",
         }
     }
 }
@@ -225,6 +231,42 @@ pub async fn run(global: &GlobalArgs, command: &Command) -> Result<(), Failure> 
                     since,
                     follow: *follow,
                     json: *json,
+                    all_owners: *all_owners,
+                },
+            )
+            .await
+        }
+        Command::Exec {
+            name,
+            container,
+            all_owners,
+            command,
+        } => {
+            exec::exec(
+                &ctx,
+                &exec::ExecArgs {
+                    name,
+                    container: container.as_deref(),
+                    command,
+                    all_owners: *all_owners,
+                },
+            )
+            .await
+        }
+        Command::Forward {
+            name,
+            ports,
+            container,
+            address,
+            all_owners,
+        } => {
+            forward::forward(
+                &ctx,
+                &forward::ForwardArgs {
+                    name,
+                    container: container.as_deref(),
+                    ports,
+                    address: *address,
                     all_owners: *all_owners,
                 },
             )

@@ -28,6 +28,7 @@ pub(crate) struct TerminalIo {
 }
 
 impl TerminalIo {
+    #[cfg(test)]
     pub(crate) fn new(
         input: mpsc::Receiver<Vec<u8>>,
         output: Box<dyn AsyncWrite + Send + Unpin>,

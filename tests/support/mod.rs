@@ -160,6 +160,7 @@ impl Moto {
             refresh_busy_secs: 2,
             refresh_steady_secs: 30,
             log_buffer_lines: 50_000,
+            exec_client: Default::default(),
             prices: None,
         }
     }

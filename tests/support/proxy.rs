@@ -50,9 +50,16 @@ struct Rule {
     after: Option<String>,
 }
 
+/// Changes a JSON answer before the client sees it.
+pub type Rewrite = Arc<dyn Fn(&mut serde_json::Value) + Send + Sync>;
+
 #[derive(Default)]
 struct Shared {
     rules: Vec<Rule>,
+    /// Actions sent to another server than moto (a stand-in for what moto lacks).
+    routes: BTreeMap<String, String>,
+    /// Successful answers to these actions are rewritten (what moto leaves out put in).
+    rewrites: BTreeMap<String, Rewrite>,
     counts: BTreeMap<String, usize>,
     /// Requests per API action that a fault was applied to.
     injected: BTreeMap<String, usize>,
@@ -141,6 +148,33 @@ impl Proxy {
         self.gate.send_replace(true);
     }
 
+    /// Send requests for `action` (`ExecuteCommand`) to `upstream` (`http://127.0.0.1:PORT`)
+    /// instead of moto; they are counted and faulted like the others.
+    pub fn route(&self, action: &str, upstream: &str) {
+        let upstream = upstream
+            .strip_prefix("http://")
+            .expect("http upstream")
+            .to_string();
+        self.shared
+            .lock()
+            .unwrap()
+            .routes
+            .insert(action.to_string(), upstream);
+    }
+
+    /// Rewrite every successful JSON answer to `action` with `change`.
+    pub fn rewrite(
+        &self,
+        action: &str,
+        change: impl Fn(&mut serde_json::Value) + Send + Sync + 'static,
+    ) {
+        self.shared
+            .lock()
+            .unwrap()
+            .rewrites
+            .insert(action.to_string(), Arc::new(change));
+    }
+
     pub fn clear(&self) {
         self.shared.lock().unwrap().rules.clear();
     }
@@ -208,6 +242,13 @@ async fn serve(
         }
         fault
     };
+    let (upstream, rewrite) = {
+        let shared = shared.lock().unwrap();
+        (
+            shared.routes.get(&action).cloned().unwrap_or(upstream),
+            shared.rewrites.get(&action).cloned(),
+        )
+    };
     match fault {
         Some(Fault::Reset) => return,
         Some(Fault::Status(code)) => {
@@ -251,8 +292,37 @@ async fn serve(
     if fault == Some(Fault::LoseAnswer) {
         return;
     }
+    if let Some(rewrite) = rewrite {
+        answer = rewritten(answer, &*rewrite);
+    }
     let _ = client.write_all(&answer).await;
     let _ = client.shutdown().await;
+}
+
+/// A 200 with a JSON body, changed; anything else as it was.
+fn rewritten(answer: Vec<u8>, rewrite: &(dyn Fn(&mut serde_json::Value) + Send + Sync)) -> Vec<u8> {
+    let Some(at) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return answer;
+    };
+    let head = String::from_utf8_lossy(&answer[..at]).to_string();
+    if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
+        return answer;
+    }
+    let Ok(mut body) = serde_json::from_slice::<serde_json::Value>(&answer[at + 4..]) else {
+        return answer;
+    };
+    rewrite(&mut body);
+    let body = body.to_string();
+    let mut head: String = head
+        .lines()
+        .filter(|line| {
+            let lower = line.to_ascii_lowercase();
+            !lower.starts_with("content-length:") && !lower.starts_with("transfer-encoding:")
+        })
+        .map(|line| format!("{line}\r\n"))
+        .collect();
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    [head.into_bytes(), body.into_bytes()].concat()
 }
 
 fn json_answer(code: u16, body: &str) -> String {

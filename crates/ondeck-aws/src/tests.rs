@@ -31,6 +31,7 @@ fn profile() -> Profile {
         refresh_busy_secs: 2,
         refresh_steady_secs: 30,
         log_buffer_lines: 1000,
+        exec_client: Default::default(),
         prices: None,
     }
 }

@@ -194,6 +194,7 @@ pub fn profile(name: &str) -> Profile {
         refresh_busy_secs: 3,
         refresh_steady_secs: 30,
         log_buffer_lines: 1000,
+        exec_client: Default::default(),
         prices: None,
     }
 }

@@ -348,6 +348,7 @@ pub fn demo_config(owner: &str) -> Config {
         refresh_busy_secs: 2,
         refresh_steady_secs: 15,
         log_buffer_lines: 10_000,
+        exec_client: Default::default(),
         prices: None,
     };
     Config {

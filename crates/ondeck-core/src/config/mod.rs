@@ -45,6 +45,19 @@ pub struct Profile {
     pub log_buffer_lines: usize,
     /// Fargate price overrides (per vCPU-hour, per GB-hour).
     pub prices: Option<PriceOverride>,
+    /// What speaks the Session Manager protocol for shells: the profile's `exec_client`, else
+    /// the file's top-level one, else the built-in client.
+    pub exec_client: ExecClient,
+}
+
+/// `exec_client = "native" | "plugin"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ExecClient {
+    /// ondeck's own client, in-process.
+    #[default]
+    Native,
+    /// AWS's `session-manager-plugin`, found on PATH and started directly.
+    Plugin,
 }
 
 #[derive(Debug, Clone, PartialEq)]

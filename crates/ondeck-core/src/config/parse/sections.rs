@@ -6,11 +6,13 @@ use std::ops::Range;
 
 use super::rules::{check_task_definition, endpoint_problem, is_plain_name};
 use super::{Checker, Fields, Node, suggest};
-use crate::config::{Command, Config, Context, KeySpec, PriceOverride, Profile, Template};
+use crate::config::{
+    Command, Config, Context, ExecClient, KeySpec, PriceOverride, Profile, Template,
+};
 use crate::instances::expiry::parse_ttl;
 use crate::instances::{is_valid_owner, owner_from_login};
 
-const TOP_KEYS: &[&str] = &["default_profile", "keymap", "profiles"];
+const TOP_KEYS: &[&str] = &["default_profile", "exec_client", "keymap", "profiles"];
 pub(super) const PROFILE_KEYS: &[&str] = &[
     "aws_profile",
     "region",
@@ -24,6 +26,7 @@ pub(super) const PROFILE_KEYS: &[&str] = &[
     "refresh_steady_secs",
     "log_buffer_lines",
     "prices",
+    "exec_client",
     "templates",
 ];
 const PRICE_KEYS: &[&str] = &["vcpu_hour", "gb_hour"];
@@ -55,8 +58,12 @@ impl Checker<'_> {
             Some(node) => self.keymap(&node),
             None => Some(BTreeMap::new()),
         };
+        let exec_client = match fields.get("exec_client") {
+            Some(node) => self.exec_client(&node),
+            None => Some(ExecClient::default()),
+        };
         let profiles = match fields.get("profiles") {
-            Some(node) => self.profiles(&node),
+            Some(node) => self.profiles(&node, exec_client?),
             None => {
                 self.report(
                     &fields.span,
@@ -145,7 +152,29 @@ impl Checker<'_> {
         complete.then_some(keymap)
     }
 
-    fn profiles(&mut self, node: &Node) -> Option<BTreeMap<String, Profile>> {
+    fn exec_client(&mut self, node: &Node) -> Option<ExecClient> {
+        match self.string(node)?.as_str() {
+            "native" => Some(ExecClient::Native),
+            "plugin" => Some(ExecClient::Plugin),
+            other => {
+                self.report(
+                    &node.span,
+                    &node.path,
+                    format!(
+                        "`{other}` is not an exec client; use \"native\" (built in) or \"plugin\" \
+                         (session-manager-plugin on PATH)"
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn profiles(
+        &mut self,
+        node: &Node,
+        exec_client: ExecClient,
+    ) -> Option<BTreeMap<String, Profile>> {
         let entries = self.entries(node);
         if entries.is_empty() && node.value.is_table() {
             self.report(
@@ -159,7 +188,7 @@ impl Checker<'_> {
         let mut complete = node.value.is_table();
         for (name, key_span, value) in entries {
             let valid_name = self.check_name(&name, &key_span, &value.path, "profile");
-            match self.profile(&name, &value) {
+            match self.profile(&name, &value, exec_client) {
                 Some(profile) if valid_name => {
                     profiles.insert(name, profile);
                 }
@@ -182,7 +211,7 @@ impl Checker<'_> {
         valid
     }
 
-    fn profile(&mut self, name: &str, node: &Node) -> Option<Profile> {
+    fn profile(&mut self, name: &str, node: &Node, exec_client: ExecClient) -> Option<Profile> {
         let fields = self.fields(node, PROFILE_KEYS)?;
         let aws_profile = fields
             .get("aws_profile")
@@ -228,6 +257,10 @@ impl Checker<'_> {
             None => Some(DEFAULT_LOG_BUFFER_LINES),
         };
         let prices = fields.get("prices").map(|node| self.prices(&node));
+        let exec_client = match fields.get("exec_client") {
+            Some(node) => self.exec_client(&node),
+            None => Some(exec_client),
+        };
         let templates = match fields.get("templates") {
             Some(node) => self.templates(&node),
             None => Some(BTreeMap::new()),
@@ -247,6 +280,7 @@ impl Checker<'_> {
             refresh_steady_secs: refresh_steady_secs?,
             log_buffer_lines: log_buffer_lines?,
             prices: if_present(prices)?,
+            exec_client: exec_client?,
         })
     }
 
