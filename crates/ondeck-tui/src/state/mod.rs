@@ -20,6 +20,7 @@ pub mod logs;
 pub(crate) mod poller;
 pub(crate) mod profiles;
 pub(crate) mod requests;
+pub mod shell;
 pub(crate) mod table;
 pub mod timeline;
 
@@ -45,11 +46,12 @@ use ondeck_core::config::{Config, Profile};
 use ondeck_core::instances::Instance;
 use ondeck_core::instances::identity::{InstanceId, InstanceRef};
 use ondeck_core::logs::LogBuffer;
-use ondeck_core::model::TaskDefinition;
+use ondeck_core::model::{SessionGrant, TaskDefinition};
 use ondeck_core::ops::{LaunchRequest, Launched, Snapshot};
 use ondeck_core::tail::{TailMessage, TailSpec};
 use poller::Poller;
 use profiles::ProfilePicker;
+use shell::{ShellPicker, ShellSession};
 use table::Table;
 use timeline::{Journal, TimelineEntry};
 
@@ -103,6 +105,17 @@ pub enum Action {
     LogsSaved {
         result: Result<(PathBuf, usize), String>,
     },
+    /// ExecuteCommand answered the shell asked for under `req`.
+    ShellGranted {
+        req: RequestId,
+        result: Result<SessionGrant, String>,
+    },
+    /// The shell has given the terminal back: its exit code where the protocol gives one, or
+    /// why the session failed.
+    ShellEnded {
+        req: RequestId,
+        result: Result<Option<i32>, String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -141,6 +154,20 @@ pub enum Effect {
     /// Stop the tail (and close its Live Tail session, which is billed per minute).
     StopTail {
         tail_id: TailId,
+    },
+    /// Ask ECS for a shell session (ExecuteCommand); answered with `Action::ShellGranted`.
+    OpenShell {
+        req: RequestId,
+        task_arn: String,
+        container: String,
+        command: String,
+    },
+    /// Hand the terminal to the granted session until it ends, then answer with
+    /// `Action::ShellEnded` and draw the whole screen again.
+    AttachShell {
+        req: RequestId,
+        title: String,
+        grant: SessionGrant,
     },
     /// Write the lines `view` lets through to `path`; answered with `Action::LogsSaved`.
     SaveLogs {
@@ -200,6 +227,8 @@ pub(crate) enum Mode {
     /// A destroy or an extend waiting for its confirmation.
     Confirm(Confirm),
     Profiles(ProfilePicker),
+    /// Which container a shell opens in.
+    Shell(ShellPicker),
 }
 
 /// What a key did to a dialog or a line being typed.
@@ -251,6 +280,8 @@ pub struct AppState {
     pub(crate) mode: Mode,
     pub(crate) layout: ScreenLayout,
     pub(crate) spinner: usize,
+    /// The shell asked for or attached, if any.
+    pub(crate) shell: Option<ShellSession>,
     pub quitting: bool,
     /// Something visible changed since the last frame.
     pub dirty: bool,
@@ -301,6 +332,7 @@ impl AppState {
             mode: Mode::Normal,
             layout,
             spinner: 0,
+            shell: None,
             quitting: false,
             dirty: true,
             select_pending: start.select,
@@ -418,6 +450,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Tail { tail_id, message } => state.tail_message(tail_id, message),
         Action::LogsSaved { result } => state.logs_saved(result),
+        Action::ShellGranted { req, result } => state.shell_granted(req, result, &mut effects),
+        Action::ShellEnded { req, result } => state.shell_ended(req, result),
         Action::TerminalClosed => state.quitting = true,
         Action::Layout(layout) => state.lay_out(layout),
         Action::JournalLoaded {

@@ -1,4 +1,4 @@
-//! Modal boxes: launch, destroy confirmation, profile switcher.
+//! Modal boxes: launch, destroy confirmation, profile switcher (and the frame of the others).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -14,7 +14,7 @@ use crate::state::launch::{LaunchDialog, LaunchField};
 use ondeck_core::logs::sanitize::printable;
 
 /// A cleared, bordered box of at most `width`×`height` in the middle of `area`.
-fn modal(
+pub(super) fn modal(
     frame: &mut Frame,
     area: Rect,
     width: u16,

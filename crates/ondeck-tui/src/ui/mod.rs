@@ -8,6 +8,7 @@ mod input;
 mod instances;
 mod layout;
 mod logs;
+mod picker;
 mod status;
 pub mod theme;
 mod timeline;
@@ -64,6 +65,7 @@ pub fn render(frame: &mut Frame, state: &AppState, ctx: &RenderContext) {
         Mode::Launch(dialog) => dialogs::launch(frame, body, dialog, ctx),
         Mode::Confirm(confirm) => dialogs::confirm(frame, body, state, confirm, ctx),
         Mode::Profiles(picker) => dialogs::profiles(frame, body, state, picker.cursor, ctx),
+        Mode::Shell(picker) => picker::shell(frame, body, picker, ctx),
         Mode::Normal | Mode::Filter | Mode::CommandLine(_) => {}
     }
 }
