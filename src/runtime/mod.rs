@@ -3,6 +3,7 @@
 
 mod clipboard;
 mod forwards;
+mod handoff;
 mod journal;
 mod keys;
 mod runner;
@@ -30,6 +31,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::time::Instant;
 
+use handoff::{ShellHost, TerminalHost};
 use ondeck_core::Cloud;
 use ondeck_core::config::{Config, Profile};
 use ondeck_core::instances::identity::InstanceRef;
@@ -38,7 +40,7 @@ use ondeck_tui::state::keymap::{Key, Keymap};
 use ondeck_tui::state::timeline::Journal;
 use ondeck_tui::state::{Action, AppState, StartOptions, update};
 use ondeck_tui::ui::{self, RenderContext, Theme};
-use runner::{Runner, Timeouts};
+use runner::{Handoff, Runner, Timeouts};
 use screen::ScreenBackend;
 
 /// Builds the cloud for a profile: at start and on every profile switch. Asynchronous because
@@ -126,9 +128,18 @@ pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         },
     };
-    let input = Input::start(actions.clone());
-    let outcome = event_loop(&mut state, &mut terminal, runner, inbox, render, Utc::now).await;
-    input.stop();
+    let mut host = TerminalHost::start(actions.clone());
+    let outcome = event_loop(
+        &mut state,
+        &mut terminal,
+        runner,
+        inbox,
+        &mut host,
+        render,
+        Utc::now,
+    )
+    .await;
+    host.stop();
     // ratatui's Drop shows the cursor and reports a failure with eprintln!, which panics when
     // stderr is a terminal that hung up. Here a failure is only ignored (the guard shows the
     // cursor too), and the backend counts the cursor as shown from then on, so Drop writes
@@ -148,6 +159,7 @@ async fn event_loop<W: Write>(
     terminal: &mut Terminal<ScreenBackend<W>>,
     mut runner: Runner,
     mut inbox: UnboundedReceiver<Action>,
+    host: &mut dyn ShellHost,
     mut render: RenderContext,
     clock: fn() -> DateTime<Utc>,
 ) -> anyhow::Result<u64> {
@@ -183,6 +195,29 @@ async fn event_loop<W: Write>(
         // Take whatever else is waiting before drawing once for all of it.
         while let Ok(action) = inbox.try_recv() {
             dispatch(state, &mut runner, action);
+        }
+        if let Some(handoff) = runner.take_handoff() {
+            let mut waits = ShellWaits {
+                ticker: &mut ticker,
+                hangup: &mut hangup,
+                terminate: &mut terminate,
+                clock,
+            };
+            let back = run_shell(
+                state,
+                terminal,
+                &mut runner,
+                &mut inbox,
+                host,
+                &mut waits,
+                handoff,
+            )
+            .await?;
+            if !back {
+                break Ok(frames);
+            }
+            // The size may have changed while the shell had the terminal.
+            lay_out(state, &mut runner, terminal)?;
         }
         // After the frame already written, before the next one: the backend is the one writer.
         for text in runner.take_copies() {
@@ -224,6 +259,71 @@ fn panic_for_tests(frames: u64) {
     if limit.is_some_and(|limit| frames >= limit) {
         panic!("ONDECK_DEBUG_PANIC_AFTER_FRAMES: panicking after frame {frames}");
     }
+}
+
+/// What a shell's wait listens to besides the shell: the clock and the signals that end the
+/// dashboard.
+struct ShellWaits<'a> {
+    ticker: &'a mut tokio::time::Interval,
+    hangup: &'a mut tokio::signal::unix::Signal,
+    terminate: &'a mut tokio::signal::unix::Signal,
+    clock: fn() -> DateTime<Utc>,
+}
+
+/// Hands the terminal to the granted shell until it ends, applying actions meanwhile, then
+/// takes it back and draws the whole screen again. False when the dashboard must end (a hang-up
+/// or SIGTERM while the shell ran).
+async fn run_shell<W: Write>(
+    state: &mut AppState,
+    terminal: &mut Terminal<ScreenBackend<W>>,
+    runner: &mut Runner,
+    inbox: &mut UnboundedReceiver<Action>,
+    host: &mut dyn ShellHost,
+    waits: &mut ShellWaits<'_>,
+    handoff: Handoff,
+) -> anyhow::Result<bool> {
+    let Handoff { req, title, grant } = handoff;
+    Backend::flush(terminal.backend_mut())?;
+    let session_id = grant.session_id.clone();
+    tracing::info!(%title, %session_id, "shell attached");
+    let ended = match host.suspend() {
+        Err(err) => Some(Err(err)),
+        Ok(()) => {
+            let mut shell = host.attach(grant);
+            loop {
+                tokio::select! {
+                    result = &mut shell => break Some(result),
+                    Some(action) = inbox.recv() => dispatch(state, runner, action),
+                    _ = waits.ticker.tick() => dispatch(state, runner, Action::Tick((waits.clock)())),
+                    _ = waits.hangup.recv() => break None,
+                    _ = waits.terminate.recv() => break None,
+                }
+            }
+        }
+    };
+    let Some(result) = ended else {
+        // Nobody is left to see the dashboard again; the session must not outlive it.
+        runner.end_session(session_id);
+        return Ok(false);
+    };
+    host.resume()?;
+    // The shell wrote over the screen: clear it and forget both copies of what it showed, so
+    // the next frame draws everything. (`Terminal::clear` would ask the terminal where its
+    // cursor is, a read that keys typed now could disturb.)
+    terminal
+        .backend_mut()
+        .clear_region(ratatui::backend::ClearType::All)?;
+    terminal.swap_buffers();
+    tracing::info!(%title, ?result, "shell detached");
+    dispatch(
+        state,
+        runner,
+        Action::ShellEnded {
+            req,
+            result: result.map_err(|err| format!("{err:#}")),
+        },
+    );
+    Ok(true)
 }
 
 fn dispatch(state: &mut AppState, runner: &mut Runner, action: Action) {

@@ -17,11 +17,12 @@ use tokio::task::JoinHandle;
 use super::forwards::Forwards;
 use super::{CloudFactory, journal};
 use ondeck_core::config::Profile;
+use ondeck_core::model::SessionGrant;
 use ondeck_engine::ops::{self, OpsContext, OpsError};
 use ondeck_engine::tail::{StreamHealth, TailMessage, TailSpec, spawn_tail};
 use ondeck_tui::state::logs::TailId;
 use ondeck_tui::state::timeline::{Journal, TimelineEntry};
-use ondeck_tui::state::{Action, Effect};
+use ondeck_tui::state::{Action, Effect, RequestId};
 
 /// How long each kind of call may take before the dashboard stops waiting for it.
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +32,8 @@ pub struct Timeouts {
     pub launch: Duration,
     pub destroy: Duration,
     pub extend: Duration,
+    /// ECS ExecuteCommand, for a shell.
+    pub exec: Duration,
 }
 
 impl Default for Timeouts {
@@ -40,8 +43,17 @@ impl Default for Timeouts {
             launch: Duration::from_secs(120),
             destroy: Duration::from_secs(60),
             extend: Duration::from_secs(30),
+            exec: Duration::from_secs(30),
         }
     }
+}
+
+/// A granted shell session for the loop to run on the terminal.
+pub struct Handoff {
+    pub req: RequestId,
+    /// What the session is in (`api in checkout-fix`), for the log.
+    pub title: String,
+    pub grant: SessionGrant,
 }
 
 /// The current profile's context, possibly still being built; Err when it could not be, and
@@ -60,6 +72,8 @@ pub struct Runner {
     /// Text to put on the clipboard, waiting for the loop: it goes out through the screen
     /// backend, the terminal's one writer.
     copies: Vec<String>,
+    /// A granted shell waiting for the loop to hand it the terminal.
+    handoff: Option<Handoff>,
     /// Running log tails. Aborting one drops its `TailHandle`, which stops the tail and closes
     /// its Live Tail session.
     tails: HashMap<TailId, JoinHandle<()>>,
@@ -106,6 +120,7 @@ impl Runner {
             journal_writer: Some(journal_writer),
             timeouts,
             copies: Vec::new(),
+            handoff: None,
             tails: HashMap::new(),
             tail_backlog: Arc::new(Semaphore::new(TAIL_BACKLOG)),
             forwards: Forwards::default(),
@@ -155,6 +170,25 @@ impl Runner {
                 move |ctx| async move { ops::extend(&ctx, &target, None, all_owners).await },
                 move |result| Action::Extended { req, result },
             ),
+            Effect::OpenShell {
+                req,
+                task_arn,
+                container,
+                command,
+            } => self.call(
+                self.timeouts.exec,
+                "ExecuteCommand timed out; AWS may be slow — press s to try again",
+                move |ctx| async move {
+                    ctx.cloud
+                        .execute_command(&task_arn, &container, &command)
+                        .await
+                        .map_err(OpsError::from)
+                },
+                move |result| Action::ShellGranted { req, result },
+            ),
+            Effect::AttachShell { req, title, grant } => {
+                self.handoff = Some(Handoff { req, title, grant })
+            }
             Effect::Copy(text) => self.copies.push(text),
             Effect::SwitchProfile(profile) => self.switch_profile(profile),
             Effect::AppendJournal { profile, entries } => {
@@ -230,6 +264,23 @@ impl Runner {
         // Drive it even if no call is waiting, so the journal arrives.
         tokio::spawn(build.clone().map(|_| ()));
         self.ctx = build;
+    }
+
+    /// The shell to hand the terminal to, once asked for.
+    pub fn take_handoff(&mut self) -> Option<Handoff> {
+        self.handoff.take()
+    }
+
+    /// TerminateSession for a shell that was left without ending (the dashboard is closing).
+    pub fn end_session(&self, session_id: String) {
+        let ctx = self.ctx.clone();
+        tokio::spawn(async move {
+            if let Ok(ctx) = ctx.await
+                && let Err(err) = ctx.cloud.end_session(&session_id).await
+            {
+                tracing::warn!("cannot end session {session_id}: {err}");
+            }
+        });
     }
 
     /// What was asked to go on the clipboard since the last call, oldest first.

@@ -85,7 +85,11 @@ impl Cloud for FakeCloud {
         _container: &str,
         _command: &str,
     ) -> Result<SessionGrant, CloudError> {
-        Err(CloudError::Refused("no shells in this test".into()))
+        Ok(SessionGrant {
+            session_id: "ecs-execute-command-test".into(),
+            stream_url: "ws://127.0.0.1:9/v1/data-channel/test".into(),
+            token: "token".into(),
+        })
     }
 
     async fn start_port_forward(
@@ -291,9 +295,20 @@ async fn run_loop<T, F>(script: impl FnOnce(UnboundedSender<Action>, Written) ->
 where
     F: Future<Output = T>,
 {
+    run_loop_with(running_web(), &mut FakeHost::default(), script).await
+}
+
+async fn run_loop_with<T, F>(
+    cloud: FakeCloud,
+    host: &mut FakeHost,
+    script: impl FnOnce(UnboundedSender<Action>, Written) -> F,
+) -> LoopRun<T>
+where
+    F: Future<Output = T>,
+{
     let dir = tempfile::tempdir().unwrap();
     let ctx = OpsContext::new(
-        Arc::new(running_web()),
+        Arc::new(cloud),
         profile("dev"),
         dir.path().to_path_buf(),
         false,
@@ -310,7 +325,15 @@ where
         theme: Theme { color: false },
     };
     let (frames, script) = tokio::join!(
-        event_loop(&mut state, &mut terminal, runner, inbox, render, LOOP_CLOCK),
+        event_loop(
+            &mut state,
+            &mut terminal,
+            runner,
+            inbox,
+            host,
+            render,
+            LOOP_CLOCK
+        ),
         script(actions, written.clone())
     );
     LoopRun {
@@ -341,7 +364,12 @@ async fn until_shown(written: &Written, text: &str) {
     };
     tokio::time::timeout(Duration::from_secs(60), shown)
         .await
-        .unwrap_or_else(|_| panic!("the screen never showed {text:?}"));
+        .unwrap_or_else(|_| {
+            panic!(
+                "the screen never showed {text:?}:\n{}",
+                screen_text(written)
+            )
+        });
 }
 
 #[tokio::test(start_paused = true)]
@@ -465,4 +493,96 @@ async fn demo_log_lines_reach_the_pane_and_closing_it_stops_the_tail() {
     tokio::time::timeout(Duration::from_secs(30), stopped)
         .await
         .expect("the tail stops when the pane closes");
+}
+
+/// Stands in for the terminal: records how the loop hands it over, and ends the shell with
+/// the exit code sent on `end`.
+#[derive(Default)]
+struct FakeHost {
+    calls: Arc<std::sync::Mutex<Vec<&'static str>>>,
+    end: Option<tokio::sync::oneshot::Receiver<Option<i32>>>,
+}
+
+impl ShellHost for FakeHost {
+    fn suspend(&mut self) -> anyhow::Result<()> {
+        self.calls.lock().unwrap().push("suspend");
+        Ok(())
+    }
+
+    fn resume(&mut self) -> anyhow::Result<()> {
+        self.calls.lock().unwrap().push("resume");
+        Ok(())
+    }
+
+    fn attach(
+        &mut self,
+        _grant: SessionGrant,
+    ) -> futures::future::BoxFuture<'static, anyhow::Result<Option<i32>>> {
+        self.calls.lock().unwrap().push("attach");
+        let end = self.end.take().expect("one shell per test");
+        Box::pin(async move { end.await.map_err(|_| anyhow::anyhow!("the test went away")) })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shell_takes_the_terminal_and_gives_it_back_to_a_fully_redrawn_screen() {
+    let mut web = task("web", "t1", TaskState::Running);
+    web.exec_enabled = true;
+    for container in &mut web.containers {
+        container.exec_agent = Some("RUNNING".into());
+    }
+    let cloud = FakeCloud {
+        tasks: vec![web],
+        hang: false,
+    };
+    let (end, ended) = tokio::sync::oneshot::channel();
+    let mut host = FakeHost {
+        end: Some(ended),
+        ..FakeHost::default()
+    };
+    let calls = Arc::clone(&host.calls);
+    let run = run_loop_with(cloud, &mut host, |actions, written| async move {
+        until_shown(&written, "web").await;
+        actions.send(key('s')).unwrap();
+        until_shown(&written, "Shell in web").await;
+        actions
+            .send(Action::Key(ondeck_tui::state::keymap::Key::plain(
+                ondeck_tui::state::keymap::KeyCode::Enter,
+            )))
+            .unwrap();
+        while !calls.lock().unwrap().contains(&"attach") {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let attached_at = written.len();
+        // Ticks and refreshes go on while the shell has the terminal; nothing is drawn.
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        let written_while_attached = written.len() - attached_at;
+        end.send(Some(0)).unwrap();
+        until_shown(&written, "ended (exit code 0)").await;
+        let after = written.bytes()[attached_at..].to_vec();
+        actions.send(key('q')).unwrap();
+        (
+            written_while_attached,
+            String::from_utf8_lossy(&after).into_owned(),
+        )
+    })
+    .await;
+    let (written_while_attached, after) = run.script;
+    assert_eq!(
+        written_while_attached, 0,
+        "the shell's terminal is left alone"
+    );
+    assert!(
+        after.contains("instances") && after.contains("TEMPLATE"),
+        "the whole screen is drawn again, not only what changed: {after:?}"
+    );
+    assert_eq!(*host.calls.lock().unwrap(), ["suspend", "attach", "resume"]);
+    assert!(
+        run.state
+            .message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("shell in api in web")
+    );
 }

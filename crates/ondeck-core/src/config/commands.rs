@@ -62,7 +62,8 @@ commands! {
     Timeline "timeline" ["t"] "state timeline",
     Logs "logs" ["enter", "L"] "container logs",
     Filter "filter" ["/"] "filter (esc clears)",
-    Sort "sort" ["s"] "cycle sort order",
+    Shell "shell" ["s"] "shell in a container",
+    Sort "sort" ["S"] "cycle sort order",
     Refresh "refresh" ["r", "ctrl-r"] "refresh now",
     CopyEndpoint "copy_endpoint" ["y"] "copy endpoint",
     Forward "forward" ["F"] "forward a port",
@@ -110,7 +111,10 @@ impl Command {
 
     /// Changes something in AWS; refused (and hidden from help) in read-only mode.
     pub fn is_write(self) -> bool {
-        matches!(self, Command::Launch | Command::Destroy | Command::Extend)
+        matches!(
+            self,
+            Command::Launch | Command::Destroy | Command::Extend | Command::Shell
+        )
     }
 
     /// The keys bound when the config names no other.
@@ -154,6 +158,7 @@ mod tests {
     fn log_pane_commands_are_the_log_ones() {
         assert_eq!(Command::LogSince.context(), Context::LogPane);
         assert_eq!(Command::Sort.context(), Context::Instances);
+        assert_eq!(Command::Shell.context(), Context::Instances);
         assert_eq!(Command::Logs.context(), Context::Instances);
     }
 }

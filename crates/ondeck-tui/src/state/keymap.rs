@@ -199,13 +199,13 @@ mod tests {
     #[test]
     fn log_pane_keys_may_reuse_instance_keys() {
         let keymap = Keymap::default();
-        assert_eq!(keymap.command(Key::char('s')), Some(Command::Sort));
+        assert_eq!(keymap.command(Key::char('s')), Some(Command::Shell));
         assert_eq!(
             keymap.command_in(Context::LogPane, Key::char('s')),
             Some(Command::LogSince)
         );
         let keymap = Keymap::with_overrides([(Command::LogSince, Key::char('x'))]);
-        assert_eq!(keymap.command(Key::char('s')), Some(Command::Sort));
+        assert_eq!(keymap.command(Key::char('s')), Some(Command::Shell));
         assert_eq!(keymap.command_in(Context::LogPane, Key::char('s')), None);
         assert_eq!(
             keymap.command_in(Context::LogPane, Key::char('x')),

@@ -46,6 +46,14 @@ impl AppState {
                 Outcome::Cancelled => {}
                 Outcome::Done(choice) => self.start_forward(choice, effects),
             },
+            Mode::Shell(mut picker) => {
+                let command = self.keymap.command(key);
+                match picker.key(key, command) {
+                    Outcome::Open => self.mode = Mode::Shell(picker),
+                    Outcome::Cancelled => {}
+                    Outcome::Done(index) => self.shell_picked(picker, index, effects),
+                }
+            }
             Mode::Profiles(mut picker) => {
                 let command = self.keymap.command(key);
                 match picker.key(key, command) {
@@ -79,7 +87,7 @@ impl AppState {
                     return;
                 }
             }
-            Mode::Normal | Mode::Help(_) | Mode::Profiles(_) => return,
+            Mode::Normal | Mode::Help(_) | Mode::Profiles(_) | Mode::Shell(_) => return,
         }
         self.dirty = true;
     }
@@ -194,6 +202,7 @@ impl AppState {
             Command::Detail => self.toggle_pane(Pane::Detail),
             Command::Timeline => self.toggle_pane(Pane::Timeline),
             Command::Logs => self.open_logs(),
+            Command::Shell => self.shell_selected(effects),
             Command::Profiles => {
                 let names = self.profiles.keys().map(String::as_str);
                 self.mode = Mode::Profiles(ProfilePicker::new(names, &self.profile.name));

@@ -22,6 +22,7 @@ pub mod logs;
 pub(crate) mod poller;
 pub(crate) mod profiles;
 pub(crate) mod requests;
+pub mod shell;
 pub(crate) mod table;
 pub mod timeline;
 
@@ -49,11 +50,12 @@ use ondeck_core::config::{Config, Profile};
 use ondeck_core::instances::Instance;
 use ondeck_core::instances::identity::{InstanceId, InstanceRef};
 use ondeck_core::logs::LogBuffer;
-use ondeck_core::model::TaskDefinition;
+use ondeck_core::model::{SessionGrant, TaskDefinition};
 use ondeck_core::ops::{LaunchRequest, Launched, Snapshot};
 use ondeck_core::tail::{TailMessage, TailSpec};
 use poller::Poller;
 use profiles::ProfilePicker;
+use shell::{ShellPicker, ShellSession};
 use table::Table;
 use timeline::{Journal, TimelineEntry};
 
@@ -122,6 +124,17 @@ pub enum Action {
         id: ForwardId,
         why: String,
     },
+    /// ExecuteCommand answered the shell asked for under `req`.
+    ShellGranted {
+        req: RequestId,
+        result: Result<SessionGrant, String>,
+    },
+    /// The shell has given the terminal back: its exit code where the protocol gives one, or
+    /// why the session failed.
+    ShellEnded {
+        req: RequestId,
+        result: Result<Option<i32>, String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -160,6 +173,20 @@ pub enum Effect {
     /// Stop the tail (and close its Live Tail session, which is billed per minute).
     StopTail {
         tail_id: TailId,
+    },
+    /// Ask ECS for a shell session (ExecuteCommand); answered with `Action::ShellGranted`.
+    OpenShell {
+        req: RequestId,
+        task_arn: String,
+        container: String,
+        command: String,
+    },
+    /// Hand the terminal to the granted session until it ends, then answer with
+    /// `Action::ShellEnded` and draw the whole screen again.
+    AttachShell {
+        req: RequestId,
+        title: String,
+        grant: SessionGrant,
     },
     /// Write the lines `view` lets through to `path`; answered with `Action::LogsSaved`.
     SaveLogs {
@@ -230,6 +257,8 @@ pub(crate) enum Mode {
     Confirm(Confirm),
     Profiles(ProfilePicker),
     Forward(ForwardDialog),
+    /// Which container a shell opens in.
+    Shell(ShellPicker),
 }
 
 /// What a key did to a dialog or a line being typed.
@@ -282,6 +311,8 @@ pub struct AppState {
     pub(crate) forwards: Forwards,
     pub(crate) layout: ScreenLayout,
     pub(crate) spinner: usize,
+    /// The shell asked for or attached, if any.
+    pub(crate) shell: Option<ShellSession>,
     pub quitting: bool,
     /// Something visible changed since the last frame.
     pub dirty: bool,
@@ -333,6 +364,7 @@ impl AppState {
             forwards: Forwards::default(),
             layout,
             spinner: 0,
+            shell: None,
             quitting: false,
             dirty: true,
             select_pending: start.select,
@@ -453,6 +485,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::ForwardStarted { id, result } => state.forward_started(id, result),
         Action::ForwardStats { id, stats } => state.forward_stats(id, stats),
         Action::ForwardEnded { id, why } => state.forward_ended(id, why),
+        Action::ShellGranted { req, result } => state.shell_granted(req, result, &mut effects),
+        Action::ShellEnded { req, result } => state.shell_ended(req, result),
         Action::TerminalClosed => state.quitting = true,
         Action::Layout(layout) => state.lay_out(layout),
         Action::JournalLoaded {

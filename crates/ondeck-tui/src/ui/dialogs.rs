@@ -1,4 +1,4 @@
-//! Modal boxes: launch, destroy confirmation, profile switcher.
+//! Modal boxes: launch, destroy confirmation, profile switcher (and the frame of the others).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};

@@ -9,6 +9,7 @@ mod input;
 mod instances;
 mod layout;
 mod logs;
+mod picker;
 mod status;
 pub mod theme;
 mod timeline;
@@ -66,6 +67,7 @@ pub fn render(frame: &mut Frame, state: &AppState, ctx: &RenderContext) {
         Mode::Confirm(confirm) => dialogs::confirm(frame, body, state, confirm, ctx),
         Mode::Profiles(picker) => dialogs::profiles(frame, body, state, picker.cursor, ctx),
         Mode::Forward(dialog) => forward::dialog(frame, body, dialog, ctx),
+        Mode::Shell(picker) => picker::shell(frame, body, picker, ctx),
         Mode::Normal | Mode::Filter | Mode::CommandLine(_) => {}
     }
 }
