@@ -43,7 +43,9 @@ def ensure_moto_python():
         pass
     candidates = [os.environ.get("ONDECK_TEST_PYTHON"), str(REPO / ".venv/bin/python")]
     for python in filter(None, candidates):
-        if Path(python).exists() and os.path.realpath(python) != os.path.realpath(sys.executable):
+        # A venv's python links to the interpreter it was made from: compare the environments
+        # (sys.prefix), not the executables.
+        if Path(python).exists() and Path(python).parent.parent.resolve() != Path(sys.prefix).resolve():
             os.execv(python, [python] + sys.argv)
     subprocess.run([sys.executable, "-m", "venv", str(REPO / ".venv")], check=True)
     subprocess.run(
