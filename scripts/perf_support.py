@@ -538,6 +538,8 @@ def task_streams(moto, cluster):
     for task in ecs.describe_tasks(cluster=cluster, tasks=arns)["tasks"]:
         family = task["taskDefinitionArn"].rsplit("/", 1)[-1].split(":")[0]
         task_id = task["taskArn"].rsplit("/", 1)[-1]
-        for container in task["containers"]:
+        # The task definition, not the task: moto lists only some of a task's containers.
+        definition = ecs.describe_task_definition(taskDefinition=task["taskDefinitionArn"])
+        for container in definition["taskDefinition"]["containerDefinitions"]:
             streams.append((f"/ecs/{family}", f"ecs/{container['name']}/{task_id}"))
     return streams
