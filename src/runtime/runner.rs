@@ -409,3 +409,6 @@ impl Runner {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
