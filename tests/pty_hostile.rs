@@ -14,6 +14,8 @@ const SHORT: Duration = Duration::from_secs(10);
 const HOSTILE_LINES: usize = 20;
 /// What the demo's hostile lines look like once cleaned: the payload sits between the quotes.
 const HOSTILE_TEXT: &str = "rejected header X-Debug: \"";
+/// Pages back at most: the demo's backfill holds enough hostile lines well before that.
+const MAX_PAGES: usize = 50;
 
 fn hostile_rows(screen: &str) -> Vec<&str> {
     screen
@@ -57,15 +59,28 @@ fn escape_sequences_in_logs_never_reach_the_terminal() {
     pty.wait_for_text(HOSTILE_TEXT, SHORT);
 
     // Page back through the backfilled lines until enough hostile ones were drawn, among them
-    // the hyperlink whose text stays.
+    // the hyperlink whose text stays. After each page a digit naming no container puts a
+    // message on the bottom row: rows are drawn top to bottom, so once it shows, the page
+    // above it is drawn whole (a read can fall in the middle of a frame).
     let mut seen = BTreeSet::new();
     let mut screen = pty.screen_text();
+    let mut pages = 0;
     while seen.len() < HOSTILE_LINES || !seen.iter().any(|row: &String| row.contains("click here"))
     {
-        let before = screen.clone();
-        pty.send_keys("\x1b[5~");
-        pty.wait_for("an earlier page of logs", SHORT, |now| now != before);
-        screen = pty.settled_screen(Duration::from_secs(2));
+        assert!(
+            pages < MAX_PAGES,
+            "{} hostile lines in {MAX_PAGES} pages:\n{screen}",
+            seen.len()
+        );
+        pages += 1;
+        let digit = if pages % 2 == 0 { '8' } else { '9' };
+        pty.send_keys(format!("\x1b[5~{digit}"));
+        let marker = format!("no container {digit}:");
+        screen = pty.wait_for("the page drawn down to the message line", SHORT, |now| {
+            now.lines()
+                .last()
+                .is_some_and(|last| last.contains(&marker))
+        });
         for row in hostile_rows(&screen) {
             // Every sequence went whole, only the hyperlink's text stays; and nothing moved
             // the cursor or cleared the line: the rest of it is in place.

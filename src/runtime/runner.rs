@@ -11,7 +11,7 @@ use chrono::Utc;
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use tokio::sync::Semaphore;
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 
 use super::forwards::Forwards;
@@ -19,7 +19,7 @@ use super::{CloudFactory, journal};
 use ondeck_core::config::Profile;
 use ondeck_core::model::SessionGrant;
 use ondeck_engine::ops::{self, OpsContext, OpsError};
-use ondeck_engine::tail::{StreamHealth, TailMessage, TailSpec, spawn_tail};
+use ondeck_engine::tail::{StreamHealth, TailMessage, TailSource, TailSpec, spawn_tail};
 use ondeck_tui::state::logs::TailId;
 use ondeck_tui::state::timeline::{Journal, TimelineEntry};
 use ondeck_tui::state::{Action, Effect, RequestId};
@@ -76,10 +76,17 @@ pub struct Runner {
     handoff: Option<Handoff>,
     /// Running log tails. Aborting one drops its `TailHandle`, which stops the tail and closes
     /// its Live Tail session.
-    tails: HashMap<TailId, JoinHandle<()>>,
+    tails: HashMap<TailId, RunningTail>,
     /// One permit per tail message the loop may hold; given back as `update` takes each.
     tail_backlog: Arc<Semaphore>,
     forwards: Forwards,
+}
+
+/// A tail's forwarder, and the way to its `TailHandle::add_sources`.
+struct RunningTail {
+    forwarder: JoinHandle<()>,
+    /// Unbounded: one message per snapshot that found a new task.
+    add_sources: UnboundedSender<Vec<TailSource>>,
 }
 
 /// Tail messages waiting to be forwarded; beyond it the tail drops lines and counts them.
@@ -198,9 +205,14 @@ impl Runner {
                 }
             }
             Effect::StartTail { tail_id, spec } => self.start_tail(tail_id, spec),
+            Effect::AddTailSources { tail_id, sources } => {
+                if let Some(tail) = self.tails.get(&tail_id) {
+                    let _ = tail.add_sources.send(sources);
+                }
+            }
             Effect::StopTail { tail_id } => {
                 if let Some(tail) = self.tails.remove(&tail_id) {
-                    tail.abort();
+                    tail.forwarder.abort();
                 }
             }
             Effect::StartForward { id, target } => {
@@ -288,13 +300,15 @@ impl Runner {
         std::mem::take(&mut self.copies)
     }
 
-    /// Waits for the current profile's cloud, then forwards each tail message as one action.
+    /// Waits for the current profile's cloud, then forwards each tail message as one action,
+    /// and the streams to add to the tail.
     fn start_tail(&mut self, tail_id: TailId, spec: TailSpec) {
-        self.tails.retain(|_, tail| !tail.is_finished());
+        self.tails.retain(|_, tail| !tail.forwarder.is_finished());
         let ctx = self.ctx.clone();
         let actions = self.actions.clone();
         let backlog = Arc::clone(&self.tail_backlog);
-        let task = tokio::spawn(async move {
+        let (add_sources, mut added) = unbounded_channel();
+        let forwarder = tokio::spawn(async move {
             let send = |message| actions.send(Action::Tail { tail_id, message }).is_ok();
             let ctx = match ctx.await {
                 Ok(ctx) => ctx,
@@ -308,19 +322,32 @@ impl Runner {
                 }
             };
             let (tx, mut rx) = tokio::sync::mpsc::channel(TAIL_CHANNEL);
-            let _tail = spawn_tail(Arc::clone(&ctx.cloud), spec, tx);
-            while let Some(message) = rx.recv().await {
-                // While the loop holds a backlog, this waits and the tail's channel fills.
-                let Ok(permit) = backlog.acquire().await else {
-                    break;
-                };
-                permit.forget();
-                if !send(message) {
-                    break;
+            let tail = spawn_tail(Arc::clone(&ctx.cloud), spec, tx);
+            loop {
+                tokio::select! {
+                    message = rx.recv() => {
+                        let Some(message) = message else { break };
+                        // While the loop holds a backlog, this waits and the tail's channel
+                        // fills.
+                        let Ok(permit) = backlog.acquire().await else {
+                            break;
+                        };
+                        permit.forget();
+                        if !send(message) {
+                            break;
+                        }
+                    }
+                    Some(sources) = added.recv() => tail.add_sources(sources),
                 }
             }
         });
-        self.tails.insert(tail_id, task);
+        self.tails.insert(
+            tail_id,
+            RunningTail {
+                forwarder,
+                add_sources,
+            },
+        );
     }
 
     /// `update` took a tail message: the forwarders may send one more.
@@ -333,7 +360,7 @@ impl Runner {
     pub fn tail_count(&self) -> usize {
         self.tails
             .values()
-            .filter(|tail| !tail.is_finished())
+            .filter(|tail| !tail.forwarder.is_finished())
             .count()
     }
 
@@ -373,7 +400,7 @@ impl Runner {
     /// was given, each for at most `limit`.
     pub async fn finish(mut self, limit: Duration) {
         for (_, tail) in self.tails.drain() {
-            tail.abort();
+            tail.forwarder.abort();
         }
         self.forwards.close_all(limit).await;
         self.journal.take();
@@ -382,3 +409,6 @@ impl Runner {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

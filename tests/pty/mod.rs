@@ -227,25 +227,6 @@ impl Pty {
         }
     }
 
-    /// The screen once a frame has been written whole: a read can fall in the middle of one,
-    /// so wait until no byte has arrived for a few polls.
-    pub fn settled_screen(&self, limit: Duration) -> String {
-        let deadline = Instant::now() + limit;
-        let mut seen = self.output.lock().unwrap().raw.len();
-        let mut quiet_polls = 0;
-        while quiet_polls < 3 && Instant::now() < deadline {
-            std::thread::sleep(POLL);
-            let now = self.output.lock().unwrap().raw.len();
-            if now == seen {
-                quiet_polls += 1;
-            } else {
-                quiet_polls = 0;
-                seen = now;
-            }
-        }
-        self.screen_text()
-    }
-
     /// Wait for the pty's process to end; panics with the screen after `limit`.
     pub fn wait_for_exit(&mut self, limit: Duration) -> ExitStatus {
         let deadline = Instant::now() + limit;

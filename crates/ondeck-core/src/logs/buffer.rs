@@ -1,9 +1,7 @@
 //! A bounded ring of sanitized log lines, addressed by a sequence number that never repeats,
 //! so a view can hold on to "the line I was looking at" while older lines are evicted.
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashSet, VecDeque};
-use std::hash::{Hash, Hasher};
+use std::collections::VecDeque;
 use std::mem::size_of;
 
 use super::sanitize::{Level, SanitizedText, StyleRun, detect_level, sanitize};
@@ -195,88 +193,6 @@ impl LogBuffer {
     }
 }
 
-/// Keys remembered when no limits are configured.
-pub const DEDUPE_KEYS: usize = 10_000;
-/// How far behind the newest event a key is still remembered, in milliseconds.
-pub const DEDUPE_WINDOW_MS: i64 = 5 * 60 * 1000;
-
-/// Drops events seen before: CloudWatch may deliver an event twice, and the backfill read by
-/// GetLogEvents overlaps the first seconds of the live tail.
-///
-/// An event is identified by its container, timestamp and a hash of its message. Two identical
-/// lines printed by the same container in the same millisecond are therefore one event; the
-/// APIs give no finer identity for GetLogEvents results.
-///
-/// Memory is bounded twice: at most `max_keys` keys, and keys older than `window_ms` behind the
-/// newest timestamp seen are forgotten (oldest inserted first).
-#[derive(Debug, Clone)]
-pub struct Deduper {
-    seen: HashSet<EventKey>,
-    order: VecDeque<EventKey>,
-    max_keys: usize,
-    window_ms: i64,
-    newest: i64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct EventKey {
-    source: u16,
-    timestamp: i64,
-    message: u64,
-}
-
-impl Default for Deduper {
-    fn default() -> Self {
-        Deduper::new(DEDUPE_KEYS, DEDUPE_WINDOW_MS)
-    }
-}
-
-impl Deduper {
-    pub fn new(max_keys: usize, window_ms: i64) -> Deduper {
-        Deduper {
-            seen: HashSet::new(),
-            order: VecDeque::new(),
-            max_keys: max_keys.max(1),
-            window_ms,
-            newest: i64::MIN,
-        }
-    }
-
-    /// True the first time an event is offered; false for a repeat that is still remembered.
-    pub fn is_new(&mut self, source: u16, timestamp: i64, raw: &str) -> bool {
-        let mut hasher = DefaultHasher::new();
-        raw.hash(&mut hasher);
-        let key = EventKey {
-            source,
-            timestamp,
-            message: hasher.finish(),
-        };
-        if !self.seen.insert(key) {
-            return false;
-        }
-        self.order.push_back(key);
-        self.newest = self.newest.max(timestamp);
-        let horizon = self.newest.saturating_sub(self.window_ms);
-        while let Some(&oldest) = self.order.front() {
-            if self.order.len() <= self.max_keys && oldest.timestamp >= horizon {
-                break;
-            }
-            self.order.pop_front();
-            self.seen.remove(&oldest);
-        }
-        true
-    }
-
-    /// Keys currently remembered.
-    pub fn len(&self) -> usize {
-        self.order.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,53 +336,6 @@ mod tests {
         assert!(buffer.bytes() > 0);
         buffer.clear();
         assert_eq!(buffer.bytes(), 0);
-    }
-
-    #[test]
-    fn deduper_drops_repeats_per_source_and_timestamp() {
-        let mut dedupe = Deduper::default();
-        assert!(dedupe.is_new(0, 100, "hello"));
-        assert!(!dedupe.is_new(0, 100, "hello"));
-        assert!(dedupe.is_new(1, 100, "hello"));
-        assert!(dedupe.is_new(0, 101, "hello"));
-        assert!(dedupe.is_new(0, 100, "hello!"));
-    }
-
-    #[test]
-    fn deduper_forgets_beyond_its_key_limit() {
-        let mut dedupe = Deduper::new(2, i64::MAX);
-        assert!(dedupe.is_new(0, 1, "a"));
-        assert!(dedupe.is_new(0, 2, "b"));
-        assert!(dedupe.is_new(0, 3, "c"));
-        assert_eq!(dedupe.len(), 2);
-        assert!(dedupe.is_new(0, 1, "a"), "oldest key was forgotten");
-        assert!(!dedupe.is_new(0, 3, "c"));
-    }
-
-    #[test]
-    fn deduper_forgets_keys_outside_the_time_window() {
-        let mut dedupe = Deduper::new(100, 1_000);
-        assert!(dedupe.is_new(0, 0, "old"));
-        assert!(dedupe.is_new(0, 900, "recent"));
-        assert!(!dedupe.is_new(0, 0, "old"));
-        assert!(dedupe.is_new(0, 1_500, "new"));
-        assert_eq!(dedupe.len(), 2);
-        assert!(!dedupe.is_new(0, 900, "recent"));
-        assert!(dedupe.is_new(0, 0, "old"));
-    }
-
-    #[test]
-    fn deduper_drops_the_backfill_live_seam() {
-        let mut dedupe = Deduper::default();
-        let backfill = [(1_000, "a"), (1_001, "b"), (1_002, "c")];
-        let live = [(1_001, "b"), (1_002, "c"), (1_003, "d")];
-        let kept: Vec<&str> = backfill
-            .iter()
-            .chain(live.iter())
-            .filter(|(ts, msg)| dedupe.is_new(0, *ts, msg))
-            .map(|(_, msg)| *msg)
-            .collect();
-        assert_eq!(kept, vec!["a", "b", "c", "d"]);
     }
 
     proptest! {

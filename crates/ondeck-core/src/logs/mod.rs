@@ -7,7 +7,7 @@ pub mod sanitize;
 pub mod sources;
 pub mod style;
 
-pub use buffer::{Deduper, LogBuffer, LogLine};
+pub use buffer::{LogBuffer, LogLine};
 pub use sanitize::{
     Level, SanitizedText, StyleRun, detect_level, pretty_json, sanitize, sanitize_bytes,
 };

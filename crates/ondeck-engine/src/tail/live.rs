@@ -9,7 +9,7 @@ use futures::StreamExt;
 use tokio::time::Instant;
 
 use super::{Cursor, Stop, Tail, backoff};
-use ondeck_core::tail::StreamHealth;
+use ondeck_core::tail::{StreamHealth, TailSource};
 use ondeck_core::{CloudError, LiveTail, LiveTailUpdate};
 
 /// StartLiveTail accepts at most this many stream names.
@@ -25,6 +25,8 @@ pub(super) struct Session {
     pub(super) channel: u64,
     pub(super) updates: LiveTail,
     pub(super) sampled: bool,
+    /// How many of the plan's names it was opened with: names added later wait for the next.
+    pub(super) covers: usize,
 }
 
 /// Live Tail for up to 100 streams of one group.
@@ -47,55 +49,96 @@ pub(super) enum Wakeup {
     /// (plan, session channel, item)
     Live(usize, u64, SessionItem),
     Timer,
+    /// Sources to follow as well.
+    Added(Vec<TailSource>),
+}
+
+impl LivePlan {
+    fn new(group: String) -> LivePlan {
+        LivePlan {
+            group,
+            names: Vec::new(),
+            members: HashMap::new(),
+            current: None,
+            retiring: None,
+            renew_at: None,
+            reconnect_at: None,
+            failures: 0,
+        }
+    }
 }
 
 impl Tail {
-    /// Group the streams by log group, at most 100 per session.
-    pub(super) fn plan_live(&mut self) {
-        let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
-        for (i, stream) in self.streams.iter().enumerate() {
-            match groups
-                .iter_mut()
-                .find(|(group, _)| *group == stream.stream.group)
-            {
-                Some((_, members)) => members.push(i),
-                None => groups.push((stream.stream.group.clone(), vec![i])),
-            }
-        }
-        for (group, members) in groups {
-            for chunk in members.chunks(MAX_STREAMS_PER_SESSION) {
-                let p = self.plans.len();
-                let mut plan = LivePlan {
-                    group: group.clone(),
-                    names: Vec::new(),
-                    members: HashMap::new(),
-                    current: None,
-                    retiring: None,
-                    renew_at: None,
-                    reconnect_at: None,
-                    failures: 0,
-                };
-                for &i in chunk {
-                    let name = self.streams[i].stream.stream.clone();
-                    if plan.members.insert(name.clone(), i).is_none() {
-                        plan.names.push(name);
+    /// Gives the streams `from..` to Live Tail, by log group and at most 100 per session: a
+    /// plan of their group with room takes them and is renewed to cover them (its streams stay
+    /// live meanwhile), otherwise a new plan is connected.
+    pub(super) async fn cover_live(&mut self, from: usize) -> Result<(), Stop> {
+        let first_new = self.plans.len();
+        let mut grown = Vec::new();
+        for i in from..self.streams.len() {
+            let group = self.streams[i].stream.group.clone();
+            let name = self.streams[i].stream.stream.clone();
+            let has_it = |plan: &LivePlan| plan.group == group && plan.members.contains_key(&name);
+            let has_room =
+                |plan: &LivePlan| plan.group == group && plan.names.len() < MAX_STREAMS_PER_SESSION;
+            let p = match self.plans.iter().position(has_it) {
+                Some(p) => p,
+                None => match self.plans.iter().rposition(has_room) {
+                    Some(p) => p,
+                    None => {
+                        self.plans.push(LivePlan::new(group));
+                        self.plans.len() - 1
                     }
-                    self.streams[i].plan = Some(p);
+                },
+            };
+            let plan = &mut self.plans[p];
+            let place = match plan.names.iter().position(|n| *n == name) {
+                Some(place) => place,
+                None => {
+                    plan.names.push(name.clone());
+                    if p < first_new && !grown.contains(&p) {
+                        grown.push(p);
+                    }
+                    plan.names.len() - 1
                 }
-                self.plans.push(plan);
+            };
+            plan.members.insert(name, i);
+            self.streams[i].plan = Some((p, place));
+        }
+        for p in first_new..self.plans.len() {
+            self.connect(p).await?;
+        }
+        for p in grown {
+            // Without a session the plan reconnects with every name, or is polled for good.
+            if self.plans[p].current.is_some() {
+                self.renew(p).await;
             }
         }
+        Ok(())
     }
 
     async fn open_session(&mut self, p: usize) -> Result<Session, CloudError> {
         let plan = &self.plans[p];
+        let covers = plan.names.len();
         let updates = self.cloud.start_live_tail(&plan.group, &plan.names).await?;
         let channel = self.new_channel();
         Ok(Session {
             channel,
             updates,
             sampled: false,
+            covers,
         })
+    }
+
+    /// The streams of plan `p` at these places among its names.
+    fn members_at(&self, p: usize, places: std::ops::Range<usize>) -> Vec<usize> {
+        (0..self.streams.len())
+            .filter(|&i| {
+                self.streams[i]
+                    .plan
+                    .is_some_and(|(q, place)| q == p && places.contains(&place))
+            })
+            .collect()
     }
 
     /// Open a plan's session when it has none (at start, or to reconnect).
@@ -151,13 +194,19 @@ impl Tail {
         let now = Instant::now();
         match self.open_session(p).await {
             Ok(session) => {
+                let covers = session.covers;
                 let plan = &mut self.plans[p];
-                plan.retiring = plan
-                    .current
-                    .replace(session)
-                    .map(|old| (old, now + RENEWAL_OVERLAP));
+                let old = plan.current.replace(session);
+                let covered = old.as_ref().map_or(0, |old| old.covers);
+                plan.retiring = old.map(|old| (old, now + RENEWAL_OVERLAP));
                 plan.failures = 0;
                 plan.renew_at = Some(now + self.timing.live_renew_after);
+                // Streams it covers first were polled until now: once more for what was logged
+                // before the session began.
+                for i in self.members_at(p, covered..covers) {
+                    self.streams[i].catch_up = true;
+                    self.streams[i].next_poll = now;
+                }
             }
             Err(error) => {
                 let plan = &mut self.plans[p];
@@ -211,9 +260,14 @@ impl Tail {
         plan.current = None;
         if let Some((older, _)) = plan.retiring.take() {
             // The successor failed but its predecessor still runs: keep it, renew again soon.
+            let covered = older.covers;
             plan.current = Some(older);
             plan.failures += 1;
             plan.renew_at = Some(now + backoff(&self.timing, plan.failures));
+            // Streams only the successor covered are polled again.
+            for i in self.members_at(p, covered..usize::MAX) {
+                self.resume_polling(i, now);
+            }
             return Ok(());
         }
         plan.failures += 1;

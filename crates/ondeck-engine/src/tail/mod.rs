@@ -1,5 +1,6 @@
 //! The tail engine: backfill a set of log streams with GetLogEvents, then follow them with Live
-//! Tail (preferred) or one adaptive polling loop, and deliver each event exactly once.
+//! Tail (preferred) or one adaptive polling loop, and deliver each event exactly once. Streams
+//! added while it follows (a new task's containers) are backfilled alone and join the rest.
 //!
 //! Events leave here raw; sanitizing happens at ingest in the buffer.
 
@@ -31,6 +32,17 @@ mod tests;
 #[derive(Debug)]
 pub struct TailHandle {
     task: JoinHandle<()>,
+    added: mpsc::UnboundedSender<Vec<TailSource>>,
+}
+
+impl TailHandle {
+    /// Follow these streams too, read back as the first ones were (`since`, or their last
+    /// lines) while the streams already followed are not read again; one dedupe covers all.
+    /// Sources already followed are skipped; a tail that ended ignores this.
+    pub fn add_sources(&self, sources: Vec<TailSource>) {
+        // Unbounded: one message per snapshot that found a new task, taken at the next wakeup.
+        let _ = self.added.send(sources);
+    }
 }
 
 impl Drop for TailHandle {
@@ -45,8 +57,9 @@ pub fn spawn_tail(
     spec: TailSpec,
     tx: mpsc::Sender<TailMessage>,
 ) -> TailHandle {
-    let task = tokio::spawn(Tail::new(cloud, spec, tx).run());
-    TailHandle { task }
+    let (added, added_rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(Tail::new(cloud, spec, tx, added_rx).run());
+    TailHandle { task, added }
 }
 
 /// Why the tail ends early.
@@ -76,8 +89,9 @@ struct StreamState {
     cursor: Cursor,
     /// GetLogEvents found it or Live Tail delivered from it.
     exists: bool,
-    /// The live plan covering it, if any.
-    plan: Option<usize>,
+    /// The live plan that has it, and its place among the plan's names: a session covers the
+    /// names it was opened with.
+    plan: Option<(usize, usize)>,
     interval: Duration,
     next_poll: Instant,
     /// Poll once even though Live Tail covers it: fills the gap before a new session began.
@@ -88,6 +102,8 @@ struct StreamState {
 struct Tail {
     cloud: Arc<dyn Cloud>,
     tx: mpsc::Sender<TailMessage>,
+    /// Sources to follow as well, from [`TailHandle::add_sources`].
+    added: mpsc::UnboundedReceiver<Vec<TailSource>>,
     since: Option<i64>,
     backfill_limit: i32,
     follow: bool,
@@ -110,39 +126,23 @@ struct Tail {
 }
 
 impl Tail {
-    fn new(cloud: Arc<dyn Cloud>, spec: TailSpec, tx: mpsc::Sender<TailMessage>) -> Tail {
-        let now = Instant::now();
-        let initial = match spec.since {
-            Some(since) => Cursor::Start(Some(since)),
-            None => Cursor::Tail,
-        };
-        let streams = spec
-            .sources
-            .into_iter()
-            .map(|source| StreamState {
-                source: source.index,
-                container: source.container,
-                stream: source.stream,
-                creates_group: source.creates_group,
-                cursor: initial.clone(),
-                exists: false,
-                plan: None,
-                interval: spec.timing.poll_min,
-                next_poll: now,
-                catch_up: false,
-                last_timestamp: None,
-            })
-            .collect::<Vec<_>>();
+    fn new(
+        cloud: Arc<dyn Cloud>,
+        spec: TailSpec,
+        tx: mpsc::Sender<TailMessage>,
+        added: mpsc::UnboundedReceiver<Vec<TailSource>>,
+    ) -> Tail {
         let next_channel = 0;
-        Tail {
+        let mut tail = Tail {
             cloud,
             tx,
+            added,
             since: spec.since,
             backfill_limit: spec.backfill_limit,
             follow: spec.follow,
             prefer_live: spec.prefer_live,
             timing: spec.timing,
-            streams,
+            streams: Vec::new(),
             plans: Vec::new(),
             dedupe: Dedupe::new(DEDUPE_CAPACITY, DEDUPE_WINDOW_MS),
             next_channel,
@@ -153,6 +153,34 @@ impl Tail {
             last_event_at: None,
             when_full: spec.when_full,
             dropped: 0,
+        };
+        tail.push_streams(spec.sources);
+        tail
+    }
+
+    /// Adds the sources not followed yet, each to be read from `since` or its last lines.
+    fn push_streams(&mut self, sources: Vec<TailSource>) {
+        let cursor = match self.since {
+            Some(since) => Cursor::Start(Some(since)),
+            None => Cursor::Tail,
+        };
+        for source in sources {
+            if self.streams.iter().any(|s| s.stream == source.stream) {
+                continue;
+            }
+            self.streams.push(StreamState {
+                source: source.index,
+                container: source.container,
+                stream: source.stream,
+                creates_group: source.creates_group,
+                cursor: cursor.clone(),
+                exists: false,
+                plan: None,
+                interval: self.timing.poll_min,
+                next_poll: Instant::now(),
+                catch_up: false,
+                last_timestamp: None,
+            });
         }
     }
 
@@ -168,25 +196,13 @@ impl Tail {
         // Live Tail has no history, so it opens before the backfill: whatever the backfill
         // misses, the session has, and the overlap is deduplicated.
         if self.follow && self.prefer_live {
-            self.plan_live();
-            for p in 0..self.plans.len() {
-                self.connect(p).await?;
-            }
+            self.cover_live(0).await?;
         }
         self.backfill().await?;
         if !self.follow {
             return self.set_health(StreamHealth::Ended).await;
         }
-        let now = Instant::now();
-        for stream in &mut self.streams {
-            stream.interval = self.timing.poll_min;
-            stream.next_poll = now
-                + if stream.exists {
-                    self.timing.poll_min
-                } else {
-                    self.timing.waiting_retry
-                };
-        }
+        self.schedule_polls(0);
         loop {
             // Lines dropped in a burst are said once the receiver has caught up, even when no
             // more lines come.
@@ -196,6 +212,7 @@ impl Tail {
             let wakeup = tokio::select! {
                 live = future::poll_fn(|cx| poll_sessions(&mut self.plans, cx)) => live,
                 () = sleep_until_some(wake) => Wakeup::Timer,
+                Some(sources) = self.added.recv() => Wakeup::Added(sources),
                 () = self.tx.closed() => return Err(Stop::Closed),
             };
             match wakeup {
@@ -210,7 +227,40 @@ impl Tail {
                         .await?
                 }
                 Wakeup::Timer => self.on_timers().await?,
+                Wakeup::Added(sources) => self.follow_too(sources).await?,
             }
+        }
+    }
+
+    /// Streams that appeared while following: Live Tail first (it has no history), then their
+    /// own backfill; the streams already followed are not read again.
+    async fn follow_too(&mut self, sources: Vec<TailSource>) -> Result<(), Stop> {
+        let from = self.streams.len();
+        self.push_streams(sources);
+        if from == self.streams.len() {
+            return Ok(());
+        }
+        if self.prefer_live {
+            self.cover_live(from).await?;
+        }
+        self.read_history(from).await?;
+        self.schedule_polls(from);
+        Ok(())
+    }
+
+    /// The polling schedule of the streams `from..`, whose history was just read.
+    fn schedule_polls(&mut self, from: usize) {
+        let now = Instant::now();
+        for stream in &mut self.streams[from..] {
+            stream.interval = self.timing.poll_min;
+            // Read through to now after any session covering it opened: no gap to fill.
+            stream.catch_up = false;
+            stream.next_poll = now
+                + if stream.exists {
+                    self.timing.poll_min
+                } else {
+                    self.timing.waiting_retry
+                };
         }
     }
 
@@ -235,9 +285,12 @@ impl Tail {
     }
 
     fn is_live(&self, i: usize) -> bool {
-        self.streams[i]
-            .plan
-            .is_some_and(|p| self.plans[p].current.is_some())
+        self.streams[i].plan.is_some_and(|(p, place)| {
+            self.plans[p]
+                .current
+                .as_ref()
+                .is_some_and(|session| place < session.covers)
+        })
     }
 
     fn needs_poll(&self, i: usize) -> bool {

@@ -67,8 +67,14 @@ impl Tail {
 
     /// Read what was there before the tail started, merge it across streams, send it.
     pub(super) async fn backfill(&mut self) -> Result<(), Stop> {
+        self.read_history(0).await?;
+        self.send(TailMessage::BackfillDone).await
+    }
+
+    /// Read what the streams `from..` held before they were followed, merged across them.
+    pub(super) async fn read_history(&mut self, from: usize) -> Result<(), Stop> {
         let mut batch = Vec::new();
-        for i in 0..self.streams.len() {
+        for i in from..self.streams.len() {
             loop {
                 let asked = self.streams[i].cursor.clone();
                 match self.read_page(i).await {
@@ -107,8 +113,7 @@ impl Tail {
                 }
             }
         }
-        self.send_events(batch).await?;
-        self.send(TailMessage::BackfillDone).await
+        self.send_events(batch).await
     }
 
     async fn read_page(&mut self, i: usize) -> Result<LogPage, CloudError> {

@@ -14,17 +14,14 @@ use super::{AppState, Effect, Focus, Pane};
 use crate::logview::LogView;
 use ondeck_core::instances::Instance;
 use ondeck_core::instances::identity::InstanceId;
+use ondeck_core::logs::LogBuffer;
 use ondeck_core::logs::sources::log_sources;
-use ondeck_core::logs::{Deduper, LogBuffer};
 use ondeck_core::tail::{StreamHealth, TailMessage, TailSource, TailSpec, TailTiming, WhenFull};
 
 pub type TailId = u64;
 
 /// Lines per stream read back when the pane opens without a `since`.
 const BACKFILL_LINES: i32 = 200;
-/// After new streams appear the tail restarts this far before the newest line it had; the
-/// overlap with lines already shown is dropped by the pane's deduper.
-const RESTART_OVERLAP_MS: i64 = 60_000;
 
 /// `s` cycles through these: a label and how far back to start, in minutes (`None`: the last
 /// lines of each stream).
@@ -58,9 +55,6 @@ pub struct LogsPane {
     /// Newest event timestamp seen, milliseconds since the epoch.
     pub(crate) last_event_at: Option<i64>,
     sources: Vec<TailSource>,
-    deduper: Deduper,
-    /// Events at or before this time may repeat lines already shown (after a restart).
-    seam: Option<i64>,
     /// Lines the tail dropped because the dashboard fell behind.
     pub(crate) dropped: u64,
 }
@@ -91,8 +85,6 @@ impl LogsPane {
             tail: TailStatus::NoSources,
             last_event_at: None,
             sources: Vec::new(),
-            deduper: Deduper::default(),
-            seam: None,
             dropped: 0,
         }
     }
@@ -129,19 +121,20 @@ impl LogsPane {
     }
 
     /// Merges a fresh look at the instance's containers: known streams keep their index (lines
-    /// in the buffer refer to it), new ones are appended. True when a stream was added.
-    fn merge_sources(&mut self, found: ondeck_core::logs::sources::LogSources) -> bool {
-        let mut added = false;
+    /// in the buffer refer to it), new ones are appended and returned.
+    fn merge_sources(&mut self, found: ondeck_core::logs::sources::LogSources) -> Vec<TailSource> {
+        let mut added = Vec::new();
         for (source, label) in found.sources.into_iter().zip(found.labels) {
             let known = self.sources.iter().position(|s| s.stream == source.stream);
             let index = match known {
                 Some(index) => index,
                 None => {
-                    added = true;
-                    self.sources.push(TailSource {
+                    let source = TailSource {
                         index: self.sources.len() as u16,
                         ..source
-                    });
+                    };
+                    added.push(source.clone());
+                    self.sources.push(source);
                     self.labels.push(String::new());
                     self.sources.len() - 1
                 }
@@ -153,15 +146,10 @@ impl LogsPane {
         added
     }
 
+    /// The tail delivers each line once, also across streams added while it runs.
     fn ingest(&mut self, events: Vec<ondeck_core::tail::TailEvent>) -> usize {
         let mut added = 0;
         for event in events {
-            let fresh = self
-                .deduper
-                .is_new(event.source, event.timestamp, &event.message);
-            if !fresh && self.seam.is_some_and(|seam| event.timestamp <= seam) {
-                continue;
-            }
             self.buffer
                 .push(event.timestamp, event.source, &event.message);
             self.last_event_at = self.last_event_at.max(Some(event.timestamp));
@@ -256,7 +244,7 @@ impl AppState {
                 logs.tail = TailStatus::Pending;
             }
         } else {
-            self.start_tail(None, effects);
+            self.start_tail(effects);
         }
     }
 
@@ -268,9 +256,8 @@ impl AppState {
         }
     }
 
-    /// Starts (or restarts) the tail over the pane's sources. `resume_at`: the newest line
-    /// already shown, when the buffer is kept.
-    fn start_tail(&mut self, resume_at: Option<i64>, effects: &mut Vec<Effect>) {
+    /// Starts (or restarts) the tail over the pane's sources.
+    fn start_tail(&mut self, effects: &mut Vec<Effect>) {
         let tail_id = self.poller.issue_id();
         let now_ms = self.now.timestamp_millis();
         let Some(logs) = &mut self.logs else {
@@ -286,14 +273,9 @@ impl AppState {
             logs.tail = TailStatus::NoSources;
             return;
         }
-        let preset = SINCE_PRESETS[logs.since]
+        let since = SINCE_PRESETS[logs.since]
             .1
             .map(|minutes| now_ms - minutes * 60_000);
-        let since = match resume_at {
-            Some(newest) => Some((newest - RESTART_OVERLAP_MS).max(preset.unwrap_or(i64::MIN))),
-            None => preset,
-        };
-        logs.seam = resume_at;
         logs.tail = TailStatus::Running(StreamHealth::Starting);
         effects.push(Effect::StartTail {
             tail_id,
@@ -310,8 +292,8 @@ impl AppState {
         });
     }
 
-    /// A task that appeared since the pane opened brings new streams: restart once over all of
-    /// them, keeping the lines shown.
+    /// A task that appeared since the pane opened brings new streams: the running tail follows
+    /// them too, backfilling only them, so the lines shown stay and none comes twice.
     fn follow_new_sources(&mut self, effects: &mut Vec<Effect>) {
         let Some(found) = self
             .selected_instance()
@@ -327,10 +309,18 @@ impl AppState {
         if logs.notes != notes_before {
             self.dirty = true;
         }
-        if added {
-            let resume_at = logs.last_event_at;
-            self.dirty = true;
-            self.start_tail(resume_at, effects);
+        if added.is_empty() {
+            return;
+        }
+        self.dirty = true;
+        match logs.tail {
+            TailStatus::Running(_) => effects.push(Effect::AddTailSources {
+                tail_id: logs.tail_id,
+                sources: added,
+            }),
+            TailStatus::NoSources => self.start_tail(effects),
+            // The next tick starts it over every source.
+            TailStatus::Pending => {}
         }
     }
 
@@ -341,7 +331,7 @@ impl AppState {
             .as_ref()
             .is_some_and(|logs| logs.tail == TailStatus::Pending)
         {
-            self.start_tail(None, effects);
+            self.start_tail(effects);
             self.dirty = true;
         }
     }
@@ -488,14 +478,13 @@ impl AppState {
                 logs.since = (logs.since + 1) % SINCE_PRESETS.len();
                 logs.buffer.clear();
                 logs.view.follow();
-                logs.deduper = Deduper::default();
                 logs.last_event_at = None;
                 let label = logs.since_label();
                 self.info(match label {
                     "tail" => "showing the last lines of each container".to_string(),
                     _ => format!("showing lines from the last {label}"),
                 });
-                self.start_tail(None, effects);
+                self.start_tail(effects);
             }
             Command::LogSave => {
                 let path = save_path(&logs.instance.name, now);

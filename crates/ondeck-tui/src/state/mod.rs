@@ -52,7 +52,7 @@ use ondeck_core::instances::identity::{InstanceId, InstanceRef};
 use ondeck_core::logs::LogBuffer;
 use ondeck_core::model::{SessionGrant, TaskDefinition};
 use ondeck_core::ops::{LaunchRequest, Launched, Snapshot};
-use ondeck_core::tail::{TailMessage, TailSpec};
+use ondeck_core::tail::{TailMessage, TailSource, TailSpec};
 use poller::Poller;
 use profiles::ProfilePicker;
 use shell::{ShellPicker, ShellSession};
@@ -169,6 +169,12 @@ pub enum Effect {
     StartTail {
         tail_id: TailId,
         spec: TailSpec,
+    },
+    /// Follow these streams too in the running tail: only they are backfilled, and the tail's
+    /// dedupe spans old and new.
+    AddTailSources {
+        tail_id: TailId,
+        sources: Vec<TailSource>,
     },
     /// Stop the tail (and close its Live Tail session, which is billed per minute).
     StopTail {

@@ -341,6 +341,7 @@ fn tail_ended(cloud: &Arc<FakeCloud>) -> bool {
     Arc::strong_count(cloud) == 1
 }
 
+mod added;
 mod delivery;
 mod live;
 mod poll;

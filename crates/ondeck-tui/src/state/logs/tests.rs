@@ -391,7 +391,7 @@ fn digits_focus_a_container_and_zero_shows_all() {
 }
 
 #[test]
-fn a_new_task_restarts_the_tail_once_and_keeps_the_lines() {
+fn a_new_task_adds_its_streams_to_the_running_tail_and_keeps_the_lines() {
     let mut state = dashboard();
     let tail = open(&mut state);
     deliver(
@@ -407,26 +407,36 @@ fn a_new_task_restarts_the_tail_once_and_keeps_the_lines() {
         vec![grown.clone(), web("b", &[T2])],
         logging_definitions("awslogs"),
     );
-    assert_eq!(stopped(&effects), vec![tail]);
-    let tails = started(&effects);
-    assert_eq!(tails.len(), 1);
-    let (restarted, spec) = tails[0];
-    assert_eq!(spec.sources.len(), 4);
-    assert_eq!(spec.since, Some(500_001 - RESTART_OVERLAP_MS));
-    let indexes: Vec<u16> = spec.sources.iter().map(|s| s.index).collect();
-    assert_eq!(indexes, vec![0, 1, 2, 3]);
-    assert_eq!(spec.sources[2].stream.stream, format!("ecs/api/{T2}"));
-
-    // The backfill repeats what was shown; only the new line is added.
-    deliver(
-        &mut state,
-        restarted,
-        vec![
-            event(0, 500_000, "one"),
-            event(1, 500_001, "two"),
-            event(2, 500_002, "three"),
-        ],
+    assert!(
+        started(&effects).is_empty() && stopped(&effects).is_empty(),
+        "the tail keeps running: {effects:?}"
     );
+    let added: Vec<_> = effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::AddTailSources { tail_id, sources } => Some((*tail_id, sources)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(added.len(), 1, "{effects:?}");
+    let (to, sources) = added[0];
+    assert_eq!(to, tail);
+    let streams: Vec<(u16, &str)> = sources
+        .iter()
+        .map(|s| (s.index, s.stream.stream.as_str()))
+        .collect();
+    assert_eq!(
+        streams,
+        [
+            (2, &*format!("ecs/api/{T2}")),
+            (3, &*format!("ecs/redis/{T2}"))
+        ],
+        "only the new streams, numbered after the known ones"
+    );
+    assert_eq!(state.logs.as_ref().unwrap().labels.len(), 4);
+
+    // The tail sends the new streams' lines; what was shown stays.
+    deliver(&mut state, tail, vec![event(2, 500_002, "three")]);
     assert_eq!(texts(&state), vec!["one", "two", "three"]);
 
     let again = refresh(
@@ -435,7 +445,12 @@ fn a_new_task_restarts_the_tail_once_and_keeps_the_lines() {
         vec![grown, web("b", &[T2])],
         logging_definitions("awslogs"),
     );
-    assert!(started(&again).is_empty() && stopped(&again).is_empty());
+    assert!(
+        !again
+            .iter()
+            .any(|e| matches!(e, Effect::AddTailSources { .. } | Effect::StartTail { .. })),
+        "known streams are not added again: {again:?}"
+    );
 }
 
 #[test]

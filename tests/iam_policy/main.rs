@@ -1,13 +1,20 @@
 //! The IAM policies in assets/ against what the code calls and what they must prevent.
 //!
 //! The operations come from the SDK adapter's source (every `self.<client>.<operation>(` in
-//! crates/ondeck-aws/src, and every signed `self.call("Operation", …)` of its SSM calls), so a new AWS call without its permission fails here. The policies are then
-//! evaluated, statement by statement, for requests a user and a team lead make: owners act on
-//! their own tasks, nobody launches as someone else or re-tags an owner, a lead acts on anyone's.
+//! crates/ondeck-aws/src, and every signed `self.call("Operation", …)` of its SSM calls), so a
+//! new AWS call without its permission fails here (`operations`). The policies are then
+//! evaluated, statement by statement (`evaluation`), for requests a user and a team lead make:
+//! owners act on their own tasks, nobody launches as someone else or re-tags an owner, a lead
+//! acts on anyone's.
+
+mod evaluation;
+mod operations;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use evaluation::{Request, actions_in, allows, glob, strings};
 use ondeck_core::model::tags;
+use operations::operations_called;
 use serde_json::Value;
 
 const OWNER_POLICY: &str = "assets/iam-policy.json";
@@ -27,8 +34,6 @@ const GRANTED_BEYOND_THE_CODE: [&str; 1] = [
     // RunTask hands the task definitions' roles to ECS.
     "iam:PassRole",
 ];
-/// The SSM operations are signed JSON calls (`self.call("StartSession", …)`) in this file.
-const SSM_CALLS: &str = "crates/ondeck-aws/src/ssm.rs";
 const SESSION: &str = "arn:aws:ssm:REGION:ACCOUNT:session/ana-0123456789abcdef0";
 const PORT_DOCUMENT: &str = "arn:aws:ssm:REGION::document/AWS-StartPortForwardingSession";
 const TASK_ROLE_POLICY: &str = "assets/task-role-policy.json";
@@ -98,284 +103,6 @@ fn read(path: &str) -> String {
 
 fn policy(path: &str) -> Value {
     serde_json::from_str(&read(path)).unwrap_or_else(|err| panic!("{path} is not JSON: {err}"))
-}
-
-/// `RunTask` from `run_task`.
-fn pascal_case(snake: &str) -> String {
-    snake
-        .split('_')
-        .map(|word| {
-            let mut chars = word.chars();
-            chars
-                .next()
-                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
-/// The SDK adapter's code without its tests: every `.rs` file under crates/ondeck-aws/src
-/// except `tests.rs`, each cut at its first `#[cfg(test)]`.
-fn adapter_code() -> String {
-    fn walk(dir: &std::path::Path, code: &mut String) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .unwrap_or_else(|err| panic!("{}: {err}", dir.display()))
-            .map(|entry| entry.expect("directory entry").path())
-            .collect();
-        entries.sort();
-        for path in entries {
-            if path.is_dir() {
-                walk(&path, code);
-            } else if path.extension().is_some_and(|ext| ext == "rs")
-                && path.file_name().is_some_and(|name| name != "tests.rs")
-            {
-                let source = std::fs::read_to_string(&path)
-                    .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-                code.push_str(source.split("#[cfg(test)]").next().unwrap_or_default());
-                code.push('\n');
-            }
-        }
-    }
-    let mut code = String::new();
-    walk(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(ADAPTER_DIR),
-        &mut code,
-    );
-    code
-}
-
-const ADAPTER_DIR: &str = "crates/ondeck-aws/src";
-
-/// IAM actions of every operation the SDK adapter sends, e.g. `ecs:RunTask`: the SDK client
-/// fields of `SdkCloud`, their crates' IAM service prefixes, and each `self.<field>.<op>(`
-/// outside the tests. Every `.send()` must belong to one of them, so that a call made some
-/// other way cannot slip past.
-fn operations_called() -> BTreeSet<String> {
-    let code = adapter_code();
-    let code = code.as_str();
-    let prefix_of_crate = |krate: &str| match krate {
-        "aws_sdk_ecs" => "ecs",
-        "aws_sdk_cloudwatchlogs" => "logs",
-        other => panic!("which IAM service prefix does {other} use? add it here"),
-    };
-    // `use aws_sdk_ecs as ecs;`
-    let aliases: BTreeMap<&str, &str> = code
-        .lines()
-        .filter_map(|line| line.trim().strip_prefix("use aws_sdk_"))
-        .filter_map(|rest| rest.trim_end_matches(';').split_once(" as "))
-        .map(|(krate, alias)| (alias.trim(), krate.trim()))
-        .collect();
-    // `ecs: ecs::Client,` inside `pub struct SdkCloud { … }`.
-    let body = code
-        .split_once("pub struct SdkCloud {")
-        .and_then(|(_, rest)| rest.split_once('}'))
-        .map(|(body, _)| body)
-        .expect("struct SdkCloud in crates/ondeck-aws/src");
-    let clients: BTreeMap<String, &str> = body
-        .lines()
-        .filter_map(|line| line.trim().trim_end_matches(',').split_once(": "))
-        .filter_map(|(field, ty)| {
-            let alias = ty.strip_suffix("::Client")?;
-            let krate = aliases
-                .get(alias)
-                .map_or_else(|| alias.to_string(), |krate| format!("aws_sdk_{krate}"));
-            Some((field.to_string(), prefix_of_crate(&krate)))
-        })
-        .collect();
-    assert!(
-        !clients.is_empty(),
-        "no SDK client fields found in SdkCloud"
-    );
-
-    let flat: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    let mut operations = BTreeSet::new();
-    let mut calls = 0;
-    for (field, prefix) in &clients {
-        let receiver = format!("self.{field}.");
-        for (at, _) in flat.match_indices(&receiver) {
-            let rest = &flat[at + receiver.len()..];
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-                .collect();
-            if rest[name.len()..].starts_with('(') && name != "clone" {
-                operations.insert(format!("{prefix}:{}", pascal_case(&name)));
-                calls += 1;
-            }
-        }
-    }
-    let sends = flat.matches(".send()").count();
-    assert_eq!(
-        calls, sends,
-        "crates/ondeck-aws/src sends {sends} requests but {calls} start with `self.<client>.<operation>(`: \
-         call the SDK through the client fields so this test sees every operation"
-    );
-    operations.extend(ssm_operations_called());
-    operations
-}
-
-/// `ssm:StartSession` from `self.call("StartSession", …)` in the SSM calls, outside tests.
-fn ssm_operations_called() -> BTreeSet<String> {
-    let source = read(SSM_CALLS);
-    let code = source.split("#[cfg(test)]").next().unwrap_or_default();
-    let flat: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    let operations: BTreeSet<String> = flat
-        .split("self.call(\"")
-        .skip(1)
-        .filter_map(|rest| rest.split_once('"'))
-        .map(|(operation, _)| format!("ssm:{operation}"))
-        .collect();
-    assert!(
-        !operations.is_empty(),
-        "no `self.call(\"Operation\", …)` found in {SSM_CALLS}: the reading of it is broken"
-    );
-    operations
-}
-
-/// One request: its action, resource and the condition keys AWS would set.
-#[derive(Clone)]
-struct Request {
-    action: String,
-    resource: String,
-    keys: BTreeMap<String, Vec<String>>,
-}
-
-impl Request {
-    fn new(action: &str, resource: &str) -> Request {
-        Request {
-            action: action.to_string(),
-            resource: resource.to_string(),
-            keys: BTreeMap::new(),
-        }
-    }
-
-    fn key(mut self, key: &str, values: &[&str]) -> Request {
-        self.keys.insert(
-            key.to_string(),
-            values.iter().map(|v| v.to_string()).collect(),
-        );
-        self
-    }
-
-    /// Signed by a principal tagged `ondeck-owner = owner`.
-    fn by(self, owner: &str) -> Request {
-        self.key(PRINCIPAL_OWNER, &[owner])
-    }
-
-    fn on_task_of(self, owner: &str) -> Request {
-        self.key(&format!("aws:ResourceTag/{}", tags::OWNER), &[owner])
-            .key("ecs:cluster", &[CLUSTER])
-    }
-}
-
-/// `*` and `?` as IAM matches them in actions, resources and `…Like` conditions.
-fn glob(pattern: &str, text: &str) -> bool {
-    fn at(p: &[char], t: &[char]) -> bool {
-        match p.split_first() {
-            None => t.is_empty(),
-            Some(('*', rest)) => (0..=t.len()).any(|skip| at(rest, &t[skip..])),
-            Some(('?', rest)) => !t.is_empty() && at(rest, &t[1..]),
-            Some((c, rest)) => t.first() == Some(c) && at(rest, &t[1..]),
-        }
-    }
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    at(&p, &t)
-}
-
-fn strings(value: &Value) -> Vec<String> {
-    match value {
-        Value::String(s) => vec![s.clone()],
-        Value::Array(items) => items
-            .iter()
-            .map(|item| item.as_str().expect("a string").to_string())
-            .collect(),
-        other => panic!("expected a string or a list of strings, got {other}"),
-    }
-}
-
-/// `${aws:PrincipalTag/x}` replaced from the request; None when the request lacks the key,
-/// which makes the condition fail as it does in IAM.
-fn substitute(value: &str, request: &Request) -> Option<String> {
-    let mut out = String::new();
-    let mut rest = value;
-    while let Some(start) = rest.find("${") {
-        let end = rest[start..].find('}').expect("a closed policy variable") + start;
-        out.push_str(&rest[..start]);
-        out.push_str(request.keys.get(&rest[start + 2..end])?.first()?);
-        rest = &rest[end + 1..];
-    }
-    out.push_str(rest);
-    Some(out)
-}
-
-fn condition_holds(operator: &str, key: &str, expected: &Value, request: &Request) -> bool {
-    let present = request.keys.get(key);
-    let wanted: Vec<Option<String>> = strings(expected)
-        .iter()
-        .map(|value| substitute(value, request))
-        .collect();
-    let matches_any = |actual: &str, like: bool| {
-        wanted
-            .iter()
-            .flatten()
-            .any(|w| if like { glob(w, actual) } else { w == actual })
-    };
-    match operator {
-        "StringEquals" | "ArnEquals" | "StringLike" | "ArnLike" => {
-            let like = operator.ends_with("Like");
-            present.is_some_and(|values| values.iter().any(|v| matches_any(v, like)))
-        }
-        "ForAllValues:StringNotEquals" => {
-            present.is_none_or(|values| values.iter().all(|v| !matches_any(v, false)))
-        }
-        "Null" => {
-            let absent = wanted.first().cloned().flatten() == Some("true".to_string());
-            present.is_none() == absent
-        }
-        other => panic!("the test cannot evaluate condition operator {other}; teach it"),
-    }
-}
-
-fn statement_allows(statement: &Value, request: &Request) -> bool {
-    assert_eq!(
-        statement["Effect"], "Allow",
-        "only Allow statements expected"
-    );
-    let action = strings(&statement["Action"])
-        .iter()
-        .any(|action| glob(action, &request.action));
-    // Policy variables in a resource (`session/${aws:username}-*`) come from the request.
-    let resource = strings(&statement["Resource"]).iter().any(|resource| {
-        substitute(resource, request).is_some_and(|resource| glob(&resource, &request.resource))
-    });
-    let conditions = statement["Condition"].as_object().is_none_or(|operators| {
-        operators.iter().all(|(operator, keys)| {
-            keys.as_object()
-                .expect("condition keys")
-                .iter()
-                .all(|(key, expected)| condition_holds(operator, key, expected, request))
-        })
-    });
-    action && resource && conditions
-}
-
-fn allows(policies: &[&Value], request: &Request) -> bool {
-    policies.iter().any(|policy| {
-        policy["Statement"]
-            .as_array()
-            .expect("Statement is a list")
-            .iter()
-            .any(|statement| statement_allows(statement, request))
-    })
-}
-
-fn actions_in(policy: &Value) -> BTreeSet<String> {
-    policy["Statement"]
-        .as_array()
-        .expect("Statement is a list")
-        .iter()
-        .flat_map(|statement| strings(&statement["Action"]))
-        .collect()
 }
 
 /// What an owner's own use of `action` looks like: in the cluster, on their own tasks, with
