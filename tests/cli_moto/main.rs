@@ -304,7 +304,7 @@ async fn reap_destroys_only_my_expired_instances() {
 }
 
 #[tokio::test]
-async fn an_unreachable_endpoint_exits_1_quickly_with_one_line() {
+async fn an_unreachable_endpoint_exits_1_with_one_line() {
     let env = Env::new("cli-down").await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -312,9 +312,20 @@ async fn an_unreachable_endpoint_exits_1_quickly_with_one_line() {
         .unwrap()
         .port();
     let endpoint = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    let out = env.run("ana", Some(&endpoint), &["list"]);
-    assert!(started.elapsed() < Duration::from_secs(30));
+    // A hang guard only: the retries are bounded by count, not by time.
+    let (done, finished) = std::sync::mpsc::channel();
+    let run = std::thread::spawn({
+        let endpoint = endpoint.clone();
+        move || {
+            let out = env.run("ana", Some(&endpoint), &["list"]);
+            let _ = done.send(());
+            out
+        }
+    });
+    finished
+        .recv_timeout(Duration::from_secs(120))
+        .expect("ondeck list against a closed port never ended");
+    let out = run.join().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let message = stderr(&out);
     assert_eq!(message.lines().count(), 1, "{message}");
