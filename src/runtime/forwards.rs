@@ -29,6 +29,8 @@ struct Running {
 #[derive(Default)]
 pub(super) struct Forwards {
     running: HashMap<ForwardId, Running>,
+    /// Closed forwards whose tasks are still ending their sessions: quitting waits for them too.
+    closing: Vec<JoinHandle<()>>,
 }
 
 impl Forwards {
@@ -41,6 +43,7 @@ impl Forwards {
     ) {
         self.running
             .retain(|_, running| !running.task.is_finished());
+        self.closing.retain(|task| !task.is_finished());
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(run(ctx, id, target, actions, stopped));
         self.running.insert(id, Running { stop, task });
@@ -50,6 +53,7 @@ impl Forwards {
     pub(super) fn stop(&mut self, id: ForwardId) {
         if let Some(running) = self.running.remove(&id) {
             let _ = running.stop.send(());
+            self.closing.push(running.task);
         }
     }
 
@@ -62,15 +66,19 @@ impl Forwards {
                 let _ = running.stop.send(());
                 running.task
             })
+            .chain(self.closing.drain(..))
             .collect();
         let _ = tokio::time::timeout(limit, futures::future::join_all(tasks)).await;
     }
 
     #[cfg(test)]
+    /// Forwards whose tasks have not ended, closed ones included.
     pub(super) fn count(&self) -> usize {
         self.running
             .values()
-            .filter(|running| !running.task.is_finished())
+            .map(|running| &running.task)
+            .chain(&self.closing)
+            .filter(|task| !task.is_finished())
             .count()
     }
 }
