@@ -27,7 +27,9 @@ pub(super) fn modal(
         Constraint::Length(height.min(area.height)),
     );
     frame.render_widget(Clear, boxed);
-    let block = Block::bordered().title(Line::styled(format!(" {title} "), ctx.theme.bold()));
+    let block = Block::bordered()
+        .border_set(ctx.theme.glyphs.border)
+        .title(Line::styled(format!(" {title} "), ctx.theme.bold()));
     let inner = block.inner(boxed);
     frame.render_widget(block, boxed);
     inner
@@ -41,9 +43,9 @@ pub(crate) fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: 
 
     let heading = |field: LaunchField, text: &str| {
         let focused = dialog.focus == field;
-        let marker = if focused { "› " } else { "  " };
+        let marker = if focused { theme.glyphs.pointer } else { " " };
         let style = if focused { theme.bold() } else { theme.dim() };
-        Line::styled(format!("{marker}{text}"), style)
+        Line::styled(format!("{marker} {text}"), style)
     };
     let text_field = |field: LaunchField, value: &LineInput, placeholder: &str| {
         let mut spans = vec![Span::raw("    [ ")];
@@ -74,7 +76,11 @@ pub(crate) fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: 
         } else {
             ratatui::style::Style::new()
         };
-        let marker = if chosen { "●" } else { "○" };
+        let marker = if chosen {
+            theme.glyphs.chosen
+        } else {
+            theme.glyphs.not_chosen
+        };
         lines.push(Line::from(vec![
             Span::raw("    "),
             Span::styled(format!("{marker} {:<name_width$}", template.name), style),
@@ -104,15 +110,18 @@ pub(crate) fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: 
     };
     lines.push(Line::from(vec![
         Span::raw(if dialog.focus == LaunchField::Confirm {
-            "› "
+            format!("{} ", theme.glyphs.pointer)
         } else {
-            "  "
+            "  ".to_string()
         }),
         Span::styled("[ Launch ]", confirm_style),
         Span::styled("   tab next · enter confirm · esc cancel", theme.dim()),
     ]));
     if let Some(error) = &dialog.error {
-        lines.push(Line::styled(format!("✖ {error}"), theme.error()));
+        lines.push(Line::styled(
+            format!("{} {error}", theme.glyphs.error),
+            theme.error(),
+        ));
     }
     // Not wrapped: a long description is cut at the edge rather than push fields out of the box.
     frame.render_widget(Paragraph::new(lines), inner);
@@ -160,7 +169,10 @@ pub(crate) fn confirm(
             if let Some(first) = note.get_mut(..1) {
                 first.make_ascii_uppercase();
             }
-            lines.push(Line::styled(format!("⚠ {note}."), theme.error()));
+            lines.push(Line::styled(
+                format!("{} {note}.", theme.glyphs.warning),
+                theme.error(),
+            ));
             lines.push(Line::raw(""));
             let mut field = vec![Span::raw(format!("Type its name to {verb} it: [ "))];
             field.extend(with_cursor(&confirm.typed, theme));
@@ -205,7 +217,14 @@ pub(crate) fn profiles(
                 ratatui::style::Style::new()
             };
             Line::from(vec![
-                Span::raw(if current { "● " } else { "○ " }),
+                Span::raw(format!(
+                    "{} ",
+                    if current {
+                        theme.glyphs.chosen
+                    } else {
+                        theme.glyphs.not_chosen
+                    }
+                )),
                 Span::styled(profile.name.clone(), style),
                 Span::styled(
                     format!("  {} · {}", profile.region, profile.cluster),

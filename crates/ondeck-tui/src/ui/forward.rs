@@ -30,7 +30,12 @@ pub(crate) fn dialog(frame: &mut Frame, area: Rect, dialog: &ForwardDialog, ctx:
         } else {
             Style::new()
         };
-        let mut spans = vec![Span::raw(if chosen { "  ● " } else { "  ○ " })];
+        let marker = if chosen {
+            theme.glyphs.chosen
+        } else {
+            theme.glyphs.not_chosen
+        };
+        let mut spans = vec![Span::raw(format!("  {marker} "))];
         let shown = printable(&choice.container).chars().count();
         spans.extend(untrusted(&choice.container, style));
         spans.push(Span::styled(format!(":{:<6}", choice.port), style));
@@ -58,7 +63,10 @@ pub(crate) fn dialog(frame: &mut Frame, area: Rect, dialog: &ForwardDialog, ctx:
         theme.dim(),
     ));
     if let Some(error) = &dialog.error {
-        lines.push(Line::styled(format!("✖ {error}"), theme.error()));
+        lines.push(Line::styled(
+            format!("{} {error}", theme.glyphs.error),
+            theme.error(),
+        ));
     }
     // As tall as the lines once wrapped in the box's inner width, borders included.
     let inner_width = usize::from(area.width.min(WIDTH).saturating_sub(2)).max(1);

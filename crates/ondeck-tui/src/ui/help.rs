@@ -93,7 +93,9 @@ pub fn overlay(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderCont
     if state.read_only {
         title = " keys (read-only: changes are disabled) ".to_string();
     }
-    let block = Block::bordered().title(Line::styled(title, theme.bold()));
+    let block = Block::bordered()
+        .border_set(theme.glyphs.border)
+        .title(Line::styled(title, theme.bold()));
     let inner = block.inner(boxed).inner(ratatui::layout::Margin::new(1, 0));
     frame.render_widget(block, boxed);
 

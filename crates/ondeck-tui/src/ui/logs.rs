@@ -26,13 +26,28 @@ pub(crate) fn pane(
         let block = pane_block(" logs ".into(), focused, ctx);
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        centered_note(frame, inner, vec![Line::from("No instance selected.")]);
+        centered_note(frame, inner, ctx, vec![Line::from("No instance selected.")]);
         return;
     };
     // A narrow table shows the selected instance; a wide screen has room to repeat it.
-    let status = logs.status_text(ctx.offset, wide || logs.full_screen);
+    let with_instance = wide || logs.full_screen;
+    // A stopped or failed instance writes no more lines: the pane says so rather than
+    // claim to follow a live stream.
+    let ended = state
+        .instances
+        .iter()
+        .find(|instance| instance.is(&logs.instance))
+        .filter(|instance| instance.state.is_final());
+    let status = match ended {
+        Some(instance) if with_instance => {
+            format!("{} · {} · no new lines", logs.instance.name, instance.state)
+        }
+        Some(instance) => format!("{} · no new lines", instance.state),
+        None => logs.status_text(ctx.offset, with_instance),
+    };
     frame.render_widget(
         LogPane::new(&logs.buffer, &logs.view, &logs.labels)
+            .ended(ended.is_some())
             .title_extra(&status)
             .utc_offset(ctx.offset)
             .theme(ctx.theme)

@@ -3,7 +3,9 @@
 
 mod detail;
 mod dialogs;
+mod fit;
 mod forward;
+pub mod glyphs;
 mod help;
 mod input;
 mod instances;
@@ -25,6 +27,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::state::{AppState, Focus, Mode, Pane};
+pub use glyphs::Glyphs;
 pub use layout::screen_layout;
 pub use logs::LogPane;
 use ondeck_core::logs::sanitize::sanitize_label;
@@ -70,6 +73,9 @@ pub fn render(frame: &mut Frame, state: &AppState, ctx: &RenderContext) {
         Mode::Shell(picker) => picker::shell(frame, body, picker, ctx),
         Mode::Normal | Mode::Filter | Mode::CommandLine(_) => {}
     }
+    if ctx.theme.glyphs.is_ascii() {
+        glyphs::ascii_only(frame.buffer_mut());
+    }
 }
 
 /// A bordered block whose title is bold when it has the focus.
@@ -80,12 +86,18 @@ fn pane_block(title: String, focused: bool, ctx: &RenderContext) -> Block<'stati
         ctx.theme.dim()
     };
     Block::bordered()
+        .border_set(ctx.theme.glyphs.border)
         .border_style(style)
         .title(Line::styled(title, ctx.theme.bold()))
 }
 
-/// A one-paragraph message in the middle of an area (loading, empty, nothing selected).
-fn centered_note(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
+/// A one-paragraph message in the middle of an area (loading, empty, nothing selected), each
+/// line cut to the area's width.
+fn centered_note(frame: &mut Frame, area: Rect, ctx: &RenderContext, lines: Vec<Line<'static>>) {
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|line| ctx.theme.fit_line(line, usize::from(area.width)))
+        .collect();
     let height = lines.len() as u16;
     let inner = area.centered_vertically(Constraint::Length(height));
     frame.render_widget(

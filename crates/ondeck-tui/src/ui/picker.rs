@@ -36,7 +36,11 @@ pub(crate) fn shell(frame: &mut Frame, area: Rect, picker: &ShellPicker, ctx: &R
                 Style::new()
             };
             let ready = choice.exec_enabled && choice.agent.as_deref() == Some("RUNNING");
-            let mut spans = vec![Span::raw(if chosen { "› " } else { "  " })];
+            let mut spans = vec![Span::raw(if chosen {
+                format!("{} ", theme.glyphs.pointer)
+            } else {
+                "  ".to_string()
+            })];
             let name: String = choice.container.chars().take(name_width).collect();
             let pad = name_width - name.chars().count();
             spans.extend(untrusted(&name, style));

@@ -7,7 +7,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::input::with_cursor;
-use super::theme::EXPIRY_SYMBOL;
 use super::{RenderContext, untrusted};
 use crate::state::keymap::Command;
 use crate::state::{AppState, Focus, MessageKind, Mode, Pane};
@@ -15,8 +14,6 @@ use ondeck_core::format::remaining;
 use ondeck_core::instances::Instance;
 use ondeck_core::instances::expiry::{self, Urgency, format_remaining};
 use ondeck_core::logs::sanitize::printable;
-
-const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 pub(crate) fn top_bar(
     frame: &mut Frame,
@@ -60,14 +57,21 @@ pub(crate) fn top_bar(
         .map(|at| at.with_timezone(&ctx.offset).format("%H:%M").to_string())
         .unwrap_or_else(|| "never".into());
     spans.push(Span::styled(
-        if wide { "refreshed " } else { "↻ " },
+        if wide {
+            "refreshed "
+        } else {
+            theme.glyphs.refreshed
+        },
         theme.dim(),
     ));
     spans.push(Span::raw(refreshed));
     if state.waiting() {
         spans.push(separator());
         spans.push(Span::styled(
-            format!("{} waiting for AWS", SPINNER[state.spinner % SPINNER.len()]),
+            format!(
+                "{} waiting for AWS",
+                theme.glyphs.spinner[state.spinner % theme.glyphs.spinner.len()]
+            ),
             theme.fg(ratatui::style::Color::Yellow),
         ));
     }
@@ -99,7 +103,10 @@ pub(crate) fn bottom_line(frame: &mut Frame, area: Rect, state: &AppState, ctx: 
         }
         _ => match &state.message {
             Some(message) if message.kind == MessageKind::Error => {
-                let mut spans = vec![Span::styled("✖ ", theme.error())];
+                let mut spans = vec![Span::styled(
+                    format!("{} ", theme.glyphs.error),
+                    theme.error(),
+                )];
                 spans.extend(untrusted(&message.text, theme.error()));
                 Line::from(spans)
             }
@@ -122,7 +129,7 @@ fn expiry_warning(state: &AppState, ctx: &RenderContext) -> Option<Line<'static>
         Urgency::Overdue => format!("{left} and still runs"),
     };
     let style = ctx.theme.urgency(urgency);
-    let mut spans = vec![Span::styled(format!("{EXPIRY_SYMBOL} "), style)];
+    let mut spans = vec![Span::styled(format!("{} ", ctx.theme.glyphs.expiry), style)];
     spans.extend(untrusted(&first.name, style));
     spans.push(Span::styled(format!(" {when}"), style));
     if due.len() > 1 {

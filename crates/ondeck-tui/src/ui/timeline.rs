@@ -22,7 +22,7 @@ pub(crate) fn pane(
         let block = pane_block(" timeline ".into(), focused, ctx);
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        centered_note(frame, inner, vec![Line::from("No instance selected.")]);
+        centered_note(frame, inner, ctx, vec![Line::from("No instance selected.")]);
         return;
     };
     let entries = state.journal.for_instance(instance);
@@ -38,7 +38,7 @@ pub(crate) fn pane(
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if entries.is_empty() {
-        centered_note(frame, inner, vec![Line::from("Nothing recorded yet.")]);
+        centered_note(frame, inner, ctx, vec![Line::from("Nothing recorded yet.")]);
         return;
     }
     // Show the newest lines; scrolling moves up from there.

@@ -44,6 +44,8 @@ pub struct LogPane<'a> {
     sources: &'a [String],
     /// Shown at the right of the title, e.g. the stream's health.
     title_extra: &'a str,
+    /// No more lines will come (the instance has stopped): the title does not say following.
+    ended: bool,
     /// Timestamps are shown in this offset from UTC.
     utc_offset: FixedOffset,
     /// One-line notes shown above the lines, e.g. containers whose logs cannot be read.
@@ -63,10 +65,11 @@ impl<'a> LogPane<'a> {
             view,
             sources,
             title_extra: "",
+            ended: false,
             utc_offset: Utc.fix(),
             notes: &[],
             border_style: Style::new(),
-            theme: Theme { color: true },
+            theme: Theme::unicode(true),
         }
     }
 
@@ -82,6 +85,11 @@ impl<'a> LogPane<'a> {
 
     pub fn notes(mut self, notes: &'a [String]) -> LogPane<'a> {
         self.notes = notes;
+        self
+    }
+
+    pub fn ended(mut self, ended: bool) -> LogPane<'a> {
+        self.ended = ended;
         self
     }
 
@@ -111,7 +119,9 @@ impl<'a> LogPane<'a> {
             None => Span::raw("all containers"),
         });
         spans.push(separator());
-        if view.is_following() {
+        if self.ended {
+            spans.push(Span::styled("ended", self.theme.dim()));
+        } else if view.is_following() {
             spans.push(Span::styled("following", self.theme.following()));
         } else {
             let mut paused = "paused".to_string();
@@ -135,7 +145,7 @@ impl<'a> LogPane<'a> {
         if let Some(level) = view.min_level() {
             spans.push(separator());
             spans.push(Span::styled(
-                format!("level ≥ {}", level.label()),
+                format!("level {} {}", self.theme.glyphs.at_least, level.label()),
                 self.theme.log_level(),
             ));
         }
@@ -159,6 +169,7 @@ impl Widget for LogPane<'_> {
         // selected with the mouse copy without border characters.
         let mut block = Block::new()
             .borders(Borders::TOP | Borders::BOTTOM)
+            .border_set(self.theme.glyphs.border)
             .border_style(self.border_style)
             .title(self.title());
         if !self.title_extra.is_empty() {
@@ -173,7 +184,7 @@ impl Widget for LogPane<'_> {
             buf.set_stringn(
                 inner.x,
                 inner.y + row as u16,
-                format!("ⓘ {note}"),
+                format!("{} {note}", self.theme.glyphs.note),
                 usize::from(inner.width),
                 self.theme.note(),
             );

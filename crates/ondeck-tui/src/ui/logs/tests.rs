@@ -68,7 +68,7 @@ fn context() -> RenderContext {
     RenderContext {
         now: at(10, 5),
         offset: FixedOffset::east_opt(0).expect("UTC"),
-        theme: Theme { color: true },
+        theme: Theme::unicode(true),
     }
 }
 
