@@ -29,14 +29,20 @@ pub(crate) fn pane(
     focused: bool,
 ) {
     let Some(instance) = state.selected_instance() else {
-        let block = pane_block(" detail ".into(), focused, ctx);
+        let block = pane_block(" detail ".into(), area.width, focused, ctx);
         let inner = block.inner(area);
         frame.render_widget(block, area);
         centered_note(frame, inner, ctx, vec![Line::from("No instance selected.")]);
         return;
     };
+    // The name gives way to the border: " detail · " and the spaces stay.
+    let room = usize::from(area.width).saturating_sub(2 + Line::raw(" detail ·  ").width());
     let block = pane_block(
-        format!(" detail · {} ", printable(&instance.name)),
+        format!(
+            " detail · {} ",
+            ctx.theme.fit(&printable(&instance.name), room)
+        ),
+        area.width,
         focused,
         ctx,
     );

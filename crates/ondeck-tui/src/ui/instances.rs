@@ -156,7 +156,13 @@ pub(crate) fn table(
     );
     let filter = state.table.filter.text();
     if !filter.is_empty() {
-        title.push_str(&format!("· filter: {filter} "));
+        // A long filter gives way to the border, its end marked.
+        let used = Line::raw(format!("{title}· filter:  ")).width();
+        let room = usize::from(area.width).saturating_sub(2 + used);
+        title.push_str(&format!(
+            "· filter: {} ",
+            ctx.theme.fit(&printable(filter), room)
+        ));
     }
     // The summary gives way to a long filter rather than cover it; a border stays between.
     let room = usize::from(area.width).saturating_sub(Line::raw(title.as_str()).width() + 3);
@@ -165,7 +171,7 @@ pub(crate) fn table(
             .into_iter()
             .find(|summary| Line::raw(summary.as_str()).width() <= room)
     });
-    let mut block = pane_block(title, state.focus == Focus::Table, ctx);
+    let mut block = pane_block(title, area.width, state.focus == Focus::Table, ctx);
     if let Some(Some(summary)) = summary {
         block = block.title_top(Line::styled(summary, ctx.theme.bold()).right_aligned());
     }

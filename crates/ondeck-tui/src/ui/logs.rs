@@ -23,7 +23,7 @@ pub(crate) fn pane(
     focused: bool,
 ) {
     let Some(logs) = &state.logs else {
-        let block = pane_block(" logs ".into(), focused, ctx);
+        let block = pane_block(" logs ".into(), area.width, focused, ctx);
         let inner = block.inner(area);
         frame.render_widget(block, area);
         centered_note(frame, inner, ctx, vec![Line::from("No instance selected.")]);
@@ -70,7 +70,9 @@ pub(crate) fn pane(
             "  enter searches · esc cancels ",
             ctx.theme.dim(),
         ));
-        let prompt = Line::from(prompt);
+        let prompt = ctx
+            .theme
+            .fit_line(Line::from(prompt), usize::from(area.width - 2));
         let row = Rect {
             x: area.x + 1,
             y: area.bottom() - 1,

@@ -45,7 +45,34 @@ pub struct RenderContext {
 /// From this width on, tables and panes show their extra columns.
 const WIDE: u16 = 120;
 
+/// The smallest screen the dashboard draws on; a smaller one gets a note saying so.
+pub const MIN_WIDTH: u16 = 50;
+pub const MIN_HEIGHT: u16 = 15;
+
 pub fn render(frame: &mut Frame, state: &AppState, ctx: &RenderContext) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area, ctx);
+    } else {
+        render_dashboard(frame, state, ctx);
+    }
+    if ctx.theme.glyphs.is_ascii() {
+        glyphs::ascii_only(frame.buffer_mut());
+    }
+}
+
+/// What a screen below the smallest size shows instead of a dashboard it would garble.
+fn too_small(frame: &mut Frame, area: Rect, ctx: &RenderContext) {
+    let lines = vec![
+        Line::styled("Terminal too small", ctx.theme.bold()),
+        Line::raw(format!("{}×{} here", area.width, area.height)),
+        Line::raw(format!("needs {MIN_WIDTH}×{MIN_HEIGHT}")),
+        Line::styled("enlarge it · ctrl-c quits", ctx.theme.dim()),
+    ];
+    centered_note(frame, area, ctx, lines);
+}
+
+fn render_dashboard(frame: &mut Frame, state: &AppState, ctx: &RenderContext) {
     let regions = layout::regions(frame.area(), state);
     let wide = frame.area().width >= WIDE;
 
@@ -65,7 +92,7 @@ pub fn render(frame: &mut Frame, state: &AppState, ctx: &RenderContext) {
 
     let body = regions.body;
     match &state.mode {
-        Mode::Help(_) => help::overlay(frame, body, state, ctx),
+        Mode::Help(help) => help::overlay(frame, body, state, *help, ctx),
         Mode::Launch(dialog) => dialogs::launch(frame, body, dialog, ctx),
         Mode::Confirm(confirm) => dialogs::confirm(frame, body, state, confirm, ctx),
         Mode::Profiles(picker) => dialogs::profiles(frame, body, state, picker.cursor, ctx),
@@ -73,13 +100,11 @@ pub fn render(frame: &mut Frame, state: &AppState, ctx: &RenderContext) {
         Mode::Shell(picker) => picker::shell(frame, body, picker, ctx),
         Mode::Normal | Mode::Filter | Mode::CommandLine(_) => {}
     }
-    if ctx.theme.glyphs.is_ascii() {
-        glyphs::ascii_only(frame.buffer_mut());
-    }
 }
 
-/// A bordered block whose title is bold when it has the focus.
-fn pane_block(title: String, focused: bool, ctx: &RenderContext) -> Block<'static> {
+/// A bordered block `width` columns wide whose title is bold when it has the focus; a title
+/// too long for the border is cut with the ellipsis.
+fn pane_block(title: String, width: u16, focused: bool, ctx: &RenderContext) -> Block<'static> {
     let style = if focused {
         ctx.theme.bold()
     } else {
@@ -88,7 +113,10 @@ fn pane_block(title: String, focused: bool, ctx: &RenderContext) -> Block<'stati
     Block::bordered()
         .border_set(ctx.theme.glyphs.border)
         .border_style(style)
-        .title(Line::styled(title, ctx.theme.bold()))
+        .title(ctx.theme.fit_line(
+            Line::styled(title, ctx.theme.bold()),
+            usize::from(width.saturating_sub(2)),
+        ))
 }
 
 /// A one-paragraph message in the middle of an area (loading, empty, nothing selected), each

@@ -5,18 +5,15 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
-use super::dialogs::modal;
+use super::dialogs::{Dialog, Flow};
 use super::{RenderContext, untrusted};
 use crate::state::shell::ShellPicker;
 use ondeck_core::logs::sanitize::printable;
 
 pub(crate) fn shell(frame: &mut Frame, area: Rect, picker: &ShellPicker, ctx: &RenderContext) {
     let theme = ctx.theme;
-    let height = picker.choices.len() as u16 + 4;
     let title = format!("Shell in {}", printable(&picker.label));
-    let inner = modal(frame, area, 56, height, &title, ctx);
     let name_width = picker
         .choices
         .iter()
@@ -24,7 +21,7 @@ pub(crate) fn shell(frame: &mut Frame, area: Rect, picker: &ShellPicker, ctx: &R
         .max()
         .unwrap_or(0)
         .min(24);
-    let mut lines: Vec<Line> = picker
+    let lines: Vec<Line> = picker
         .choices
         .iter()
         .enumerate()
@@ -56,9 +53,18 @@ pub(crate) fn shell(frame: &mut Frame, area: Rect, picker: &ShellPicker, ctx: &R
             Line::from(spans)
         })
         .collect();
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("enter open · esc cancel", theme.dim()));
-    frame.render_widget(Paragraph::new(lines), inner);
+    Dialog {
+        title: &title,
+        width: 56,
+        body: lines,
+        focus: picker.cursor,
+        controls: vec![
+            Line::raw(""),
+            Line::styled("enter open · esc cancel", theme.dim()),
+        ],
+        flow: Flow::Cut,
+    }
+    .draw(frame, area, ctx);
 }
 
 #[cfg(test)]

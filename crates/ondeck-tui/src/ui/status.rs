@@ -75,7 +75,8 @@ pub(crate) fn top_bar(
             theme.fg(ratatui::style::Color::Yellow),
         ));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let bar = theme.fit_line(Line::from(spans), usize::from(area.width));
+    frame.render_widget(Paragraph::new(bar), area);
 }
 
 /// A message wraps onto up to three lines rather than lose its fix at the right edge.
@@ -111,7 +112,8 @@ pub(crate) fn bottom_line(frame: &mut Frame, area: Rect, state: &AppState, ctx: 
                 Line::from(spans)
             }
             Some(message) => Line::from(untrusted(&message.text, Style::new())),
-            None => expiry_warning(state, ctx).unwrap_or_else(|| hints(state, ctx)),
+            None => expiry_warning(state, ctx)
+                .unwrap_or_else(|| hints(state, ctx, usize::from(area.width))),
         },
     };
     frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), area);
@@ -168,8 +170,8 @@ fn extend_hint(state: &AppState, instance: &Instance) -> Option<String> {
     })
 }
 
-/// The few keys worth knowing, from the keymap.
-fn hints(state: &AppState, ctx: &RenderContext) -> Line<'static> {
+/// The few keys worth knowing, from the keymap, as many whole as fit in `width`.
+fn hints(state: &AppState, ctx: &RenderContext, width: usize) -> Line<'static> {
     let mut spans = Vec::new();
     let logs_focused = state.pane == Some(Pane::Logs) && state.focus == Focus::Pane;
     let logs_shown = [
@@ -197,11 +199,17 @@ fn hints(state: &AppState, ctx: &RenderContext) -> Line<'static> {
         let Some(key) = state.keymap.keys_for(command).first().copied() else {
             continue;
         };
-        if !spans.is_empty() {
-            spans.push(Span::raw("  "));
+        let gap = if spans.is_empty() { "" } else { "  " };
+        let hint = [
+            Span::raw(gap),
+            Span::styled(key.to_string(), ctx.theme.key()),
+            Span::styled(format!(" {label}"), ctx.theme.dim()),
+        ];
+        let used: usize = spans.iter().chain(&hint).map(Span::width).sum();
+        if used > width {
+            break;
         }
-        spans.push(Span::styled(key.to_string(), ctx.theme.key()));
-        spans.push(Span::styled(format!(" {label}"), ctx.theme.dim()));
+        spans.extend(hint);
     }
     Line::from(spans)
 }

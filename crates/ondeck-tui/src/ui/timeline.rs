@@ -19,19 +19,23 @@ pub(crate) fn pane(
     focused: bool,
 ) {
     let Some(instance) = state.selected_instance() else {
-        let block = pane_block(" timeline ".into(), focused, ctx);
+        let block = pane_block(" timeline ".into(), area.width, focused, ctx);
         let inner = block.inner(area);
         frame.render_widget(block, area);
         centered_note(frame, inner, ctx, vec![Line::from("No instance selected.")]);
         return;
     };
     let entries = state.journal.for_instance(instance);
+    // The name gives way to the border; the count of events stays.
+    let count = format!(" ({} events) ", entries.len());
+    let used = Line::raw(format!(" timeline · {count}")).width();
+    let room = usize::from(area.width).saturating_sub(2 + used);
     let block = pane_block(
         format!(
-            " timeline · {} ({} events) ",
-            printable(&instance.name),
-            entries.len()
+            " timeline · {}{count}",
+            ctx.theme.fit(&printable(&instance.name), room)
         ),
+        area.width,
         focused,
         ctx,
     );

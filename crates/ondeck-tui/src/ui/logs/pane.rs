@@ -110,7 +110,9 @@ impl<'a> LogPane<'a> {
         }
     }
 
-    fn title(&self) -> Line<'static> {
+    /// The pane's state, a search query in at most `query_room` columns: cut inside its
+    /// quotes, so the title still shows where it ends.
+    fn title(&self, query_room: usize) -> Line<'static> {
         let view = self.view;
         let separator = || Span::raw(" · ");
         let mut spans = vec![Span::raw(" logs: ")];
@@ -138,7 +140,10 @@ impl<'a> LogPane<'a> {
                 "search"
             };
             spans.push(Span::styled(
-                format!("{label} \"{}\"", search.query()),
+                format!(
+                    "{label} \"{}\"",
+                    self.theme.fit(&printable(search.query()), query_room)
+                ),
                 self.theme.search_term(),
             ));
         }
@@ -170,11 +175,21 @@ impl Widget for LogPane<'_> {
         let mut block = Block::new()
             .borders(Borders::TOP | Borders::BOTTOM)
             .border_set(self.theme.glyphs.border)
-            .border_style(self.border_style)
-            .title(self.title());
-        if !self.title_extra.is_empty() {
+            .border_style(self.border_style);
+        // The pane's own state first; the extra (the stream's health) takes what is left, or
+        // goes. Each is cut with the ellipsis, never at the edge.
+        let width = usize::from(area.width);
+        // A long query gives way first, so the level after it stays whole.
+        let query_room = (width / 3).max(8);
+        let over = self.title(query_room).width().saturating_sub(width);
+        let title = self.title(query_room.saturating_sub(over).max(8));
+        let title = self.theme.fit_line(title, width);
+        let room = width.saturating_sub(title.width() + 1);
+        block = block.title(title);
+        if !self.title_extra.is_empty() && room >= 12 {
             let extra = format!(" {} ", printable(self.title_extra));
-            block = block.title_top(Line::from(extra).right_aligned());
+            let extra = self.theme.fit_line(Line::from(extra), room);
+            block = block.title_top(extra.right_aligned());
         }
         let mut inner = block.inner(area);
         block.render(area, buf);

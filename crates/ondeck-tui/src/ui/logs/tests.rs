@@ -368,3 +368,38 @@ fn a_new_line_costs_a_pane_of_output_when_following_and_a_title_when_paused() {
     // Paused, only the "+N new" badge changes.
     assert!(paused < 200, "{paused}");
 }
+
+#[test]
+fn a_long_search_and_a_level_filter_keep_their_ends_at_80_columns() {
+    let (mut state, tail_id) = logs_open("awslogs");
+    deliver(&mut state, tail_id, &[0, 1]);
+    health(&mut state, tail_id, StreamHealth::Live { sampled: true });
+    press(&mut state, Key::char('/'));
+    for c in "connection refused by upstream payments service".chars() {
+        press(&mut state, Key::char(c));
+    }
+    press(&mut state, Key::plain(KeyCode::Enter));
+    // Down to debug: the longest level word but one.
+    for _ in 0..4 {
+        press(&mut state, Key::char('v'));
+    }
+    let screen = draw(&state, 80, 24).to_string();
+    let title = screen
+        .lines()
+        .find(|line| line.contains(" logs: "))
+        .expect("the pane's title");
+    assert!(
+        title.contains("search \"connection ") && title.contains("…\" · level"),
+        "the query is cut inside its quotes: {title}"
+    );
+    let level = title
+        .split("level ≥ ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no level in {title}"));
+    let word = level.split_whitespace().next().unwrap_or("");
+    assert!(
+        ["error", "warn", "info", "debug", "trace"].contains(&word),
+        "a whole level word: {title}"
+    );
+    insta::assert_snapshot!("logs_search_and_level_80x24", draw(&state, 80, 24));
+}
