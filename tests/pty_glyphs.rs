@@ -21,7 +21,10 @@ fn dashboard_in(env: &[(&str, &str)]) {
     let screen = pty.wait_for("the demo's instances in ASCII symbols", SHORT, |screen| {
         screen.contains("checkout-fix") && screen.contains("* RUNNING")
     });
-    assert!(screen.contains("+ instances ("), "an ASCII border\n{screen}");
+    assert!(
+        screen.contains("+ instances ("),
+        "an ASCII border\n{screen}"
+    );
     assert!(!screen.contains('●') && !screen.contains('│'), "{screen}");
     pty.send_keys("?");
     pty.wait_for_text("any key closes this help", SHORT);

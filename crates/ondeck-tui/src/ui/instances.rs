@@ -189,30 +189,33 @@ pub(crate) fn table(
     let visible = usize::from(inner.height.saturating_sub(1)).max(1);
     let first = state.table.top().min(rows.len() - 1);
     let shown = &rows[first..(first + visible).min(rows.len())];
+    let offered = candidates(area.width, wide);
+    let index_of = |column: Column| {
+        offered
+            .iter()
+            .position(|c| *c == column)
+            .expect("a column on offer")
+    };
     let texts: Vec<Vec<Line<'static>>> = shown
         .iter()
         .map(|instance| {
-            candidates(area.width, wide)
+            offered
                 .iter()
                 .map(|column| cell(*column, instance, state, ctx, wide))
                 .collect()
         })
         .collect();
     let natural = |column: Column| {
-        let index = candidates(area.width, wide)
-            .iter()
-            .position(|c| *c == column)
-            .expect("a candidate column");
         texts
             .iter()
-            .map(|row| row[index].width())
+            .map(|row| row[index_of(column)].width())
             .chain([column.header().len()])
             .max()
             .unwrap_or(0)
     };
     let pointer = ctx.theme.glyphs.pointer;
     let room = usize::from(inner.width).saturating_sub(Span::raw(pointer).width());
-    let columns = fit_columns(candidates(area.width, wide).to_vec(), natural, room);
+    let columns = fit_columns(offered.to_vec(), natural, room);
 
     let header: Vec<Cell> = columns
         .iter()
@@ -232,17 +235,14 @@ pub(crate) fn table(
     let body: Vec<Row> = shown
         .iter()
         .zip(texts)
-        .map(|(instance, texts)| {
+        .map(|(instance, mut texts)| {
             let cells: Vec<Cell> = columns
                 .iter()
                 .map(|(column, width)| {
-                    let index = candidates(area.width, wide)
-                        .iter()
-                        .position(|c| c == column)
-                        .expect("a candidate column");
+                    let whole = std::mem::take(&mut texts[index_of(*column)]);
                     let line = match column {
                         Column::Endpoint => endpoint_fitted(instance, state, ctx, wide, *width),
-                        _ => ctx.theme.fit_line(texts[index].clone(), *width),
+                        _ => ctx.theme.fit_line(whole, *width),
                     };
                     aligned(*column, line)
                 })

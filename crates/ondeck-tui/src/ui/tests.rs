@@ -554,4 +554,5 @@ fn detail_pane_shows_expiry_cost_and_size() {
 mod aws_text;
 mod connect;
 mod sizes;
+mod stopped;
 mod summary;

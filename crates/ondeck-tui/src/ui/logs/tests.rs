@@ -403,3 +403,32 @@ fn a_long_search_and_a_level_filter_keep_their_ends_at_80_columns() {
     );
     insta::assert_snapshot!("logs_search_and_level_80x24", draw(&state, 80, 24));
 }
+
+#[test]
+fn a_failed_instances_pane_does_not_claim_to_follow() {
+    let (mut state, tail_id) = logs_open("awslogs");
+    deliver(&mut state, tail_id, &[0, 1]);
+    health(&mut state, tail_id, StreamHealth::Live { sampled: false });
+    let title = |state: &AppState| {
+        draw(state, 80, 24)
+            .to_string()
+            .lines()
+            .find(|line| line.contains(" logs: "))
+            .expect("the pane's title")
+            .to_string()
+    };
+    assert!(title(&state).contains("following"), "{}", title(&state));
+    let api = state
+        .instances
+        .iter_mut()
+        .find(|instance| instance.name == "api-demo")
+        .expect("api-demo");
+    api.state = ondeck_core::instances::InstanceState::Failed;
+    let ended = title(&state);
+    assert!(ended.contains("ended"), "{ended}");
+    assert!(
+        !ended.contains("following") && !ended.contains("live"),
+        "{ended}"
+    );
+    assert!(ended.contains("FAILED · no new lines"), "{ended}");
+}
