@@ -112,7 +112,7 @@ pub(crate) fn bottom_line(frame: &mut Frame, area: Rect, state: &AppState, ctx: 
                 Line::from(spans)
             }
             Some(message) => Line::from(untrusted(&message.text, Style::new())),
-            None => expiry_warning(state, ctx)
+            None => expiry_warning(state, ctx, usize::from(area.width))
                 .unwrap_or_else(|| hints(state, ctx, usize::from(area.width))),
         },
     };
@@ -121,7 +121,7 @@ pub(crate) fn bottom_line(frame: &mut Frame, area: Rect, state: &AppState, ctx: 
 
 /// "⏰ checkout-fix expires in 12m — e extends by 8h": the most urgent of my expiries, in
 /// place of the key hints while no message is up.
-fn expiry_warning(state: &AppState, ctx: &RenderContext) -> Option<Line<'static>> {
+fn expiry_warning(state: &AppState, ctx: &RenderContext, width: usize) -> Option<Line<'static>> {
     let due = expiry::needing_attention(&state.instances, &state.profile.owner, ctx.now);
     let first = *due.first()?;
     let urgency = expiry::urgency(first, ctx.now)?;
@@ -134,14 +134,20 @@ fn expiry_warning(state: &AppState, ctx: &RenderContext) -> Option<Line<'static>
     let mut spans = vec![Span::styled(format!("{} ", ctx.theme.glyphs.expiry), style)];
     spans.extend(untrusted(&first.name, style));
     spans.push(Span::styled(format!(" {when}"), style));
-    if due.len() > 1 {
-        spans.push(Span::raw(format!(" (+{} more)", due.len() - 1)));
+    let more = Span::raw(format!(" (+{} more)", due.len().saturating_sub(1)));
+    let mut fix = Vec::new();
+    if let Some(hint) = extend_hint(state, first) {
+        fix.push(Span::styled(" — ", ctx.theme.dim()));
+        fix.push(Span::raw(hint));
     }
-    if let Some(fix) = extend_hint(state, first) {
-        spans.push(Span::styled(" — ", ctx.theme.dim()));
-        spans.push(Span::raw(fix));
+    // The fix matters more than the count of others: on a narrow screen the count goes first,
+    // then the line is cut with the ellipsis.
+    let width_of = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+    if due.len() > 1 && width_of(&spans) + more.width() + width_of(&fix) <= width {
+        spans.push(more);
     }
-    Some(Line::from(spans))
+    spans.extend(fix);
+    Some(ctx.theme.fit_line(Line::from(spans), width))
 }
 
 /// How to push the expiry out from here; nothing in read-only mode.

@@ -54,7 +54,10 @@ pub(crate) fn pane(
     let start = end.saturating_sub(height);
     let lines: Vec<Line> = entries[start..end]
         .iter()
-        .map(|entry| line(entry, ctx, wide))
+        .map(|entry| {
+            ctx.theme
+                .fit_line(line(entry, ctx, wide), usize::from(inner.width))
+        })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }
