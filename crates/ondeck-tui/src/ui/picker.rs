@@ -38,8 +38,9 @@ pub(crate) fn shell(frame: &mut Frame, area: Rect, picker: &ShellPicker, ctx: &R
             } else {
                 "  ".to_string()
             })];
-            let name: String = choice.container.chars().take(name_width).collect();
-            let pad = name_width - name.chars().count();
+            // A long container name is cut with the ellipsis, the statuses stay in a column.
+            let name = theme.fit(&choice.container, name_width).into_owned();
+            let pad = name_width.saturating_sub(Span::raw(name.as_str()).width());
             spans.extend(untrusted(&name, style));
             spans.push(Span::raw(" ".repeat(pad + 2)));
             spans.extend(untrusted(&choice.status, theme.dim()));
