@@ -178,30 +178,38 @@ pub(crate) fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: 
     } else {
         theme.bold()
     };
-    controls.push(Line::from(vec![
+    let mut button = Line::from(vec![
         Span::raw(if dialog.focus == LaunchField::Confirm {
             format!("{} ", theme.glyphs.pointer)
         } else {
             "  ".to_string()
         }),
         Span::styled("[ Launch ]", confirm_style),
-        Span::styled("   tab next · enter confirm · esc cancel", theme.dim()),
-    ]));
+    ]);
+    let keys = Span::styled("tab next · enter confirm · esc cancel", theme.dim());
+    // The keys beside the button when they fit, else on a line of their own.
+    if button.width() + 3 + keys.width() <= usize::from(width.min(area.width).saturating_sub(2)) {
+        button.spans.extend([Span::raw("   "), keys]);
+        controls.push(button);
+    } else {
+        controls.push(button);
+        controls.push(Line::from(vec![Span::raw("  "), keys]));
+    }
     if let Some(error) = &dialog.error {
         controls.push(Line::styled(
             format!("{} {error}", theme.glyphs.error),
             theme.error(),
         ));
     }
-    // Cut, not wrapped: a long description ends with the ellipsis rather than push the
-    // fields out of the box.
+    // Wrapped: a long description is read whole; the body scrolls to keep the focused field
+    // in view.
     Dialog {
         title: "Launch an instance",
         width,
         body: lines,
         focus,
         controls,
-        flow: Flow::Cut,
+        flow: Flow::Wrap,
     }
     .draw(frame, area, ctx);
 }

@@ -342,6 +342,16 @@ fn timeline_pane() {
 #[test]
 fn launch_dialog() {
     let mut state = populated();
+    state
+        .profile
+        .templates
+        .get_mut("worker")
+        .expect("worker")
+        .description = Some(
+        "Background job runner: drains the orders queue, retries failed payments and \
+         sends the nightly reports"
+            .into(),
+    );
     press(&mut state, Key::char('n'));
     press(&mut state, Key::char('j'));
     press(&mut state, Key::plain(KeyCode::Tab));
