@@ -77,7 +77,7 @@ fn context() -> RenderContext {
     RenderContext {
         now: Utc::now(),
         offset: FixedOffset::east_opt(0).expect("UTC"),
-        theme: Theme { color: true },
+        theme: Theme::unicode(true),
     }
 }
 

@@ -39,7 +39,7 @@ use ondeck_engine::ops::OpsContext;
 use ondeck_tui::state::keymap::{Key, Keymap};
 use ondeck_tui::state::timeline::Journal;
 use ondeck_tui::state::{Action, AppState, StartOptions, update};
-use ondeck_tui::ui::{self, RenderContext, Theme};
+use ondeck_tui::ui::{self, Glyphs, RenderContext, Theme};
 use runner::{Handoff, Runner, Timeouts};
 use screen::ScreenBackend;
 
@@ -126,6 +126,7 @@ pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
         offset: Local::now().offset().fix(),
         theme: Theme {
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            glyphs: glyphs_from_env(),
         },
     };
     let mut host = TerminalHost::start(actions.clone());
@@ -429,4 +430,16 @@ impl Input {
         }
         let _ = self.thread.join();
     }
+}
+
+/// The symbols this terminal can show, from `TERM` and the locale variables.
+fn glyphs_from_env() -> Glyphs {
+    let var = |name: &str| std::env::var(name).ok();
+    let [term, lc_all, lc_ctype, lang] = ["TERM", "LC_ALL", "LC_CTYPE", "LANG"].map(var);
+    Glyphs::for_terminal(
+        term.as_deref(),
+        lc_all.as_deref(),
+        lc_ctype.as_deref(),
+        lang.as_deref(),
+    )
 }

@@ -322,7 +322,7 @@ where
     let render = RenderContext {
         now: LOOP_CLOCK(),
         offset: chrono::FixedOffset::east_opt(0).unwrap(),
-        theme: Theme { color: false },
+        theme: Theme::unicode(false),
     };
     let (frames, script) = tokio::join!(
         event_loop(

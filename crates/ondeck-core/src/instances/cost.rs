@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::config::PriceOverride;
-use crate::instances::Instance;
+use crate::instances::{Instance, InstanceState};
 use crate::model::{Task, TaskDefinition, TaskState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,7 +212,7 @@ pub fn instance_cost_between(
 /// What several instances cost together.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Spend {
-    /// Instances not yet stopped or failed.
+    /// Instances in state RUNNING: not those starting, stopping, degraded or gone.
     pub running: usize,
     /// None when any instance's cost is unknown.
     pub per_hour: Option<f64>,
@@ -234,7 +234,7 @@ pub fn spend<'a>(
     let mut running = 0;
     let mut total = Some((0.0, 0.0));
     for instance in instances {
-        if !instance.state.is_final() {
+        if instance.state == InstanceState::Lifecycle(TaskState::Running) {
             running += 1;
         }
         let cost = instance_cost_between(instance, definitions, region, overrides, from, now);

@@ -19,7 +19,7 @@ impl AppState {
         match std::mem::replace(&mut self.mode, Mode::Normal) {
             Mode::Normal if self.logs_focused() && self.log_key(key, effects) => {}
             Mode::Normal => self.normal_key(key, effects),
-            Mode::Help(help) => {
+            Mode::Help(mut help) => {
                 if help.key(key) == Outcome::Open {
                     self.mode = Mode::Help(help);
                 }
@@ -171,7 +171,7 @@ impl AppState {
         }
         match command {
             Command::Quit => self.quitting = true,
-            Command::Help => self.mode = Mode::Help(Help),
+            Command::Help => self.mode = Mode::Help(Help::default()),
             Command::Refresh => self.refresh_now(effects),
             Command::Filter => self.mode = Mode::Filter,
             Command::CommandLine => self.mode = Mode::CommandLine(Default::default()),

@@ -253,7 +253,11 @@ fn a_paste_outside_a_text_field_does_nothing() {
     assert!(!state.dirty, "nothing changed on screen");
     press(&mut state, Key::char('?'));
     paste(&mut state, "x");
-    assert_eq!(state.mode, Mode::Help(help::Help), "a paste is not a key");
+    assert_eq!(
+        state.mode,
+        Mode::Help(help::Help::default()),
+        "a paste is not a key"
+    );
 }
 
 #[test]

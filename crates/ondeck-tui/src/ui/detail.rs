@@ -9,7 +9,6 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use std::collections::BTreeMap;
 
-use super::theme::{EXPIRY_SYMBOL, instance_symbol, task_symbol};
 use super::{RenderContext, centered_note, pane_block, untrusted};
 use crate::state::AppState;
 use crate::state::forwards::DetailItem;
@@ -30,14 +29,20 @@ pub(crate) fn pane(
     focused: bool,
 ) {
     let Some(instance) = state.selected_instance() else {
-        let block = pane_block(" detail ".into(), focused, ctx);
+        let block = pane_block(" detail ".into(), area.width, focused, ctx);
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        centered_note(frame, inner, vec![Line::from("No instance selected.")]);
+        centered_note(frame, inner, ctx, vec![Line::from("No instance selected.")]);
         return;
     };
+    // The name gives way to the border: " detail · " and the spaces stay.
+    let room = usize::from(area.width).saturating_sub(2 + Line::raw(" detail ·  ").width());
     let block = pane_block(
-        format!(" detail · {} ", printable(&instance.name)),
+        format!(
+            " detail · {} ",
+            ctx.theme.fit(&printable(&instance.name), room)
+        ),
+        area.width,
         focused,
         ctx,
     );
@@ -62,7 +67,11 @@ fn lines(
     let style = theme.instance_state(&instance.state);
     let mut summary = vec![
         Span::styled(
-            format!("{} {}", instance_symbol(&instance.state), instance.state),
+            format!(
+                "{} {}",
+                theme.instance_symbol(&instance.state),
+                instance.state
+            ),
             style,
         ),
         Span::raw("  "),
@@ -84,9 +93,13 @@ fn lines(
     }
     let mut lines = vec![Line::from(summary)];
 
-    let mut money_line = vec![label("expires")];
+    let mut money_line = Vec::new();
+    // Stopped for good: no expiry to come, and no endpoint to wait for.
+    let ended = instance.state.is_final();
     match instance.expires_at {
+        _ if ended => {}
         Some(expires) => {
+            money_line.push(label("expires"));
             let left = remaining(expires, ctx.now);
             let left = if expires > ctx.now {
                 format!("in {left}")
@@ -95,15 +108,22 @@ fn lines(
             };
             let text = format!("{} ({left})", stamp(expires, ctx.offset));
             money_line.push(match urgency(instance, ctx.now) {
-                Some(urgency) => {
-                    Span::styled(format!("{EXPIRY_SYMBOL} {text}"), theme.urgency(urgency))
-                }
+                Some(urgency) => Span::styled(
+                    format!("{} {text}", theme.glyphs.expiry),
+                    theme.urgency(urgency),
+                ),
                 None => Span::raw(text),
             });
         }
-        None => money_line.push(Span::styled("never (no ttl)", theme.dim())),
+        None => {
+            money_line.push(label("expires"));
+            money_line.push(Span::styled("never (no ttl)", theme.dim()));
+        }
     }
-    money_line.extend([Span::raw("  "), label("cost")]);
+    if !money_line.is_empty() {
+        money_line.push(Span::raw("  "));
+    }
+    money_line.push(label("cost"));
     let profile = &state.profile;
     match cost::instance_cost(
         instance,
@@ -129,14 +149,16 @@ fn lines(
     }
 
     let found = endpoints(instance, &state.definitions);
-    let mut endpoint_line = vec![label("endpoints")];
-    if found.is_empty() {
-        endpoint_line.push(Span::styled("none yet", theme.dim()));
-    } else {
-        let joined: Vec<String> = found.iter().map(ToString::to_string).collect();
-        endpoint_line.extend(untrusted(&joined.join("  "), Style::new()));
+    if !(ended && found.is_empty()) {
+        let mut endpoint_line = vec![label("endpoints")];
+        if found.is_empty() {
+            endpoint_line.push(Span::styled("none yet", theme.dim()));
+        } else {
+            let joined: Vec<String> = found.iter().map(ToString::to_string).collect();
+            endpoint_line.extend(untrusted(&joined.join("  "), Style::new()));
+        }
+        lines.push(Line::from(endpoint_line));
     }
-    lines.push(Line::from(endpoint_line));
     lines.extend(item_lines(instance, state, ctx));
 
     for task in &instance.tasks {
@@ -177,8 +199,10 @@ fn item_lines(instance: &Instance, state: &AppState, ctx: &RenderContext) -> Vec
                 let stats = forward.stats;
                 let text = match forward.listening {
                     Some(_) => format!(
-                        "  ↑{} ↓{} · {} open",
+                        "  {}{} {}{} · {} open",
+                        theme.glyphs.sent,
                         bytes(stats.sent),
+                        theme.glyphs.received,
                         bytes(stats.received),
                         stats.connections
                     ),
@@ -204,7 +228,10 @@ fn item_lines(instance: &Instance, state: &AppState, ctx: &RenderContext) -> Vec
             format!("{section} ")
         };
         spans.insert(0, Span::styled(label, theme.dim()));
-        spans.insert(1, Span::raw(if selected { "›" } else { " " }));
+        spans.insert(
+            1,
+            Span::raw(if selected { theme.glyphs.pointer } else { " " }),
+        );
         lines.push(Line::from(spans));
     }
     lines
@@ -299,12 +326,19 @@ fn task_lines(
     head.extend([
         Span::raw("  "),
         Span::styled(
-            format!("{} {}", task_symbol(&task.last_status), task.last_status),
+            format!(
+                "{} {}",
+                theme.task_symbol(&task.last_status),
+                task.last_status
+            ),
             style,
         ),
     ]);
     if task.desired_status != task.last_status.as_str() {
-        head.push(Span::styled(" → ", theme.dim()));
+        head.push(Span::styled(
+            format!(" {} ", theme.glyphs.arrow),
+            theme.dim(),
+        ));
         head.extend(untrusted(&task.desired_status, theme.dim()));
     }
     if let Some(ip) = &task.private_ip {

@@ -1,7 +1,7 @@
 //! Modal boxes: launch, destroy confirmation, profile switcher (and the frame of the others).
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
@@ -27,23 +27,90 @@ pub(super) fn modal(
         Constraint::Length(height.min(area.height)),
     );
     frame.render_widget(Clear, boxed);
-    let block = Block::bordered().title(Line::styled(format!(" {title} "), ctx.theme.bold()));
+    let title = ctx.theme.fit_line(
+        Line::styled(format!(" {title} "), ctx.theme.bold()),
+        usize::from(boxed.width.saturating_sub(2)),
+    );
+    let block = Block::bordered()
+        .border_set(ctx.theme.glyphs.border)
+        .title(title);
     let inner = block.inner(boxed);
     frame.render_widget(block, boxed);
     inner
 }
 
+/// How a dialog's body meets its width: cut with the ellipsis (lists, fields) or wrapped
+/// (sentences). Its controls always wrap: an error or a key must be read whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Flow {
+    Cut,
+    Wrap,
+}
+
+/// A dialog: its `body` above its `controls` in a box of at most `width` columns in the middle
+/// of `area`. The controls (the buttons, the keys that answer it, an error) are always on
+/// screen; a body too tall for the screen scrolls so that its row `focus` stays in view.
+pub(super) struct Dialog<'a> {
+    pub(super) title: &'a str,
+    pub(super) width: u16,
+    pub(super) body: Vec<Line<'static>>,
+    pub(super) focus: usize,
+    pub(super) controls: Vec<Line<'static>>,
+    pub(super) flow: Flow,
+}
+
+impl Dialog<'_> {
+    pub(super) fn draw(self, frame: &mut Frame, area: Rect, ctx: &RenderContext) {
+        let inner_width = usize::from(self.width.min(area.width).saturating_sub(2)).max(1);
+        let wrapped = |lines: &[Line]| -> usize {
+            lines
+                .iter()
+                .map(|line| line.width().div_ceil(inner_width).max(1))
+                .sum()
+        };
+        let body_rows = |lines: &[Line]| match self.flow {
+            Flow::Cut => lines.len(),
+            Flow::Wrap => wrapped(lines),
+        };
+        let (all_body, control_rows) = (body_rows(&self.body), wrapped(&self.controls));
+        let height = (all_body + control_rows + 2).min(usize::from(u16::MAX)) as u16;
+        let inner = modal(frame, area, self.width, height, self.title, ctx);
+        let controls_height = (control_rows as u16).min(inner.height);
+        let [body_area, controls_area] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(controls_height)])
+                .areas(inner);
+        // Rows above the focused line, once wrapped; scrolled just enough to show it.
+        let focus_row = body_rows(&self.body[..self.focus.min(self.body.len())]);
+        let visible = usize::from(body_area.height);
+        let scroll = (focus_row + 1)
+            .saturating_sub(visible)
+            .min(all_body.saturating_sub(visible));
+        let body = match self.flow {
+            Flow::Cut => Paragraph::new(
+                self.body
+                    .into_iter()
+                    .map(|line| ctx.theme.fit_line(line, inner_width))
+                    .collect::<Vec<_>>(),
+            ),
+            Flow::Wrap => Paragraph::new(self.body).wrap(Wrap { trim: false }),
+        };
+        frame.render_widget(body.scroll((scroll as u16, 0)), body_area);
+        frame.render_widget(
+            Paragraph::new(self.controls).wrap(Wrap { trim: false }),
+            controls_area,
+        );
+    }
+}
+
 pub(crate) fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: &RenderContext) {
     let theme = ctx.theme;
     let width = if area.width >= 100 { 84 } else { 72 };
-    let height = dialog.templates.len() as u16 + 10;
-    let inner = modal(frame, area, width, height, "Launch an instance", ctx);
 
     let heading = |field: LaunchField, text: &str| {
         let focused = dialog.focus == field;
-        let marker = if focused { "› " } else { "  " };
+        let marker = if focused { theme.glyphs.pointer } else { " " };
         let style = if focused { theme.bold() } else { theme.dim() };
-        Line::styled(format!("{marker}{text}"), style)
+        Line::styled(format!("{marker} {text}"), style)
     };
     let text_field = |field: LaunchField, value: &LineInput, placeholder: &str| {
         let mut spans = vec![Span::raw("    [ ")];
@@ -74,7 +141,11 @@ pub(crate) fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: 
         } else {
             ratatui::style::Style::new()
         };
-        let marker = if chosen { "●" } else { "○" };
+        let marker = if chosen {
+            theme.glyphs.chosen
+        } else {
+            theme.glyphs.not_chosen
+        };
         lines.push(Line::from(vec![
             Span::raw("    "),
             Span::styled(format!("{marker} {:<name_width$}", template.name), style),
@@ -96,26 +167,51 @@ pub(crate) fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: 
         &dialog.env,
         "api:LOG_LEVEL=debug worker:THREADS=4",
     ));
-    lines.push(Line::raw(""));
+    let focus = match dialog.focus {
+        LaunchField::Template => 1 + dialog.cursor,
+        LaunchField::Name => dialog.templates.len() + 2,
+        LaunchField::Env | LaunchField::Confirm => lines.len() - 1,
+    };
+    let mut controls = vec![Line::raw("")];
     let confirm_style = if dialog.focus == LaunchField::Confirm {
         theme.selected()
     } else {
         theme.bold()
     };
-    lines.push(Line::from(vec![
+    let mut button = Line::from(vec![
         Span::raw(if dialog.focus == LaunchField::Confirm {
-            "› "
+            format!("{} ", theme.glyphs.pointer)
         } else {
-            "  "
+            "  ".to_string()
         }),
         Span::styled("[ Launch ]", confirm_style),
-        Span::styled("   tab next · enter confirm · esc cancel", theme.dim()),
-    ]));
-    if let Some(error) = &dialog.error {
-        lines.push(Line::styled(format!("✖ {error}"), theme.error()));
+    ]);
+    let keys = Span::styled("tab next · enter confirm · esc cancel", theme.dim());
+    // The keys beside the button when they fit, else on a line of their own.
+    if button.width() + 3 + keys.width() <= usize::from(width.min(area.width).saturating_sub(2)) {
+        button.spans.extend([Span::raw("   "), keys]);
+        controls.push(button);
+    } else {
+        controls.push(button);
+        controls.push(Line::from(vec![Span::raw("  "), keys]));
     }
-    // Not wrapped: a long description is cut at the edge rather than push fields out of the box.
-    frame.render_widget(Paragraph::new(lines), inner);
+    if let Some(error) = &dialog.error {
+        controls.push(Line::styled(
+            format!("{} {error}", theme.glyphs.error),
+            theme.error(),
+        ));
+    }
+    // Wrapped: a long description is read whole; the body scrolls to keep the focused field
+    // in view.
+    Dialog {
+        title: "Launch an instance",
+        width,
+        body: lines,
+        focus,
+        controls,
+        flow: Flow::Wrap,
+    }
+    .draw(frame, area, ctx);
 }
 
 /// The question before a destroy or an extend. Someone else's instance says whose it is and
@@ -145,10 +241,10 @@ pub(crate) fn confirm(
     first.extend(untrusted(&label, theme.bold()));
     first.push(Span::raw(question));
     let mut lines = vec![Line::from(first)];
+    let mut controls = vec![Line::raw("")];
     let title = match &confirm.foreign {
         None => {
-            lines.push(Line::raw(""));
-            lines.push(Line::from(vec![
+            controls.push(Line::from(vec![
                 Span::raw("Type "),
                 Span::styled("y", theme.key()),
                 Span::raw(format!(" to {verb}; any other key keeps it. [y/N]")),
@@ -160,27 +256,30 @@ pub(crate) fn confirm(
             if let Some(first) = note.get_mut(..1) {
                 first.make_ascii_uppercase();
             }
-            lines.push(Line::styled(format!("⚠ {note}."), theme.error()));
-            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                format!("{} {note}.", theme.glyphs.warning),
+                theme.error(),
+            ));
             let mut field = vec![Span::raw(format!("Type its name to {verb} it: [ "))];
             field.extend(with_cursor(&confirm.typed, theme));
             field.push(Span::raw(" ]"));
-            lines.push(Line::from(field));
-            lines.push(Line::styled(
+            controls.push(Line::from(field));
+            controls.push(Line::styled(
                 format!("enter {verb}s · esc keeps it"),
                 theme.dim(),
             ));
             format!("{title} {}'s instance", confirm.target.owner)
         }
     };
-    // As tall as the lines once wrapped in the box's inner width, borders included.
-    let inner_width = usize::from(area.width.min(64).saturating_sub(2)).max(1);
-    let rows: usize = lines
-        .iter()
-        .map(|line| line.width().div_ceil(inner_width).max(1))
-        .sum();
-    let inner = modal(frame, area, 64, rows as u16 + 2, &title, ctx);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    Dialog {
+        title: &title,
+        width: 64,
+        body: lines,
+        focus: 0,
+        controls,
+        flow: Flow::Wrap,
+    }
+    .draw(frame, area, ctx);
 }
 
 pub(crate) fn profiles(
@@ -191,9 +290,7 @@ pub(crate) fn profiles(
     ctx: &RenderContext,
 ) {
     let theme = ctx.theme;
-    let height = state.profiles.len() as u16 + 4;
-    let inner = modal(frame, area, 56, height, "Switch profile", ctx);
-    let mut lines: Vec<Line> = state
+    let lines: Vec<Line> = state
         .profiles
         .values()
         .enumerate()
@@ -205,7 +302,14 @@ pub(crate) fn profiles(
                 ratatui::style::Style::new()
             };
             Line::from(vec![
-                Span::raw(if current { "● " } else { "○ " }),
+                Span::raw(format!(
+                    "{} ",
+                    if current {
+                        theme.glyphs.chosen
+                    } else {
+                        theme.glyphs.not_chosen
+                    }
+                )),
                 Span::styled(profile.name.clone(), style),
                 Span::styled(
                     format!("  {} · {}", profile.region, profile.cluster),
@@ -214,7 +318,16 @@ pub(crate) fn profiles(
             ])
         })
         .collect();
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("enter switch · esc cancel", theme.dim()));
-    frame.render_widget(Paragraph::new(lines), inner);
+    Dialog {
+        title: "Switch profile",
+        width: 56,
+        body: lines,
+        focus: cursor,
+        controls: vec![
+            Line::raw(""),
+            Line::styled("enter switch · esc cancel", theme.dim()),
+        ],
+        flow: Flow::Cut,
+    }
+    .draw(frame, area, ctx);
 }

@@ -4,9 +4,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
-use super::dialogs::modal;
+use super::dialogs::{Dialog, Flow};
 use super::input::with_cursor;
 use super::{RenderContext, untrusted};
 use crate::state::forward_dialog::ForwardDialog;
@@ -30,7 +29,12 @@ pub(crate) fn dialog(frame: &mut Frame, area: Rect, dialog: &ForwardDialog, ctx:
         } else {
             Style::new()
         };
-        let mut spans = vec![Span::raw(if chosen { "  ● " } else { "  ○ " })];
+        let marker = if chosen {
+            theme.glyphs.chosen
+        } else {
+            theme.glyphs.not_chosen
+        };
+        let mut spans = vec![Span::raw(format!("  {marker} "))];
         let shown = printable(&choice.container).chars().count();
         spans.extend(untrusted(&choice.container, style));
         spans.push(Span::styled(format!(":{:<6}", choice.port), style));
@@ -52,20 +56,24 @@ pub(crate) fn dialog(frame: &mut Frame, area: Rect, dialog: &ForwardDialog, ctx:
     }
     local.push(Span::raw(" ]  on 127.0.0.1"));
     lines.push(Line::from(local));
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
+    let mut controls = vec![Line::raw("")];
+    controls.push(Line::styled(
         "↑↓ port · type a local port · enter forward · esc cancel",
         theme.dim(),
     ));
     if let Some(error) = &dialog.error {
-        lines.push(Line::styled(format!("✖ {error}"), theme.error()));
+        controls.push(Line::styled(
+            format!("{} {error}", theme.glyphs.error),
+            theme.error(),
+        ));
     }
-    // As tall as the lines once wrapped in the box's inner width, borders included.
-    let inner_width = usize::from(area.width.min(WIDTH).saturating_sub(2)).max(1);
-    let rows: usize = lines
-        .iter()
-        .map(|line| line.width().div_ceil(inner_width).max(1))
-        .sum();
-    let inner = modal(frame, area, WIDTH, rows as u16 + 2, "Forward a port", ctx);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    Dialog {
+        title: "Forward a port",
+        width: WIDTH,
+        body: lines,
+        focus: 1 + dialog.cursor,
+        controls,
+        flow: Flow::Cut,
+    }
+    .draw(frame, area, ctx);
 }

@@ -6,12 +6,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::RenderContext;
+use crate::state::help::Help;
 use crate::state::keymap::{Command, Context};
 use crate::state::{AppState, Focus, Pane};
 
 const FOOTER: &str = "ctrl-c quits from anywhere · any key closes this help";
 
-pub fn overlay(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderContext) {
+pub fn overlay(frame: &mut Frame, area: Rect, state: &AppState, help: Help, ctx: &RenderContext) {
     let theme = ctx.theme;
     // Help opened from the log pane tells its keys; the instance keys have their own page.
     let context = if state.pane == Some(Pane::Logs) && state.focus == Focus::Pane {
@@ -74,26 +75,36 @@ pub fn overlay(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderCont
         .max()
         .unwrap_or(0) as u16;
 
-    // One column if it fits in height, else two side by side.
-    let rows_available = area.height.saturating_sub(4);
-    let columns: u16 = if entries.len() as u16 <= rows_available {
+    // One column if it fits in height, else two side by side if they fit in width; what
+    // still does not fit scrolls.
+    let rows_available = usize::from(area.height.saturating_sub(4)).max(1);
+    let two_fit = usize::from(entry_width) * 2 + 3 + 4 <= usize::from(area.width);
+    let columns: u16 = if entries.len() <= rows_available || !two_fit {
         1
     } else {
         2
     };
     let per_column = entries.len().div_ceil(usize::from(columns));
+    let shown_rows = per_column.min(rows_available);
+    let top = help.top.min(per_column - shown_rows);
     let width = (entry_width * columns + 3 * (columns - 1))
         .max(FOOTER.chars().count() as u16)
         .saturating_add(4)
         .min(area.width);
-    let height = (per_column as u16 + 4).min(area.height);
+    let height = (shown_rows as u16 + 4).min(area.height);
     let boxed = area.centered(Constraint::Length(width), Constraint::Length(height));
     frame.render_widget(Clear, boxed);
     let mut title = " keys ".to_string();
     if state.read_only {
         title = " keys (read-only: changes are disabled) ".to_string();
     }
-    let block = Block::bordered().title(Line::styled(title, theme.bold()));
+    let title = theme.fit_line(
+        Line::styled(title, theme.bold()),
+        usize::from(width.saturating_sub(2)),
+    );
+    let block = Block::bordered()
+        .border_set(theme.glyphs.border)
+        .title(title);
     let inner = block.inner(boxed).inner(ratatui::layout::Margin::new(1, 0));
     frame.render_widget(block, boxed);
 
@@ -104,14 +115,34 @@ pub fn overlay(frame: &mut Frame, area: Rect, state: &AppState, ctx: &RenderCont
     for (column, chunk) in entries.chunks(per_column.max(1)).enumerate() {
         let lines: Vec<Line> = chunk
             .iter()
+            .skip(top)
+            .take(shown_rows)
             .map(|(keys, description)| {
-                Line::from(vec![
+                let line = Line::from(vec![
                     Span::styled(format!("{keys:<key_width$}  "), theme.key()),
                     Span::raw(*description),
-                ])
+                ]);
+                theme.fit_line(line, usize::from(areas[column].width))
             })
             .collect();
         frame.render_widget(Paragraph::new(lines), areas[column]);
     }
-    frame.render_widget(Paragraph::new(Line::styled(FOOTER, theme.dim())), footer);
+    let below = per_column - shown_rows - top;
+    let footer_text = if shown_rows < per_column {
+        let more = if below > 0 {
+            format!("{below} more below · ")
+        } else {
+            String::new()
+        };
+        format!("{more}↑↓ scroll · other keys close")
+    } else {
+        FOOTER.to_string()
+    };
+    frame.render_widget(
+        Paragraph::new(theme.fit_line(
+            Line::styled(footer_text, theme.dim()),
+            usize::from(footer.width),
+        )),
+        footer,
+    );
 }

@@ -11,7 +11,7 @@ pub(crate) fn with_cursor(input: &LineInput, theme: Theme) -> Vec<Span<'static>>
     let (before, under, after) = input.split_at_cursor();
     let mut spans = vec![Span::raw(before.to_string())];
     match under {
-        None => spans.push(Span::styled("█", theme.dim())),
+        None => spans.push(Span::styled(theme.glyphs.cursor, theme.dim())),
         Some(under) => {
             spans.push(Span::styled(under.to_string(), theme.selected()));
             spans.push(Span::raw(after.to_string()));

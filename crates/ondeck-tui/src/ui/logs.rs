@@ -23,16 +23,31 @@ pub(crate) fn pane(
     focused: bool,
 ) {
     let Some(logs) = &state.logs else {
-        let block = pane_block(" logs ".into(), focused, ctx);
+        let block = pane_block(" logs ".into(), area.width, focused, ctx);
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        centered_note(frame, inner, vec![Line::from("No instance selected.")]);
+        centered_note(frame, inner, ctx, vec![Line::from("No instance selected.")]);
         return;
     };
     // A narrow table shows the selected instance; a wide screen has room to repeat it.
-    let status = logs.status_text(ctx.offset, wide || logs.full_screen);
+    let with_instance = wide || logs.full_screen;
+    // A stopped or failed instance writes no more lines: the pane says so rather than
+    // claim to follow a live stream.
+    let ended = state
+        .instances
+        .iter()
+        .find(|instance| instance.is(&logs.instance))
+        .filter(|instance| instance.state.is_final());
+    let status = match ended {
+        Some(instance) if with_instance => {
+            format!("{} · {} · no new lines", logs.instance.name, instance.state)
+        }
+        Some(instance) => format!("{} · no new lines", instance.state),
+        None => logs.status_text(ctx.offset, with_instance),
+    };
     frame.render_widget(
         LogPane::new(&logs.buffer, &logs.view, &logs.labels)
+            .ended(ended.is_some())
             .title_extra(&status)
             .utc_offset(ctx.offset)
             .theme(ctx.theme)
@@ -55,7 +70,9 @@ pub(crate) fn pane(
             "  enter searches · esc cancels ",
             ctx.theme.dim(),
         ));
-        let prompt = Line::from(prompt);
+        let prompt = ctx
+            .theme
+            .fit_line(Line::from(prompt), usize::from(area.width - 2));
         let row = Rect {
             x: area.x + 1,
             y: area.bottom() - 1,

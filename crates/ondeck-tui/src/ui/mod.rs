@@ -3,7 +3,9 @@
 
 mod detail;
 mod dialogs;
+mod fit;
 mod forward;
+pub mod glyphs;
 mod help;
 mod input;
 mod instances;
@@ -25,6 +27,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::state::{AppState, Focus, Mode, Pane};
+pub use glyphs::Glyphs;
 pub use layout::screen_layout;
 pub use logs::LogPane;
 use ondeck_core::logs::sanitize::sanitize_label;
@@ -42,7 +45,34 @@ pub struct RenderContext {
 /// From this width on, tables and panes show their extra columns.
 const WIDE: u16 = 120;
 
+/// The smallest screen the dashboard draws on; a smaller one gets a note saying so.
+pub const MIN_WIDTH: u16 = 50;
+pub const MIN_HEIGHT: u16 = 15;
+
 pub fn render(frame: &mut Frame, state: &AppState, ctx: &RenderContext) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area, ctx);
+    } else {
+        render_dashboard(frame, state, ctx);
+    }
+    if ctx.theme.glyphs.is_ascii() {
+        glyphs::ascii_only(frame.buffer_mut());
+    }
+}
+
+/// What a screen below the smallest size shows instead of a dashboard it would garble.
+fn too_small(frame: &mut Frame, area: Rect, ctx: &RenderContext) {
+    let lines = vec![
+        Line::styled("Terminal too small", ctx.theme.bold()),
+        Line::raw(format!("{}×{} here", area.width, area.height)),
+        Line::raw(format!("needs {MIN_WIDTH}×{MIN_HEIGHT}")),
+        Line::styled("enlarge it · ctrl-c quits", ctx.theme.dim()),
+    ];
+    centered_note(frame, area, ctx, lines);
+}
+
+fn render_dashboard(frame: &mut Frame, state: &AppState, ctx: &RenderContext) {
     let regions = layout::regions(frame.area(), state);
     let wide = frame.area().width >= WIDE;
 
@@ -62,7 +92,7 @@ pub fn render(frame: &mut Frame, state: &AppState, ctx: &RenderContext) {
 
     let body = regions.body;
     match &state.mode {
-        Mode::Help(_) => help::overlay(frame, body, state, ctx),
+        Mode::Help(help) => help::overlay(frame, body, state, *help, ctx),
         Mode::Launch(dialog) => dialogs::launch(frame, body, dialog, ctx),
         Mode::Confirm(confirm) => dialogs::confirm(frame, body, state, confirm, ctx),
         Mode::Profiles(picker) => dialogs::profiles(frame, body, state, picker.cursor, ctx),
@@ -72,20 +102,30 @@ pub fn render(frame: &mut Frame, state: &AppState, ctx: &RenderContext) {
     }
 }
 
-/// A bordered block whose title is bold when it has the focus.
-fn pane_block(title: String, focused: bool, ctx: &RenderContext) -> Block<'static> {
+/// A bordered block `width` columns wide whose title is bold when it has the focus; a title
+/// too long for the border is cut with the ellipsis.
+fn pane_block(title: String, width: u16, focused: bool, ctx: &RenderContext) -> Block<'static> {
     let style = if focused {
         ctx.theme.bold()
     } else {
         ctx.theme.dim()
     };
     Block::bordered()
+        .border_set(ctx.theme.glyphs.border)
         .border_style(style)
-        .title(Line::styled(title, ctx.theme.bold()))
+        .title(ctx.theme.fit_line(
+            Line::styled(title, ctx.theme.bold()),
+            usize::from(width.saturating_sub(2)),
+        ))
 }
 
-/// A one-paragraph message in the middle of an area (loading, empty, nothing selected).
-fn centered_note(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
+/// A one-paragraph message in the middle of an area (loading, empty, nothing selected), each
+/// line cut to the area's width.
+fn centered_note(frame: &mut Frame, area: Rect, ctx: &RenderContext, lines: Vec<Line<'static>>) {
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|line| ctx.theme.fit_line(line, usize::from(area.width)))
+        .collect();
     let height = lines.len() as u16;
     let inner = area.centered_vertically(Constraint::Length(height));
     frame.render_widget(

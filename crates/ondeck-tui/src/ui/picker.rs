@@ -5,18 +5,15 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
-use super::dialogs::modal;
+use super::dialogs::{Dialog, Flow};
 use super::{RenderContext, untrusted};
 use crate::state::shell::ShellPicker;
 use ondeck_core::logs::sanitize::printable;
 
 pub(crate) fn shell(frame: &mut Frame, area: Rect, picker: &ShellPicker, ctx: &RenderContext) {
     let theme = ctx.theme;
-    let height = picker.choices.len() as u16 + 4;
     let title = format!("Shell in {}", printable(&picker.label));
-    let inner = modal(frame, area, 56, height, &title, ctx);
     let name_width = picker
         .choices
         .iter()
@@ -24,7 +21,7 @@ pub(crate) fn shell(frame: &mut Frame, area: Rect, picker: &ShellPicker, ctx: &R
         .max()
         .unwrap_or(0)
         .min(24);
-    let mut lines: Vec<Line> = picker
+    let lines: Vec<Line> = picker
         .choices
         .iter()
         .enumerate()
@@ -36,9 +33,14 @@ pub(crate) fn shell(frame: &mut Frame, area: Rect, picker: &ShellPicker, ctx: &R
                 Style::new()
             };
             let ready = choice.exec_enabled && choice.agent.as_deref() == Some("RUNNING");
-            let mut spans = vec![Span::raw(if chosen { "› " } else { "  " })];
-            let name: String = choice.container.chars().take(name_width).collect();
-            let pad = name_width - name.chars().count();
+            let mut spans = vec![Span::raw(if chosen {
+                format!("{} ", theme.glyphs.pointer)
+            } else {
+                "  ".to_string()
+            })];
+            // A long container name is cut with the ellipsis, the statuses stay in a column.
+            let name = theme.fit(&choice.container, name_width).into_owned();
+            let pad = name_width.saturating_sub(Span::raw(name.as_str()).width());
             spans.extend(untrusted(&name, style));
             spans.push(Span::raw(" ".repeat(pad + 2)));
             spans.extend(untrusted(&choice.status, theme.dim()));
@@ -52,9 +54,18 @@ pub(crate) fn shell(frame: &mut Frame, area: Rect, picker: &ShellPicker, ctx: &R
             Line::from(spans)
         })
         .collect();
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("enter open · esc cancel", theme.dim()));
-    frame.render_widget(Paragraph::new(lines), inner);
+    Dialog {
+        title: &title,
+        width: 56,
+        body: lines,
+        focus: picker.cursor,
+        controls: vec![
+            Line::raw(""),
+            Line::styled("enter open · esc cancel", theme.dim()),
+        ],
+        flow: Flow::Cut,
+    }
+    .draw(frame, area, ctx);
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::input::with_cursor;
-use super::theme::EXPIRY_SYMBOL;
 use super::{RenderContext, untrusted};
 use crate::state::keymap::Command;
 use crate::state::{AppState, Focus, MessageKind, Mode, Pane};
@@ -15,8 +14,6 @@ use ondeck_core::format::remaining;
 use ondeck_core::instances::Instance;
 use ondeck_core::instances::expiry::{self, Urgency, format_remaining};
 use ondeck_core::logs::sanitize::printable;
-
-const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 pub(crate) fn top_bar(
     frame: &mut Frame,
@@ -60,18 +57,26 @@ pub(crate) fn top_bar(
         .map(|at| at.with_timezone(&ctx.offset).format("%H:%M").to_string())
         .unwrap_or_else(|| "never".into());
     spans.push(Span::styled(
-        if wide { "refreshed " } else { "↻ " },
+        if wide {
+            "refreshed "
+        } else {
+            theme.glyphs.refreshed
+        },
         theme.dim(),
     ));
     spans.push(Span::raw(refreshed));
     if state.waiting() {
         spans.push(separator());
         spans.push(Span::styled(
-            format!("{} waiting for AWS", SPINNER[state.spinner % SPINNER.len()]),
+            format!(
+                "{} waiting for AWS",
+                theme.glyphs.spinner[state.spinner % theme.glyphs.spinner.len()]
+            ),
             theme.fg(ratatui::style::Color::Yellow),
         ));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let bar = theme.fit_line(Line::from(spans), usize::from(area.width));
+    frame.render_widget(Paragraph::new(bar), area);
 }
 
 /// A message wraps onto up to three lines rather than lose its fix at the right edge.
@@ -99,12 +104,16 @@ pub(crate) fn bottom_line(frame: &mut Frame, area: Rect, state: &AppState, ctx: 
         }
         _ => match &state.message {
             Some(message) if message.kind == MessageKind::Error => {
-                let mut spans = vec![Span::styled("✖ ", theme.error())];
+                let mut spans = vec![Span::styled(
+                    format!("{} ", theme.glyphs.error),
+                    theme.error(),
+                )];
                 spans.extend(untrusted(&message.text, theme.error()));
                 Line::from(spans)
             }
             Some(message) => Line::from(untrusted(&message.text, Style::new())),
-            None => expiry_warning(state, ctx).unwrap_or_else(|| hints(state, ctx)),
+            None => expiry_warning(state, ctx, usize::from(area.width))
+                .unwrap_or_else(|| hints(state, ctx, usize::from(area.width))),
         },
     };
     frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), area);
@@ -112,7 +121,7 @@ pub(crate) fn bottom_line(frame: &mut Frame, area: Rect, state: &AppState, ctx: 
 
 /// "⏰ checkout-fix expires in 12m — e extends by 8h": the most urgent of my expiries, in
 /// place of the key hints while no message is up.
-fn expiry_warning(state: &AppState, ctx: &RenderContext) -> Option<Line<'static>> {
+fn expiry_warning(state: &AppState, ctx: &RenderContext, width: usize) -> Option<Line<'static>> {
     let due = expiry::needing_attention(&state.instances, &state.profile.owner, ctx.now);
     let first = *due.first()?;
     let urgency = expiry::urgency(first, ctx.now)?;
@@ -122,17 +131,23 @@ fn expiry_warning(state: &AppState, ctx: &RenderContext) -> Option<Line<'static>
         Urgency::Overdue => format!("{left} and still runs"),
     };
     let style = ctx.theme.urgency(urgency);
-    let mut spans = vec![Span::styled(format!("{EXPIRY_SYMBOL} "), style)];
+    let mut spans = vec![Span::styled(format!("{} ", ctx.theme.glyphs.expiry), style)];
     spans.extend(untrusted(&first.name, style));
     spans.push(Span::styled(format!(" {when}"), style));
-    if due.len() > 1 {
-        spans.push(Span::raw(format!(" (+{} more)", due.len() - 1)));
+    let more = Span::raw(format!(" (+{} more)", due.len().saturating_sub(1)));
+    let mut fix = Vec::new();
+    if let Some(hint) = extend_hint(state, first) {
+        fix.push(Span::styled(" — ", ctx.theme.dim()));
+        fix.push(Span::raw(hint));
     }
-    if let Some(fix) = extend_hint(state, first) {
-        spans.push(Span::styled(" — ", ctx.theme.dim()));
-        spans.push(Span::raw(fix));
+    // The fix matters more than the count of others: on a narrow screen the count goes first,
+    // then the line is cut with the ellipsis.
+    let width_of = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+    if due.len() > 1 && width_of(&spans) + more.width() + width_of(&fix) <= width {
+        spans.push(more);
     }
-    Some(Line::from(spans))
+    spans.extend(fix);
+    Some(ctx.theme.fit_line(Line::from(spans), width))
 }
 
 /// How to push the expiry out from here; nothing in read-only mode.
@@ -161,8 +176,8 @@ fn extend_hint(state: &AppState, instance: &Instance) -> Option<String> {
     })
 }
 
-/// The few keys worth knowing, from the keymap.
-fn hints(state: &AppState, ctx: &RenderContext) -> Line<'static> {
+/// The few keys worth knowing, from the keymap, as many whole as fit in `width`.
+fn hints(state: &AppState, ctx: &RenderContext, width: usize) -> Line<'static> {
     let mut spans = Vec::new();
     let logs_focused = state.pane == Some(Pane::Logs) && state.focus == Focus::Pane;
     let logs_shown = [
@@ -190,11 +205,17 @@ fn hints(state: &AppState, ctx: &RenderContext) -> Line<'static> {
         let Some(key) = state.keymap.keys_for(command).first().copied() else {
             continue;
         };
-        if !spans.is_empty() {
-            spans.push(Span::raw("  "));
+        let gap = if spans.is_empty() { "" } else { "  " };
+        let hint = [
+            Span::raw(gap),
+            Span::styled(key.to_string(), ctx.theme.key()),
+            Span::styled(format!(" {label}"), ctx.theme.dim()),
+        ];
+        let used: usize = spans.iter().chain(&hint).map(Span::width).sum();
+        if used > width {
+            break;
         }
-        spans.push(Span::styled(key.to_string(), ctx.theme.key()));
-        spans.push(Span::styled(format!(" {label}"), ctx.theme.dim()));
+        spans.extend(hint);
     }
     Line::from(spans)
 }

@@ -1,4 +1,5 @@
-//! Snapshots of every screen at the minimum size (80×24) and a large one (160×48).
+//! Snapshots of every screen at the smallest size the dashboard takes (50×15), at 80×24 and at
+//! a large size (200×60).
 
 use chrono::{Duration, FixedOffset};
 use ratatui::Terminal;
@@ -6,21 +7,23 @@ use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
 
 use super::*;
-use crate::state::fixtures::{app, at, instance, owned_by, poll, select, selected_name, task};
+use crate::state::fixtures::{
+    DEFINITION_ARN, app, at, instance, owned_by, poll as poll_snapshot, select, selected_name, task,
+};
 use crate::state::keymap::{Key, KeyCode};
 use crate::state::{Action, Effect, update};
-use crate::ui::theme::EXPIRY_SYMBOL;
+
 use ondeck_core::instances::Instance;
 use ondeck_core::model::TaskState;
 use ratatui::text::Span;
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+const SIZES: [(u16, u16); 3] = [(50, 15), (80, 24), (200, 60)];
 
 fn context(color: bool) -> RenderContext {
     RenderContext {
         now: at(10, 5),
         offset: FixedOffset::east_opt(0).expect("UTC"),
-        theme: Theme { color },
+        theme: Theme::unicode(color),
     }
 }
 
@@ -53,6 +56,54 @@ fn type_text(state: &mut AppState, text: &str) {
     for c in text.chars() {
         press(state, Key::char(c));
     }
+}
+
+const PIPELINE_ARN: &str = "arn:aws:ecs:eu-west-1:123456789012:task-definition/data-pipeline:7";
+
+/// The poller's answer with `instances`, as AWS gives it at `when`, and the definition of the
+/// `data-pipeline` template (its `ingest` container listens on 18080).
+fn poll(state: &mut AppState, when: chrono::DateTime<chrono::Utc>, instances: Vec<Instance>) {
+    poll_snapshot(state, when, instances);
+    let mut pipeline = state.definitions[DEFINITION_ARN].clone();
+    pipeline.arn = PIPELINE_ARN.into();
+    pipeline.family = "data-pipeline".into();
+    pipeline.revision = 7;
+    pipeline.containers.truncate(1);
+    pipeline.containers[0].name = "ingest".into();
+    pipeline.containers[0].container_ports = vec![18080];
+    state.definitions.insert(PIPELINE_ARN.into(), pipeline);
+}
+
+/// Long words where the table has to cut: a long name on the `data-pipeline` template with an
+/// endpoint on port 18080, and one being torn down (the longest state word).
+fn long_ones() -> Vec<Instance> {
+    let mut ingest = task(
+        "checkout-fix-nightly-rebuild",
+        "7e57ab1e7e57ab1e7e57ab1e7e57ab1e",
+        TaskState::Running,
+    );
+    ingest.task_definition_arn = PIPELINE_ARN.into();
+    ingest.private_ip = Some("10.123.234.56".into());
+    ingest.containers.truncate(1);
+    ingest.containers[0].name = "ingest".into();
+    ingest.times.created_at = Some(at(8, 0));
+    let mut pipeline = instance("checkout-fix-nightly-rebuild", vec![ingest]);
+    pipeline.template = "data-pipeline".into();
+    pipeline.expires_at = Some(at(16, 0));
+
+    let mut leaving = task(
+        "search-tuning-experiment",
+        "d3ad0000d3ad0000d3ad0000d3ad0000",
+        TaskState::Deprovisioning,
+    );
+    leaving.desired_status = "STOPPED".into();
+    leaving.stop_code = Some("UserInitiated".into());
+    leaving.times.created_at = Some(at(6, 0));
+    [
+        pipeline,
+        instance("search-tuning-experiment", vec![leaving]),
+    ]
+    .into()
 }
 
 /// A realistic mix: running, starting, crashed, half-dead and destroyed instances.
@@ -127,9 +178,16 @@ fn fleet() -> Vec<Instance> {
     ]
 }
 
+/// The fleet with the long names, template and endpoint.
+fn fleet_and_long_ones() -> Vec<Instance> {
+    let mut all = fleet();
+    all.extend(long_ones());
+    all
+}
+
 fn populated() -> AppState {
     let mut state = app(false, at(10, 5));
-    poll(&mut state, at(10, 4), fleet());
+    poll(&mut state, at(10, 4), fleet_and_long_ones());
     state
 }
 
@@ -233,9 +291,7 @@ fn a_long_table_scrolls_only_when_the_selection_leaves_the_screen() {
 #[test]
 fn detail_pane() {
     let mut state = populated();
-    for _ in 0..3 {
-        press(&mut state, Key::char('j'));
-    }
+    select(&mut state, "broken");
     press(&mut state, Key::char('d'));
     assert_eq!(selected_name(&state), Some("broken"));
     snapshot_all_sizes("detail", &state);
@@ -286,6 +342,16 @@ fn timeline_pane() {
 #[test]
 fn launch_dialog() {
     let mut state = populated();
+    state
+        .profile
+        .templates
+        .get_mut("worker")
+        .expect("worker")
+        .description = Some(
+        "Background job runner: drains the orders queue, retries failed payments and \
+         sends the nightly reports"
+            .into(),
+    );
     press(&mut state, Key::char('n'));
     press(&mut state, Key::char('j'));
     press(&mut state, Key::plain(KeyCode::Tab));
@@ -312,7 +378,7 @@ fn another_owners_destroy_confirmation_says_whose_and_asks_for_the_name() {
     select(&mut state, "search-tuning");
     press(&mut state, Key::ctrl('d'));
     type_text(&mut state, "search");
-    for (width, height) in [(50, 15), (80, 24), (160, 48)] {
+    for (width, height) in SIZES {
         let backend = draw(&state, width, height, true);
         insta::assert_snapshot!(format!("destroy_confirm_foreign_{width}x{height}"), backend);
     }
@@ -413,7 +479,7 @@ fn expiring() -> AppState {
     );
     scratch.expires_at = Some(at(10, 0));
 
-    let mut instances = fleet();
+    let mut instances = fleet_and_long_ones();
     instances.extend([checkout, scratch]);
     let mut state = app(false, at(10, 5));
     poll(&mut state, at(10, 4), instances);
@@ -451,7 +517,7 @@ fn expiring_instances_are_marked_and_the_status_bar_names_the_most_urgent() {
         bottom_line(&plain),
         "⏰ scratch expired 5m ago and still runs (+1 more) — select it, e extends by 8h"
     );
-    assert_eq!(plain.to_string().matches(EXPIRY_SYMBOL).count(), 3);
+    assert_eq!(plain.to_string().matches(Glyphs::UNICODE.expiry).count(), 3);
 
     select(&mut state, "scratch");
     assert!(bottom_line(&draw(&state, 80, 24, true)).ends_with("— e extends by 8h"));
@@ -497,4 +563,6 @@ fn detail_pane_shows_expiry_cost_and_size() {
 
 mod aws_text;
 mod connect;
+mod sizes;
+mod stopped;
 mod summary;

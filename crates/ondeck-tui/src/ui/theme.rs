@@ -7,6 +7,8 @@ use ondeck_core::instances::InstanceState;
 use ondeck_core::instances::expiry::Urgency;
 use ondeck_core::model::TaskState;
 
+use super::glyphs::Glyphs;
+
 /// The 16 ANSI colours as ratatui's named colours, in SGR order (30–37, then 90–97), so they
 /// follow the user's terminal palette.
 pub const ANSI_COLORS: [Color; 16] = [
@@ -77,16 +79,23 @@ const LOG_SOURCE_COLORS: [Color; 12] = [
     Color::Red,
 ];
 
-/// Marks an instance whose expiry wants attention, readable without colour.
-pub(crate) const EXPIRY_SYMBOL: &str = "⏰";
-
-/// How to paint. With `color: false` (NO_COLOR) only bold and reverse remain.
+/// How to paint. With `color: false` (NO_COLOR) only bold and reverse remain; `glyphs` are
+/// the symbols the terminal can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
     pub color: bool,
+    pub glyphs: Glyphs,
 }
 
 impl Theme {
+    /// Colour or not, with the Unicode symbols.
+    pub fn unicode(color: bool) -> Theme {
+        Theme {
+            color,
+            glyphs: Glyphs::UNICODE,
+        }
+    }
+
     pub(crate) fn fg(self, color: Color) -> Style {
         if self.color {
             Style::new().fg(color)
@@ -193,21 +202,35 @@ impl Theme {
             _ => self.fg(Color::Yellow),
         }
     }
-}
 
-pub(crate) fn instance_symbol(state: &InstanceState) -> &'static str {
-    match state {
-        InstanceState::Failed => "✖",
-        InstanceState::Degraded => "▲",
-        InstanceState::Lifecycle(lifecycle) => task_symbol(lifecycle),
+    /// The symbol of an instance's state, readable without colour.
+    pub(crate) fn instance_symbol(self, state: &InstanceState) -> &'static str {
+        match state {
+            InstanceState::Failed => self.glyphs.failed,
+            InstanceState::Degraded => self.glyphs.degraded,
+            InstanceState::Lifecycle(lifecycle) => self.task_symbol(lifecycle),
+        }
     }
-}
 
-pub(crate) fn task_symbol(state: &TaskState) -> &'static str {
-    match state {
-        TaskState::Running => "●",
-        TaskState::Stopped => "○",
-        TaskState::Unknown(_) => "?",
-        _ => "◐",
+    pub(crate) fn task_symbol(self, state: &TaskState) -> &'static str {
+        match state {
+            TaskState::Running => self.glyphs.running,
+            TaskState::Stopped => self.glyphs.stopped,
+            TaskState::Unknown(_) => self.glyphs.unknown,
+            _ => self.glyphs.transitional,
+        }
+    }
+
+    /// `text` cut to `width` columns, the cut shown by the ellipsis.
+    pub(crate) fn fit<'a>(self, text: &'a str, width: usize) -> std::borrow::Cow<'a, str> {
+        super::fit::fit(text, width, self.glyphs.ellipsis)
+    }
+
+    pub(crate) fn fit_line<'a>(
+        self,
+        line: ratatui::text::Line<'a>,
+        width: usize,
+    ) -> ratatui::text::Line<'a> {
+        super::fit::fit_line(line, width, self.glyphs.ellipsis)
     }
 }

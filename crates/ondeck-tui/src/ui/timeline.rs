@@ -19,26 +19,30 @@ pub(crate) fn pane(
     focused: bool,
 ) {
     let Some(instance) = state.selected_instance() else {
-        let block = pane_block(" timeline ".into(), focused, ctx);
+        let block = pane_block(" timeline ".into(), area.width, focused, ctx);
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        centered_note(frame, inner, vec![Line::from("No instance selected.")]);
+        centered_note(frame, inner, ctx, vec![Line::from("No instance selected.")]);
         return;
     };
     let entries = state.journal.for_instance(instance);
+    // The name gives way to the border; the count of events stays.
+    let count = format!(" ({} events) ", entries.len());
+    let used = Line::raw(format!(" timeline · {count}")).width();
+    let room = usize::from(area.width).saturating_sub(2 + used);
     let block = pane_block(
         format!(
-            " timeline · {} ({} events) ",
-            printable(&instance.name),
-            entries.len()
+            " timeline · {}{count}",
+            ctx.theme.fit(&printable(&instance.name), room)
         ),
+        area.width,
         focused,
         ctx,
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if entries.is_empty() {
-        centered_note(frame, inner, vec![Line::from("Nothing recorded yet.")]);
+        centered_note(frame, inner, ctx, vec![Line::from("Nothing recorded yet.")]);
         return;
     }
     // Show the newest lines; scrolling moves up from there.
@@ -50,7 +54,10 @@ pub(crate) fn pane(
     let start = end.saturating_sub(height);
     let lines: Vec<Line> = entries[start..end]
         .iter()
-        .map(|entry| line(entry, ctx, wide))
+        .map(|entry| {
+            ctx.theme
+                .fit_line(line(entry, ctx, wide), usize::from(inner.width))
+        })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }

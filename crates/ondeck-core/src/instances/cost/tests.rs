@@ -326,8 +326,20 @@ fn the_whole_window_is_the_instance_cost() {
 }
 
 #[test]
-fn spend_sums_instances_and_counts_the_live_ones() {
+fn spend_sums_instances_and_counts_the_running_ones() {
     let live = instance(vec![task("1024", "2048", 14 * 60)]);
+    // Starting: billed, but not running yet.
+    let mut starting = instance(vec![task("512", "1024", 0)]);
+    starting.state = InstanceState::Lifecycle(TaskState::Pending);
+    let with_starting = spend(
+        [&live, &starting],
+        &BTreeMap::new(),
+        "us-east-1",
+        None,
+        midnight(),
+        clock(),
+    );
+    assert_eq!(with_starting.running, 1);
     let mut gone = instance(vec![task("512", "1024", 120)]);
     gone.state = InstanceState::Lifecycle(TaskState::Stopped);
     gone.tasks[0].last_status = TaskState::Stopped;

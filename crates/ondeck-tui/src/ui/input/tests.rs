@@ -16,7 +16,7 @@ fn text(spans: &[Span]) -> String {
 fn at_the_end_the_cursor_is_a_block_after_the_text() {
     let mut input = LineInput::new();
     input.paste("api");
-    let spans = with_cursor(&input, Theme { color: true });
+    let spans = with_cursor(&input, Theme::unicode(true));
     assert_eq!(text(&spans), "api█");
 }
 
@@ -27,7 +27,7 @@ fn inside_the_text_the_character_under_the_cursor_is_reversed() {
     input.key(Key::plain(KeyCode::Left));
     input.key(Key::plain(KeyCode::Left));
     for color in [true, false] {
-        let spans = with_cursor(&input, Theme { color });
+        let spans = with_cursor(&input, Theme::unicode(color));
         assert_eq!(text(&spans), "añb", "no block: the text keeps its width");
         let under = &spans[1];
         assert_eq!(under.content, "ñ");
@@ -44,7 +44,7 @@ fn bottom_row(state: &crate::state::AppState) -> Vec<(String, Modifier)> {
     let ctx = RenderContext {
         now: at(10, 5),
         offset: FixedOffset::east_opt(0).unwrap(),
-        theme: Theme { color: false },
+        theme: Theme::unicode(false),
     };
     terminal.draw(|frame| render(frame, state, &ctx)).unwrap();
     let buffer = terminal.backend().buffer();
@@ -104,7 +104,7 @@ fn the_launch_dialog_shows_the_cursor_in_the_focused_field_only() {
     let ctx = RenderContext {
         now: at(10, 5),
         offset: FixedOffset::east_opt(0).unwrap(),
-        theme: Theme { color: false },
+        theme: Theme::unicode(false),
     };
     terminal.draw(|frame| render(frame, &state, &ctx)).unwrap();
     let buffer = terminal.backend().buffer();

@@ -30,7 +30,7 @@ fn rows_drawn(state: &AppState, width: u16, height: u16) -> usize {
     let ctx = RenderContext {
         now: at(10, 5),
         offset: FixedOffset::east_opt(0).unwrap(),
-        theme: Theme { color: false },
+        theme: Theme::unicode(false),
     };
     terminal.draw(|frame| render(frame, state, &ctx)).unwrap();
     terminal

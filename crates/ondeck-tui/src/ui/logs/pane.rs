@@ -44,6 +44,8 @@ pub struct LogPane<'a> {
     sources: &'a [String],
     /// Shown at the right of the title, e.g. the stream's health.
     title_extra: &'a str,
+    /// No more lines will come (the instance has stopped): the title does not say following.
+    ended: bool,
     /// Timestamps are shown in this offset from UTC.
     utc_offset: FixedOffset,
     /// One-line notes shown above the lines, e.g. containers whose logs cannot be read.
@@ -63,10 +65,11 @@ impl<'a> LogPane<'a> {
             view,
             sources,
             title_extra: "",
+            ended: false,
             utc_offset: Utc.fix(),
             notes: &[],
             border_style: Style::new(),
-            theme: Theme { color: true },
+            theme: Theme::unicode(true),
         }
     }
 
@@ -82,6 +85,11 @@ impl<'a> LogPane<'a> {
 
     pub fn notes(mut self, notes: &'a [String]) -> LogPane<'a> {
         self.notes = notes;
+        self
+    }
+
+    pub fn ended(mut self, ended: bool) -> LogPane<'a> {
+        self.ended = ended;
         self
     }
 
@@ -102,7 +110,9 @@ impl<'a> LogPane<'a> {
         }
     }
 
-    fn title(&self) -> Line<'static> {
+    /// The pane's state, a search query in at most `query_room` columns: cut inside its
+    /// quotes, so the title still shows where it ends.
+    fn title(&self, query_room: usize) -> Line<'static> {
         let view = self.view;
         let separator = || Span::raw(" · ");
         let mut spans = vec![Span::raw(" logs: ")];
@@ -111,7 +121,9 @@ impl<'a> LogPane<'a> {
             None => Span::raw("all containers"),
         });
         spans.push(separator());
-        if view.is_following() {
+        if self.ended {
+            spans.push(Span::styled("ended", self.theme.dim()));
+        } else if view.is_following() {
             spans.push(Span::styled("following", self.theme.following()));
         } else {
             let mut paused = "paused".to_string();
@@ -128,14 +140,17 @@ impl<'a> LogPane<'a> {
                 "search"
             };
             spans.push(Span::styled(
-                format!("{label} \"{}\"", search.query()),
+                format!(
+                    "{label} \"{}\"",
+                    self.theme.fit(&printable(search.query()), query_room)
+                ),
                 self.theme.search_term(),
             ));
         }
         if let Some(level) = view.min_level() {
             spans.push(separator());
             spans.push(Span::styled(
-                format!("level ≥ {}", level.label()),
+                format!("level {} {}", self.theme.glyphs.at_least, level.label()),
                 self.theme.log_level(),
             ));
         }
@@ -159,11 +174,22 @@ impl Widget for LogPane<'_> {
         // selected with the mouse copy without border characters.
         let mut block = Block::new()
             .borders(Borders::TOP | Borders::BOTTOM)
-            .border_style(self.border_style)
-            .title(self.title());
-        if !self.title_extra.is_empty() {
+            .border_set(self.theme.glyphs.border)
+            .border_style(self.border_style);
+        // The pane's own state first; the extra (the stream's health) takes what is left, or
+        // goes. Each is cut with the ellipsis, never at the edge.
+        let width = usize::from(area.width);
+        // A long query gives way first, so the level after it stays whole.
+        let query_room = (width / 3).max(8);
+        let over = self.title(query_room).width().saturating_sub(width);
+        let title = self.title(query_room.saturating_sub(over).max(8));
+        let title = self.theme.fit_line(title, width);
+        let room = width.saturating_sub(title.width() + 1);
+        block = block.title(title);
+        if !self.title_extra.is_empty() && room >= 12 {
             let extra = format!(" {} ", printable(self.title_extra));
-            block = block.title_top(Line::from(extra).right_aligned());
+            let extra = self.theme.fit_line(Line::from(extra), room);
+            block = block.title_top(extra.right_aligned());
         }
         let mut inner = block.inner(area);
         block.render(area, buf);
@@ -173,7 +199,7 @@ impl Widget for LogPane<'_> {
             buf.set_stringn(
                 inner.x,
                 inner.y + row as u16,
-                format!("ⓘ {note}"),
+                format!("{} {note}", self.theme.glyphs.note),
                 usize::from(inner.width),
                 self.theme.note(),
             );

@@ -68,7 +68,7 @@ fn context() -> RenderContext {
     RenderContext {
         now: at(10, 5),
         offset: FixedOffset::east_opt(0).expect("UTC"),
-        theme: Theme { color: true },
+        theme: Theme::unicode(true),
     }
 }
 
@@ -367,4 +367,68 @@ fn a_new_line_costs_a_pane_of_output_when_following_and_a_title_when_paused() {
     assert!(following < full * 3 / 4, "{following} of {full}");
     // Paused, only the "+N new" badge changes.
     assert!(paused < 200, "{paused}");
+}
+
+#[test]
+fn a_long_search_and_a_level_filter_keep_their_ends_at_80_columns() {
+    let (mut state, tail_id) = logs_open("awslogs");
+    deliver(&mut state, tail_id, &[0, 1]);
+    health(&mut state, tail_id, StreamHealth::Live { sampled: true });
+    press(&mut state, Key::char('/'));
+    for c in "connection refused by upstream payments service".chars() {
+        press(&mut state, Key::char(c));
+    }
+    press(&mut state, Key::plain(KeyCode::Enter));
+    // Down to debug: the longest level word but one.
+    for _ in 0..4 {
+        press(&mut state, Key::char('v'));
+    }
+    let screen = draw(&state, 80, 24).to_string();
+    let title = screen
+        .lines()
+        .find(|line| line.contains(" logs: "))
+        .expect("the pane's title");
+    assert!(
+        title.contains("search \"connection ") && title.contains("…\" · level"),
+        "the query is cut inside its quotes: {title}"
+    );
+    let level = title
+        .split("level ≥ ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no level in {title}"));
+    let word = level.split_whitespace().next().unwrap_or("");
+    assert!(
+        ["error", "warn", "info", "debug", "trace"].contains(&word),
+        "a whole level word: {title}"
+    );
+    insta::assert_snapshot!("logs_search_and_level_80x24", draw(&state, 80, 24));
+}
+
+#[test]
+fn a_failed_instances_pane_does_not_claim_to_follow() {
+    let (mut state, tail_id) = logs_open("awslogs");
+    deliver(&mut state, tail_id, &[0, 1]);
+    health(&mut state, tail_id, StreamHealth::Live { sampled: false });
+    let title = |state: &AppState| {
+        draw(state, 80, 24)
+            .to_string()
+            .lines()
+            .find(|line| line.contains(" logs: "))
+            .expect("the pane's title")
+            .to_string()
+    };
+    assert!(title(&state).contains("following"), "{}", title(&state));
+    let api = state
+        .instances
+        .iter_mut()
+        .find(|instance| instance.name == "api-demo")
+        .expect("api-demo");
+    api.state = ondeck_core::instances::InstanceState::Failed;
+    let ended = title(&state);
+    assert!(ended.contains("ended"), "{ended}");
+    assert!(
+        !ended.contains("following") && !ended.contains("live"),
+        "{ended}"
+    );
+    assert!(ended.contains("FAILED · no new lines"), "{ended}");
 }

@@ -7,7 +7,7 @@ use crate::state::fixtures::{at, loaded, press, running, select};
 use crate::state::keymap::Key;
 use crate::ui::{RenderContext, Theme, render};
 
-const SIZES: [(u16, u16); 3] = [(50, 15), (80, 24), (160, 48)];
+const SIZES: [(u16, u16); 3] = [(50, 15), (80, 24), (200, 60)];
 
 /// web-1 with its api container ready and redis's agent still starting; the picker open.
 fn picking() -> AppState {
@@ -26,7 +26,7 @@ fn draw(state: &AppState, width: u16, height: u16) -> TestBackend {
     let ctx = RenderContext {
         now: at(10, 5),
         offset: FixedOffset::east_opt(0).expect("UTC"),
-        theme: Theme { color: true },
+        theme: Theme::unicode(true),
     };
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
     terminal

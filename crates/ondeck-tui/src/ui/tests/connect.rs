@@ -4,10 +4,8 @@ use super::*;
 use crate::state::fixtures::exec_ready;
 use crate::state::forwards::ForwardStats;
 
-const CONNECT_SIZES: [(u16, u16); 3] = [(50, 15), (80, 24), (160, 48)];
-
 fn snapshot_connect_sizes(scene: &str, state: &mut AppState) {
-    for (width, height) in CONNECT_SIZES {
+    for (width, height) in SIZES {
         lay_out(state, width, height);
         let backend = draw(state, width, height, true);
         insta::assert_snapshot!(format!("{scene}_{width}x{height}"), backend);

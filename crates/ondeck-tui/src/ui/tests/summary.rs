@@ -38,7 +38,7 @@ fn the_summary_counts_only_my_instances_and_today_starts_at_local_midnight() {
     };
     let utc = FixedOffset::east_opt(0).expect("UTC");
     assert!(
-        title(&state, utc).contains(" ana: 3 running · $0.099/h · today $0.10 "),
+        title(&state, utc).contains(" ana: 1 running · $0.099/h · today $0.10 "),
         "{}",
         title(&state, utc)
     );
@@ -46,7 +46,7 @@ fn the_summary_counts_only_my_instances_and_today_starts_at_local_midnight() {
     // ($0.099/h for 5 minutes, plus the 3 minutes of the newest).
     let hawaii = FixedOffset::west_opt(10 * 3_600).expect("UTC-10");
     assert!(
-        title(&state, hawaii).contains(" ana: 3 running · $0.099/h · today $0.01 "),
+        title(&state, hawaii).contains(" ana: 1 running · $0.099/h · today $0.01 "),
         "{}",
         title(&state, hawaii)
     );
@@ -59,7 +59,7 @@ fn unknown_prices_read_as_a_dash_and_the_detail_says_how_to_fix_them() {
     select(&mut state, "api-demo");
     press(&mut state, Key::char('d'));
     let text = draw(&state, 160, 48, false).to_string();
-    assert!(text.contains("3 running · cost unknown"));
+    assert!(text.contains("2 running · cost unknown"));
     assert!(text.contains("unknown: no built-in Fargate prices for xx-nowhere-1; set vcpu_hour and gb_hour under [profiles.dev.prices]"));
     let api_row = text
         .lines()
@@ -84,7 +84,7 @@ fn a_long_filter_pushes_the_summary_out_of_the_title() {
     };
     assert!(
         title(&state).contains("filter: api ─")
-            && title(&state).contains("─ $0.099/h · today $0.10 ┐"),
+            && title(&state).contains("─ $0.148/h · today $0.25 ┐"),
         "{}",
         title(&state)
     );

@@ -221,7 +221,7 @@ fn without_colour_no_cell_keeps_a_colour_but_emphasis_stays() {
         terminal
             .draw(|frame| {
                 frame.render_widget(
-                    LogPane::new(&buffer, &view, &sources).theme(Theme { color }),
+                    LogPane::new(&buffer, &view, &sources).theme(Theme::unicode(color)),
                     frame.area(),
                 )
             })
