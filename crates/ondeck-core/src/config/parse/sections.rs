@@ -5,32 +5,10 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use super::rules::{check_role_arn, endpoint_problem, is_plain_name};
+use super::schema::{PriceKey, ProfileKey, TableKeys, TopKey};
 use super::{Checker, Fields, Node, suggest};
 use crate::config::{Command, Config, Context, ExecClient, KeySpec, PriceOverride, Profile};
 use crate::instances::{is_valid_owner, owner_from_login};
-
-const TOP_KEYS: &[&str] = &["default_profile", "exec_client", "keymap", "profiles"];
-pub(super) const PROFILE_KEYS: &[&str] = &[
-    "aws_profile",
-    "region",
-    "endpoint_url",
-    "cluster",
-    "owner",
-    "subnets",
-    "security_groups",
-    "assign_public_ip",
-    "refresh_busy_secs",
-    "refresh_steady_secs",
-    "log_buffer_lines",
-    "prices",
-    "exec_client",
-    "execution_role_arn",
-    "task_role_arn",
-    "log_group",
-    "log_stream_prefix",
-    "templates",
-];
-const PRICE_KEYS: &[&str] = &["vcpu_hour", "gb_hour"];
 
 const DEFAULT_REFRESH_BUSY_SECS: u64 = 2;
 const DEFAULT_REFRESH_STEADY_SECS: u64 = 30;
@@ -40,25 +18,25 @@ const LOG_BUFFER_LINES: std::ops::RangeInclusive<i64> = 1_000..=1_000_000;
 
 impl Checker<'_> {
     pub(super) fn config(&mut self, root: &Node) -> Option<Config> {
-        let fields = self.fields(root, TOP_KEYS)?;
-        let default_profile = fields.get("default_profile");
+        let fields = self.fields::<TopKey>(root)?;
+        let default_profile = fields.get(TopKey::DefaultProfile);
         let default_name = default_profile
             .as_ref()
             .and_then(|node| self.non_empty_string(node, "the name of a profile"));
-        let keymap = match fields.get("keymap") {
+        let keymap = match fields.get(TopKey::Keymap) {
             Some(node) => self.keymap(&node),
             None => Some(BTreeMap::new()),
         };
-        let exec_client = match fields.get("exec_client") {
+        let exec_client = match fields.get(TopKey::ExecClient) {
             Some(node) => self.exec_client(&node),
             None => Some(ExecClient::default()),
         };
-        let profiles = match fields.get("profiles") {
+        let profiles = match fields.get(TopKey::Profiles) {
             Some(node) => self.profiles(&node, exec_client?),
             None => {
                 self.report(
                     &fields.span,
-                    "profiles",
+                    TopKey::Profiles.name(),
                     "no profiles; add a [profiles.NAME] table with region, cluster, subnets and \
                      security_groups (see config.example.toml)"
                         .into(),
@@ -209,32 +187,32 @@ impl Checker<'_> {
     }
 
     fn profile(&mut self, name: &str, node: &Node, exec_client: ExecClient) -> Option<Profile> {
-        let fields = self.fields(node, PROFILE_KEYS)?;
+        let fields = self.fields::<ProfileKey>(node)?;
         let aws_profile = fields
-            .get("aws_profile")
+            .get(ProfileKey::AwsProfile)
             .map(|node| self.non_empty_string(&node, "the name of a profile in ~/.aws/config"));
         let region = self
-            .required(&fields, "region", "\"us-east-1\"")
+            .required(&fields, ProfileKey::Region, "\"us-east-1\"")
             .and_then(|node| self.region(&node));
         let endpoint_url = fields
-            .get("endpoint_url")
+            .get(ProfileKey::EndpointUrl)
             .map(|node| self.endpoint_url(&node));
         let cluster = self
-            .required(&fields, "cluster", "\"my-cluster\"")
+            .required(&fields, ProfileKey::Cluster, "\"my-cluster\"")
             .and_then(|node| self.non_empty_string(&node, "the ECS cluster name or ARN"));
         let owner = self.owner(&fields);
         let subnets = self
-            .required(&fields, "subnets", "[\"subnet-0abc1234\"]")
+            .required(&fields, ProfileKey::Subnets, "[\"subnet-0abc1234\"]")
             .and_then(|node| self.ids(&node, "subnet-", "subnet"));
         let security_groups = self
-            .required(&fields, "security_groups", "[\"sg-0abc1234\"]")
+            .required(&fields, ProfileKey::SecurityGroups, "[\"sg-0abc1234\"]")
             .and_then(|node| self.ids(&node, "sg-", "security group"));
-        let assign_public_ip = match fields.get("assign_public_ip") {
+        let assign_public_ip = match fields.get(ProfileKey::AssignPublicIp) {
             Some(node) => self.bool(&node),
             None => Some(false),
         };
         let (refresh_busy_secs, refresh_steady_secs) = self.refresh(&fields);
-        let log_buffer_lines = match fields.get("log_buffer_lines") {
+        let log_buffer_lines = match fields.get(ProfileKey::LogBufferLines) {
             Some(node) => self.integer(&node).and_then(|lines| {
                 if LOG_BUFFER_LINES.contains(&lines) {
                     usize::try_from(lines).ok()
@@ -253,24 +231,28 @@ impl Checker<'_> {
             }),
             None => Some(DEFAULT_LOG_BUFFER_LINES),
         };
-        let prices = fields.get("prices").map(|node| self.prices(&node));
-        let exec_client = match fields.get("exec_client") {
+        let prices = fields
+            .get(ProfileKey::Prices)
+            .map(|node| self.prices(&node));
+        let exec_client = match fields.get(ProfileKey::ExecClient) {
             Some(node) => self.exec_client(&node),
             None => Some(exec_client),
         };
         let execution_role_arn = fields
-            .get("execution_role_arn")
+            .get(ProfileKey::ExecutionRoleArn)
             .map(|node| self.role_arn(&node));
-        let task_role_arn = fields.get("task_role_arn").map(|node| self.role_arn(&node));
-        let log_group = match fields.get("log_group") {
+        let task_role_arn = fields
+            .get(ProfileKey::TaskRoleArn)
+            .map(|node| self.role_arn(&node));
+        let log_group = match fields.get(ProfileKey::LogGroup) {
             Some(node) => self.log_group(&node),
             None => Some(format!("/ondeck/{name}")),
         };
-        let log_stream_prefix = match fields.get("log_stream_prefix") {
+        let log_stream_prefix = match fields.get(ProfileKey::LogStreamPrefix) {
             Some(node) => self.non_empty_string(&node, "an awslogs stream prefix, e.g. \"ondeck\""),
             None => Some(DEFAULT_LOG_STREAM_PREFIX.to_string()),
         };
-        let templates = match fields.get("templates") {
+        let templates = match fields.get(ProfileKey::Templates) {
             Some(node) => self.templates(&node),
             None => Some(BTreeMap::new()),
         };
@@ -366,8 +348,8 @@ impl Checker<'_> {
         Some(url)
     }
 
-    fn owner(&mut self, fields: &Fields) -> Option<String> {
-        if let Some(node) = fields.get("owner") {
+    fn owner(&mut self, fields: &Fields<ProfileKey>) -> Option<String> {
+        if let Some(node) = fields.get(ProfileKey::Owner) {
             let owner = self.string(&node)?;
             if !is_valid_owner(&owner) {
                 self.report(
@@ -387,7 +369,7 @@ impl Checker<'_> {
             None => {
                 self.report(
                     &fields.span,
-                    &fields.child_path("owner"),
+                    &fields.child_path(ProfileKey::Owner.name()),
                     "no login name in $USER or $LOGNAME to own your instances; \
                      set `owner = \"your-name\"`"
                         .into(),
@@ -419,9 +401,9 @@ impl Checker<'_> {
         Some(ids)
     }
 
-    fn refresh(&mut self, fields: &Fields) -> (Option<u64>, Option<u64>) {
-        let busy_node = fields.get("refresh_busy_secs");
-        let steady_node = fields.get("refresh_steady_secs");
+    fn refresh(&mut self, fields: &Fields<ProfileKey>) -> (Option<u64>, Option<u64>) {
+        let busy_node = fields.get(ProfileKey::RefreshBusySecs);
+        let steady_node = fields.get(ProfileKey::RefreshSteadySecs);
         let mut seconds = |node: &Option<Node>, default: u64| match node {
             Some(node) => self.integer(node).and_then(|secs| {
                 if secs >= 1 {
@@ -468,12 +450,12 @@ impl Checker<'_> {
     }
 
     fn prices(&mut self, node: &Node) -> Option<PriceOverride> {
-        let fields = self.fields(node, PRICE_KEYS)?;
+        let fields = self.fields::<PriceKey>(node)?;
         let vcpu_hour = self
-            .required(&fields, "vcpu_hour", "0.04048")
+            .required(&fields, PriceKey::VcpuHour, "0.04048")
             .and_then(|node| self.positive_number(&node));
         let gb_hour = self
-            .required(&fields, "gb_hour", "0.004445")
+            .required(&fields, PriceKey::GbHour, "0.004445")
             .and_then(|node| self.positive_number(&node));
         Some(PriceOverride {
             vcpu_hour: vcpu_hour?,

@@ -5,29 +5,18 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::rules::check_task_definition;
+use super::schema::{TableKeys, TemplateKey};
 use super::sections::if_present;
 use super::{Checker, Fields, Node, suggest};
 use crate::config::{Template, TemplateSource};
 use crate::instances::expiry::parse_ttl;
 
-pub(super) const TEMPLATE_KEYS: &[&str] = &[
-    "task_definitions",
-    "containers",
-    "compose",
-    "compose_profiles",
-    "cpu",
-    "memory",
-    "description",
-    "ttl",
-    "spot",
-    "env",
-    "exec",
-    "shell",
-    "exec_container",
-    "links",
-];
 /// The keys that say where a template's containers come from: exactly one per template.
-const SOURCE_KEYS: &[&str] = &["task_definitions", "containers", "compose"];
+const SOURCE_KEYS: [TemplateKey; 3] = [
+    TemplateKey::TaskDefinitions,
+    TemplateKey::Containers,
+    TemplateKey::Compose,
+];
 
 impl Checker<'_> {
     pub(super) fn templates(&mut self, node: &Node) -> Option<BTreeMap<String, Template>> {
@@ -46,11 +35,13 @@ impl Checker<'_> {
     }
 
     fn template(&mut self, name: &str, node: &Node) -> Option<Template> {
-        let fields = self.fields(node, TEMPLATE_KEYS)?;
+        let fields = self.fields::<TemplateKey>(node)?;
         let source = self.source(&fields);
         let size = self.size(&fields, source.as_ref());
-        let description = fields.get("description").map(|node| self.string(&node));
-        let ttl = fields.get("ttl").map(|node| {
+        let description = fields
+            .get(TemplateKey::Description)
+            .map(|node| self.string(&node));
+        let ttl = fields.get(TemplateKey::Ttl).map(|node| {
             let text = self.string(&node)?;
             match parse_ttl(&text) {
                 Ok(ttl) => Some(ttl),
@@ -60,22 +51,22 @@ impl Checker<'_> {
                 }
             }
         });
-        let spot = match fields.get("spot") {
+        let spot = match fields.get(TemplateKey::Spot) {
             Some(node) => self.bool(&node),
             None => Some(false),
         };
-        let env = match fields.get("env") {
+        let env = match fields.get(TemplateKey::Env) {
             Some(node) => self.env(&node),
             None => Some(BTreeMap::new()),
         };
-        let exec = fields.get("exec").map(|node| self.bool(&node));
-        let shell = fields.get("shell").map(|node| {
+        let exec = fields.get(TemplateKey::Exec).map(|node| self.bool(&node));
+        let shell = fields.get(TemplateKey::Shell).map(|node| {
             self.non_empty_string(&node, "the command a shell runs, e.g. \"/bin/bash\"")
         });
         let exec_container = fields
-            .get("exec_container")
+            .get(TemplateKey::ExecContainer)
             .map(|node| self.non_empty_string(&node, "a container name of the template"));
-        let links = match fields.get("links") {
+        let links = match fields.get(TemplateKey::Links) {
             Some(node) => self.links(&node),
             None => Some(BTreeMap::new()),
         };
@@ -96,15 +87,15 @@ impl Checker<'_> {
 
     /// Exactly one of `task_definitions`, `containers` and `compose`. `None`: none or several
     /// (reported); `Some(None)`: the one source is written wrongly (reported).
-    fn source(&mut self, fields: &Fields) -> Option<Option<TemplateSource>> {
-        let mut written: Vec<(&str, Node)> = SOURCE_KEYS
+    fn source(&mut self, fields: &Fields<TemplateKey>) -> Option<Option<TemplateSource>> {
+        let mut written: Vec<(TemplateKey, Node)> = SOURCE_KEYS
             .iter()
-            .filter_map(|key| fields.get(key).map(|node| (*key, node)))
+            .filter_map(|key| fields.get(*key).map(|node| (*key, node)))
             .collect();
         written.sort_by_key(|(_, node)| node.span.start);
-        let compose_profiles = fields.get("compose_profiles");
+        let compose_profiles = fields.get(TemplateKey::ComposeProfiles);
         if let Some(node) = &compose_profiles
-            && !written.iter().any(|(key, _)| *key == "compose")
+            && !written.iter().any(|(key, _)| *key == TemplateKey::Compose)
         {
             self.report(
                 &node.span,
@@ -117,7 +108,7 @@ impl Checker<'_> {
         match written.as_slice() {
             [] => {
                 // A misspelt source key is already reported, with the fix; say it once.
-                if !self.misspells_any(fields, SOURCE_KEYS) {
+                if !self.misspells_any(fields, &SOURCE_KEYS) {
                     self.report(
                         &fields.span,
                         &fields.path,
@@ -131,11 +122,11 @@ impl Checker<'_> {
                 }
                 None
             }
-            [(key, node)] => Some(match *key {
-                "task_definitions" => self
+            [(key, node)] => Some(match key {
+                TemplateKey::TaskDefinitions => self
                     .task_definitions(node)
                     .map(TemplateSource::TaskDefinitions),
-                "containers" => self.containers(node),
+                TemplateKey::Containers => self.containers(node),
                 _ => self.compose(node, compose_profiles.as_ref()),
             }),
             [(first, _), rest @ ..] => {
@@ -144,9 +135,11 @@ impl Checker<'_> {
                         &node.span,
                         &node.path,
                         format!(
-                            "the template already takes its containers from `{first}`; a \
+                            "the template already takes its containers from `{}`; a \
                              template has one source: keep `task_definitions`, `containers` or \
-                             `compose` and remove `{key}`"
+                             `compose` and remove `{}`",
+                            first.name(),
+                            key.name()
                         ),
                     );
                 }
@@ -155,11 +148,11 @@ impl Checker<'_> {
         }
     }
 
-    fn misspells_any(&self, fields: &Fields, keys: &[&str]) -> bool {
-        fields.table.keys().any(|other| {
-            let other: &str = other.get_ref();
-            !fields.allowed.contains(&other)
-                && suggest(other, fields.allowed).is_some_and(|near| keys.contains(&near))
+    fn misspells_any(&self, fields: &Fields<TemplateKey>, keys: &[TemplateKey]) -> bool {
+        fields.unknown_keys().any(|other| {
+            suggest(other, TemplateKey::names())
+                .and_then(TemplateKey::from_name)
+                .is_some_and(|near| keys.contains(&near))
         })
     }
 
@@ -226,11 +219,11 @@ impl Checker<'_> {
     /// reported.
     fn size(
         &mut self,
-        fields: &Fields,
+        fields: &Fields<TemplateKey>,
         source: Option<&Option<TemplateSource>>,
     ) -> Option<Option<(u32, u32)>> {
-        let cpu_node = fields.get("cpu");
-        let memory_node = fields.get("memory");
+        let cpu_node = fields.get(TemplateKey::Cpu);
+        let memory_node = fields.get(TemplateKey::Memory);
         if let (Some(Some(TemplateSource::TaskDefinitions(_))), Some(node)) =
             (source, cpu_node.as_ref().or(memory_node.as_ref()))
         {
@@ -267,7 +260,7 @@ impl Checker<'_> {
             (Some(_), None) => {
                 self.report(
                     &fields.span,
-                    &fields.child_path("memory"),
+                    &fields.child_path(TemplateKey::Memory.name()),
                     "cpu is set without memory; add `memory = 2048` (MiB) or remove cpu to use \
                      the smallest size that holds the containers"
                         .into(),
@@ -277,7 +270,7 @@ impl Checker<'_> {
             (None, Some(_)) => {
                 self.report(
                     &fields.span,
-                    &fields.child_path("cpu"),
+                    &fields.child_path(TemplateKey::Cpu.name()),
                     "memory is set without cpu; add `cpu = 1024` (1 vCPU) or remove memory to \
                      use the smallest size that holds the containers"
                         .into(),

@@ -1,15 +1,15 @@
 use std::path::Path;
 
 use super::rules::check_task_definition;
-use super::sections::PROFILE_KEYS;
+use super::schema::{ProfileKey, TableKeys};
 use super::*;
 
 #[test]
 fn nearest_key_is_suggested_only_when_close() {
-    assert_eq!(suggest("subnet", PROFILE_KEYS), Some("subnets"));
-    assert_eq!(suggest("regoin", PROFILE_KEYS), Some("region"));
-    assert_eq!(suggest("Region", PROFILE_KEYS), Some("region"));
-    assert_eq!(suggest("colour", PROFILE_KEYS), None);
+    assert_eq!(suggest("subnet", ProfileKey::names()), Some("subnets"));
+    assert_eq!(suggest("regoin", ProfileKey::names()), Some("region"));
+    assert_eq!(suggest("Region", ProfileKey::names()), Some("region"));
+    assert_eq!(suggest("colour", ProfileKey::names()), None);
     assert_eq!(edit_distance("kitten", "sitting"), 3);
     assert_eq!(edit_distance("", "abc"), 3);
 }
@@ -106,4 +106,26 @@ fn role_arns() {
     ] {
         assert!(super::rules::check_role_arn(bad).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn table_keys_are_the_serde_names_of_their_variants() {
+    use super::schema::{PriceKey, TemplateKey, TopKey};
+    assert_eq!(
+        TopKey::names(),
+        ["default_profile", "exec_client", "keymap", "profiles"]
+    );
+    assert_eq!(PriceKey::names(), ["vcpu_hour", "gb_hour"]);
+    assert_eq!(ProfileKey::names().len(), 18);
+    assert_eq!(ProfileKey::names()[0], "aws_profile");
+    for name in TemplateKey::names() {
+        let key = TemplateKey::from_name(name).expect("each name is a key");
+        assert_eq!(key.name(), *name);
+    }
+    assert_eq!(
+        TemplateKey::from_name("task_definitions"),
+        Some(TemplateKey::TaskDefinitions)
+    );
+    assert_eq!(TemplateKey::from_name("TaskDefinitions"), None);
+    assert_eq!(TemplateKey::from_name("environment"), None);
 }
