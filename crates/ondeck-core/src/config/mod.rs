@@ -177,6 +177,12 @@ pub fn default_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("ondeck.toml"))
 }
 
+/// A CloudWatch Logs group name: 1 to 512 letters, digits and `. _ - / #`.
+pub fn is_log_group_name(name: &str) -> bool {
+    let valid_char = |c: char| c.is_ascii_alphanumeric() || "._-/#".contains(c);
+    (1..=512).contains(&name.len()) && name.chars().all(valid_char)
+}
+
 /// The login name, from `$USER` else `$LOGNAME`: who owns instances when a profile names
 /// no `owner`, and in the demo.
 pub fn login_name() -> Option<String> {

@@ -317,8 +317,7 @@ impl Checker<'_> {
     /// A CloudWatch Logs group name: letters, digits and `. _ - / #`, at most 512.
     fn log_group(&mut self, node: &Node) -> Option<String> {
         let group = self.non_empty_string(node, "a CloudWatch Logs group, e.g. \"/ondeck/dev\"")?;
-        let valid_char = |c: char| c.is_ascii_alphanumeric() || "._-/#".contains(c);
-        if group.len() > 512 || !group.chars().all(valid_char) {
+        if !crate::config::is_log_group_name(&group) {
             self.report(
                 &node.span,
                 &node.path,
