@@ -8,6 +8,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use ondeck_core::config::table_keys::TableKeys;
+
 const ONDECK: &str = env!("CARGO_BIN_EXE_ondeck");
 
 fn fixture_dir() -> PathBuf {
@@ -122,9 +124,9 @@ fn the_examples_container_and_compose_templates_register_as_documented() {
     let example = fs::read_to_string(root.join("config.example.toml")).unwrap();
     let shop = uncommented_example(&example, "[profiles.dev.templates.shop]");
     let site = uncommented_example(&example, "[profiles.dev.templates.site]");
-    for key in ondeck_templates::toml_template::CONTAINER_KEYS
+    for key in <ondeck_templates::toml_template::ContainerKey as TableKeys>::names()
         .iter()
-        .chain(ondeck_templates::toml_template::HEALTH_KEYS)
+        .chain(<ondeck_templates::toml_template::HealthKey as TableKeys>::names())
     {
         assert!(
             shop.contains(&format!("{key} = ")) || shop.contains(&format!(" {key} = ")),

@@ -10,6 +10,7 @@ use serde::Deserialize;
 mod commands;
 mod keys;
 mod parse;
+pub mod table_keys;
 
 pub use commands::{Command, Context};
 pub use keys::{KEY_SPEC_HELP, KeyCode, KeySpec};

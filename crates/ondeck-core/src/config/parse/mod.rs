@@ -18,8 +18,8 @@ use std::path::Path;
 
 use toml::de::{DeTable, DeValue};
 
+use super::table_keys::TableKeys;
 use super::{Config, ConfigError};
-use schema::TableKeys;
 
 /// A config of a hundred profiles is some 30 KiB; past this it is not a config.
 const MAX_CONFIG_BYTES: u64 = 1 << 20;

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use super::rules::{check_role_arn, endpoint_problem, is_plain_name};
-use super::schema::{PriceKey, ProfileKey, TableKeys, TopKey};
+use super::schema::{PriceKey, ProfileKey, TopKey};
 use super::{Checker, Fields, Node, suggest};
+use crate::config::table_keys::TableKeys;
 use crate::config::{Command, Config, Context, ExecClient, KeySpec, PriceOverride, Profile};
 use crate::instances::{is_valid_owner, owner_from_login};
 

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::rules::check_task_definition;
-use super::schema::{TableKeys, TemplateKey};
+use super::schema::TemplateKey;
 use super::sections::if_present;
 use super::{Checker, Fields, Node, suggest};
+use crate::config::table_keys::TableKeys;
 use crate::config::{Template, TemplateSource};
 use crate::instances::expiry::parse_ttl;
 

@@ -1,8 +1,9 @@
 use std::path::Path;
 
 use super::rules::check_task_definition;
-use super::schema::{ProfileKey, TableKeys};
+use super::schema::ProfileKey;
 use super::*;
+use crate::config::table_keys::TableKeys;
 
 #[test]
 fn nearest_key_is_suggested_only_when_close() {
