@@ -130,3 +130,99 @@ fn table_keys_are_the_serde_names_of_their_variants() {
     assert_eq!(TemplateKey::from_name("TaskDefinitions"), None);
     assert_eq!(TemplateKey::from_name("environment"), None);
 }
+
+/// A config with `key` of one table set to a value no key takes (a date-time), the table's
+/// other lines kept.
+fn with_bad_value(table: &str, key: &str) -> String {
+    let bad = format!("{key} = 1979-05-27T07:32:00Z");
+    let section = |header: &str, lines: &[&str]| {
+        let mut text = format!("{header}\n");
+        for line in lines {
+            if !line.starts_with(&format!("{key} =")) {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+        if header == table {
+            text.push_str(&bad);
+            text.push('\n');
+        }
+        text
+    };
+    let top = if table.is_empty() {
+        format!("{bad}\n")
+    } else {
+        String::new()
+    };
+    if table.is_empty() && key == "profiles" {
+        return top;
+    }
+    // A bad value for `prices` or `templates` replaces its table.
+    let unless_replaced = |name: &str, text: String| {
+        if table == "[profiles.dev]" && key == name {
+            String::new()
+        } else {
+            text
+        }
+    };
+    format!(
+        "{top}{}{}{}",
+        section(
+            "[profiles.dev]",
+            &[
+                "region = \"us-east-1\"",
+                "cluster = \"dev\"",
+                "subnets = [\"subnet-0abc1234\"]",
+                "security_groups = [\"sg-0abc1234\"]",
+            ],
+        ),
+        unless_replaced(
+            "prices",
+            section(
+                "[profiles.dev.prices]",
+                &["vcpu_hour = 0.04", "gb_hour = 0.004"]
+            )
+        ),
+        unless_replaced(
+            "templates",
+            section(
+                "[profiles.dev.templates.web]",
+                &["task_definitions = [\"web:3\"]"]
+            )
+        ),
+    )
+}
+
+/// Every declared key is read: a bad value under it is reported at that key. A key added to
+/// a table's enum but not read by the checker fails here.
+#[test]
+fn every_declared_key_is_read_and_checked() {
+    use super::schema::{PriceKey, TemplateKey, TopKey};
+    let tables: [(&str, &str, &[&str]); 4] = [
+        ("", "", TopKey::names()),
+        ("[profiles.dev]", "profiles.dev.", ProfileKey::names()),
+        (
+            "[profiles.dev.prices]",
+            "profiles.dev.prices.",
+            PriceKey::names(),
+        ),
+        (
+            "[profiles.dev.templates.web]",
+            "profiles.dev.templates.web.",
+            TemplateKey::names(),
+        ),
+    ];
+    for (table, prefix, keys) in tables {
+        for key in keys {
+            let text = with_bad_value(table, key);
+            let error = parse_with_login(Path::new("c.toml"), &text, Some("tester")).expect_err(
+                &format!("a date-time for {prefix}{key} is refused:\n{text}"),
+            );
+            assert_eq!(
+                error.key.as_deref(),
+                Some(format!("{prefix}{key}").as_str()),
+                "{error}\n{text}"
+            );
+        }
+    }
+}
