@@ -12,6 +12,7 @@ fn valid_fixtures() -> Vec<String> {
     let mut paths: Vec<PathBuf> = fs::read_dir(root.join("tests/fixtures/config/valid"))
         .expect("valid fixtures")
         .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
         .collect();
     paths.push(root.join("config.example.toml"));
     paths.sort();

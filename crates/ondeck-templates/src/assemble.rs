@@ -108,8 +108,7 @@ impl Rules<'_> {
     }
 
     fn log_group(&mut self, group: &str) {
-        let valid_char = |c: char| c.is_ascii_alphanumeric() || "._-/#".contains(c);
-        if group.is_empty() || group.len() > 512 || !group.chars().all(valid_char) {
+        if !ondeck_core::config::is_log_group_name(group) {
             self.error(
                 None,
                 "",

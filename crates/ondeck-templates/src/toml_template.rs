@@ -29,31 +29,38 @@ use crate::units::parse_seconds;
 
 mod values;
 use ondeck_core::config::suggest;
+use ondeck_core::config::table_keys::TableKeys;
+use ondeck_core::table_keys;
 
-pub(crate) const CONTAINER_KEYS: &[&str] = &[
-    "image",
-    "essential",
-    "ports",
-    "env",
-    "secrets",
-    "command",
-    "entrypoint",
-    "depends_on",
-    "health",
-    "cpu",
-    "memory",
-    "memory_reservation",
-    "user",
-    "working_dir",
-    "stop_timeout",
-    "read_only",
-    "init",
-    "cap_add",
-    "cap_drop",
-];
+table_keys!(
+    /// The keys of a `[...containers.NAME]` table.
+    pub ContainerKey {
+        Image,
+        Essential,
+        Ports,
+        Env,
+        Secrets,
+        Command,
+        Entrypoint,
+        DependsOn,
+        Health,
+        Cpu,
+        Memory,
+        MemoryReservation,
+        User,
+        WorkingDir,
+        StopTimeout,
+        ReadOnly,
+        Init,
+        CapAdd,
+        CapDrop,
+    }
+);
 
-pub(crate) const HEALTH_KEYS: &[&str] =
-    &["command", "interval", "timeout", "retries", "start_period"];
+table_keys!(
+    /// The keys of a container's `health` table.
+    pub HealthKey { Command, Interval, Timeout, Retries, StartPeriod }
+);
 
 /// Reads the containers of `[profiles.<profile>.templates.<template>]` from the config text.
 pub fn read_template(
@@ -90,6 +97,11 @@ pub fn read_template(
     };
     let template_path = path.join(".");
     let draft = reader.template(&template_path, template);
+    // Containers that could not be read are reported; "defines no containers" would only
+    // repeat it.
+    if draft.containers.is_empty() && crate::problem::has_errors(&reader.problems) {
+        return Err(crate::problem::sorted(file, reader.problems));
+    }
     assemble(draft, context, &reader.origins, reader.problems)
 }
 
@@ -287,44 +299,58 @@ impl Reader<'_> {
         let mut image = None;
         for (key, value) in table.iter() {
             let field = Node::entry(key, value, &node.path);
-            let key: &str = key.get_ref();
+            let written: &str = key.get_ref();
+            let Some(key) = ContainerKey::from_name(written) else {
+                self.record(name, written, &field);
+                self.unknown_key(Some(name), &field, written, ContainerKey::names());
+                continue;
+            };
             let field_name = match key {
-                "env" => "environment",
-                "entrypoint" => "entry_point",
-                "cap_add" => "capabilities_add",
-                other => other,
+                ContainerKey::Env => "environment",
+                ContainerKey::Entrypoint => "entry_point",
+                ContainerKey::CapAdd => "capabilities_add",
+                other => other.name(),
             };
             self.record(name, field_name, &field);
             match key {
-                "image" => image = Some(self.string(name, &field)),
-                "essential" => {
+                ContainerKey::Image => image = Some(self.string(name, &field)),
+                ContainerKey::Essential => {
                     explicit_essential = true;
                     if let Some(essential) = self.flag(name, &field) {
                         container.essential = essential;
                     }
                 }
-                "ports" => container.port_mappings = self.ports(name, &field),
-                "env" => container.environment = self.string_table(name, &field, "environment"),
-                "secrets" => container.secrets = self.string_table(name, &field, "secrets"),
-                "command" => container.command = self.words(name, &field),
-                "entrypoint" => container.entry_point = self.words(name, &field),
-                "depends_on" => container.depends_on = self.depends_on(name, &field),
-                "health" => container.health_check = self.health(name, &field),
-                "cpu" => container.cpu = self.number(Some(name), &field),
-                "memory" => container.memory = self.number(Some(name), &field),
-                "memory_reservation" => {
+                ContainerKey::Ports => container.port_mappings = self.ports(name, &field),
+                ContainerKey::Env => {
+                    container.environment = self.string_table(name, &field, "environment")
+                }
+                ContainerKey::Secrets => {
+                    container.secrets = self.string_table(name, &field, "secrets")
+                }
+                ContainerKey::Command => container.command = self.words(name, &field),
+                ContainerKey::Entrypoint => container.entry_point = self.words(name, &field),
+                ContainerKey::DependsOn => container.depends_on = self.depends_on(name, &field),
+                ContainerKey::Health => container.health_check = self.health(name, &field),
+                ContainerKey::Cpu => container.cpu = self.number(Some(name), &field),
+                ContainerKey::Memory => container.memory = self.number(Some(name), &field),
+                ContainerKey::MemoryReservation => {
                     container.memory_reservation = self.number(Some(name), &field)
                 }
-                "user" => container.user = self.string(name, &field),
-                "working_dir" => container.working_directory = self.string(name, &field),
-                "stop_timeout" => container.stop_timeout = self.seconds(name, &field),
-                "read_only" => {
+                ContainerKey::User => container.user = self.string(name, &field),
+                ContainerKey::WorkingDir => container.working_directory = self.string(name, &field),
+                ContainerKey::StopTimeout => container.stop_timeout = self.seconds(name, &field),
+                ContainerKey::ReadOnly => {
                     container.readonly_root_filesystem = self.flag(name, &field).unwrap_or(false)
                 }
-                "init" => container.init_process_enabled = self.flag(name, &field).unwrap_or(false),
-                "cap_add" => container.capabilities_add = self.capabilities(name, &field),
-                "cap_drop" => container.capabilities_drop = self.capabilities(name, &field),
-                unknown => self.unknown_key(Some(name), &field, unknown, CONTAINER_KEYS),
+                ContainerKey::Init => {
+                    container.init_process_enabled = self.flag(name, &field).unwrap_or(false)
+                }
+                ContainerKey::CapAdd => {
+                    container.capabilities_add = self.capabilities(name, &field)
+                }
+                ContainerKey::CapDrop => {
+                    container.capabilities_drop = self.capabilities(name, &field)
+                }
             }
         }
         match image {
@@ -335,7 +361,8 @@ impl Reader<'_> {
                 // A misspelt `image` is reported with its fix already; say it once.
                 let misspelt = table.keys().any(|key| {
                     let key: &str = key.get_ref();
-                    !CONTAINER_KEYS.contains(&key) && suggest(key, CONTAINER_KEYS) == Some("image")
+                    ContainerKey::from_name(key).is_none()
+                        && suggest(key, ContainerKey::names()) == Some("image")
                 });
                 if !misspelt {
                     self.key_error(

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use toml::de::DeValue;
 
-use super::{HEALTH_KEYS, Node, Reader};
+use super::{HealthKey, Node, Reader};
 use crate::model::{DependencyCondition, HealthCheck, PortMapping, Protocol, capability_name};
+use ondeck_core::config::table_keys::TableKeys;
 
 impl Reader<'_> {
     pub(super) fn ports(&mut self, container: &str, node: &Node) -> Vec<PortMapping> {
@@ -138,26 +139,29 @@ impl Reader<'_> {
         let mut timings = Vec::new();
         for (key, value) in table.iter() {
             let entry = Node::entry(key, value, &node.path);
-            let key: &str = key.get_ref();
-            self.record(container, &format!("health.{key}"), &entry);
+            let written: &str = key.get_ref();
+            self.record(container, &format!("health.{written}"), &entry);
+            let Some(key) = HealthKey::from_name(written) else {
+                self.unknown_key(Some(container), &entry, written, HealthKey::names());
+                continue;
+            };
             match key {
-                "command" => {
+                HealthKey::Command => {
                     health = match entry.value {
                         DeValue::String(line) => Some(HealthCheck::shell(line)),
                         _ => self.words(container, &entry).map(HealthCheck::exec),
                     }
                 }
-                "interval" | "timeout" | "start_period" => {
+                HealthKey::Interval | HealthKey::Timeout | HealthKey::StartPeriod => {
                     if let Some(seconds) = self.seconds(container, &entry) {
                         timings.push((key, seconds));
                     }
                 }
-                "retries" => {
+                HealthKey::Retries => {
                     if let Some(retries) = self.number(Some(container), &entry) {
                         timings.push((key, retries));
                     }
                 }
-                unknown => self.unknown_key(Some(container), &entry, unknown, HEALTH_KEYS),
             }
         }
         let Some(mut health) = health else {
@@ -170,10 +174,12 @@ impl Reader<'_> {
         };
         for (key, value) in timings {
             match key {
-                "interval" => health.interval = value,
-                "timeout" => health.timeout = value,
-                "retries" => health.retries = value,
-                _ => health.start_period = value,
+                HealthKey::Interval => health.interval = value,
+                HealthKey::Timeout => health.timeout = value,
+                HealthKey::Retries => health.retries = value,
+                HealthKey::StartPeriod => health.start_period = value,
+                // Read into `health` above; timings only hold the others.
+                HealthKey::Command => {}
             }
         }
         Some(health)

@@ -1,19 +1,24 @@
 //! Reading and validating the config file. Every problem becomes one [`ConfigError`] that
 //! names the file, line, column and key, and says how to fix it.
 //!
-//! The file is parsed into toml's spanned document tree and walked by hand rather than
-//! through serde, so that each message can point at the exact key or value and suggest the
-//! fix. All problems are collected and the one nearest the top of the file is reported.
+//! The file is parsed into toml's spanned document tree and walked table by table, each table
+//! through the enum of its keys (schema.rs), so that each message can point at the exact key
+//! or value and suggest the fix. All problems are collected and the one nearest the top of
+//! the file is reported.
 
 mod rules;
+mod schema;
 mod sections;
+mod templates;
 
+use std::collections::BTreeMap;
 use std::io::{ErrorKind, Read};
 use std::ops::Range;
 use std::path::Path;
 
 use toml::de::{DeTable, DeValue};
 
+use super::table_keys::TableKeys;
 use super::{Config, ConfigError};
 
 /// A config of a hundred profiles is some 30 KiB; past this it is not a config.
@@ -101,31 +106,36 @@ pub fn parse_with_login(
 }
 
 /// A value in the document with where it sits and its dotted key path.
+#[derive(Clone)]
 struct Node<'t, 'i> {
     value: &'t DeValue<'i>,
     span: Range<usize>,
     path: String,
 }
 
-/// A table whose keys have been checked against the allowed ones.
-struct Fields<'t, 'i> {
+/// A table whose keys have been checked against its key enum `K`.
+struct Fields<'t, 'i, K> {
     table: &'t DeTable<'i>,
-    allowed: &'static [&'static str],
+    present: BTreeMap<K, Node<'t, 'i>>,
     span: Range<usize>,
     path: String,
 }
 
-impl<'t, 'i> Fields<'t, 'i> {
+impl<'t, 'i, K: TableKeys> Fields<'t, 'i, K> {
     fn child_path(&self, key: &str) -> String {
         join(&self.path, key)
     }
 
-    fn get(&self, key: &str) -> Option<Node<'t, 'i>> {
-        self.table.get(key).map(|value| Node {
-            value: value.get_ref(),
-            span: value.span(),
-            path: self.child_path(key),
-        })
+    fn get(&self, key: K) -> Option<Node<'t, 'i>> {
+        self.present.get(&key).cloned()
+    }
+
+    /// The keys written here that the table does not have (each reported already).
+    fn unknown_keys(&self) -> impl Iterator<Item = &str> {
+        self.table
+            .keys()
+            .map(|key| -> &str { key.get_ref() })
+            .filter(|name| K::from_name(name).is_none())
     }
 }
 
@@ -225,33 +235,36 @@ impl Checker<'_> {
         );
     }
 
-    /// The node as a table whose keys are all in `allowed`; reports the others.
-    fn fields<'t, 'i>(
-        &mut self,
-        node: &Node<'t, 'i>,
-        allowed: &'static [&'static str],
-    ) -> Option<Fields<'t, 'i>> {
+    /// The node as a table whose keys are all keys of `K`; reports the others.
+    fn fields<'t, 'i, K: TableKeys>(&mut self, node: &Node<'t, 'i>) -> Option<Fields<'t, 'i, K>> {
         let DeValue::Table(table) = node.value else {
             self.wrong_type(node, "a table");
             return None;
         };
-        for key in table.keys() {
+        let mut present = BTreeMap::new();
+        for (key, value) in table.iter() {
             let name: &str = key.get_ref();
-            if allowed.contains(&name) {
+            if let Some(known) = K::from_name(name) {
+                let child = Node {
+                    value: value.get_ref(),
+                    span: value.span(),
+                    path: join(&node.path, name),
+                };
+                present.insert(known, child);
                 continue;
             }
-            let message = match suggest(name, allowed) {
+            let message = match suggest(name, K::names()) {
                 Some(near) => format!("unknown key `{name}`; did you mean `{near}`?"),
                 None => format!(
                     "unknown key `{name}`; allowed keys here: {}",
-                    allowed.join(", ")
+                    K::names().join(", ")
                 ),
             };
             self.report(&key.span(), &join(&node.path, name), message);
         }
         Some(Fields {
             table,
-            allowed,
+            present,
             span: node.span.clone(),
             path: node.path.clone(),
         })
@@ -280,18 +293,18 @@ impl Checker<'_> {
             .collect()
     }
 
-    fn required<'t, 'i>(
+    fn required<'t, 'i, K: TableKeys>(
         &mut self,
-        fields: &Fields<'t, 'i>,
-        key: &str,
+        fields: &Fields<'t, 'i, K>,
+        key: K,
         example: &str,
     ) -> Option<Node<'t, 'i>> {
         let node = fields.get(key);
+        let name = key.name();
         // A misspelling of this key is already reported, with the fix; say it once.
-        let misspelt = fields.table.keys().any(|other| {
-            let other: &str = other.get_ref();
-            !fields.allowed.contains(&other) && suggest(other, fields.allowed) == Some(key)
-        });
+        let misspelt = fields
+            .unknown_keys()
+            .any(|other| suggest(other, K::names()) == Some(name));
         if node.is_none() && !misspelt {
             let table = if fields.path.is_empty() {
                 "the top of the file".to_string()
@@ -300,8 +313,8 @@ impl Checker<'_> {
             };
             self.report(
                 &fields.span,
-                &fields.child_path(key),
-                format!("required key is missing; add `{key} = {example}` under {table}"),
+                &fields.child_path(name),
+                format!("required key is missing; add `{name} = {example}` under {table}"),
             );
         }
         node

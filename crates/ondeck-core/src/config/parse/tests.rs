@@ -1,15 +1,16 @@
 use std::path::Path;
 
 use super::rules::check_task_definition;
-use super::sections::PROFILE_KEYS;
+use super::schema::ProfileKey;
 use super::*;
+use crate::config::table_keys::TableKeys;
 
 #[test]
 fn nearest_key_is_suggested_only_when_close() {
-    assert_eq!(suggest("subnet", PROFILE_KEYS), Some("subnets"));
-    assert_eq!(suggest("regoin", PROFILE_KEYS), Some("region"));
-    assert_eq!(suggest("Region", PROFILE_KEYS), Some("region"));
-    assert_eq!(suggest("colour", PROFILE_KEYS), None);
+    assert_eq!(suggest("subnet", ProfileKey::names()), Some("subnets"));
+    assert_eq!(suggest("regoin", ProfileKey::names()), Some("region"));
+    assert_eq!(suggest("Region", ProfileKey::names()), Some("region"));
+    assert_eq!(suggest("colour", ProfileKey::names()), None);
     assert_eq!(edit_distance("kitten", "sitting"), 3);
     assert_eq!(edit_distance("", "abc"), 3);
 }
@@ -85,4 +86,143 @@ fn columns_count_characters_not_bytes() {
         Some("profiles.dev.templates.web.env.é.A")
     );
     assert_eq!((error.line, error.column), (Some(9), Some(21)));
+}
+
+#[test]
+fn role_arns() {
+    for good in [
+        "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
+        "arn:aws-us-gov:iam::123456789012:role/service-role/ondeck+dev@team",
+    ] {
+        assert_eq!(super::rules::check_role_arn(good), Ok(()), "{good}");
+    }
+    for bad in [
+        "ecsTaskExecutionRole",
+        "arn:aws:iam:us-east-1:123456789012:role/x",
+        "arn:aws:iam::12345:role/x",
+        "arn:aws:iam::123456789012:user/x",
+        "arn:aws:iam::123456789012:role/",
+        "arn:aws:iam::123456789012:role/has space",
+        "arn:azure:iam::123456789012:role/x",
+    ] {
+        assert!(super::rules::check_role_arn(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn table_keys_are_the_serde_names_of_their_variants() {
+    use super::schema::{PriceKey, TemplateKey, TopKey};
+    assert_eq!(
+        TopKey::names(),
+        ["default_profile", "exec_client", "keymap", "profiles"]
+    );
+    assert_eq!(PriceKey::names(), ["vcpu_hour", "gb_hour"]);
+    assert_eq!(ProfileKey::names().len(), 18);
+    assert_eq!(ProfileKey::names()[0], "aws_profile");
+    for name in TemplateKey::names() {
+        let key = TemplateKey::from_name(name).expect("each name is a key");
+        assert_eq!(key.name(), *name);
+    }
+    assert_eq!(
+        TemplateKey::from_name("task_definitions"),
+        Some(TemplateKey::TaskDefinitions)
+    );
+    assert_eq!(TemplateKey::from_name("TaskDefinitions"), None);
+    assert_eq!(TemplateKey::from_name("environment"), None);
+}
+
+/// A config with `key` of one table set to a value no key takes (a date-time), the table's
+/// other lines kept.
+fn with_bad_value(table: &str, key: &str) -> String {
+    let bad = format!("{key} = 1979-05-27T07:32:00Z");
+    let section = |header: &str, lines: &[&str]| {
+        let mut text = format!("{header}\n");
+        for line in lines {
+            if !line.starts_with(&format!("{key} =")) {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+        if header == table {
+            text.push_str(&bad);
+            text.push('\n');
+        }
+        text
+    };
+    let top = if table.is_empty() {
+        format!("{bad}\n")
+    } else {
+        String::new()
+    };
+    if table.is_empty() && key == "profiles" {
+        return top;
+    }
+    // A bad value for `prices` or `templates` replaces its table.
+    let unless_replaced = |name: &str, text: String| {
+        if table == "[profiles.dev]" && key == name {
+            String::new()
+        } else {
+            text
+        }
+    };
+    format!(
+        "{top}{}{}{}",
+        section(
+            "[profiles.dev]",
+            &[
+                "region = \"us-east-1\"",
+                "cluster = \"dev\"",
+                "subnets = [\"subnet-0abc1234\"]",
+                "security_groups = [\"sg-0abc1234\"]",
+            ],
+        ),
+        unless_replaced(
+            "prices",
+            section(
+                "[profiles.dev.prices]",
+                &["vcpu_hour = 0.04", "gb_hour = 0.004"]
+            )
+        ),
+        unless_replaced(
+            "templates",
+            section(
+                "[profiles.dev.templates.web]",
+                &["task_definitions = [\"web:3\"]"]
+            )
+        ),
+    )
+}
+
+/// Every declared key is read: a bad value under it is reported at that key. A key added to
+/// a table's enum but not read by the checker fails here.
+#[test]
+fn every_declared_key_is_read_and_checked() {
+    use super::schema::{PriceKey, TemplateKey, TopKey};
+    let tables: [(&str, &str, &[&str]); 4] = [
+        ("", "", TopKey::names()),
+        ("[profiles.dev]", "profiles.dev.", ProfileKey::names()),
+        (
+            "[profiles.dev.prices]",
+            "profiles.dev.prices.",
+            PriceKey::names(),
+        ),
+        (
+            "[profiles.dev.templates.web]",
+            "profiles.dev.templates.web.",
+            TemplateKey::names(),
+        ),
+    ];
+    for (table, prefix, keys) in tables {
+        for key in keys {
+            let text = with_bad_value(table, key);
+            let error = parse_with_login(Path::new("c.toml"), &text, Some("tester")).expect_err(
+                &format!("a date-time for {prefix}{key} is refused:\n{text}"),
+            );
+            assert_eq!(
+                error.key.as_deref(),
+                Some(format!("{prefix}{key}").as_str()),
+                "{error}\n{text}"
+            );
+        }
+    }
 }
