@@ -3,4 +3,5 @@
 
 mod intent;
 pub mod ops;
+pub mod register;
 pub mod tail;
