@@ -3,10 +3,13 @@
 
 mod support;
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use ondeck_aws::SdkCloud;
 use ondeck_core::config::Profile;
+use ondeck_engine::ops::{self, LaunchRequest, OpsContext};
 use ondeck_engine::register::{Registration, ensure_registered, registration};
 use ondeck_templates::hash::{HASH_TAG, content_hash};
 use ondeck_templates::model::{TaskDefinition, TemplateContext};
@@ -172,4 +175,61 @@ async fn a_compose_file_registers_once_then_again_when_an_image_changes() {
     let second = ensure_registered(&cloud, &changed, &quiet).await.unwrap();
     assert!((second.newly_registered, second.registered.revision) == (true, 2));
     assert_eq!(proxy.count("RegisterTaskDefinition"), 2);
+}
+
+#[tokio::test]
+async fn launching_a_container_template_registers_first_and_once() {
+    let moto = support::moto();
+    let proxy = Proxy::start(&moto.endpoint);
+    let cluster = support::unique("shop");
+    let profile_name = support::unique("launch");
+    let state = tempfile::tempdir().unwrap();
+    let mut profile = moto.cluster(&cluster, "ana").await;
+    profile.endpoint_url = Some(proxy.endpoint.clone());
+    profile.name = profile_name.clone();
+    let mut shop = profile.templates["stack"].clone();
+    shop.name = "shop".into();
+    shop.task_definitions.clear();
+    profile.templates.insert("shop".into(), shop);
+    let cloud = Arc::new(SdkCloud::connect(&profile).await);
+    let built = BTreeMap::from([(
+        "shop".to_string(),
+        Ok(toml_shop(&profile_name, "ghcr.io/acme/web:1.4")),
+    )]);
+    let ctx = OpsContext::new(cloud.clone(), profile, state.path().to_path_buf(), false)
+        .with_registry(cloud, built);
+
+    let first = ops::launch(&ctx, &launch_request("shop", "one"))
+        .await
+        .unwrap();
+    assert_eq!(first.tasks.len(), 1, "one task holds both containers");
+    assert_eq!(proxy.count("RegisterTaskDefinition"), 1);
+    let family = format!("ondeck-{profile_name}-shop:1");
+    assert!(first.tasks[0].task_definition_arn.ends_with(&family));
+
+    let second = ops::launch(&ctx, &launch_request("shop", "two"))
+        .await
+        .unwrap();
+    assert_eq!(second.tasks.len(), 1);
+    assert_eq!(
+        proxy.count("RegisterTaskDefinition"),
+        1,
+        "nothing new registered"
+    );
+    let snapshot = ops::refresh(&ctx, false).await.unwrap();
+    let running: Vec<&str> = snapshot
+        .instances
+        .iter()
+        .filter(|instance| instance.is_wanted())
+        .map(|instance| instance.name.as_str())
+        .collect();
+    assert_eq!(running, ["one", "two"]);
+}
+
+fn launch_request(template: &str, name: &str) -> LaunchRequest {
+    LaunchRequest {
+        template: template.into(),
+        name: Some(name.into()),
+        ..LaunchRequest::default()
+    }
 }

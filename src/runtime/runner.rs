@@ -253,9 +253,7 @@ impl Runner {
                 skipped: loaded.skipped,
             });
             match factory(profile.clone()).await {
-                Ok(cloud) => Ok(Arc::new(OpsContext::new(
-                    cloud, profile, state_dir, read_only,
-                ))),
+                Ok(connected) => Ok(Arc::new(connected.context(profile, state_dir, read_only))),
                 Err(err) => Err(format!("profile {name} cannot be used: {err:#}")),
             }
         }

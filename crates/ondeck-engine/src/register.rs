@@ -117,18 +117,13 @@ pub(crate) async fn launch_definition(
     let built = registrations.built.get(template)?;
     Some(
         async {
-            let wanted = built.as_ref().map_err(|problems| {
-                OpsError::Cloud(CloudError::Refused(format!(
-                    "template `{template}` cannot be launched: {problems}; run `ondeck config \
-                     check` for the file and line"
-                )))
-            })?;
-            let registry = registrations.registry.as_ref().ok_or_else(|| {
-                OpsError::Cloud(CloudError::Refused(format!(
-                    "this backend cannot register task definitions, so template `{template}` \
-                     cannot be launched here"
-                )))
-            })?;
+            let wanted = built
+                .as_ref()
+                .map_err(|problems| unbuildable(template, problems))?;
+            let registry = registrations
+                .registry
+                .as_ref()
+                .ok_or_else(|| no_registry(template))?;
             let silent = |_: String| {};
             let progress: &(dyn Fn(String) + Send + Sync) = match &registrations.progress {
                 Some(progress) => progress.as_ref(),
@@ -141,6 +136,63 @@ pub(crate) async fn launch_definition(
         }
         .await,
     )
+}
+
+/// A container or compose template as `ondeck templates` shows it.
+pub struct TemplateRegistration<'a> {
+    pub wanted: &'a TaskDefinition,
+    pub registration: Registration,
+    pub current: Option<Registered>,
+}
+
+impl OpsContext {
+    /// The task definition ondeck builds for `template`, or why it cannot; `None` for a
+    /// template that names task definitions registered elsewhere.
+    pub fn built_definition(&self, template: &str) -> Option<&Result<TaskDefinition, String>> {
+        self.registrations.built.get(template)
+    }
+
+    /// How `template`'s task definition compares with its registered revision; `None` for a
+    /// template that names task definitions registered elsewhere.
+    pub async fn template_registration(
+        &self,
+        template: &str,
+    ) -> Option<Result<TemplateRegistration<'_>, OpsError>> {
+        let built = self.registrations.built.get(template)?;
+        Some(
+            async {
+                let wanted = built
+                    .as_ref()
+                    .map_err(|problems| unbuildable(template, problems))?;
+                let registry = self
+                    .registrations
+                    .registry
+                    .as_ref()
+                    .ok_or_else(|| no_registry(template))?;
+                let (registration, current) = registration(registry.as_ref(), wanted).await?;
+                Ok(TemplateRegistration {
+                    wanted,
+                    registration,
+                    current,
+                })
+            }
+            .await,
+        )
+    }
+}
+
+fn unbuildable(template: &str, problems: &str) -> OpsError {
+    OpsError::Cloud(CloudError::Refused(format!(
+        "template `{template}` cannot be launched: {problems}; run `ondeck config check` for \
+         the file and line"
+    )))
+}
+
+fn no_registry(template: &str) -> OpsError {
+    OpsError::Cloud(CloudError::Refused(format!(
+        "this backend cannot register task definitions, so template `{template}` cannot be \
+         launched here"
+    )))
 }
 
 /// The registered revision as the launch path reads task definitions.

@@ -8,6 +8,7 @@ mod cloud;
 mod connect;
 mod lifecycle;
 mod logs;
+mod registry;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
@@ -75,6 +76,8 @@ struct World {
     launches: HashMap<String, Launch>,
     rng: Rng,
     hostile_lines: bool,
+    /// Container and compose templates registered in this process, oldest first.
+    registered: Vec<registry::Revision>,
 }
 
 struct Launch {
@@ -107,6 +110,7 @@ impl DemoCloud {
             launches: HashMap::new(),
             rng: Rng::with_seed(0x0d3c_4d3e_0000_0001),
             hostile_lines: false,
+            registered: Vec::new(),
         };
         world.populate(owner, clock.now(), pace);
         DemoCloud {
