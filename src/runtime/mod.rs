@@ -123,7 +123,9 @@ pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
         entries: journal.entries,
         skipped: journal.skipped,
     });
-    let ctx = connected.context(profile, state_dir, opts.read_only);
+    let ctx = connected
+        .context(profile, state_dir, opts.read_only)
+        .with_progress(runner::launch_progress(&actions));
     let runner = Runner::new(
         ctx,
         opts.cloud_factory,

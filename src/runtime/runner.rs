@@ -253,7 +253,11 @@ impl Runner {
                 skipped: loaded.skipped,
             });
             match factory(profile.clone()).await {
-                Ok(connected) => Ok(Arc::new(connected.context(profile, state_dir, read_only))),
+                Ok(connected) => Ok(Arc::new(
+                    connected
+                        .context(profile, state_dir, read_only)
+                        .with_progress(launch_progress(&actions)),
+                )),
                 Err(err) => Err(format!("profile {name} cannot be used: {err:#}")),
             }
         }
@@ -379,4 +383,14 @@ impl Runner {
             let _ = tokio::time::timeout(limit, writer).await;
         }
     }
+}
+
+/// A launch's progress, as actions for the dashboard.
+pub(super) fn launch_progress(
+    actions: &UnboundedSender<Action>,
+) -> Arc<dyn Fn(String) + Send + Sync> {
+    let actions = actions.clone();
+    Arc::new(move |text| {
+        let _ = actions.send(Action::LaunchProgress(text));
+    })
 }
