@@ -1,5 +1,6 @@
 //! The scriptable subcommands, on the same core as the dashboard.
 
+mod config_check;
 mod confirm;
 mod destroy;
 mod exec;
@@ -176,11 +177,7 @@ pub async fn run(global: &GlobalArgs, command: &Command) -> Result<(), Failure> 
             command: ConfigCommand::Check,
         } => {
             let profile = config.profile(global.profile.as_deref())?;
-            output::emit(&format!(
-                "{}: ok\n{}",
-                config.path.display(),
-                profiles::describe_profile(profile)
-            ));
+            output::emit(&config_check::config_check(&config, profile)?);
             return Ok(());
         }
         _ => {}

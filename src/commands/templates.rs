@@ -7,22 +7,39 @@ use serde::Serialize;
 
 use super::Failure;
 use super::output::{emit, emit_json, render_table};
-use ondeck_core::config::{Config, Profile, Template};
+use ondeck_core::config::{Config, Profile, Template, TemplateSource};
 use ondeck_core::format;
 use ondeck_core::instances::cost::{Arch, Rates, fargate_rates};
 use ondeck_core::instances::expiry::format_remaining;
 use ondeck_core::logs::sanitize::printable;
 use ondeck_engine::ops::{BuiltDefinition, OpsContext, OpsError};
 use ondeck_engine::register::Registration;
+use ondeck_engine::templates::template_task_definition;
 use ondeck_templates::diff::{diff, render};
 use ondeck_templates::model::CpuArchitecture;
 
 /// The task definitions of the profile's container and compose templates, or their problems.
 pub(super) fn built_definitions(
-    _config: &Config,
-    _profile: &Profile,
+    config: &Config,
+    profile: &Profile,
 ) -> BTreeMap<String, Result<BuiltDefinition, String>> {
-    BTreeMap::new()
+    profile
+        .templates
+        .values()
+        .filter(|template| !matches!(template.source, TemplateSource::TaskDefinitions(_)))
+        .map(|template| {
+            let built = template_task_definition(config, profile, template)
+                .map(|converted| converted.task_definition)
+                .map_err(|problems| {
+                    problems
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                });
+            (template.name.clone(), built)
+        })
+        .collect()
 }
 
 /// One template, for the table and `--json`.
@@ -98,7 +115,11 @@ fn registered_text(row: &TemplateRow) -> String {
 async fn row(ctx: &OpsContext, template: &Template) -> TemplateRow {
     let mut row = TemplateRow {
         name: template.name.clone(),
-        source: "task definitions".into(),
+        source: match template.source {
+            TemplateSource::TaskDefinitions(_) => "task definitions".into(),
+            TemplateSource::Containers => "containers".into(),
+            TemplateSource::Compose { .. } => "compose file".into(),
+        },
         containers: Vec::new(),
         vcpu: None,
         memory_gb: None,
@@ -113,7 +134,9 @@ async fn row(ctx: &OpsContext, template: &Template) -> TemplateRow {
         return row;
     };
     if let Some(Ok(built)) = ctx.built_definition(&template.name) {
-        row.source = format!("{} containers", built.containers.len());
+        if template.source == TemplateSource::Containers {
+            row.source = format!("{} containers", built.containers.len());
+        }
         row.containers = built.containers.iter().map(|c| c.name.clone()).collect();
         let arch = match built.cpu_architecture {
             Some(CpuArchitecture::Arm64) => Arch::Arm64,
@@ -148,7 +171,7 @@ async fn row(ctx: &OpsContext, template: &Template) -> TemplateRow {
 async fn described_elsewhere(ctx: &OpsContext, template: &Template, row: &mut TemplateRow) {
     let (mut cpu, mut memory) = (0.0, 0.0);
     let mut arch = Arch::X86_64;
-    for name in &template.task_definitions {
+    for name in template.task_definitions() {
         let Ok(definition) = ctx.cloud.describe_task_definition(name).await else {
             row.registration = format!("task definition `{name}` cannot be described");
             return;

@@ -173,7 +173,7 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
             other => other,
         })?);
     }
-    for name in &template.task_definitions {
+    for name in template.task_definitions() {
         definitions.push(
             ctx.definitions
                 .get(ctx.cloud.as_ref(), name)
