@@ -189,7 +189,7 @@ async fn launching_a_container_template_registers_first_and_once() {
     profile.name = profile_name.clone();
     let mut shop = profile.templates["stack"].clone();
     shop.name = "shop".into();
-    shop.task_definitions.clear();
+    shop.source = ondeck_core::config::TemplateSource::Containers;
     profile.templates.insert("shop".into(), shop);
     let cloud = Arc::new(SdkCloud::connect(&profile).await);
     let built = BTreeMap::from([(

@@ -25,7 +25,7 @@ use ondeck_core::instances::identity::InstanceRef;
 use ondeck_core::instances::{Instance, expiry, owner_from_login};
 use ondeck_core::logs::sanitize::printable;
 use ondeck_engine::ops::{self, LaunchRequest, OpsError};
-use ondeck_sim::{DemoCloud, demo_config};
+use ondeck_sim::{DemoCloud, demo_config, demo_task_definitions};
 
 use crate::runtime::Connected;
 
@@ -91,15 +91,18 @@ fn load_config(global: &GlobalArgs) -> Result<Config, ConfigError> {
 
 /// The backend for a profile, with the task definitions of its container and compose templates.
 async fn connect(global: &GlobalArgs, config: &Config, profile: &Profile) -> Connected {
-    let built = templates::built_definitions(config, profile);
     if global.demo {
         let demo = demo_cloud(profile);
         return Connected {
             cloud: demo.clone(),
             registry: demo,
-            built,
+            built: demo_task_definitions(profile)
+                .into_iter()
+                .map(|(template, built)| (template, Ok(built)))
+                .collect(),
         };
     }
+    let built = templates::built_definitions(config, profile);
     let cloud = Arc::new(SdkCloud::connect(profile).await);
     Connected {
         cloud: cloud.clone(),

@@ -97,7 +97,7 @@ pub(super) async fn templates(ctx: &OpsContext, json: bool) -> Result<(), Failur
             registered_text(row),
         ]);
     }
-    emit(&printable(&render_table(&table)));
+    emit(&printable_lines(&render_table(&table)));
     Ok(())
 }
 
@@ -239,6 +239,14 @@ pub(super) async fn templates_diff(ctx: &OpsContext, name: &str) -> Result<(), F
                 .collect::<String>()
         ),
     };
-    emit(&printable(&text));
+    emit(&printable_lines(&text));
     Ok(())
+}
+
+/// Each line made safe for a terminal (images, names and values come from the config, compose
+/// file and AWS), the line breaks kept.
+fn printable_lines(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("{}\n", printable(line)))
+        .collect()
 }

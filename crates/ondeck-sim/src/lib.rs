@@ -23,6 +23,7 @@ use logs::{Ending, StreamSource, stream_seed};
 use ondeck_core::CloudError;
 use ondeck_core::instances::owner_key;
 use ondeck_core::model::{RunRequest, tags};
+pub use registry::demo_task_definitions;
 
 /// Where the demo reads the time. Any `Fn() -> DateTime<Utc>` is a clock, `Utc::now` included.
 pub trait Clock: Send + Sync {

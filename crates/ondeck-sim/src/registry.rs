@@ -1,10 +1,15 @@
 //! The demo registers container and compose templates as ECS would: one revision per content
 //! change, each runnable by its ARN like the catalog's families.
 
+use std::collections::BTreeMap;
+use std::path::Path;
+
 use async_trait::async_trait;
 use ondeck_core::CloudError;
-use ondeck_templates::model::TaskDefinition;
+use ondeck_core::config::{Profile, TemplateSource};
+use ondeck_templates::model::{TaskDefinition, TemplateContext};
 use ondeck_templates::registry::{Registered, Registry};
+use ondeck_templates::toml_template::read_template;
 
 use super::catalog::{self, Behaviour, ContainerSpec, FamilySpec, Kind, LogDriver};
 use super::{DemoCloud, World};
@@ -131,4 +136,43 @@ fn kind_of(image: &str) -> Kind {
     .into_iter()
     .find(|(word, _)| image.contains(word))
     .map_or(Kind::Web, |(_, kind)| kind)
+}
+
+/// The containers of the demo's container templates, as a config file would hold them.
+const DEMO_CONTAINERS: &str = r#"
+[profiles.demo.templates.workshop]
+cpu = 512
+memory = 1024
+[profiles.demo.templates.workshop.containers.web]
+image = "ghcr.io/acme/web:1.4"
+ports = [8080]
+env = { API_URL = "http://localhost:3000" }
+depends_on = { api = "START" }
+[profiles.demo.templates.workshop.containers.api]
+image = "ghcr.io/acme/api:2.0"
+ports = [3000]
+"#;
+
+/// The task definitions of `demo_config`'s container templates, read as ondeck reads a
+/// config file's.
+pub fn demo_task_definitions(profile: &Profile) -> BTreeMap<String, TaskDefinition> {
+    profile
+        .templates
+        .values()
+        .filter(|template| template.source == TemplateSource::Containers)
+        .map(|template| {
+            let context = TemplateContext {
+                profile: profile.name.clone(),
+                template: template.name.clone(),
+                region: profile.region.clone(),
+                log_group: profile.log_group.clone(),
+                stream_prefix: profile.log_stream_prefix.clone(),
+                execution_role_arn: profile.execution_role_arn.clone(),
+                task_role_arn: profile.task_role_arn.clone(),
+            };
+            let converted = read_template(Path::new("demo"), DEMO_CONTAINERS, &context)
+                .expect("the demo's containers are valid");
+            (template.name.clone(), converted.task_definition)
+        })
+        .collect()
 }
