@@ -168,6 +168,14 @@ pub enum Command {
         #[arg(long)]
         all_owners: bool,
     },
+    /// The profile's templates: source, containers, size, $/h, TTL and registered revision.
+    Templates {
+        #[command(subcommand)]
+        command: Option<TemplatesCommand>,
+        /// A JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// The profiles in the config file.
     Profiles,
     /// Config file commands.
@@ -175,6 +183,12 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// What a launch of the template would register, or that its revision is current.
+    Diff { template: String },
 }
 
 #[derive(Debug, Subcommand)]

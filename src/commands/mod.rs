@@ -12,20 +12,22 @@ mod logs;
 mod output;
 mod profiles;
 mod reap;
+mod templates;
 
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use crate::cli::{Command, ConfigCommand, GlobalArgs};
+use crate::cli::{Command, ConfigCommand, GlobalArgs, TemplatesCommand};
 use ondeck_aws::SdkCloud;
-use ondeck_core::Cloud;
 use ondeck_core::config::{self, Config, ConfigError, Profile};
 use ondeck_core::instances::identity::InstanceRef;
 use ondeck_core::instances::{Instance, expiry, owner_from_login};
 use ondeck_core::logs::sanitize::printable;
-use ondeck_engine::ops::{self, LaunchRequest, OpsContext, OpsError};
-use ondeck_sim::{DemoCloud, demo_config};
+use ondeck_engine::ops::{self, LaunchRequest, OpsError};
+use ondeck_sim::{DemoCloud, demo_config, demo_task_definitions};
+
+use crate::runtime::Connected;
 
 /// How `--wait` polls, and for how long at most.
 const WAIT_POLL: StdDuration = StdDuration::from_secs(2);
@@ -87,9 +89,31 @@ fn load_config(global: &GlobalArgs) -> Result<Config, ConfigError> {
     config::load(&config::resolve_path(global.config.as_deref()))
 }
 
-/// The backend for a profile. The demo keeps its simulated cluster for the process's lifetime.
-async fn connect(global: &GlobalArgs, profile: &Profile) -> Arc<dyn Cloud> {
+/// The backend for a profile, with the task definitions of its container and compose templates.
+async fn connect(global: &GlobalArgs, config: &Config, profile: &Profile) -> Connected {
     if global.demo {
+        let demo = demo_cloud(profile);
+        return Connected {
+            cloud: demo.clone(),
+            registry: demo,
+            built: demo_task_definitions(profile)
+                .into_iter()
+                .map(|(template, built)| (template, Ok(built)))
+                .collect(),
+        };
+    }
+    let built = templates::built_definitions(config, profile);
+    let cloud = Arc::new(SdkCloud::connect(profile).await);
+    Connected {
+        cloud: cloud.clone(),
+        registry: cloud,
+        built,
+    }
+}
+
+/// The demo keeps its simulated cluster for the process's lifetime.
+fn demo_cloud(profile: &Profile) -> Arc<DemoCloud> {
+    {
         let speed = std::env::var("ONDECK_DEMO_SPEED")
             .ok()
             .and_then(|speed| speed.parse().ok())
@@ -107,8 +131,6 @@ async fn connect(global: &GlobalArgs, profile: &Profile) -> Arc<dyn Cloud> {
                 .with_hostile_lines(hostile)
                 .with_steady_instances(&profile.owner, steady),
         )
-    } else {
-        Arc::new(SdkCloud::connect(profile).await)
     }
 }
 
@@ -131,6 +153,7 @@ pub fn dashboard_options(
     let state_dir = state_dir(&global);
     let read_only = global.read_only;
     let global = Arc::new(global);
+    let factory_config = Arc::new(config.clone());
     Ok(crate::runtime::DashboardOptions {
         config,
         profile,
@@ -140,7 +163,8 @@ pub fn dashboard_options(
         state_dir,
         cloud_factory: Arc::new(move |profile: Profile| {
             let global = Arc::clone(&global);
-            Box::pin(async move { Ok(connect(&global, &profile).await) })
+            let config = Arc::clone(&factory_config);
+            Box::pin(async move { Ok(connect(&global, &config, &profile).await) })
         }),
     })
 }
@@ -162,10 +186,19 @@ pub async fn run(global: &GlobalArgs, command: &Command) -> Result<(), Failure> 
         _ => {}
     }
     let profile = config.profile(global.profile.as_deref())?.clone();
-    let cloud = connect(global, &profile).await;
-    let ctx = OpsContext::new(cloud, profile, state_dir(global), global.read_only);
+    let ctx = connect(global, &config, &profile).await.context(
+        profile,
+        state_dir(global),
+        global.read_only,
+    );
     match command {
         Command::List { all_owners, json } => list::list(&ctx, *all_owners, *json).await,
+        Command::Templates { command, json } => match command {
+            None => templates::templates(&ctx, *json).await,
+            Some(TemplatesCommand::Diff { template }) => {
+                templates::templates_diff(&ctx, template).await
+            }
+        },
         Command::Launch {
             template,
             name,

@@ -13,6 +13,7 @@ mod terminal;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -35,7 +36,8 @@ use handoff::{ShellHost, TerminalHost};
 use ondeck_core::Cloud;
 use ondeck_core::config::{Config, Profile};
 use ondeck_core::instances::identity::InstanceRef;
-use ondeck_engine::ops::OpsContext;
+use ondeck_engine::ops::{BuiltDefinition, OpsContext};
+use ondeck_templates::registry::Registry;
 use ondeck_tui::state::keymap::{Key, Keymap};
 use ondeck_tui::state::timeline::Journal;
 use ondeck_tui::state::{Action, AppState, StartOptions, update};
@@ -46,7 +48,22 @@ use screen::ScreenBackend;
 /// Builds the cloud for a profile: at start and on every profile switch. Asynchronous because
 /// loading AWS configuration is; the dashboard keeps drawing while it runs.
 pub type CloudFactory =
-    Arc<dyn Fn(Profile) -> BoxFuture<'static, anyhow::Result<Arc<dyn Cloud>>> + Send + Sync>;
+    Arc<dyn Fn(Profile) -> BoxFuture<'static, anyhow::Result<Connected>> + Send + Sync>;
+
+/// What a profile's operations run on: the cloud, where ondeck registers task definitions, and
+/// the task definitions of the profile's container and compose templates (or their problems).
+pub struct Connected {
+    pub cloud: Arc<dyn Cloud>,
+    pub registry: Arc<dyn Registry>,
+    pub built: BTreeMap<String, Result<BuiltDefinition, String>>,
+}
+
+impl Connected {
+    pub fn context(self, profile: Profile, state_dir: PathBuf, read_only: bool) -> OpsContext {
+        OpsContext::new(self.cloud, profile, state_dir, read_only)
+            .with_registry(self.registry, self.built)
+    }
+}
 
 pub struct DashboardOptions {
     pub config: Config,
@@ -84,7 +101,7 @@ pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
             .iter()
             .map(|(command, spec)| (*command, Key::from(*spec))),
     );
-    let cloud = (opts.cloud_factory)(profile.clone())
+    let connected = (opts.cloud_factory)(profile.clone())
         .await
         .with_context(|| format!("cannot set up AWS for profile {}", profile.name))?;
     let mut state = AppState::new(
@@ -106,7 +123,9 @@ pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
         entries: journal.entries,
         skipped: journal.skipped,
     });
-    let ctx = OpsContext::new(cloud, profile, state_dir, opts.read_only);
+    let ctx = connected
+        .context(profile, state_dir, opts.read_only)
+        .with_progress(runner::launch_progress(&actions));
     let runner = Runner::new(
         ctx,
         opts.cloud_factory,

@@ -265,9 +265,11 @@ impl Runner {
                 skipped: loaded.skipped,
             });
             match factory(profile.clone()).await {
-                Ok(cloud) => Ok(Arc::new(OpsContext::new(
-                    cloud, profile, state_dir, read_only,
-                ))),
+                Ok(connected) => Ok(Arc::new(
+                    connected
+                        .context(profile, state_dir, read_only)
+                        .with_progress(launch_progress(&actions)),
+                )),
                 Err(err) => Err(format!("profile {name} cannot be used: {err:#}")),
             }
         }
@@ -408,6 +410,16 @@ impl Runner {
             let _ = tokio::time::timeout(limit, writer).await;
         }
     }
+}
+
+/// A launch's progress, as actions for the dashboard.
+pub(super) fn launch_progress(
+    actions: &UnboundedSender<Action>,
+) -> Arc<dyn Fn(String) + Send + Sync> {
+    let actions = actions.clone();
+    Arc::new(move |text| {
+        let _ = actions.send(Action::LaunchProgress(text));
+    })
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use evaluation::{Request, actions_in, allows, glob, strings};
 use ondeck_core::model::tags;
 use operations::operations_called;
+use ondeck_templates::hash::HASH_TAG;
 use serde_json::Value;
 
 const OWNER_POLICY: &str = "assets/iam-policy.json";
@@ -28,10 +29,13 @@ const OTHER_CLUSTER: &str = "arn:aws:ecs:REGION:ACCOUNT:cluster/OTHER";
 const OTHER_CLUSTER_TASK: &str = "arn:aws:ecs:REGION:ACCOUNT:task/OTHER/0123456789abcdef";
 const TASK_DEFINITION: &str = "arn:aws:ecs:REGION:ACCOUNT:task-definition/web:3";
 const LOG_GROUP: &str = "arn:aws:logs:REGION:ACCOUNT:log-group:/ecs/web";
+/// What ondeck registers for a container template, and the log group it names for it.
+const OWN_TASK_DEFINITION: &str = "arn:aws:ecs:REGION:ACCOUNT:task-definition/ondeck-dev-shop";
+const OWN_LOG_GROUP: &str = "arn:aws:logs:REGION:ACCOUNT:log-group:/ondeck/dev";
 
 /// Granted without the code calling them, and why.
 const GRANTED_BEYOND_THE_CODE: [&str; 1] = [
-    // RunTask hands the task definitions' roles to ECS.
+    // RunTask and RegisterTaskDefinition hand the task definitions' roles to ECS.
     "iam:PassRole",
 ];
 const SESSION: &str = "arn:aws:ssm:REGION:ACCOUNT:session/ana-0123456789abcdef0";
@@ -41,7 +45,7 @@ const TASK_ROLE_POLICY: &str = "assets/task-role-policy.json";
 /// The condition keys each granted action supports, from AWS's Service Authorization
 /// Reference. A key an action does not support is absent from its requests, so a condition on
 /// it fails and the statement silently allows nothing.
-const SUPPORTED_KEYS: [(&str, &[&str]); 12] = [
+const SUPPORTED_KEYS: [(&str, &[&str]); 14] = [
     (
         "ssm:StartSession",
         &[
@@ -57,6 +61,11 @@ const SUPPORTED_KEYS: [(&str, &[&str]); 12] = [
     ("ecs:ListTasks", &["aws:ResourceTag/*", "ecs:cluster"]),
     ("ecs:DescribeTasks", &["aws:ResourceTag/*", "ecs:cluster"]),
     ("ecs:DescribeTaskDefinition", &[]),
+    (
+        "ecs:RegisterTaskDefinition",
+        &["aws:RequestTag/*", "aws:TagKeys"],
+    ),
+    ("logs:CreateLogGroup", &["aws:RequestTag/*", "aws:TagKeys"]),
     (
         "ecs:RunTask",
         &[
@@ -119,6 +128,10 @@ fn own_use(action: &str, owner: &str) -> Request {
             .key("aws:TagKeys", &[tags::EXPIRES_AT]),
         "iam:PassRole" => Request::new(action, "arn:aws:iam::ACCOUNT:role/TASK-ROLE")
             .key("iam:PassedToService", &["ecs-tasks.amazonaws.com"]),
+        "ecs:RegisterTaskDefinition" => Request::new(action, OWN_TASK_DEFINITION)
+            .key(&format!("aws:RequestTag/{owner_tag}"), &[owner])
+            .key("aws:TagKeys", &[owner_tag, HASH_TAG]),
+        "logs:CreateLogGroup" => Request::new(action, OWN_LOG_GROUP),
         logs if logs.starts_with("logs:") => Request::new(action, LOG_GROUP),
         "ecs:DescribeTaskDefinition" => Request::new(action, TASK_DEFINITION),
         "ssm:TerminateSession" => Request::new(
@@ -410,4 +423,55 @@ fn the_task_role_example_lets_the_exec_agent_open_its_channels() {
             "{TASK_ROLE_POLICY} lacks {channel}"
         );
     }
+}
+
+#[test]
+fn owners_register_and_create_log_groups_only_under_ondecks_names() {
+    let owner = policy(OWNER_POLICY);
+    let register = own_use("ecs:RegisterTaskDefinition", "ana");
+    assert!(allows(&[&owner], &register));
+    let tag_on_register = Request::new("ecs:TagResource", OWN_TASK_DEFINITION)
+        .key("ecs:CreateAction", &["RegisterTaskDefinition"])
+        .key(&format!("aws:RequestTag/{}", tags::OWNER), &["ana"])
+        .key("aws:TagKeys", &[tags::OWNER, HASH_TAG])
+        .by("ana");
+    assert!(allows(&[&owner], &tag_on_register), "tags at registration");
+    let retag_later = Request::new("ecs:TagResource", OWN_TASK_DEFINITION)
+        .key(&format!("aws:RequestTag/{}", tags::OWNER), &["ana"])
+        .by("ana");
+    assert!(
+        !allows(&[&owner], &retag_later),
+        "a registered task definition re-tagged"
+    );
+    let someone_elses = Request {
+        resource: "arn:aws:ecs:REGION:ACCOUNT:task-definition/payments-api".into(),
+        ..register.clone()
+    };
+    assert!(
+        !allows(&[&owner], &someone_elses),
+        "a family ondeck does not own"
+    );
+    assert!(
+        !allows(
+            &[&owner],
+            &register
+                .clone()
+                .key(&format!("aws:RequestTag/{}", tags::OWNER), &["bob"])
+        ),
+        "a registration tagged as bob's"
+    );
+    let group = own_use("logs:CreateLogGroup", "ana");
+    assert!(allows(&[&owner], &group));
+    let other_group = Request::new(
+        "logs:CreateLogGroup",
+        "arn:aws:logs:REGION:ACCOUNT:log-group:/aws/lambda/x",
+    )
+    .by("ana");
+    assert!(!allows(&[&owner], &other_group), "a log group not ondeck's");
+    let read_own = Request::new(
+        "logs:GetLogEvents",
+        "arn:aws:logs:REGION:ACCOUNT:log-group:/ondeck/dev:log-stream:shop/web/0123",
+    )
+    .by("ana");
+    assert!(allows(&[&owner], &read_own), "logs of ondeck's own groups");
 }

@@ -33,6 +33,8 @@ use error::{Api, classify};
 mod convert;
 mod error;
 mod live_tail;
+mod register;
+mod register_shape;
 mod ssm;
 
 use ssm::SsmApi;
@@ -50,6 +52,8 @@ pub struct SdkCloud {
     logs: logs::Client,
     cluster: String,
     region: String,
+    /// Tagged on the task definitions this profile registers.
+    owner: String,
     endpoint: String,
     aws_profile: Option<String>,
     /// A local AWS-API server (endpoint_url): it speaks no event streams, so no Live Tail.
@@ -124,6 +128,7 @@ impl SdkCloud {
             logs,
             cluster: profile.cluster.clone(),
             region: profile.region.clone(),
+            owner: profile.owner.clone(),
             endpoint: profile
                 .endpoint_url
                 .clone()

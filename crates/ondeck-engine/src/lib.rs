@@ -4,5 +4,6 @@
 
 mod intent;
 pub mod ops;
+pub mod register;
 pub mod tail;
 pub mod templates;

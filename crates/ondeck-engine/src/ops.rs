@@ -9,6 +9,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::intent::{IntentStore, LaunchIntent, LaunchLock};
+use crate::register::{Registrations, launch_definition};
 use ondeck_core::config::Profile;
 use ondeck_core::instances::identity::{InstanceId, InstanceRef, is_valid_name, short_launch};
 use ondeck_core::instances::{Instance, group, owner_key};
@@ -17,6 +18,8 @@ use ondeck_core::model::{
 };
 pub use ondeck_core::ops::*;
 use ondeck_core::{Backoff, Cloud, CloudError};
+pub use ondeck_templates::model::TaskDefinition as BuiltDefinition;
+use ondeck_templates::registry::Registry;
 
 /// RunTask attempts per task definition; between attempts the launch reconciles by tag.
 const RUN_ATTEMPTS: u32 = 3;
@@ -30,7 +33,8 @@ pub struct OpsContext {
     pub profile: Profile,
     pub state_dir: PathBuf,
     pub read_only: bool,
-    definitions: DefinitionCache,
+    pub(crate) definitions: DefinitionCache,
+    pub(crate) registrations: Registrations,
 }
 
 impl OpsContext {
@@ -46,7 +50,26 @@ impl OpsContext {
             state_dir,
             read_only,
             definitions: DefinitionCache::default(),
+            registrations: Registrations::default(),
         }
+    }
+
+    /// Container and compose templates: the task definition ondeck builds for each (or why it
+    /// cannot be built), registered through `registry` before their launch.
+    pub fn with_registry(
+        mut self,
+        registry: Arc<dyn Registry>,
+        built: BTreeMap<String, Result<BuiltDefinition, String>>,
+    ) -> Self {
+        self.registrations.registry = Some(registry);
+        self.registrations.built = built;
+        self
+    }
+
+    /// Where a launch says what it is doing while it registers ("registering … revision 3…").
+    pub fn with_progress(mut self, progress: Arc<dyn Fn(String) + Send + Sync>) -> Self {
+        self.registrations.progress = Some(progress);
+        self
     }
 
     fn scope(&self, all_owners: bool) -> Scope {
@@ -68,7 +91,7 @@ impl OpsContext {
 
 /// Task definitions never change once registered, so each is described once per process.
 #[derive(Default)]
-struct DefinitionCache {
+pub(crate) struct DefinitionCache {
     by_name: Mutex<BTreeMap<String, TaskDefinition>>,
 }
 
@@ -78,10 +101,14 @@ impl DefinitionCache {
             return Ok(found.clone());
         }
         let definition = cloud.describe_task_definition(name).await?;
+        self.insert(name, &definition);
+        Ok(definition)
+    }
+
+    pub(crate) fn insert(&self, name: &str, definition: &TaskDefinition) {
         let mut cache = self.by_name.lock().expect("cache lock");
         cache.insert(name.to_string(), definition.clone());
         cache.insert(definition.arn.clone(), definition.clone());
-        Ok(definition)
     }
 }
 
@@ -137,8 +164,15 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
         return Err(OpsError::InvalidName(name.clone()));
     }
 
-    // Describing first turns a typo into "task definition X not found" before anything runs.
+    // Registering or describing first turns a typo into "task definition X not found" before
+    // anything runs, and before the launch intent is written.
     let mut definitions = Vec::new();
+    if let Some(registered) = launch_definition(ctx, &template.name).await {
+        definitions.push(registered.map_err(|err| match err {
+            OpsError::Cloud(err) => OpsError::Cloud(in_profile(err, &profile.name)),
+            other => other,
+        })?);
+    }
     for name in template.task_definitions() {
         definitions.push(
             ctx.definitions

@@ -333,6 +333,17 @@ pub fn demo_config(owner: &str) -> Config {
             Some(2),
             false,
         ),
+        Template {
+            source: TemplateSource::Containers,
+            size: Some((512, 1024)),
+            ..template(
+                "workshop",
+                "Web and API defined as containers: registered at the first launch",
+                &[],
+                Some(8),
+                false,
+            )
+        },
     ];
     let profile = Profile {
         name: "demo".into(),

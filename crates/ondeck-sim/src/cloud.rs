@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use fastrand::Rng;
 
-use super::catalog::{CLUSTER, FamilySpec, family_of_group, find_family};
+use super::catalog::{CLUSTER, FamilySpec, family_of_group};
 use super::connect::{exec_unavailable, target_not_connected};
 use super::logs::Pos;
 use super::{
@@ -50,7 +50,9 @@ impl Cloud for DemoCloud {
     }
 
     async fn describe_task_definition(&self, name: &str) -> Result<TaskDefinition, CloudError> {
-        find_family(name)
+        self.shared
+            .world()
+            .family(name)
             .map(FamilySpec::to_task_definition)
             .ok_or_else(|| CloudError::NotFound {
                 what: "task definition".into(),
@@ -98,13 +100,16 @@ impl Cloud for DemoCloud {
                 failures: Vec::new(),
             });
         }
-        let family = find_family(&request.task_definition).ok_or_else(|| CloudError::NotFound {
-            what: "task definition".into(),
-            detail: format!(
-                "{}: Unable to find task definition.",
-                request.task_definition
-            ),
-        })?;
+        let family =
+            world
+                .family(&request.task_definition)
+                .ok_or_else(|| CloudError::NotFound {
+                    what: "task definition".into(),
+                    detail: format!(
+                        "{}: Unable to find task definition.",
+                        request.task_definition
+                    ),
+                })?;
         if let Some(unknown) = request.env.keys().find(|name| {
             !family
                 .containers

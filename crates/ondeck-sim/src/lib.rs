@@ -8,6 +8,7 @@ mod cloud;
 mod connect;
 mod lifecycle;
 mod logs;
+mod registry;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
@@ -22,6 +23,7 @@ use logs::{Ending, StreamSource, stream_seed};
 use ondeck_core::CloudError;
 use ondeck_core::instances::owner_key;
 use ondeck_core::model::{RunRequest, tags};
+pub use registry::demo_task_definitions;
 
 /// Where the demo reads the time. Any `Fn() -> DateTime<Utc>` is a clock, `Utc::now` included.
 pub trait Clock: Send + Sync {
@@ -75,6 +77,8 @@ struct World {
     launches: HashMap<String, Launch>,
     rng: Rng,
     hostile_lines: bool,
+    /// Container and compose templates registered in this process, oldest first.
+    registered: Vec<registry::Revision>,
 }
 
 struct Launch {
@@ -107,6 +111,7 @@ impl DemoCloud {
             launches: HashMap::new(),
             rng: Rng::with_seed(0x0d3c_4d3e_0000_0001),
             hostile_lines: false,
+            registered: Vec::new(),
         };
         world.populate(owner, clock.now(), pace);
         DemoCloud {

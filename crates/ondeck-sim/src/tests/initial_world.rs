@@ -217,7 +217,8 @@ fn every_demo_template_runs_on_the_demo_cloud() {
             "broken-image",
             "crash-loop",
             "data-pipeline",
-            "web-stack"
+            "web-stack",
+            "workshop"
         ]
     );
     assert_eq!(profile.templates["api-pair"].task_definitions().len(), 2);

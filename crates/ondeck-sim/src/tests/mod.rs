@@ -4,6 +4,7 @@ mod connect;
 mod initial_world;
 mod live_tail;
 mod log_streams;
+mod registry;
 mod task_lifecycle;
 
 use std::collections::BTreeMap;

@@ -135,6 +135,8 @@ pub enum Action {
         req: RequestId,
         result: Result<Option<i32>, String>,
     },
+    /// What a launch under way is doing ("registering ondeck-dev-shop revision 3…").
+    LaunchProgress(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -494,6 +496,12 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::ShellGranted { req, result } => state.shell_granted(req, result, &mut effects),
         Action::ShellEnded { req, result } => state.shell_ended(req, result),
         Action::TerminalClosed => state.quitting = true,
+        Action::LaunchProgress(text) => {
+            if state.waiting() {
+                state.info(text);
+                state.dirty = true;
+            }
+        }
         Action::Layout(layout) => state.lay_out(layout),
         Action::JournalLoaded {
             profile,

@@ -194,3 +194,29 @@ fn a_bad_env_override_keeps_the_dialog_open_with_the_reason() {
             .contains("CONTAINER:KEY=VALUE")
     );
 }
+
+#[test]
+fn a_launch_under_way_shows_its_registration_and_nothing_else_does() {
+    let mut state = loaded(vec![]);
+    update(
+        &mut state,
+        Action::LaunchProgress("registering ondeck-dev-shop revision 3…".into()),
+    );
+    assert_eq!(state.message, None, "no launch is out");
+    press(&mut state, Key::char('n'));
+    press(&mut state, Key::plain(KeyCode::Tab));
+    type_text(&mut state, "shop-1");
+    press(&mut state, Key::plain(KeyCode::Enter));
+    press(&mut state, Key::plain(KeyCode::Enter));
+    let effects = press(&mut state, Key::plain(KeyCode::Enter));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Launch { .. }]),
+        "{effects:?}"
+    );
+    update(
+        &mut state,
+        Action::LaunchProgress("registering ondeck-dev-shop revision 3…".into()),
+    );
+    let message = state.message.as_ref().expect("a message");
+    assert_eq!(message.text, "registering ondeck-dev-shop revision 3…");
+}
