@@ -17,7 +17,7 @@ use ondeck_core::CloudError;
 
 use crate::error::{Api, classify};
 use crate::query::{Element, QueryApi, QueryService};
-use crate::{OPERATION_TIMEOUT, load_shared};
+use crate::{CONNECT_TIMEOUT, OPERATION_TIMEOUT, load_shared};
 
 /// DescribeServices accepts at most 10 services per call.
 const SERVICE_BATCH: usize = 10;
@@ -104,6 +104,21 @@ pub trait Inspect: Send + Sync {
     async fn security_group(&self, id: &str) -> Result<Option<SecurityGroupInfo>, CloudError>;
     /// The subnets and security groups of a service of the cluster, else of a running task.
     async fn cluster_network(&self, cluster: &str) -> Result<Option<NetworkSample>, CloudError>;
+}
+
+/// The region the AWS environment names: AWS_REGION, AWS_DEFAULT_REGION, the AWS profile's
+/// `region`, else the instance's (an instance role on a bastion).
+pub async fn default_region(aws_profile: Option<&str>) -> Option<String> {
+    let mut chain = aws_config::default_provider::region::DefaultRegionChain::builder();
+    if let Some(name) = aws_profile {
+        chain = chain.profile_name(name);
+    }
+    let chain = chain.build();
+    tokio::time::timeout(CONNECT_TIMEOUT, chain.region())
+        .await
+        .ok()
+        .flatten()
+        .map(|region| region.to_string())
 }
 
 /// [`Inspect`] over the ECS and CloudWatch Logs SDK clients and signed STS and EC2 calls.

@@ -39,7 +39,7 @@ mod ssm;
 
 pub use inspect::{
     CallerIdentity, ClusterInfo, ContainerLogging, DefinitionInfo, Inspect, NetworkSample,
-    SdkInspector, SecurityGroupInfo, SubnetInfo,
+    SdkInspector, SecurityGroupInfo, SubnetInfo, default_region,
 };
 use ssm::SsmApi;
 
