@@ -17,7 +17,7 @@ use ondeck_core::CloudError;
 
 use crate::error::{Api, classify};
 use crate::query::{Element, QueryApi, QueryService};
-use crate::{CONNECT_TIMEOUT, OPERATION_TIMEOUT, load_shared};
+use crate::{CONNECT_TIMEOUT, OPERATION_TIMEOUT, https_client, load_shared};
 
 /// DescribeServices accepts at most 10 services per call.
 const SERVICE_BATCH: usize = 10;
@@ -109,15 +109,15 @@ pub trait Inspect: Send + Sync {
 /// The region the AWS environment names: AWS_REGION, AWS_DEFAULT_REGION, the AWS profile's
 /// `region`, else the instance's (an instance role on a bastion).
 pub async fn default_region(aws_profile: Option<&str>) -> Option<String> {
-    let mut chain = aws_config::default_provider::region::DefaultRegionChain::builder();
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(https_client());
     if let Some(name) = aws_profile {
-        chain = chain.profile_name(name);
+        loader = loader.profile_name(name);
     }
-    let chain = chain.build();
-    tokio::time::timeout(CONNECT_TIMEOUT, chain.region())
+    tokio::time::timeout(CONNECT_TIMEOUT, loader.load())
         .await
-        .ok()
-        .flatten()
+        .ok()?
+        .region()
         .map(|region| region.to_string())
 }
 

@@ -165,19 +165,23 @@ impl SdkCloud {
     }
 }
 
+/// The SDK's HTTPS client, on rustls with ring.
+pub(crate) fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
+}
+
 /// Credentials, region, retries and timeouts, as every client of ondeck uses them.
 pub(crate) async fn load_shared(
     region: &str,
     aws_profile: Option<&str>,
     endpoint_url: Option<&str>,
 ) -> aws_config::SdkConfig {
-    let http_client = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .build_https();
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(http_client)
+        .http_client(https_client())
         .region(aws_config::Region::new(region.to_string()))
         .retry_config(
             // Adaptive: backs off and paces requests when AWS throttles; the cap keeps a
