@@ -117,16 +117,25 @@ async fn a_healthy_setup_passes_every_check() {
     let out = setup.run(&setup.healthy_config(), &["doctor"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(line(&text, '✓', "credentials").contains("account 123456789012"), "{text}");
+    assert!(
+        line(&text, '✓', "credentials").contains("account 123456789012"),
+        "{text}"
+    );
     assert!(line(&text, '✓', "region").contains("us-east-1"), "{text}");
     assert!(line(&text, '✓', "cluster").contains("ACTIVE"), "{text}");
     assert!(line(&text, '✓', "template pair: task definition web").contains("FARGATE, awsvpc"));
     line(&text, '✓', "template pair: task definition worker");
     line(&text, '✓', "log group /ecs/web");
     line(&text, '✓', "log group /ecs/worker");
-    assert!(line(&text, '✓', "template pair: exec").contains("ssmmessages"), "{text}");
+    assert!(
+        line(&text, '✓', "template pair: exec").contains("ssmmessages"),
+        "{text}"
+    );
     assert!(line(&text, '✓', "subnets").contains("us-east-1"), "{text}");
-    assert!(line(&text, '✓', "security groups").contains("default"), "{text}");
+    assert!(
+        line(&text, '✓', "security groups").contains("default"),
+        "{text}"
+    );
     line(&text, '✓', "state directory");
     assert!(!text.contains('✗'), "{text}");
     // Not a terminal: no terminal line.
@@ -138,14 +147,21 @@ async fn a_healthy_setup_passes_every_check() {
     assert_eq!(report["ok"], true);
     let checks = report["checks"].as_array().unwrap();
     assert!(checks.len() >= 9, "{report}");
-    assert!(checks.iter().all(|check| check["ok"] == true && check.get("fix").is_none()));
+    assert!(
+        checks
+            .iter()
+            .all(|check| check["ok"] == true && check.get("fix").is_none())
+    );
 
     let out = setup.run(&setup.healthy_config(), &["config", "check", "--online"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains(": ok\n"), "{text}");
     line(&text, '✓', "template pair: task definition web");
-    assert!(!text.contains("✓ credentials"), "only the template checks: {text}");
+    assert!(
+        !text.contains("✓ credentials"),
+        "only the template checks: {text}"
+    );
 }
 
 #[tokio::test]
@@ -157,8 +173,14 @@ async fn a_missing_cluster_is_a_cross_with_how_to_create_it() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     let cross = line(&text, '✗', "cluster");
-    assert!(cross.contains("`no-such-cluster` not found in us-east-1"), "{cross}");
-    assert!(cross.contains("→ create it (`aws ecs create-cluster --cluster-name no-such-cluster"), "{cross}");
+    assert!(
+        cross.contains("`no-such-cluster` not found in us-east-1"),
+        "{cross}"
+    );
+    assert!(
+        cross.contains("→ create it (`aws ecs create-cluster --cluster-name no-such-cluster"),
+        "{cross}"
+    );
     line(&text, '✓', "credentials");
     assert!(text.contains("1 of "), "{text}");
 
@@ -174,7 +196,12 @@ async fn a_missing_cluster_is_a_cross_with_how_to_create_it() {
         .collect();
     assert_eq!(failed.len(), 1, "{report}");
     assert_eq!(failed[0]["check"], "cluster");
-    assert!(failed[0]["fix"].as_str().unwrap().contains("create-cluster"));
+    assert!(
+        failed[0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("create-cluster")
+    );
 }
 
 #[tokio::test]
@@ -200,15 +227,26 @@ async fn a_task_definition_without_awslogs_is_a_cross_and_its_text_is_sanitized(
     let out = setup.run(&config, &["doctor"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    let cross = line(&text, '✗', &format!("template bare: task definition {family}"));
+    let cross = line(
+        &text,
+        '✗',
+        &format!("template bare: task definition {family}"),
+    );
     assert!(cross.contains("logs with nothing, not awslogs"), "{cross}");
     assert!(cross.contains("→ give container app"), "{cross}");
     assert!(cross.contains("awslogs-stream-prefix"), "{cross}");
-    assert!(!out.stdout.contains(&0x1b) && !out.stdout.contains(&0x07), "{text:?}");
+    assert!(
+        !out.stdout.contains(&0x1b) && !out.stdout.contains(&0x07),
+        "{text:?}"
+    );
 
     let out = setup.run(&config, &["config", "check", "--online"]);
     assert_eq!(out.status.code(), Some(1));
-    line(&stdout(&out), '✗', &format!("template bare: task definition {family}"));
+    line(
+        &stdout(&out),
+        '✗',
+        &format!("template bare: task definition {family}"),
+    );
 }
 
 #[tokio::test]
@@ -234,11 +272,17 @@ async fn a_missing_log_group_is_a_cross_with_the_command_that_creates_it() {
     let out = setup.run(&config, &["doctor"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    line(&text, '✓', &format!("template app: task definition {family}"));
+    line(
+        &text,
+        '✓',
+        &format!("template app: task definition {family}"),
+    );
     let cross = line(&text, '✗', &format!("log group {group}"));
     assert!(cross.contains("does not exist in us-east-1"), "{cross}");
     assert!(
-        cross.contains(&format!("→ `aws logs create-log-group --log-group-name {group} --region us-east-1`")),
+        cross.contains(&format!(
+            "→ `aws logs create-log-group --log-group-name {group} --region us-east-1`"
+        )),
         "{cross}"
     );
 }
@@ -256,8 +300,14 @@ async fn a_nonexistent_subnet_is_a_cross_naming_it() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     let cross = line(&text, '✗', "subnets");
-    assert!(cross.contains("subnet-0000000000dead not found in us-east-1"), "{cross}");
-    assert!(cross.contains("→ fix `subnets` of profile `test`"), "{cross}");
+    assert!(
+        cross.contains("subnet-0000000000dead not found in us-east-1"),
+        "{cross}"
+    );
+    assert!(
+        cross.contains("→ fix `subnets` of profile `test`"),
+        "{cross}"
+    );
     line(&text, '✓', "security groups");
 }
 
@@ -276,7 +326,10 @@ async fn an_unreachable_endpoint_fails_every_aws_check_and_ends() {
     let out = setup.run(&config, &["doctor"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(line(&text, '✗', "credentials").contains("cannot reach"), "{text}");
+    assert!(
+        line(&text, '✗', "credentials").contains("cannot reach"),
+        "{text}"
+    );
     line(&text, '✗', "cluster");
     line(&text, '✓', "state directory");
 }

@@ -67,17 +67,41 @@ async fn init_from_flags_writes_a_config_that_check_and_doctor_accept() {
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains(&format!("wrote {}", config.display())), "{}", stdout(&out));
-    assert!(stdout(&out).contains("`ondeck doctor`, then `ondeck launch web`"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(&format!("wrote {}", config.display())),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("`ondeck doctor`, then `ondeck launch web`"),
+        "{}",
+        stdout(&out)
+    );
     let written = std::fs::read_to_string(&config).unwrap();
-    assert!(written.contains(&format!("cluster = \"{cluster}\"")), "{written}");
-    assert!(written.contains("[profiles.dev.templates.web]"), "{written}");
-    assert!(written.contains("task_definitions = [\"web\"]"), "{written}");
-    assert!(written.lines().filter(|l| l.starts_with('#')).count() >= 8, "commented: {written}");
+    assert!(
+        written.contains(&format!("cluster = \"{cluster}\"")),
+        "{written}"
+    );
+    assert!(
+        written.contains("[profiles.dev.templates.web]"),
+        "{written}"
+    );
+    assert!(
+        written.contains("task_definitions = [\"web\"]"),
+        "{written}"
+    );
+    assert!(
+        written.lines().filter(|l| l.starts_with('#')).count() >= 8,
+        "commented: {written}"
+    );
 
     let check = ondeck(&config, dir.path(), &["config", "check"]);
     assert!(check.status.success(), "{}", stderr(&check));
-    assert!(stdout(&check).contains("owner             bo"), "{}", stdout(&check));
+    assert!(
+        stdout(&check).contains("owner             bo"),
+        "{}",
+        stdout(&check)
+    );
     let doctor = ondeck(&config, dir.path(), &["doctor"]);
     assert_eq!(doctor.status.code(), Some(0), "{}", stdout(&doctor));
 }
@@ -104,7 +128,10 @@ fn init_never_overwrites_a_file() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let said = stderr(&out);
-    assert!(said.contains("already exists") && said.contains("--config PATH"), "{said}");
+    assert!(
+        said.contains("already exists") && said.contains("--config PATH"),
+        "{said}"
+    );
     assert_eq!(std::fs::read_to_string(&config).unwrap(), "# mine\n");
 }
 
@@ -112,7 +139,11 @@ fn init_never_overwrites_a_file() {
 fn init_without_a_terminal_names_the_flags_it_lacks() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
-    let out = ondeck(&config, dir.path(), &["init", "--region", "us-east-1", "--cluster", "c"]);
+    let out = ondeck(
+        &config,
+        dir.path(),
+        &["init", "--region", "us-east-1", "--cluster", "c"],
+    );
     assert_eq!(out.status.code(), Some(2));
     let said = stderr(&out);
     assert!(said.contains("--subnet, --security-group"), "{said}");
@@ -161,14 +192,24 @@ async fn interactive_init_offers_the_clusters_networking_and_families() {
     pty.wait_for_text("AWS region [us-east-1]: ", SHORT);
     pty.send_keys("\r");
     pty.wait_for_text("Cluster (number or name) [1]: ", SHORT);
-    assert!(pty.screen_text().contains(&cluster), "{}", pty.screen_text());
+    assert!(
+        pty.screen_text().contains(&cluster),
+        "{}",
+        pty.screen_text()
+    );
     pty.send_keys(format!("{cluster}\r"));
     // The networking of the service already in the cluster is the default.
     pty.wait_for_text("service shop runs in", SHORT);
-    pty.wait_for_text(&format!("Subnets (comma-separated) [{}]: ", moto.subnets[1]), SHORT);
+    pty.wait_for_text(
+        &format!("Subnets (comma-separated) [{}]: ", moto.subnets[1]),
+        SHORT,
+    );
     pty.send_keys("\r");
     pty.wait_for_text(
-        &format!("Security groups (comma-separated) [{}]: ", moto.security_group),
+        &format!(
+            "Security groups (comma-separated) [{}]: ",
+            moto.security_group
+        ),
         SHORT,
     );
     pty.send_keys("\r");
@@ -177,15 +218,25 @@ async fn interactive_init_offers_the_clusters_networking_and_families() {
     pty.wait_for_text("Owner of your instances [ana]: ", SHORT);
     pty.send_keys("\r");
     pty.wait_for_text("Template (number, family or compose file) [1]: ", SHORT);
-    assert!(pty.screen_text().contains(") worker"), "{}", pty.screen_text());
+    assert!(
+        pty.screen_text().contains(") worker"),
+        "{}",
+        pty.screen_text()
+    );
     pty.send_keys("worker\r");
     pty.wait_for_text("next: `ondeck doctor`, then `ondeck launch worker`", SHORT);
     let status = pty.wait_for_end(SHORT);
     assert!(status.success(), "{}", pty.screen_text());
 
     let written = std::fs::read_to_string(&config).unwrap();
-    assert!(written.contains(&format!("cluster = \"{cluster}\"")), "{written}");
-    assert!(written.contains(&format!("subnets = [\"{}\"]", moto.subnets[1])), "{written}");
+    assert!(
+        written.contains(&format!("cluster = \"{cluster}\"")),
+        "{written}"
+    );
+    assert!(
+        written.contains(&format!("subnets = [\"{}\"]", moto.subnets[1])),
+        "{written}"
+    );
     assert!(written.contains("assign_public_ip = true"), "{written}");
     assert!(written.contains("owner = \"ana\""), "{written}");
     let check = ondeck(&config, dir.path(), &["config", "check"]);

@@ -232,7 +232,10 @@ async fn the_networking_of_a_service_and_else_of_a_task() {
     let from_service = inspector.cluster_network(&cluster).await.unwrap().unwrap();
     assert_eq!(from_service.source, "service shop");
     assert_eq!(from_service.subnets, moto.subnets);
-    assert_eq!(from_service.security_groups, [moto.security_group.clone()]);
+    assert_eq!(
+        from_service.security_groups,
+        std::slice::from_ref(&moto.security_group)
+    );
     assert!(from_service.assign_public_ip);
     assert!(proxy.count("ListServices") >= 2 && proxy.count("DescribeServices") >= 1);
 }

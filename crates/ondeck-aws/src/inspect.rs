@@ -109,8 +109,8 @@ pub trait Inspect: Send + Sync {
 /// The region the AWS environment names: AWS_REGION, AWS_DEFAULT_REGION, the AWS profile's
 /// `region`, else the instance's (an instance role on a bastion).
 pub async fn default_region(aws_profile: Option<&str>) -> Option<String> {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(https_client());
+    let mut loader =
+        aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https_client());
     if let Some(name) = aws_profile {
         loader = loader.profile_name(name);
     }

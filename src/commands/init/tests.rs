@@ -47,7 +47,10 @@ fn quotes_and_backslashes_stay_inside_their_strings() {
     let config = parses(&starter_config(&tricky));
     let profile = config.profile(None).unwrap();
     assert_eq!(profile.aws_profile.as_deref(), Some("we\"ird\\name"));
-    assert_eq!(profile.endpoint_url.as_deref(), Some("http://127.0.0.1:5000"));
+    assert_eq!(
+        profile.endpoint_url.as_deref(),
+        Some("http://127.0.0.1:5000")
+    );
 }
 
 #[test]
@@ -56,7 +59,10 @@ fn template_sources_and_their_names() {
         TemplateSource::parse("web"),
         TemplateSource::Family("web".into())
     );
-    assert_eq!(TemplateSource::parse("shop.api").template_name(), "shop-api");
+    assert_eq!(
+        TemplateSource::parse("shop.api").template_name(),
+        "shop-api"
+    );
     let compose = TemplateSource::Compose(PathBuf::from("/src/shop/docker-compose.yml"));
     assert_eq!(compose.template_name(), "shop");
     let named = TemplateSource::Compose(PathBuf::from("/src/shop/staging.yaml"));
@@ -101,6 +107,9 @@ fn lists_and_confirmations() {
         ask.ask_list("Groups", &["sg-1".to_string()]).unwrap(),
         ["sg-1"]
     );
-    assert!(!ask.confirm("Public?", true).unwrap(), "maybe is asked again");
+    assert!(
+        !ask.confirm("Public?", true).unwrap(),
+        "maybe is asked again"
+    );
     assert!(ask.confirm("Public?", true).unwrap());
 }

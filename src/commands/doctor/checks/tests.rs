@@ -49,7 +49,12 @@ const GOOD: [(&str, &str); 2] = [
 
 #[test]
 fn region_names() {
-    for good in ["us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-5"] {
+    for good in [
+        "us-east-1",
+        "eu-central-2",
+        "us-gov-west-1",
+        "ap-southeast-5",
+    ] {
         assert!(region_shaped(good), "{good}");
     }
     for bad in ["", "us-east", "useast1", "US-EAST-1", "us-east-1a", "us--1"] {
@@ -100,13 +105,24 @@ fn exec_needs_a_task_role_only_when_asked_for() {
 
     let check = exec_check(&template(Some(true)), &without_role);
     assert!(!check.ok);
-    assert!(check.fix.unwrap().contains("ssmmessages:CreateControlChannel"));
+    assert!(
+        check
+            .fix
+            .unwrap()
+            .contains("ssmmessages:CreateControlChannel")
+    );
 
     let check = exec_check(&template(None), &without_role);
-    assert!(check.ok && check.detail.starts_with("off: web:3 has no task role"), "{check:?}");
+    assert!(
+        check.ok && check.detail.starts_with("off: web:3 has no task role"),
+        "{check:?}"
+    );
 
     let check = exec_check(&template(None), std::slice::from_ref(&with_role));
-    assert!(check.ok && check.detail.contains("role/web-task"), "{check:?}");
+    assert!(
+        check.ok && check.detail.contains("role/web-task"),
+        "{check:?}"
+    );
     assert!(check.detail.contains("assets/task-role-policy.json"));
 
     assert!(exec_check(&template(Some(false)), &without_role).ok);
@@ -117,6 +133,12 @@ fn a_line_is_printable_and_carries_the_fix() {
     let check = Check::fail("cluster", "gone\x1b[2J".into(), "create it".into());
     let line = check.line();
     assert!(!line.contains('\x1b'), "{line:?}");
-    assert!(line.starts_with("✗ cluster: gone") && line.ends_with(" → create it"), "{line}");
-    assert_eq!(Check::pass("region", "us-east-1".into()).line(), "✓ region: us-east-1");
+    assert!(
+        line.starts_with("✗ cluster: gone") && line.ends_with(" → create it"),
+        "{line}"
+    );
+    assert_eq!(
+        Check::pass("region", "us-east-1".into()).line(),
+        "✓ region: us-east-1"
+    );
 }
