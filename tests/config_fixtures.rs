@@ -150,7 +150,7 @@ fn the_example_config_parses_and_documents_every_key() {
     assert_eq!(local.endpoint_url.as_deref(), Some("http://127.0.0.1:5000"));
     let dev = &config.profiles["dev"];
     assert_eq!(dev.owner, "ana");
-    assert_eq!(dev.templates["web"].task_definitions.len(), 3);
+    assert_eq!(dev.templates["web"].task_definitions().len(), 3);
     assert_eq!(dev.templates["web"].ttl, Some(chrono::Duration::hours(8)));
     assert!(dev.templates["batch"].spot);
     assert_eq!(config.keymap[&Command::Destroy].to_string(), "ctrl-d");
@@ -181,6 +181,15 @@ fn the_example_config_parses_and_documents_every_key() {
         "[keymap]",
         ".prices]",
         ".env.",
+        "execution_role_arn",
+        "task_role_arn",
+        "log_group",
+        "log_stream_prefix",
+        "cpu",
+        "memory",
+        ".containers.",
+        "compose",
+        "compose_profiles",
     ] {
         assert!(
             text.contains(key),
@@ -228,4 +237,43 @@ fn load_reads_the_file_it_is_given() {
     fs::write(&path, [0xff, 0xfe, b'\n']).unwrap();
     let error = config::load(&path).unwrap_err();
     assert!(error.message.contains("UTF-8"), "{error}");
+}
+
+#[test]
+fn container_and_compose_templates_keep_their_source_size_and_the_profiles_roles() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config/valid");
+    let config = parse_file(&dir.join("containers.toml")).unwrap();
+    let profile = &config.profiles["dev"];
+    assert_eq!(
+        profile.execution_role_arn.as_deref(),
+        Some("arn:aws:iam::123456789012:role/ecsTaskExecutionRole")
+    );
+    assert_eq!(
+        profile.task_role_arn.as_deref(),
+        Some("arn:aws-cn:iam::123456789012:role/path/shop-task")
+    );
+    assert_eq!(profile.log_group, "/teams/shop");
+    assert_eq!(profile.log_stream_prefix, "shop");
+    let shop = &profile.templates["shop"];
+    assert_eq!(shop.source, config::TemplateSource::Containers);
+    assert_eq!(shop.size, Some((1024, 2048)));
+    assert!(shop.task_definitions().is_empty());
+
+    let config = parse_file(&dir.join("compose.toml")).unwrap();
+    let profile = &config.profiles["dev"];
+    assert_eq!(
+        profile.log_group, "/ondeck/dev",
+        "the default names the profile"
+    );
+    assert_eq!(profile.log_stream_prefix, "ondeck");
+    assert_eq!(profile.execution_role_arn, None);
+    let site = &profile.templates["site"];
+    assert_eq!(
+        site.source,
+        config::TemplateSource::Compose {
+            path: dir.join("deploy/docker-compose.yml"),
+            profiles: vec!["debug".into()],
+        }
+    );
+    assert_eq!(site.size, Some((512, 1024)));
 }

@@ -198,7 +198,8 @@ async fn unknown_task_definition_is_named_with_the_profile() {
     let moto = support::moto();
     let state = tempfile::tempdir().unwrap();
     let mut profile = moto.cluster(&support::unique("td"), "ana").await;
-    profile.templates.get_mut("stack").unwrap().task_definitions = vec!["nope:7".into()];
+    profile.templates.get_mut("stack").unwrap().source =
+        ondeck_core::config::TemplateSource::TaskDefinitions(vec!["nope:7".into()]);
     let ctx = context(profile, state.path()).await;
     let err = ops::launch(&ctx, &request("stack", "x")).await.unwrap_err();
     let message = err.to_string();

@@ -7,7 +7,7 @@ mod checks;
 use std::path::Path;
 
 use ondeck_aws::SdkInspector;
-use ondeck_core::config::Profile;
+use ondeck_core::config::{Config, Profile};
 use ondeck_core::logs::sanitize::printable;
 use serde::Serialize;
 
@@ -64,12 +64,17 @@ async fn inspector(profile: &Profile) -> SdkInspector {
     .await
 }
 
-pub(super) async fn doctor(profile: &Profile, state_dir: &Path, json: bool) -> Result<(), Failure> {
+pub(super) async fn doctor(
+    config: &Config,
+    profile: &Profile,
+    state_dir: &Path,
+    json: bool,
+) -> Result<(), Failure> {
     let inspector = inspector(profile).await;
     let (credentials, identity) = checks::credentials(&inspector, profile).await;
     let mut all = vec![credentials, checks::region(profile, &identity)];
     all.push(checks::cluster(&inspector, profile).await);
-    all.extend(checks::templates(&inspector, profile).await);
+    all.extend(checks::templates(&inspector, config, profile).await);
     all.extend(checks::network(&inspector, profile).await);
     all.push(checks::state_dir(state_dir));
     all.extend(checks::terminal());
@@ -77,9 +82,9 @@ pub(super) async fn doctor(profile: &Profile, state_dir: &Path, json: bool) -> R
 }
 
 /// `config check --online`: the templates against the account.
-pub(super) async fn template_checks(profile: &Profile) -> Result<(), Failure> {
+pub(super) async fn template_checks(config: &Config, profile: &Profile) -> Result<(), Failure> {
     let inspector = inspector(profile).await;
-    report(&checks::templates(&inspector, profile).await, false)
+    report(&checks::templates(&inspector, config, profile).await, false)
 }
 
 fn report(checks: &[Check], json: bool) -> Result<(), Failure> {

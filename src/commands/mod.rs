@@ -1,5 +1,6 @@
 //! The scriptable subcommands, on the same core as the dashboard.
 
+mod config_check;
 mod confirm;
 mod destroy;
 mod doctor;
@@ -170,19 +171,15 @@ pub async fn run(global: &GlobalArgs, command: &Command) -> Result<(), Failure> 
             command: ConfigCommand::Check { online },
         } => {
             let profile = config.profile(global.profile.as_deref())?;
-            output::emit(&format!(
-                "{}: ok\n{}",
-                config.path.display(),
-                profiles::describe_profile(profile)
-            ));
+            output::emit(&config_check::config_check(&config, profile)?);
             if *online {
-                return doctor::template_checks(profile).await;
+                return doctor::template_checks(&config, profile).await;
             }
             return Ok(());
         }
         Command::Doctor { json } => {
             let profile = config.profile(global.profile.as_deref())?;
-            return doctor::doctor(profile, &state_dir(global), *json).await;
+            return doctor::doctor(&config, profile, &state_dir(global), *json).await;
         }
         _ => {}
     }

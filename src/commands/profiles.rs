@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::output::render_table;
-use ondeck_core::config::{Config, Profile};
+use ondeck_core::config::{Config, Profile, TemplateSource};
 
 pub(super) fn profiles_table(config: &Config) -> String {
     let mut rows = vec![
@@ -68,12 +68,29 @@ pub(super) fn describe_profile(profile: &Profile) -> String {
         profile.refresh_busy_secs, profile.refresh_steady_secs
     );
     let _ = writeln!(out, "  log_buffer_lines  {}", profile.log_buffer_lines);
+    let _ = writeln!(
+        out,
+        "  logs              {} (streams {}/…)",
+        profile.log_group, profile.log_stream_prefix
+    );
+    for (key, role) in [
+        ("execution_role", &profile.execution_role_arn),
+        ("task_role", &profile.task_role_arn),
+    ] {
+        if let Some(arn) = role {
+            let _ = writeln!(out, "  {key:<18}{arn}");
+        }
+    }
     for template in profile.templates.values() {
         let _ = writeln!(
             out,
             "  template {}: {}{}{}",
             template.name,
-            template.task_definitions.join(" + "),
+            match &template.source {
+                TemplateSource::TaskDefinitions(names) => names.join(" + "),
+                TemplateSource::Containers => "containers in this file".to_string(),
+                TemplateSource::Compose { path, .. } => format!("compose {}", path.display()),
+            },
             template
                 .ttl
                 .map(|ttl| format!(", ttl {}", ondeck_core::instances::expiry::format_ttl(ttl)))

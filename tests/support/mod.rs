@@ -13,7 +13,7 @@ use std::sync::{Mutex, OnceLock};
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, LogConfiguration, LogDriver, NetworkMode, PortMapping,
 };
-use ondeck_core::config::{Profile, Template};
+use ondeck_core::config::{Profile, Template, TemplateSource};
 
 pub const REGION: &str = "us-east-1";
 
@@ -138,7 +138,8 @@ impl Moto {
             links: Default::default(),
             name: name.to_string(),
             description: Some(format!("{name} for tests")),
-            task_definitions: defs.iter().map(|d| d.to_string()).collect(),
+            source: TemplateSource::TaskDefinitions(defs.iter().map(|d| d.to_string()).collect()),
+            size: None,
             env: BTreeMap::new(),
             ttl: None,
             spot: false,
@@ -161,6 +162,10 @@ impl Moto {
             refresh_steady_secs: 30,
             log_buffer_lines: 50_000,
             exec_client: Default::default(),
+            execution_role_arn: None,
+            task_role_arn: None,
+            log_group: "/ondeck/test".into(),
+            log_stream_prefix: "ondeck".into(),
             prices: None,
         }
     }

@@ -32,6 +32,10 @@ fn profile() -> Profile {
         refresh_steady_secs: 30,
         log_buffer_lines: 1000,
         exec_client: Default::default(),
+        execution_role_arn: None,
+        task_role_arn: None,
+        log_group: "/ondeck/dev".into(),
+        log_stream_prefix: "ondeck".into(),
         prices: None,
     }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use crate::config::{Profile, Template};
+use crate::config::{Profile, Template, TemplateSource};
 use crate::instances::{Instance, instance_state};
 use crate::model::{
     Container, ContainerDefinition, LogConfig, Task, TaskDefinition, TaskState, TaskTimes, tags,
@@ -163,7 +163,8 @@ fn template(name: &str, description: &str) -> Template {
         links: Default::default(),
         name: name.into(),
         description: Some(description.into()),
-        task_definitions: vec![format!("{name}:3")],
+        source: TemplateSource::TaskDefinitions(vec![format!("{name}:3")]),
+        size: None,
         env: BTreeMap::new(),
         ttl: Some(chrono::Duration::hours(8)),
         spot: false,
@@ -195,6 +196,10 @@ pub fn profile(name: &str) -> Profile {
         refresh_steady_secs: 30,
         log_buffer_lines: 1000,
         exec_client: Default::default(),
+        execution_role_arn: None,
+        task_role_arn: None,
+        log_group: format!("/ondeck/{name}"),
+        log_stream_prefix: "ondeck".into(),
         prices: None,
     }
 }

@@ -139,7 +139,7 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
 
     // Describing first turns a typo into "task definition X not found" before anything runs.
     let mut definitions = Vec::new();
-    for name in &template.task_definitions {
+    for name in template.task_definitions() {
         definitions.push(
             ctx.definitions
                 .get(ctx.cloud.as_ref(), name)

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::Duration;
-use ondeck_core::config::{Config, Profile, Template};
+use ondeck_core::config::{Config, Profile, Template, TemplateSource};
 use ondeck_core::model::{ContainerDefinition, LogConfig, TaskDefinition};
 
 pub(super) const REGION: &str = "us-east-1";
@@ -281,7 +281,10 @@ pub fn demo_config(owner: &str) -> Config {
         links: Default::default(),
         name: name.to_string(),
         description: Some(description.to_string()),
-        task_definitions: task_definitions.iter().map(|s| s.to_string()).collect(),
+        source: TemplateSource::TaskDefinitions(
+            task_definitions.iter().map(|s| s.to_string()).collect(),
+        ),
+        size: None,
         env: BTreeMap::new(),
         ttl: ttl_hours.map(Duration::hours),
         spot,
@@ -349,6 +352,10 @@ pub fn demo_config(owner: &str) -> Config {
         refresh_steady_secs: 15,
         log_buffer_lines: 10_000,
         exec_client: Default::default(),
+        execution_role_arn: None,
+        task_role_arn: None,
+        log_group: "/ondeck/demo".into(),
+        log_stream_prefix: "ondeck".into(),
         prices: None,
     };
     Config {

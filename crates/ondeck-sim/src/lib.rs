@@ -239,7 +239,7 @@ impl World {
                 (created_at + ttl).to_rfc3339_opts(SecondsFormat::Secs, true),
             );
         }
-        for (index, task_definition) in template.task_definitions.iter().enumerate() {
+        for (index, task_definition) in template.task_definitions().iter().enumerate() {
             let family = find_family(task_definition).expect("demo templates use known families");
             let request = RunRequest {
                 // As the engine decides it: the demo's task definitions all have a task role.

@@ -30,7 +30,8 @@ use crate::units::parse_seconds;
 mod values;
 use ondeck_core::config::suggest;
 
-pub(crate) const CONTAINER_KEYS: &[&str] = &[
+/// The keys of a `[...containers.NAME]` table.
+pub const CONTAINER_KEYS: &[&str] = &[
     "image",
     "essential",
     "ports",
@@ -52,8 +53,8 @@ pub(crate) const CONTAINER_KEYS: &[&str] = &[
     "cap_drop",
 ];
 
-pub(crate) const HEALTH_KEYS: &[&str] =
-    &["command", "interval", "timeout", "retries", "start_period"];
+/// The keys of a container's `health` table.
+pub const HEALTH_KEYS: &[&str] = &["command", "interval", "timeout", "retries", "start_period"];
 
 /// Reads the containers of `[profiles.<profile>.templates.<template>]` from the config text.
 pub fn read_template(
@@ -90,6 +91,11 @@ pub fn read_template(
     };
     let template_path = path.join(".");
     let draft = reader.template(&template_path, template);
+    // Containers that could not be read are reported; "defines no containers" would only
+    // repeat it.
+    if draft.containers.is_empty() && crate::problem::has_errors(&reader.problems) {
+        return Err(crate::problem::sorted(file, reader.problems));
+    }
     assemble(draft, context, &reader.origins, reader.problems)
 }
 

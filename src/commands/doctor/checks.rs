@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use ondeck_aws::{CallerIdentity, DefinitionInfo, Inspect};
 use ondeck_core::CloudError;
-use ondeck_core::config::{Profile, Template};
+use ondeck_core::config::{Config, Profile, Template, TemplateSource};
+use ondeck_engine::templates::template_task_definition;
 
 use super::Check;
 
@@ -171,18 +172,34 @@ pub(super) async fn cluster(inspector: &dyn Inspect, profile: &Profile) -> Check
 #[derive(Default)]
 struct LogGroupUse {
     created_by_ecs: bool,
+    /// A group of ondeck's own task definitions: ondeck creates it before it launches.
+    created_by_ondeck: bool,
     templates: BTreeSet<String>,
 }
 
 /// Per template: its task definitions resolve, run on Fargate and log where ondeck can find
-/// them; then each log group they name; then what shells and forwards need.
-pub(super) async fn templates(inspector: &dyn Inspect, profile: &Profile) -> Vec<Check> {
+/// them (or, for container and compose templates, convert into one ondeck registers); then
+/// each log group they name; then what shells and forwards need.
+pub(super) async fn templates(
+    inspector: &dyn Inspect,
+    config: &Config,
+    profile: &Profile,
+) -> Vec<Check> {
     let mut checks = Vec::new();
     let mut groups: BTreeMap<String, LogGroupUse> = BTreeMap::new();
     let mut exec_checks = Vec::new();
     for template in profile.templates.values() {
+        if !matches!(template.source, TemplateSource::TaskDefinitions(_)) {
+            checks.push(registered_check(config, profile, template));
+            // ondeck's own task definitions log to the profile's group, created at launch.
+            let entry = groups.entry(profile.log_group.clone()).or_default();
+            entry.templates.insert(template.name.clone());
+            entry.created_by_ondeck = true;
+            exec_checks.push(profile_role_exec_check(profile, template));
+            continue;
+        }
         let mut described = Vec::new();
-        for name in &template.task_definitions {
+        for name in template.task_definitions() {
             let check_name = format!("template {}: task definition {name}", template.name);
             match bounded(
                 "ecs:DescribeTaskDefinition",
@@ -214,7 +231,7 @@ pub(super) async fn templates(inspector: &dyn Inspect, profile: &Profile) -> Vec
                 )),
             }
         }
-        if described.len() == template.task_definitions.len() {
+        if described.len() == template.task_definitions().len() {
             exec_checks.push(exec_check(template, &described));
         }
     }
@@ -223,6 +240,63 @@ pub(super) async fn templates(inspector: &dyn Inspect, profile: &Profile) -> Vec
     }
     checks.extend(exec_checks);
     checks
+}
+
+/// A container or compose template converts into the task definition ondeck registers.
+fn registered_check(config: &Config, profile: &Profile, template: &Template) -> Check {
+    let name = format!("template {}", template.name);
+    match template_task_definition(config, profile, template) {
+        Ok(converted) => {
+            let task = &converted.task_definition;
+            let containers: Vec<&str> = task.containers.iter().map(|c| c.name.as_str()).collect();
+            Check::pass(
+                name,
+                format!(
+                    "registers {} at launch: {}",
+                    task.family,
+                    containers.join(", ")
+                ),
+            )
+        }
+        Err(problems) => Check::fail(
+            name,
+            problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+            "fix what `ondeck config check` points at".to_string(),
+        ),
+    }
+}
+
+/// ECS Exec for a template ondeck registers: the task role is the profile's task_role_arn.
+fn profile_role_exec_check(profile: &Profile, template: &Template) -> Check {
+    let name = format!("template {}: exec", template.name);
+    match (template.exec, &profile.task_role_arn) {
+        (Some(false), _) => Check::pass(name, "off (exec = false)".to_string()),
+        (Some(true), None) => Check::fail(
+            name,
+            "exec = true, but the profile sets no task_role_arn, so ECS Exec cannot start"
+                .to_string(),
+            format!(
+                "set task_role_arn of profile `{}` to a role allowing {TASK_ROLE_NEEDS}, or set \
+                 exec = false",
+                profile.name
+            ),
+        ),
+        (None, None) => Check::pass(
+            name,
+            format!(
+                "off: the profile sets no task_role_arn; shells and forwards need one allowing \
+                 {TASK_ROLE_NEEDS}"
+            ),
+        ),
+        (_, Some(role)) => Check::pass(
+            name,
+            format!("on: task role {role}; it must allow {TASK_ROLE_NEEDS}"),
+        ),
+    }
 }
 
 fn definition_check(name: String, definition: &DefinitionInfo) -> Check {
@@ -302,6 +376,12 @@ async fn log_group_check(
         .join(", ");
     match bounded("logs:DescribeLogGroups", inspector.log_group_exists(group)).await {
         Ok(true) => Check::pass(name, format!("exists (templates {users})")),
+        Ok(false) if usage.created_by_ondeck => Check::pass(
+            name,
+            "does not exist yet; ondeck creates it at the first launch, which needs \
+             logs:CreateLogGroup"
+                .to_string(),
+        ),
         Ok(false) if usage.created_by_ecs => Check::pass(
             name,
             "does not exist yet; ECS creates it at the first start (awslogs-create-group), \

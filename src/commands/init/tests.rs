@@ -32,11 +32,26 @@ fn the_starter_config_parses_with_and_without_a_template() {
     let profile = config.profile(None).unwrap();
     assert_eq!(profile.cluster, "team");
     assert_eq!(profile.subnets, ["subnet-1", "subnet-2"]);
-    assert_eq!(profile.templates["web"].task_definitions, ["web"]);
+    assert_eq!(profile.templates["web"].task_definitions(), ["web"]);
     assert!(profile.templates["web"].ttl.is_some());
 
     let config = parses(&starter_config(&answers(None)));
     assert!(config.profile(None).unwrap().templates.is_empty());
+}
+
+#[test]
+fn a_compose_starter_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let compose = dir.path().join("shop/docker-compose.yml");
+    std::fs::create_dir_all(compose.parent().unwrap()).unwrap();
+    std::fs::write(&compose, "services:\n  web:\n    image: nginx:1\n").unwrap();
+    let text = starter_config(&answers(Some(TemplateSource::Compose(compose.clone()))));
+    let config = parses(&text);
+    let template = &config.profile(None).unwrap().templates["shop"];
+    match &template.source {
+        ondeck_core::config::TemplateSource::Compose { path, .. } => assert_eq!(path, &compose),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -48,6 +48,14 @@ pub struct Profile {
     /// What speaks the Session Manager protocol for shells: the profile's `exec_client`, else
     /// the file's top-level one, else the built-in client.
     pub exec_client: ExecClient,
+    /// The roles of the task definitions ondeck registers for container and compose templates.
+    pub execution_role_arn: Option<String>,
+    pub task_role_arn: Option<String>,
+    /// The awslogs group those task definitions log to (created if missing);
+    /// `/ondeck/<profile>` unless set.
+    pub log_group: String,
+    /// awslogs streams are `<prefix>/<container>/<task-id>`; `ondeck` unless set.
+    pub log_stream_prefix: String,
 }
 
 /// `exec_client = "native" | "plugin"`.
@@ -64,7 +72,11 @@ pub enum ExecClient {
 pub struct Template {
     pub name: String,
     pub description: Option<String>,
-    pub task_definitions: Vec<String>,
+    /// Where the template's containers come from.
+    pub source: TemplateSource,
+    /// The task size `(cpu units, memory MiB)` of a container or compose template; `None`:
+    /// the smallest Fargate size that holds its containers.
+    pub size: Option<(u32, u32)>,
     /// container name → (variable → value)
     pub env: BTreeMap<String, BTreeMap<String, String>>,
     /// Time to live, written as `ttl = "8h"`; becomes an expiry tag at launch.
@@ -81,6 +93,34 @@ pub struct Template {
     /// Named links shown with the instance's addresses: `{endpoint:CONTAINER:PORT}` becomes
     /// that container's address (or the local end of a forward to it).
     pub links: BTreeMap<String, String>,
+}
+
+/// A template's one source of containers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplateSource {
+    /// `task_definitions = [...]`: task definitions registered elsewhere, one task each.
+    TaskDefinitions(Vec<String>),
+    /// `[...containers.NAME]` tables: read from the config file ([`Config::path`]) by
+    /// ondeck-templates, which registers them as one task definition.
+    Containers,
+    /// `compose = "..."`: a compose file's services as one task definition.
+    Compose {
+        /// Resolved against the config file's folder.
+        path: PathBuf,
+        /// `compose_profiles`: the compose profiles whose services are included.
+        profiles: Vec<String>,
+    },
+}
+
+impl Template {
+    /// The task definitions a `task_definitions` template names; none for the others, whose
+    /// task definition ondeck registers itself.
+    pub fn task_definitions(&self) -> &[String] {
+        match &self.source {
+            TemplateSource::TaskDefinitions(names) => names,
+            TemplateSource::Containers | TemplateSource::Compose { .. } => &[],
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]

@@ -220,13 +220,13 @@ fn every_demo_template_runs_on_the_demo_cloud() {
             "web-stack"
         ]
     );
-    assert_eq!(profile.templates["api-pair"].task_definitions.len(), 2);
+    assert_eq!(profile.templates["api-pair"].task_definitions().len(), 2);
     for template in profile.templates.values() {
-        for name in &template.task_definitions {
+        for name in template.task_definitions() {
             block_on(cloud.describe_task_definition(name)).unwrap();
         }
         for container in template.env.keys() {
-            let known = template.task_definitions.iter().any(|name| {
+            let known = template.task_definitions().iter().any(|name| {
                 block_on(cloud.describe_task_definition(name))
                     .unwrap()
                     .containers

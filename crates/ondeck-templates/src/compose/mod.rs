@@ -41,6 +41,52 @@ pub struct ComposeSource<'a> {
     pub read_file: &'a dyn Fn(&Path) -> std::io::Result<String>,
 }
 
+/// The variables compose interpolates with: the `.env` file beside the compose file, if
+/// there is one, under `environment` (the environment wins, as in compose).
+pub fn project_variables(
+    compose_path: &Path,
+    environment: Variables,
+) -> Result<Variables, Vec<Problem>> {
+    let dot_env = compose_path.with_file_name(".env");
+    let text = match std::fs::read_to_string(&dot_env) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(environment),
+        Err(error) => {
+            return Err(vec![Problem {
+                severity: Severity::Error,
+                file: dot_env,
+                at: None,
+                noun: "service",
+                container: None,
+                key: None,
+                message: format!("cannot read the project's .env file: {error}"),
+            }]);
+        }
+    };
+    let lines = env_file::parse(&text, &environment).map_err(|error| {
+        vec![Problem {
+            severity: Severity::Error,
+            file: dot_env.clone(),
+            at: Some(Location {
+                line: error.line,
+                column: 1,
+            }),
+            noun: "service",
+            container: None,
+            key: None,
+            message: error.message,
+        }]
+    })?;
+    let mut variables = Variables::new();
+    for line in lines {
+        if let Some(value) = line.value {
+            variables.insert(line.name, value);
+        }
+    }
+    variables.extend(environment);
+    Ok(variables)
+}
+
 /// Reads the compose file at `path` from disk and converts it.
 pub fn load(
     path: &Path,

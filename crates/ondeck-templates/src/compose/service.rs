@@ -390,8 +390,8 @@ impl Reader<'_> {
                 key.at,
                 format!(
                     "`restart: {policy}` has no effect: ECS does not restart one container of a \
-                     task; an essential container's exit stops the task (templates with \
-                     kind = \"service\" start a new one)"
+                     task; an essential container's exit stops the task (launch it again to \
+                     start a new one)"
                 ),
             );
         }

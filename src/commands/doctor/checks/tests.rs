@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use ondeck_aws::{ContainerLogging, DefinitionInfo};
-use ondeck_core::config::Template;
+use ondeck_core::config::{Template, TemplateSource};
 
 use super::*;
 
@@ -31,7 +31,8 @@ fn template(exec: Option<bool>) -> Template {
     Template {
         name: "web".into(),
         description: None,
-        task_definitions: vec!["web".into()],
+        source: TemplateSource::TaskDefinitions(vec!["web".into()]),
+        size: None,
         env: BTreeMap::new(),
         ttl: None,
         spot: false,

@@ -7,6 +7,7 @@
 
 mod rules;
 mod sections;
+mod templates;
 
 use std::io::{ErrorKind, Read};
 use std::ops::Range;

@@ -1,5 +1,5 @@
-//! Rules for single values that need no document: endpoint URLs, names and task
-//! definition references.
+//! Rules for single values that need no document: endpoint URLs, names, task definition
+//! references and role ARNs.
 
 const MAX_FAMILY_LEN: usize = 255;
 
@@ -72,5 +72,27 @@ fn check_family_revision(text: &str) -> Result<(), &'static str> {
     match revision.map(str::parse::<u32>) {
         None | Some(Ok(1..)) => Ok(()),
         Some(_) => Err("has a revision that is not a whole number of 1 or more"),
+    }
+}
+
+/// `arn:PARTITION:iam::ACCOUNT:role/NAME`; Err says what is wrong.
+pub(super) fn check_role_arn(arn: &str) -> Result<(), &'static str> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let ["arn", partition, "iam", "", account, resource] = parts[..] else {
+        return Err("is not an IAM role ARN");
+    };
+    if !partition.starts_with("aws") {
+        return Err("has no AWS partition (aws, aws-cn, aws-us-gov)");
+    }
+    if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
+        return Err("has an account that is not 12 digits");
+    }
+    let name_char = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c);
+    match resource.strip_prefix("role/") {
+        None => Err("is an ARN of something other than a role"),
+        Some(name) if name.is_empty() || !name.chars().all(name_char) => {
+            Err("has a role name that is not letters, digits and + = , . @ _ - /")
+        }
+        Some(_) => Ok(()),
     }
 }

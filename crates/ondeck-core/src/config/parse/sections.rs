@@ -4,12 +4,9 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use super::rules::{check_task_definition, endpoint_problem, is_plain_name};
+use super::rules::{check_role_arn, endpoint_problem, is_plain_name};
 use super::{Checker, Fields, Node, suggest};
-use crate::config::{
-    Command, Config, Context, ExecClient, KeySpec, PriceOverride, Profile, Template,
-};
-use crate::instances::expiry::parse_ttl;
+use crate::config::{Command, Config, Context, ExecClient, KeySpec, PriceOverride, Profile};
 use crate::instances::{is_valid_owner, owner_from_login};
 
 const TOP_KEYS: &[&str] = &["default_profile", "exec_client", "keymap", "profiles"];
@@ -27,24 +24,18 @@ pub(super) const PROFILE_KEYS: &[&str] = &[
     "log_buffer_lines",
     "prices",
     "exec_client",
+    "execution_role_arn",
+    "task_role_arn",
+    "log_group",
+    "log_stream_prefix",
     "templates",
 ];
 const PRICE_KEYS: &[&str] = &["vcpu_hour", "gb_hour"];
-const TEMPLATE_KEYS: &[&str] = &[
-    "task_definitions",
-    "description",
-    "ttl",
-    "spot",
-    "env",
-    "exec",
-    "shell",
-    "exec_container",
-    "links",
-];
 
 const DEFAULT_REFRESH_BUSY_SECS: u64 = 2;
 const DEFAULT_REFRESH_STEADY_SECS: u64 = 30;
 const DEFAULT_LOG_BUFFER_LINES: usize = 50_000;
+const DEFAULT_LOG_STREAM_PREFIX: &str = "ondeck";
 const LOG_BUFFER_LINES: std::ops::RangeInclusive<i64> = 1_000..=1_000_000;
 
 impl Checker<'_> {
@@ -199,7 +190,13 @@ impl Checker<'_> {
     }
 
     /// Profile and template names end up in tags and on screen: keep them plain.
-    fn check_name(&mut self, name: &str, span: &Range<usize>, path: &str, what: &str) -> bool {
+    pub(super) fn check_name(
+        &mut self,
+        name: &str,
+        span: &Range<usize>,
+        path: &str,
+        what: &str,
+    ) -> bool {
         let valid = is_plain_name(name);
         if !valid {
             self.report(
@@ -261,6 +258,18 @@ impl Checker<'_> {
             Some(node) => self.exec_client(&node),
             None => Some(exec_client),
         };
+        let execution_role_arn = fields
+            .get("execution_role_arn")
+            .map(|node| self.role_arn(&node));
+        let task_role_arn = fields.get("task_role_arn").map(|node| self.role_arn(&node));
+        let log_group = match fields.get("log_group") {
+            Some(node) => self.log_group(&node),
+            None => Some(format!("/ondeck/{name}")),
+        };
+        let log_stream_prefix = match fields.get("log_stream_prefix") {
+            Some(node) => self.non_empty_string(&node, "an awslogs stream prefix, e.g. \"ondeck\""),
+            None => Some(DEFAULT_LOG_STREAM_PREFIX.to_string()),
+        };
         let templates = match fields.get("templates") {
             Some(node) => self.templates(&node),
             None => Some(BTreeMap::new()),
@@ -281,6 +290,10 @@ impl Checker<'_> {
             log_buffer_lines: log_buffer_lines?,
             prices: if_present(prices)?,
             exec_client: exec_client?,
+            execution_role_arn: if_present(execution_role_arn)?,
+            task_role_arn: if_present(task_role_arn)?,
+            log_group: log_group?,
+            log_stream_prefix: log_stream_prefix?,
         })
     }
 
@@ -300,6 +313,41 @@ impl Checker<'_> {
             return None;
         }
         Some(region)
+    }
+
+    /// An IAM role ARN, as RegisterTaskDefinition takes it.
+    fn role_arn(&mut self, node: &Node) -> Option<String> {
+        let arn = self.string(node)?;
+        if let Err(problem) = check_role_arn(&arn) {
+            self.report(
+                &node.span,
+                &node.path,
+                format!(
+                    "`{arn}` {problem}; write arn:aws:iam::ACCOUNT:role/NAME, e.g. \
+                     \"arn:aws:iam::123456789012:role/ecsTaskExecutionRole\""
+                ),
+            );
+            return None;
+        }
+        Some(arn)
+    }
+
+    /// A CloudWatch Logs group name: letters, digits and `. _ - / #`, at most 512.
+    fn log_group(&mut self, node: &Node) -> Option<String> {
+        let group = self.non_empty_string(node, "a CloudWatch Logs group, e.g. \"/ondeck/dev\"")?;
+        let valid_char = |c: char| c.is_ascii_alphanumeric() || "._-/#".contains(c);
+        if group.len() > 512 || !group.chars().all(valid_char) {
+            self.report(
+                &node.span,
+                &node.path,
+                format!(
+                    "`{group}` is not a CloudWatch Logs group name; use letters, digits and \
+                     . _ - / # (at most 512), e.g. \"/ondeck/dev\""
+                ),
+            );
+            return None;
+        }
+        Some(group)
     }
 
     fn endpoint_url(&mut self, node: &Node) -> Option<String> {
@@ -432,138 +480,10 @@ impl Checker<'_> {
             gb_hour: gb_hour?,
         })
     }
-
-    fn templates(&mut self, node: &Node) -> Option<BTreeMap<String, Template>> {
-        let mut templates = BTreeMap::new();
-        let mut complete = node.value.is_table();
-        for (name, key_span, value) in self.entries(node) {
-            let valid_name = self.check_name(&name, &key_span, &value.path, "template");
-            match self.template(&name, &value) {
-                Some(template) if valid_name => {
-                    templates.insert(name, template);
-                }
-                _ => complete = false,
-            }
-        }
-        complete.then_some(templates)
-    }
-
-    fn template(&mut self, name: &str, node: &Node) -> Option<Template> {
-        let fields = self.fields(node, TEMPLATE_KEYS)?;
-        let task_definitions = self
-            .required(&fields, "task_definitions", "[\"family:revision\"]")
-            .and_then(|node| self.task_definitions(&node));
-        let description = fields.get("description").map(|node| self.string(&node));
-        let ttl = fields.get("ttl").map(|node| {
-            let text = self.string(&node)?;
-            match parse_ttl(&text) {
-                Ok(ttl) => Some(ttl),
-                Err(message) => {
-                    self.report(&node.span, &node.path, message);
-                    None
-                }
-            }
-        });
-        let spot = match fields.get("spot") {
-            Some(node) => self.bool(&node),
-            None => Some(false),
-        };
-        let env = match fields.get("env") {
-            Some(node) => self.env(&node),
-            None => Some(BTreeMap::new()),
-        };
-        let exec = fields.get("exec").map(|node| self.bool(&node));
-        let shell = fields.get("shell").map(|node| {
-            self.non_empty_string(&node, "the command a shell runs, e.g. \"/bin/bash\"")
-        });
-        let exec_container = fields
-            .get("exec_container")
-            .map(|node| self.non_empty_string(&node, "a container name of the template"));
-        let links = match fields.get("links") {
-            Some(node) => self.links(&node),
-            None => Some(BTreeMap::new()),
-        };
-        Some(Template {
-            exec: if_present(exec)?,
-            shell: if_present(shell)?,
-            exec_container: if_present(exec_container)?,
-            links: links?,
-            name: name.to_string(),
-            description: if_present(description)?,
-            task_definitions: task_definitions?,
-            env: env?,
-            ttl: if_present(ttl)?,
-            spot: spot?,
-        })
-    }
-
-    fn task_definitions(&mut self, node: &Node) -> Option<Vec<String>> {
-        let items = self.string_list(node, "[\"web:3\"]")?;
-        let mut definitions = Vec::new();
-        for (reference, span) in items {
-            if let Err(problem) = check_task_definition(&reference) {
-                self.report(
-                    &span,
-                    &node.path,
-                    format!(
-                        "`{reference}` {problem}; write `family`, `family:revision` or \
-                         arn:aws:ecs:REGION:ACCOUNT:task-definition/family:revision"
-                    ),
-                );
-                return None;
-            }
-            definitions.push(reference);
-        }
-        Some(definitions)
-    }
-
-    /// `links = { web = "http://{endpoint:web:8080}/" }`: every placeholder names a container
-    /// and a port.
-    fn links(&mut self, node: &Node) -> Option<BTreeMap<String, String>> {
-        let mut links = BTreeMap::new();
-        let mut complete = node.value.is_table();
-        for (name, _, value) in self.entries(node) {
-            let Some(text) = self.string(&value) else {
-                complete = false;
-                continue;
-            };
-            if let Err(problem) = crate::links::check(&text) {
-                self.report(
-                    &value.span,
-                    &value.path,
-                    format!("{problem}; write {{endpoint:CONTAINER:PORT}}, e.g. \"http://{{endpoint:web:8080}}/\""),
-                );
-                complete = false;
-                continue;
-            }
-            links.insert(name, text);
-        }
-        complete.then_some(links)
-    }
-
-    fn env(&mut self, node: &Node) -> Option<BTreeMap<String, BTreeMap<String, String>>> {
-        let mut env = BTreeMap::new();
-        let mut complete = node.value.is_table();
-        for (container, _, variables) in self.entries(node) {
-            let mut values = BTreeMap::new();
-            let entries = self.entries(&variables);
-            complete &= variables.value.is_table();
-            for (variable, _, value) in entries {
-                match self.string(&value) {
-                    Some(text) => {
-                        values.insert(variable, text);
-                    }
-                    None => complete = false,
-                }
-            }
-            env.insert(container, values);
-        }
-        complete.then_some(env)
-    }
 }
 
 /// An optional key read as (absent → fine, no value; present → valid or not).
-fn if_present<T>(checked: Option<Option<T>>) -> Option<Option<T>> {
+pub(super) fn if_present<T>(checked: Option<Option<T>>) -> Option<Option<T>> {
     match checked {
         None => Some(None),
         Some(valid) => valid.map(Some),

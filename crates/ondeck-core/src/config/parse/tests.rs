@@ -86,3 +86,24 @@ fn columns_count_characters_not_bytes() {
     );
     assert_eq!((error.line, error.column), (Some(9), Some(21)));
 }
+
+#[test]
+fn role_arns() {
+    for good in [
+        "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
+        "arn:aws-us-gov:iam::123456789012:role/service-role/ondeck+dev@team",
+    ] {
+        assert_eq!(super::rules::check_role_arn(good), Ok(()), "{good}");
+    }
+    for bad in [
+        "ecsTaskExecutionRole",
+        "arn:aws:iam:us-east-1:123456789012:role/x",
+        "arn:aws:iam::12345:role/x",
+        "arn:aws:iam::123456789012:user/x",
+        "arn:aws:iam::123456789012:role/",
+        "arn:aws:iam::123456789012:role/has space",
+        "arn:azure:iam::123456789012:role/x",
+    ] {
+        assert!(super::rules::check_role_arn(bad).is_err(), "{bad}");
+    }
+}
