@@ -242,3 +242,62 @@ async fn interactive_init_offers_the_clusters_networking_and_families() {
     let check = ondeck(&config, dir.path(), &["config", "check"]);
     assert!(check.status.success(), "{}", stderr(&check));
 }
+
+#[tokio::test]
+async fn init_from_a_compose_file_writes_a_compose_template_doctor_accepts() {
+    let moto = support::moto();
+    let cluster = support::unique("init-compose");
+    moto.cluster(&cluster, "ana").await;
+    let dir = tempfile::tempdir().unwrap();
+    let compose = dir.path().join("shop/docker-compose.yml");
+    std::fs::create_dir_all(compose.parent().unwrap()).unwrap();
+    std::fs::write(
+        &compose,
+        "services:\n  web:\n    image: nginx:1.27\n    ports: [\"8080:80\"]\n  api:\n    image: example/api:2\n",
+    )
+    .unwrap();
+    let config = dir.path().join("config.toml");
+    let out = ondeck(
+        &config,
+        dir.path(),
+        &[
+            "init",
+            "--region",
+            support::REGION,
+            "--endpoint-url",
+            &moto.endpoint,
+            "--cluster",
+            &cluster,
+            "--subnet",
+            &moto.subnets[0],
+            "--security-group",
+            &moto.security_group,
+            "--template-from",
+            compose.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        written.contains("[profiles.dev.templates.shop]"),
+        "{written}"
+    );
+    assert!(
+        written.contains(&format!("compose = {:?}", compose.to_str().unwrap())),
+        "{written}"
+    );
+    let check = ondeck(&config, dir.path(), &["config", "check"]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    let doctor = ondeck(&config, dir.path(), &["doctor"]);
+    let text = stdout(&doctor);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("✓ template shop: registers ") && l.contains("api, web")),
+        "{text}"
+    );
+    assert!(
+        text.contains("✓ log group /ondeck/dev: does not exist yet; ondeck creates it"),
+        "{text}"
+    );
+    assert_eq!(doctor.status.code(), Some(0), "{text}");
+}
