@@ -1,6 +1,7 @@
 //! `ondeck doctor` and `ondeck config check --online`, the real binary against moto: a
 //! healthy setup passes, and each broken one gives its ✗ line with the fix and exit 1.
 
+mod pty;
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -332,4 +333,36 @@ async fn an_unreachable_endpoint_fails_every_aws_check_and_ends() {
     );
     line(&text, '✗', "cluster");
     line(&text, '✓', "state directory");
+}
+
+/// On a terminal, doctor also reports its type, colours and size.
+fn doctor_in_a_terminal(setup: &Setup, columns: u16, rows: u16) -> String {
+    let state = setup.dir.path().join(format!("pty-{columns}x{rows}"));
+    std::fs::create_dir_all(&state).unwrap();
+    let mut pty = pty::PtyBuilder::new(columns, rows, &state)
+        .env("ONDECK_CONFIG", setup.healthy_config())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .spawn_ondeck_then_stty(&["doctor"]);
+    pty.wait_for_text("ondeck exited with ", std::time::Duration::from_secs(60));
+    pty.screen_text()
+}
+
+#[tokio::test]
+async fn on_a_terminal_doctor_reports_its_colours_and_size() {
+    let setup = Setup::healthy("doctor-pty").await;
+    let screen = doctor_in_a_terminal(&setup, 200, 40);
+    assert!(
+        screen.contains("✓ terminal: xterm-256color, 256 colours, 200x40"),
+        "{screen}"
+    );
+    assert!(screen.contains("ondeck exited with 0"), "{screen}");
+
+    let screen = doctor_in_a_terminal(&setup, 45, 40);
+    assert!(
+        screen.contains("✗ terminal: xterm-256color, 256 colours, 45x40"),
+        "{screen}"
+    );
+    assert!(screen.contains("ondeck exited with 1"), "{screen}");
 }

@@ -3,6 +3,7 @@
 //! --online` runs the template checks alone.
 
 mod checks;
+mod templates;
 
 use std::path::Path;
 
@@ -74,7 +75,7 @@ pub(super) async fn doctor(
     let (credentials, identity) = checks::credentials(&inspector, profile).await;
     let mut all = vec![credentials, checks::region(profile, &identity)];
     all.push(checks::cluster(&inspector, profile).await);
-    all.extend(checks::templates(&inspector, config, profile).await);
+    all.extend(templates::templates(&inspector, config, profile).await);
     all.extend(checks::network(&inspector, profile).await);
     all.push(checks::state_dir(state_dir));
     all.extend(checks::terminal());
@@ -84,7 +85,10 @@ pub(super) async fn doctor(
 /// `config check --online`: the templates against the account.
 pub(super) async fn template_checks(config: &Config, profile: &Profile) -> Result<(), Failure> {
     let inspector = inspector(profile).await;
-    report(&checks::templates(&inspector, config, profile).await, false)
+    report(
+        &templates::templates(&inspector, config, profile).await,
+        false,
+    )
 }
 
 fn report(checks: &[Check], json: bool) -> Result<(), Failure> {
