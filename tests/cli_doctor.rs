@@ -346,6 +346,7 @@ fn doctor_in_a_terminal(setup: &Setup, columns: u16, rows: u16) -> String {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .spawn_ondeck_then_stty(&["doctor"]);
     pty.wait_for_text("ondeck exited with ", std::time::Duration::from_secs(60));
+    pty.wait_for_end(std::time::Duration::from_secs(20));
     pty.screen_text()
 }
 
