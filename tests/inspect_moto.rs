@@ -218,6 +218,12 @@ async fn the_networking_of_a_service_and_else_of_a_task() {
         moto.subnets.contains(&from_task.subnets[0]),
         "{from_task:?}"
     );
+    // The task's security groups come from EC2's view of its network interface.
+    assert_eq!(
+        from_task.security_groups,
+        std::slice::from_ref(&moto.security_group)
+    );
+    assert_eq!(proxy.count("DescribeNetworkInterfaces"), 1);
 
     ecs.create_service()
         .cluster(&cluster)
