@@ -178,6 +178,14 @@ pub enum Command {
     },
     /// The profiles in the config file.
     Profiles,
+    /// Write a starter config file (asks on a terminal for what the flags leave out).
+    Init(InitArgs),
+    /// Check credentials, region, cluster, templates, networking, state dir and terminal;
+    /// one line each with the fix, exit 0 only when all pass.
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
     /// Config file commands.
     Config {
         #[command(subcommand)]
@@ -194,5 +202,39 @@ pub enum TemplatesCommand {
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Validate the config file and print the resolved profile.
-    Check,
+    Check {
+        /// Also check the templates against the account (as `ondeck doctor` does).
+        #[arg(long)]
+        online: bool,
+    },
+}
+
+/// `ondeck init`: the file goes to --config, else ONDECK_CONFIG, else the default path; the
+/// profile is named by --profile, else `dev`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// AWS region of the cluster (default: AWS_REGION, else the AWS profile's region).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// ECS cluster, by name or ARN.
+    #[arg(long)]
+    pub cluster: Option<String>,
+    /// Subnet for the tasks, repeatable.
+    #[arg(long = "subnet", value_name = "SUBNET")]
+    pub subnets: Vec<String>,
+    /// Security group for the tasks, repeatable.
+    #[arg(long = "security-group", value_name = "GROUP")]
+    pub security_groups: Vec<String>,
+    /// Owner of the instances you launch (default: your login name).
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// The first template: a task definition family, or a compose file (.yml/.yaml).
+    #[arg(long, value_name = "FAMILY|COMPOSE_FILE")]
+    pub template_from: Option<String>,
+    /// A profile in ~/.aws/config to take credentials from.
+    #[arg(long)]
+    pub aws_profile: Option<String>,
+    /// Send every AWS call to this address (a local AWS emulator).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
 }

@@ -3,9 +3,11 @@
 mod config_check;
 mod confirm;
 mod destroy;
+mod doctor;
 mod exec;
 mod extend;
 mod forward;
+mod init;
 mod launch;
 mod list;
 mod logs;
@@ -170,18 +172,38 @@ pub fn dashboard_options(
 }
 
 pub async fn run(global: &GlobalArgs, command: &Command) -> Result<(), Failure> {
+    if let Command::Init(args) = command {
+        return init::init(global, args).await;
+    }
     let config = load_config(global)?;
     match command {
         Command::Profiles => {
             output::emit(&profiles::profiles_table(&config));
             return Ok(());
         }
+        Command::Doctor { .. }
+        | Command::Config {
+            command: ConfigCommand::Check { online: true },
+        } if global.demo => {
+            return Err(Failure::Usage(
+                "doctor and `config check --online` look at an AWS account; run them without \
+                 --demo"
+                    .into(),
+            ));
+        }
         Command::Config {
-            command: ConfigCommand::Check,
+            command: ConfigCommand::Check { online },
         } => {
             let profile = config.profile(global.profile.as_deref())?;
             output::emit(&config_check::config_check(&config, profile)?);
+            if *online {
+                return doctor::template_checks(&config, profile).await;
+            }
             return Ok(());
+        }
+        Command::Doctor { json } => {
+            let profile = config.profile(global.profile.as_deref())?;
+            return doctor::doctor(&config, profile, &state_dir(global), *json).await;
         }
         _ => {}
     }
@@ -302,7 +324,9 @@ pub async fn run(global: &GlobalArgs, command: &Command) -> Result<(), Failure> 
             )
             .await
         }
-        Command::Profiles | Command::Config { .. } => unreachable!("handled above"),
+        Command::Profiles | Command::Config { .. } | Command::Init(_) | Command::Doctor { .. } => {
+            unreachable!("handled above")
+        }
     }
 }
 

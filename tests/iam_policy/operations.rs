@@ -118,6 +118,24 @@ pub(super) fn operations_called() -> BTreeSet<String> {
          call the SDK through the client fields so this test sees every operation"
     );
     operations.extend(ssm_operations_called());
+    operations.extend(ec2_operations_called(&flat));
+    operations
+}
+
+/// `ec2:DescribeSubnets` from `self.ec2_item("DescribeSubnets", …)`, the signed EC2 reads.
+/// (STS GetCallerIdentity needs no permission.)
+fn ec2_operations_called(flat: &str) -> BTreeSet<String> {
+    let operations: BTreeSet<String> = flat
+        .split("self.ec2_item(\"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"'))
+        .map(|(operation, _)| format!("ec2:{operation}"))
+        .collect();
+    assert_eq!(
+        flat.matches("QueryService::Ec2,").count(),
+        1,
+        "EC2 calls go through `ec2_item` so that this test sees each of them"
+    );
     operations
 }
 

@@ -41,7 +41,8 @@ impl Fault {
 
 #[derive(Debug, Clone)]
 struct Rule {
-    /// Matches the end of `X-Amz-Target` ("RunTask"), or every request when None.
+    /// Matches the end of `X-Amz-Target` ("RunTask") or a form body's `Action`, or every
+    /// request when None.
     action: Option<String>,
     fault: Fault,
     /// How many more requests it applies to; None = until cleared.
@@ -218,6 +219,7 @@ async fn serve(
             name.eq_ignore_ascii_case("x-amz-target")
                 .then(|| value.trim().rsplit('.').next().unwrap_or("").to_string())
         })
+        .or_else(|| query_action(&body))
         .unwrap_or_else(|| "other".to_string());
     let fault = {
         let mut shared = shared.lock().unwrap();
@@ -297,6 +299,13 @@ async fn serve(
     }
     let _ = client.write_all(&answer).await;
     let _ = client.shutdown().await;
+}
+
+/// The `Action` of a query-protocol form body (STS, EC2): `Action=GetCallerIdentity&…`.
+fn query_action(body: &[u8]) -> Option<String> {
+    String::from_utf8_lossy(body)
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("Action=").map(str::to_string))
 }
 
 /// A 200 with a JSON body, changed; anything else as it was.

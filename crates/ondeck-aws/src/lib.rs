@@ -32,11 +32,17 @@ use error::{Api, classify};
 
 mod convert;
 mod error;
+mod inspect;
 mod live_tail;
+mod query;
 mod register;
 mod register_shape;
 mod ssm;
 
+pub use inspect::{
+    CallerIdentity, ClusterInfo, ContainerLogging, DefinitionInfo, Inspect, NetworkSample,
+    SdkInspector, SecurityGroupInfo, SubnetInfo, default_region,
+};
 use ssm::SsmApi;
 
 /// A dead endpoint must fail in seconds, not minutes.
@@ -69,35 +75,12 @@ pub struct SdkCloud {
 impl SdkCloud {
     /// Load credentials and region for the profile. Nothing is sent to AWS here.
     pub async fn connect(profile: &Profile) -> SdkCloud {
-        let http_client = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build_https();
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(http_client)
-            .region(aws_config::Region::new(profile.region.clone()))
-            .retry_config(
-                // Adaptive: backs off and paces requests when AWS throttles; the cap keeps a
-                // throttled call within the operation timeout, so it ends as "throttled".
-                RetryConfig::adaptive()
-                    .with_max_attempts(3)
-                    .with_max_backoff(MAX_BACKOFF),
-            )
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                    .operation_timeout(OPERATION_TIMEOUT)
-                    .build(),
-            );
-        if let Some(name) = &profile.aws_profile {
-            loader = loader.profile_name(name);
-        }
-        if let Some(url) = &profile.endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        let shared = loader.load().await;
+        let shared = load_shared(
+            &profile.region,
+            profile.aws_profile.as_deref(),
+            profile.endpoint_url.as_deref(),
+        )
+        .await;
         let mut cloud = SdkCloud::from_clients(
             ecs::Client::new(&shared),
             logs::Client::new(&shared),
@@ -185,6 +168,47 @@ impl SdkCloud {
             *account = task_arn.split(':').nth(4).map(str::to_string);
         }
     }
+}
+
+/// The SDK's HTTPS client, on rustls with ring.
+pub(crate) fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
+}
+
+/// Credentials, region, retries and timeouts, as every client of ondeck uses them.
+pub(crate) async fn load_shared(
+    region: &str,
+    aws_profile: Option<&str>,
+    endpoint_url: Option<&str>,
+) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(https_client())
+        .region(aws_config::Region::new(region.to_string()))
+        .retry_config(
+            // Adaptive: backs off and paces requests when AWS throttles; the cap keeps a
+            // throttled call within the operation timeout, so it ends as "throttled".
+            RetryConfig::adaptive()
+                .with_max_attempts(3)
+                .with_max_backoff(MAX_BACKOFF),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .operation_timeout(OPERATION_TIMEOUT)
+                .build(),
+        );
+    if let Some(name) = aws_profile {
+        loader = loader.profile_name(name);
+    }
+    if let Some(url) = endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
 }
 
 #[derive(Clone)]

@@ -4,22 +4,16 @@
 //! are already in the build for the other SDK clients.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-use aws_sigv4::sign::v4;
-use aws_smithy_http_client::{Connector, tls};
-use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings};
-use aws_smithy_runtime_api::client::identity::Identity;
-use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
-use aws_smithy_types::body::SdkBody;
-use aws_smithy_types::byte_stream::ByteStream;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_http_client::Connector;
 use ondeck_core::CloudError;
 use ondeck_core::model::SessionGrant;
 use serde_json::{Value, json};
 
-use crate::error::{classify_code, credentials_fix, innermost};
+use crate::error::classify_code;
+use crate::query::{SigningContext, connector, send, signed_post};
 
 /// The port-forwarding document of Session Manager: one remote port to one local port.
 const PORT_FORWARD_DOCUMENT: &str = "AWS-StartPortForwardingSession";
@@ -44,18 +38,7 @@ impl SsmApi {
         aws_profile: Option<&str>,
         timeout: Duration,
     ) -> SsmApi {
-        let connector = Connector::builder()
-            .connector_settings(
-                HttpConnectorSettings::builder()
-                    .connect_timeout(timeout)
-                    .read_timeout(timeout)
-                    .build(),
-            )
-            .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build();
+        let connector = connector(timeout);
         let url = match endpoint_url {
             Some(url) => format!("{}/", url.trim_end_matches('/')),
             None => format!("https://ssm.{region}.amazonaws.com/"),
@@ -106,30 +89,23 @@ impl SsmApi {
 
     async fn call(&self, operation: &str, body: Value) -> Result<Value, CloudError> {
         let action = format!("ssm:{operation}");
-        let request = self
-            .signed_request(operation, &action, body.to_string())
-            .await?;
-        let answer = tokio::time::timeout(self.timeout, self.connector.call(request)).await;
-        let response = match answer {
-            Err(_elapsed) => return Err(CloudError::Timeout { action }),
-            Ok(Err(err)) if err.is_timeout() => return Err(CloudError::Timeout { action }),
-            Ok(Err(err)) => {
-                return Err(CloudError::Unreachable {
-                    endpoint: self.url.clone(),
-                    detail: innermost(&err),
-                });
-            }
-            Ok(Ok(response)) => response,
+        let target = format!("AmazonSSM.{operation}");
+        let context = SigningContext {
+            credentials: self.credentials.as_ref(),
+            aws_profile: self.aws_profile.as_deref(),
+            region: &self.region,
+            service: "ssm",
+            url: &self.url,
+            action: &action,
         };
-        let status = response.status().as_u16();
-        let header_code = response
-            .headers()
-            .get("x-amzn-errortype")
-            .map(str::to_string);
-        let bytes = ByteStream::new(response.into_body()).collect().await;
-        let body: Option<Value> = bytes
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes.into_bytes()).ok());
+        let headers = [
+            ("content-type", "application/x-amz-json-1.1"),
+            ("x-amz-target", target.as_str()),
+        ];
+        let request = signed_post(&context, &headers, body.to_string()).await?;
+        let answer = send(&self.connector, self.timeout, request, &action, &self.url).await?;
+        let status = answer.status;
+        let body: Option<Value> = serde_json::from_slice(&answer.body).ok();
         if (200..300).contains(&status) {
             return body.ok_or_else(|| CloudError::Unreadable {
                 action,
@@ -141,7 +117,7 @@ impl SsmApi {
             .and_then(|b| b.get("__type"))
             .and_then(Value::as_str)
             .map(str::to_string)
-            .or(header_code)
+            .or(answer.error_type)
             .map(|code| error_code(&code).to_string())
             .unwrap_or_else(|| format!("HTTP{status}"));
         let message = body
@@ -158,85 +134,12 @@ impl SsmApi {
             self.aws_profile.as_deref(),
         ))
     }
-
-    async fn signed_request(
-        &self,
-        operation: &str,
-        action: &str,
-        body: String,
-    ) -> Result<HttpRequest, CloudError> {
-        let credentials_fix = credentials_fix(self.aws_profile.as_deref());
-        let provider = self
-            .credentials
-            .as_ref()
-            .ok_or_else(|| CloudError::Credentials {
-                detail: "no credentials provider is configured".into(),
-                fix: credentials_fix.clone(),
-            })?;
-        let credentials =
-            provider
-                .provide_credentials()
-                .await
-                .map_err(|err| CloudError::Credentials {
-                    detail: innermost(&err),
-                    fix: credentials_fix,
-                })?;
-        let target = format!("AmazonSSM.{operation}");
-        let host = host_of(&self.url);
-        let headers = [
-            ("content-type", "application/x-amz-json-1.1"),
-            ("x-amz-target", target.as_str()),
-            ("host", host.as_str()),
-        ];
-        let identity: Identity = credentials.into();
-        let invalid = |detail: String| CloudError::Invalid {
-            action: action.to_string(),
-            detail,
-        };
-        let params = v4::SigningParams::builder()
-            .identity(&identity)
-            .region(&self.region)
-            .name("ssm")
-            .time(SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .map_err(|err| invalid(err.to_string()))?
-            .into();
-        let signable = SignableRequest::new(
-            "POST",
-            self.url.as_str(),
-            headers.iter().copied(),
-            SignableBody::Bytes(body.as_bytes()),
-        )
-        .map_err(|err| invalid(err.to_string()))?;
-        let (instructions, _signature) = sign(signable, &params)
-            .map_err(|err| invalid(err.to_string()))?
-            .into_parts();
-        let mut request = HttpRequest::new(SdkBody::from(body));
-        request
-            .set_uri(self.url.as_str())
-            .map_err(|err| invalid(err.to_string()))?;
-        request
-            .set_method("POST")
-            .map_err(|err| invalid(err.to_string()))?;
-        for (name, value) in headers.iter().copied().chain(instructions.headers()) {
-            request
-                .headers_mut()
-                .insert(name.to_string(), value.to_string());
-        }
-        Ok(request)
-    }
 }
 
 /// `com.amazonaws.ssm#AccessDeniedException` or `AccessDeniedException:http://…` → the code.
 fn error_code(raw: &str) -> &str {
     let code = raw.rsplit('#').next().unwrap_or(raw);
     code.split(':').next().unwrap_or(code)
-}
-
-fn host_of(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    rest.split('/').next().unwrap_or(rest).to_string()
 }
 
 /// The three values a data channel opens with, all required.
