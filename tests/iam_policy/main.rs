@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use evaluation::{Request, actions_in, allows, glob, strings};
 use ondeck_core::model::tags;
-use operations::operations_called;
 use ondeck_templates::hash::HASH_TAG;
+use operations::operations_called;
 use serde_json::Value;
 
 const OWNER_POLICY: &str = "assets/iam-policy.json";
