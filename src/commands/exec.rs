@@ -28,9 +28,10 @@ pub(super) async fn exec(ctx: &OpsContext, args: &ExecArgs<'_>) -> Result<(), Fa
         }
     };
     let wanted = instance_ref(args.name)?;
-    let (instance, _) = ops::resolve(ctx, &wanted, args.all_owners).await?;
+    let (instance, snapshot) = ops::resolve(ctx, &wanted, args.all_owners).await?;
     let template = ctx.profile.templates.get(&instance.template);
-    let target = target::choose(&instance, template, args.container).map_err(Failure::Failed)?;
+    let target = target::choose(&instance, &snapshot.definitions, template, args.container)
+        .map_err(Failure::Failed)?;
     let command = if args.command.is_empty() {
         template
             .and_then(|t| t.shell.clone())
@@ -54,7 +55,7 @@ pub(super) async fn exec(ctx: &OpsContext, args: &ExecArgs<'_>) -> Result<(), Fa
                 target: plugin::ecs_target(
                     &ctx.profile.cluster,
                     &target.task_arn,
-                    target.runtime_id.as_deref().unwrap_or_default(),
+                    &target.runtime_id,
                 ),
                 endpoint: plugin::ssm_endpoint(
                     &ctx.profile.region,

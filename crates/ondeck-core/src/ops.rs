@@ -13,6 +13,7 @@ use crate::instances::Instance;
 use crate::instances::identity::{InstanceId, InstanceRef};
 use crate::model::{RunFailure, RunRequest, Task, TaskDefinition, TaskState, limits};
 
+pub mod connect;
 mod env;
 pub use env::parse_env;
 

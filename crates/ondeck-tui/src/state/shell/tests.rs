@@ -1,19 +1,6 @@
 use super::*;
-use crate::state::fixtures::{everyone, loaded, press, running, select};
+use crate::state::fixtures::{everyone, exec_ready, loaded, press, running, select};
 use crate::state::{Action, MessageKind, update};
-use ondeck_core::instances::Instance;
-
-/// `name` with one running task whose containers (api, redis) run exec agents.
-fn exec_ready(name: &str) -> Instance {
-    let mut instance = running(name);
-    for task in &mut instance.tasks {
-        task.exec_enabled = true;
-        for container in &mut task.containers {
-            container.exec_agent = Some("RUNNING".into());
-        }
-    }
-    instance
-}
 
 fn open_shell_effect(effects: &[Effect]) -> Option<(RequestId, String, String)> {
     effects.iter().find_map(|effect| match effect {
@@ -127,7 +114,9 @@ fn a_pending_agent_says_wait_with_its_state() {
     assert!(open_shell_effect(&press(&mut state, Key::char('s'))).is_none());
     let (_, text) = message(&state);
     assert!(
-        text.contains("is PENDING: wait until it is RUNNING"),
+        text.starts_with(
+            "no shell in api of web-1: the exec agent of api is PENDING, not RUNNING yet: wait"
+        ),
         "{text}"
     );
 }

@@ -61,7 +61,7 @@ fn forward_dialog_with_a_refusal() {
     let backend = draw(&state, 80, 24, false);
     let screen = format!("{backend:?}");
     assert!(
-        screen.contains("exec agent in redis is PENDING"),
+        screen.contains("exec agent of redis is PENDING"),
         "the dialog says why: {screen}"
     );
     snapshot_connect_sizes("forward_dialog_refused", &mut state);

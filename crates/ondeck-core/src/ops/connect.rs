@@ -1,0 +1,156 @@
+//! Whether a container can take a shell or a port forward right now. One rule for `ondeck
+//! exec`, `ondeck forward` and the dashboard's `s` and `F`, judged from what DescribeTasks
+//! said, before anything is asked of AWS.
+
+use std::fmt;
+
+use crate::logs::sanitize::printable;
+use crate::model::{Container, Task, TaskDefinition, TaskState};
+
+/// Why no session can open in a container now; each says what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotReady {
+    /// PROVISIONING, PENDING, ACTIVATING: it will run soon.
+    TaskStarting(TaskState),
+    /// Stopping or stopped: nothing will run again.
+    TaskEnded(TaskState),
+    /// Launched without `enableExecuteCommand`.
+    ExecNotEnabled,
+    /// ECS Exec needs a task role and the task definition has none.
+    NoTaskRole { definition: String },
+    /// The agent is PENDING or ACTIVATING, or has not been reported yet (None).
+    AgentStarting {
+        container: String,
+        state: Option<String>,
+    },
+    /// STOPPED or any other state an agent does not come back from.
+    AgentStopped { container: String, state: String },
+    /// The agent runs but ECS has not named the running container yet (its runtime id).
+    ContainerNotStarted { container: String },
+}
+
+impl fmt::Display for NotReady {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const TASK_ROLE: &str = "a task role with the ssmmessages:* actions, see \
+                                 assets/task-role-policy.json";
+        match self {
+            NotReady::TaskStarting(state) => write!(
+                f,
+                "the task is {state}, not running yet: wait until it is RUNNING, then try again"
+            ),
+            NotReady::TaskEnded(state) => write!(
+                f,
+                "the task is {state}: nothing runs in it any more; launch a new instance"
+            ),
+            NotReady::ExecNotEnabled => write!(
+                f,
+                "the task was launched without ECS Exec: relaunch with exec (`exec = true` in \
+                 the template, and {TASK_ROLE})"
+            ),
+            NotReady::NoTaskRole { definition } => write!(
+                f,
+                "task definition {} has no task role, and ECS Exec needs one: register it with \
+                 {TASK_ROLE}, then relaunch",
+                printable(definition)
+            ),
+            NotReady::AgentStarting { container, state } => write!(
+                f,
+                "the exec agent of {} is {}, not RUNNING yet: wait a few seconds (the detail \
+                 pane shows its state), then try again",
+                printable(container),
+                state
+                    .as_deref()
+                    .map_or("not reported yet".into(), printable)
+            ),
+            NotReady::AgentStopped { container, state } => write!(
+                f,
+                "the exec agent of {} is {}: no session can open; relaunch the instance, and \
+                 check that the task has {TASK_ROLE} and a route to the ssmmessages endpoint",
+                printable(container),
+                printable(state)
+            ),
+            NotReady::ContainerNotStarted { container } => write!(
+                f,
+                "{} has not started yet: wait for it, then try again",
+                printable(container)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for NotReady {}
+
+impl NotReady {
+    /// A few words for a list of containers ("agent PENDING", "exec not enabled").
+    pub fn brief(&self) -> String {
+        match self {
+            NotReady::ExecNotEnabled => "exec not enabled".into(),
+            NotReady::NoTaskRole { .. } => "no task role".into(),
+            NotReady::TaskStarting(state) | NotReady::TaskEnded(state) => format!("task {state}"),
+            NotReady::AgentStarting { state: None, .. } => "agent not reported yet".into(),
+            NotReady::AgentStarting {
+                state: Some(state), ..
+            }
+            | NotReady::AgentStopped { state, .. } => format!("agent {}", printable(state)),
+            NotReady::ContainerNotStarted { .. } => "not started".into(),
+        }
+    }
+}
+
+/// What a list of containers says of one that is ready.
+pub const READY_BRIEF: &str = "agent RUNNING";
+
+/// Whether `container` of `task` can take a shell or a forward now. `definition`, when known,
+/// lets a missing task role be named as the cause of an agent that stopped.
+pub fn readiness(
+    task: &Task,
+    container: &Container,
+    definition: Option<&TaskDefinition>,
+) -> Result<(), NotReady> {
+    let state = &task.last_status;
+    if matches!(
+        state,
+        TaskState::Deactivating
+            | TaskState::Stopping
+            | TaskState::Deprovisioning
+            | TaskState::Stopped
+    ) {
+        return Err(NotReady::TaskEnded(state.clone()));
+    }
+    if !task.exec_enabled {
+        return Err(NotReady::ExecNotEnabled);
+    }
+    if *state != TaskState::Running {
+        return Err(NotReady::TaskStarting(state.clone()));
+    }
+    let name = || container.name.clone();
+    match container.exec_agent.as_deref() {
+        Some("RUNNING") => {}
+        agent @ (None | Some("PENDING" | "ACTIVATING")) => {
+            return Err(NotReady::AgentStarting {
+                container: name(),
+                state: agent.map(str::to_string),
+            });
+        }
+        Some(other) => {
+            let roleless = definition.filter(|definition| definition.task_role_arn.is_none());
+            return Err(match roleless {
+                // Without a task role the agent cannot reach Session Manager: that is the cause.
+                Some(definition) => NotReady::NoTaskRole {
+                    definition: format!("{}:{}", definition.family, definition.revision),
+                },
+                None => NotReady::AgentStopped {
+                    container: name(),
+                    state: other.to_string(),
+                },
+            });
+        }
+    }
+    if container.runtime_id.is_none() {
+        return Err(NotReady::ContainerNotStarted { container: name() });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
