@@ -431,3 +431,69 @@ async fn a_port_nothing_listens_on_in_the_container_is_said() {
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
     assert!(wait_exit(&mut child).success());
 }
+
+/// moto's task definitions are registered without a task role: `launch` says what exec needs
+/// before RunTask, and launches all the same.
+#[tokio::test]
+async fn launch_warns_when_exec_cannot_work_for_want_of_a_task_role() {
+    let moto = support::moto();
+    let cluster = support::unique("exec-role");
+    moto.cluster(&cluster, "ana").await;
+    let proxy = Proxy::start(&moto.endpoint);
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::config_file(dir.path(), moto, &cluster, "ana", &proxy.endpoint);
+    let plain = std::fs::read_to_string(&config).unwrap();
+    let set = |stack: &str| {
+        let text = plain
+            .replacen(
+                "task_definitions = [\"web\"]\n",
+                &format!("task_definitions = [\"web\"]\n{stack}"),
+                1,
+            )
+            .replacen(
+                "task_definitions = [\"web\", \"worker\"]\n",
+                "task_definitions = [\"web\", \"worker\"]\nexec = false\n",
+                1,
+            );
+        std::fs::write(&config, text).unwrap();
+    };
+    let launch = |template: &str, name: &str| {
+        support::ondeck(&config, &dir.path().join("state"))
+            .args(["launch", template, "--name", name])
+            .output()
+            .unwrap()
+    };
+
+    set("exec = true\n");
+    let out = launch("stack", "asked-1");
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: template `stack` sets `exec = true`, but task definition web:"),
+        "{stderr}"
+    );
+    for needed in [
+        "has no task role",
+        "ssmmessages:*",
+        "assets/task-role-policy.json",
+        "initProcessEnabled",
+    ] {
+        assert!(stderr.contains(needed), "{needed}: {stderr}");
+    }
+    assert_eq!(proxy.count("RunTask"), 1, "a warning, not a refusal");
+
+    set("");
+    let out = launch("stack", "default-1");
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("launches without ECS Exec"), "{stderr}");
+
+    let out = launch("pair", "quiet-1");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("warning"),
+        "`exec = false` launches without exec quietly: {}",
+        text(&out.stderr)
+    );
+    assert_eq!(proxy.count("RunTask"), 4);
+}

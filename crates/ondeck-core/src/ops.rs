@@ -323,6 +323,8 @@ pub struct Launched {
     pub failures: Vec<RunFailure>,
     /// The launch resumed an interrupted earlier attempt instead of starting anew.
     pub recovered: bool,
+    /// Why shells and forwards will not work in it, found before RunTask.
+    pub exec_warnings: Vec<connect::ExecWarning>,
 }
 
 pub fn generated_name(template: &str) -> String {

@@ -1,11 +1,114 @@
-//! Whether a container can take a shell or a port forward right now. One rule for `ondeck
-//! exec`, `ondeck forward` and the dashboard's `s` and `F`, judged from what DescribeTasks
-//! said, before anything is asked of AWS.
+//! ECS Exec, which shells and port forwards ride on: what a launch needs for it
+//! ([`check_exec_at_launch`]) and whether a container can take a session right now
+//! ([`readiness`]). One rule each for `ondeck launch`, `exec`, `forward`, the dashboard and
+//! `doctor`, judged from what ECS said, before anything is asked of it.
 
 use std::fmt;
 
+use crate::config::Template;
 use crate::logs::sanitize::printable;
 use crate::model::{Container, Task, TaskDefinition, TaskState};
+
+const TASK_ROLE: &str = "a task role with the ssmmessages:* actions, see \
+                         assets/task-role-policy.json";
+
+/// Whether a task of `definition` launches with ECS Exec: the template's `exec`, else on when
+/// the definition has a task role (ECS Exec cannot open a channel without one).
+pub fn launches_with_exec(template: &Template, definition: &TaskDefinition) -> bool {
+    template.exec.unwrap_or(definition.task_role_arn.is_some())
+}
+
+/// Why shells and forwards will not work in an instance launched from a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecWarning {
+    /// The definition has no task role. `asked`: the template sets `exec = true` (the agent
+    /// will not run); otherwise the instance launches without exec.
+    NoTaskRole {
+        template: String,
+        definition: String,
+        asked: bool,
+    },
+    /// `exec_container` names a container none of the definitions has.
+    UnknownExecContainer {
+        template: String,
+        container: String,
+        known: Vec<String>,
+    },
+}
+
+impl fmt::Display for ExecWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExecWarning::NoTaskRole {
+                template,
+                definition,
+                asked: true,
+            } => write!(
+                f,
+                "template `{template}` sets `exec = true`, but task definition {} has no task \
+                 role: its exec agent will not run, so no shell or forward will open; ECS Exec \
+                 needs {TASK_ROLE} (initProcessEnabled is advised too)",
+                printable(definition)
+            ),
+            ExecWarning::NoTaskRole {
+                template,
+                definition,
+                asked: false,
+            } => write!(
+                f,
+                "task definition {} has no task role, so `{template}` launches without ECS Exec \
+                 and no shell or forward will open; for them register it with {TASK_ROLE} \
+                 (initProcessEnabled is advised too), or set `exec = false` in the template to \
+                 launch without exec quietly",
+                printable(definition)
+            ),
+            ExecWarning::UnknownExecContainer {
+                template,
+                container,
+                known,
+            } => write!(
+                f,
+                "template `{template}` sets `exec_container = \"{container}\"`, but its task \
+                 definitions have no such container; containers: {}",
+                printable(&known.join(", "))
+            ),
+        }
+    }
+}
+
+/// What keeps ECS Exec from working in an instance of `template`, whose task definitions are
+/// `definitions`: said before RunTask by `launch` and by `doctor`. `exec = false` asks for none.
+pub fn check_exec_at_launch(
+    template: &Template,
+    definitions: &[TaskDefinition],
+) -> Vec<ExecWarning> {
+    if template.exec == Some(false) {
+        return Vec::new();
+    }
+    let mut warnings: Vec<ExecWarning> = definitions
+        .iter()
+        .filter(|definition| definition.task_role_arn.is_none())
+        .map(|definition| ExecWarning::NoTaskRole {
+            template: template.name.clone(),
+            definition: format!("{}:{}", definition.family, definition.revision),
+            asked: template.exec == Some(true),
+        })
+        .collect();
+    if let Some(container) = &template.exec_container {
+        let known: Vec<String> = definitions
+            .iter()
+            .flat_map(|definition| definition.containers.iter().map(|c| c.name.clone()))
+            .collect();
+        if !known.contains(container) {
+            warnings.push(ExecWarning::UnknownExecContainer {
+                template: template.name.clone(),
+                container: container.clone(),
+                known,
+            });
+        }
+    }
+    warnings
+}
 
 /// Why no session can open in a container now; each says what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,8 +134,6 @@ pub enum NotReady {
 
 impl fmt::Display for NotReady {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const TASK_ROLE: &str = "a task role with the ssmmessages:* actions, see \
-                                 assets/task-role-policy.json";
         match self {
             NotReady::TaskStarting(state) => write!(
                 f,

@@ -146,3 +146,65 @@ fn names_from_aws_are_made_printable() {
     let text = refusal(&task, None).to_string();
     assert!(!text.contains('\x1b'), "{text:?}");
 }
+
+fn template(exec: Option<bool>) -> Template {
+    let mut template = crate::fixtures::profile("dev").templates["web"].clone();
+    template.exec = exec;
+    template.exec_container = None;
+    template
+}
+
+#[test]
+fn exec_is_on_by_default_only_with_a_task_role() {
+    assert!(launches_with_exec(&template(None), &with_role()));
+    assert!(!launches_with_exec(&template(None), &definition()));
+    assert!(launches_with_exec(&template(Some(true)), &definition()));
+    assert!(!launches_with_exec(&template(Some(false)), &with_role()));
+}
+
+#[test]
+fn a_definition_without_a_task_role_is_warned_of_before_launch() {
+    let asked = check_exec_at_launch(&template(Some(true)), &[definition()]);
+    assert_eq!(
+        asked,
+        [ExecWarning::NoTaskRole {
+            template: "web".into(),
+            definition: "web:3".into(),
+            asked: true
+        }]
+    );
+    let text = asked[0].to_string();
+    for needed in [
+        "sets `exec = true`",
+        "no task role",
+        "ssmmessages:*",
+        "assets/task-role-policy.json",
+        "initProcessEnabled",
+    ] {
+        assert!(text.contains(needed), "{needed}: {text}");
+    }
+    let by_default = check_exec_at_launch(&template(None), &[definition()]);
+    let text = by_default[0].to_string();
+    assert!(text.contains("launches without ECS Exec"), "{text}");
+    assert!(text.contains("`exec = false`"), "{text}");
+}
+
+#[test]
+fn nothing_is_said_with_a_task_role_or_when_exec_is_turned_off() {
+    assert!(check_exec_at_launch(&template(None), &[with_role()]).is_empty());
+    assert!(check_exec_at_launch(&template(Some(true)), &[with_role()]).is_empty());
+    assert!(check_exec_at_launch(&template(Some(false)), &[definition()]).is_empty());
+}
+
+#[test]
+fn an_exec_container_the_definitions_lack_is_named_with_the_ones_they_have() {
+    let mut template = template(None);
+    template.exec_container = Some("db".into());
+    let warnings = check_exec_at_launch(&template, &[with_role()]);
+    assert_eq!(warnings.len(), 1);
+    let text = warnings[0].to_string();
+    assert!(
+        text.contains("`exec_container = \"db\"`") && text.contains("containers: api, redis"),
+        "{text}"
+    );
+}
