@@ -1,8 +1,9 @@
-//! `s`: a shell in one of the selected instance's containers. The container is the template's
-//! `exec_container`, the only one, or the one picked from a list; whether it can take a
-//! session is judged from the snapshot (`ops::connect::readiness`) before anything is asked
-//! of AWS. The runtime then asks for the session ([`Effect::OpenShell`]), hands the terminal
-//! over to it ([`Effect::AttachShell`]) and says when it is back ([`Action::ShellEnded`]).
+//! `s`: a shell in one of the selected instance's containers. The container is the one chosen
+//! in the detail pane (`[`/`]`), else the template's `exec_container`, the only one, or the
+//! one picked from a list; whether it can take a session is judged from the snapshot
+//! (`ops::connect::readiness`) before anything is asked of AWS. The runtime then asks for the
+//! session ([`Effect::OpenShell`]), hands the terminal over to it ([`Effect::AttachShell`])
+//! and says when it is back ([`Action::ShellEnded`]).
 
 use std::collections::BTreeMap;
 
@@ -10,7 +11,7 @@ use super::keymap::{Command, Key, KeyCode};
 use super::{AppState, Effect, Mode, Outcome, RequestId};
 
 use ondeck_core::instances::Instance;
-use ondeck_core::model::{SessionGrant, TaskDefinition};
+use ondeck_core::model::{Container, SessionGrant, Task, TaskDefinition};
 use ondeck_core::ops::connect::{NotReady, READY_BRIEF, readiness};
 
 /// What runs when the template names no `shell`.
@@ -85,8 +86,7 @@ pub(crate) struct ShellSession {
     pub(crate) attached: bool,
 }
 
-/// Every container of the instance's tasks, in task then definition order, each judged by
-/// the one readiness rule.
+/// Every container of the instance's tasks, in task then definition order.
 fn choices(
     instance: &Instance,
     definitions: &BTreeMap<String, TaskDefinition>,
@@ -95,15 +95,25 @@ fn choices(
         .tasks
         .iter()
         .flat_map(|task| {
-            let definition = definitions.get(&task.task_definition_arn);
-            task.containers.iter().map(move |container| ShellChoice {
-                task_arn: task.task_arn.clone(),
-                container: container.name.clone(),
-                status: container.last_status.clone(),
-                not_ready: readiness(task, container, definition).err(),
-            })
+            task.containers
+                .iter()
+                .map(move |container| choice(task, container, definitions))
         })
         .collect()
+}
+
+/// One container, judged by the one readiness rule.
+fn choice(
+    task: &Task,
+    container: &Container,
+    definitions: &BTreeMap<String, TaskDefinition>,
+) -> ShellChoice {
+    ShellChoice {
+        task_arn: task.task_arn.clone(),
+        container: container.name.clone(),
+        status: container.last_status.clone(),
+        not_ready: readiness(task, container, definitions.get(&task.task_definition_arn)).err(),
+    }
 }
 
 impl AppState {
@@ -130,6 +140,10 @@ impl AppState {
             );
             return;
         }
+        // A container chosen in the detail pane is the one meant: no picker.
+        let chosen_here = self
+            .chosen_container(instance)
+            .map(|(task, container)| choice(task, container, &self.definitions));
         let choices = choices(instance, &self.definitions);
         let template = self.profile.templates.get(&instance.template);
         let command = template
@@ -141,6 +155,9 @@ impl AppState {
             None if choices.len() == 1 => Some(0),
             None => None,
         };
+        if let Some(here) = chosen_here {
+            return self.open_shell(&label, &here, command, effects);
+        }
         match chosen {
             _ if choices.is_empty() => {
                 self.info(format!("{label} has no containers yet to open a shell in"))

@@ -104,3 +104,16 @@ fn detail_pane_with_exec_links_and_forwards() {
     }
     snapshot_connect_sizes("detail_connect", &mut state);
 }
+
+#[test]
+fn detail_pane_with_a_container_chosen() {
+    let mut state = connectable();
+    press(&mut state, Key::char('d'));
+    // The items: two links, then api and redis; `[` wraps to the last.
+    press(&mut state, Key::char('['));
+    let backend = draw(&state, 160, 48, false);
+    let screen = format!("{backend:?}");
+    assert!(screen.contains(" ›redis"), "the chosen container is marked: {screen}");
+    assert!(!screen.contains("›admin"), "and nothing else: {screen}");
+    snapshot_connect_sizes("detail_container_chosen", &mut state);
+}
