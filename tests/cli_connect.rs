@@ -59,11 +59,20 @@ impl Env {
     /// A cluster with one instance `box-1` of template `stack` (one container, `web`).
     /// `routes`: remote port → where the agent really connects.
     async fn new(exec: bool, routes: &[(u16, SocketAddr)]) -> Env {
+        Env::with_container(exec, routes, Arc::new(HostShell)).await
+    }
+
+    /// As `new`, with shell sessions run in `container`.
+    async fn with_container(
+        exec: bool,
+        routes: &[(u16, SocketAddr)],
+        container: Arc<dyn Container>,
+    ) -> Env {
         let moto = support::moto();
         let cluster = support::unique("connect");
         moto.cluster(&cluster, "ana").await;
         let mut config = AgentConfig {
-            container: Arc::new(HostShell),
+            container,
             ..AgentConfig::default()
         };
         config.port_routes.extend(routes.iter().copied());
@@ -126,6 +135,47 @@ async fn exec_runs_the_command_prints_its_output_and_exits_with_its_code() {
     assert_eq!(
         ended[0].body["SessionId"].as_str(),
         calls[0].session_id.as_deref()
+    );
+}
+
+/// An image without a shell: every program is missing, as the agent reports it.
+#[derive(Debug)]
+struct NoShellImage;
+
+impl Container for NoShellImage {
+    fn start(&self, command: &str) -> Started {
+        Started::Missing(command.split_whitespace().next().unwrap_or_default().into())
+    }
+}
+
+#[tokio::test]
+async fn exec_in_a_container_without_the_shell_says_how_to_name_another() {
+    let env = Env::with_container(true, &[], Arc::new(NoShellImage)).await;
+    let out = env.run(&["exec", "box-1"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "the container has no /bin/sh; set `shell = \"...\"` in the template (a shell the \
+             image has, e.g. /bin/bash or /busybox/sh) or use `-- COMMAND`"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(
+        env.api.calls_to("ExecuteCommand")[0].body["command"],
+        "/bin/sh"
+    );
+}
+
+#[tokio::test]
+async fn a_command_the_container_lacks_exits_127_and_is_named() {
+    let env = Env::new(true, &[]).await;
+    let out = env.run(&["exec", "box-1", "--", "/no/such/program", "-x"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the container has no /no/such/program;"),
+        "{stderr}"
     );
 }
 

@@ -6,7 +6,9 @@ use crate::connect::raw::RawMode;
 use crate::connect::shell::{TerminalIo, attach};
 use crate::connect::{explain, target};
 use ondeck_core::config::ExecClient;
+use ondeck_core::logs::sanitize::printable;
 use ondeck_core::model::SessionGrant;
+use ondeck_core::ops::connect::NoShell;
 use ondeck_engine::ops::{self, OpsContext};
 
 const DEFAULT_SHELL: &str = "/bin/sh";
@@ -47,7 +49,7 @@ pub(super) async fn exec(ctx: &OpsContext, args: &ExecArgs<'_>) -> Result<(), Fa
         .map_err(|err| Failure::Failed(explain(&err)))?;
     let label = label(&instance, &ctx.profile.owner);
     let outcome = match &plugin {
-        None => native(&grant).await,
+        None => native(&grant, &command).await,
         Some(plugin) => {
             let session = PluginSession {
                 grant: &grant,
@@ -70,20 +72,27 @@ pub(super) async fn exec(ctx: &OpsContext, args: &ExecArgs<'_>) -> Result<(), Fa
     match outcome {
         Ok(Some(0) | None) => Ok(()),
         Ok(Some(code)) => Err(Failure::Exit(u8::try_from(code).unwrap_or(1))),
-        Err(err) => Err(Failure::Failed(format!(
-            "shell in {label}/{}: {err:#}",
-            target.container
-        ))),
+        Err(err) => match err.downcast_ref::<NoShell>() {
+            Some(missing) => Err(Failure::Failed(format!(
+                "cannot run {} in {label}/{}: {missing}",
+                printable(&command),
+                target.container
+            ))),
+            None => Err(Failure::Failed(format!(
+                "shell in {label}/{}: {err:#}",
+                target.container
+            ))),
+        },
     }
 }
 
 /// ondeck's own client on this terminal, raw for as long as the session runs.
-async fn native(grant: &SessionGrant) -> anyhow::Result<Option<i32>> {
+async fn native(grant: &SessionGrant, command: &str) -> anyhow::Result<Option<i32>> {
     let terminal = TerminalIo::stdio()?;
     let _raw = RawMode::enable()
         .map_err(|err| anyhow::anyhow!("cannot put the terminal in raw mode: {err}"))?;
     tokio::select! {
-        outcome = attach(grant, terminal) => outcome,
+        outcome = attach(grant, terminal, Some(command)) => outcome,
         () = terminated() => Err(anyhow::anyhow!("stopped by a signal")),
     }
 }

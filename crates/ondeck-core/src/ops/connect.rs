@@ -253,5 +253,70 @@ pub fn readiness(
     Ok(())
 }
 
+/// The session's command could not start: the container has no such program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoShell {
+    /// The program, as the agent or runtime named it, else as asked for (when known).
+    pub program: Option<String>,
+}
+
+/// How the agent ("fork/exec P: no such file or directory") and the container runtime
+/// (`exec: "P": executable file not found in $PATH`) say a program is missing.
+const MISSING_SIGNS: [&str; 3] = [
+    "no such file or directory",
+    "executable file not found",
+    "Unable to start command",
+];
+
+/// How much of a session's first output is looked at.
+pub const NO_SHELL_WINDOW: usize = 4096;
+
+impl NoShell {
+    /// Whether a session that ended by itself failed for want of its program. `said`: the
+    /// start of its output and the agent's closing words; `typed`: whether any key went to
+    /// it (a shell the user ended with `exit 127` had its program). Exit codes 126 and 127
+    /// are the shell's "cannot execute" and "not found".
+    pub fn detect(
+        command: Option<&str>,
+        said: &str,
+        exit_code: Option<i32>,
+        typed: bool,
+    ) -> Option<NoShell> {
+        if typed {
+            return None;
+        }
+        let signs = MISSING_SIGNS.iter().any(|sign| said.contains(sign));
+        if !signs && !matches!(exit_code, Some(126 | 127)) {
+            return None;
+        }
+        let named = said
+            .split_once("fork/exec ")
+            .and_then(|(_, rest)| rest.split_once(':'))
+            .map(|(program, _)| program)
+            .or_else(|| {
+                said.split_once("exec: \"")
+                    .and_then(|(_, rest)| rest.split_once('"'))
+                    .map(|(program, _)| program)
+            });
+        let program = named.or_else(|| command.and_then(|c| c.split_whitespace().next()));
+        Some(NoShell {
+            program: program.map(|program| printable(program).into_owned()),
+        })
+    }
+}
+
+impl fmt::Display for NoShell {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the container has no {}; set `shell = \"...\"` in the template (a shell the image \
+             has, e.g. /bin/bash or /busybox/sh) or use `-- COMMAND`",
+            self.program.as_deref().unwrap_or("such program")
+        )
+    }
+}
+
+impl std::error::Error for NoShell {}
+
 #[cfg(test)]
 mod tests;

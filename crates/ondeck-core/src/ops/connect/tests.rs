@@ -208,3 +208,44 @@ fn an_exec_container_the_definitions_lack_is_named_with_the_ones_they_have() {
         "{text}"
     );
 }
+
+#[test]
+fn the_agents_words_for_a_missing_program_name_it() {
+    let said = "Unable to start command: Failed to start pty: fork/exec /bin/bash: no such file \
+                or directory";
+    let missing = NoShell::detect(Some("/bin/bash"), said, None, false).expect("missing");
+    assert_eq!(missing.program.as_deref(), Some("/bin/bash"));
+    let text = missing.to_string();
+    assert!(
+        text.starts_with("the container has no /bin/bash; set `shell = \"...\"` in the template"),
+        "{text}"
+    );
+    assert!(text.ends_with("or use `-- COMMAND`"), "{text}");
+    let runc = "OCI runtime exec failed: exec failed: unable to start container process: exec: \
+                \"/bin/sh\": stat /bin/sh: no such file or directory: unknown";
+    assert_eq!(
+        NoShell::detect(Some("/bin/sh"), runc, None, false).and_then(|m| m.program),
+        Some("/bin/sh".into())
+    );
+}
+
+#[test]
+fn exit_127_before_any_key_is_a_missing_program_and_after_one_is_not() {
+    assert_eq!(
+        NoShell::detect(Some("vim -R x"), "", Some(127), false).and_then(|m| m.program),
+        Some("vim".into())
+    );
+    assert!(NoShell::detect(Some("/bin/sh"), "", Some(126), false).is_some());
+    let unnamed = NoShell::detect(None, "", Some(127), false).unwrap();
+    assert!(
+        unnamed
+            .to_string()
+            .starts_with("the container has no such program;")
+    );
+    assert!(
+        NoShell::detect(Some("/bin/sh"), "", Some(127), true).is_none(),
+        "the user's `exit 127`"
+    );
+    assert!(NoShell::detect(Some("/bin/sh"), "", Some(1), false).is_none());
+    assert!(NoShell::detect(Some("/bin/sh"), "hello\n", None, false).is_none());
+}

@@ -113,7 +113,10 @@ fn detail_pane_with_a_container_chosen() {
     press(&mut state, Key::char('['));
     let backend = draw(&state, 160, 48, false);
     let screen = format!("{backend:?}");
-    assert!(screen.contains(" ›redis"), "the chosen container is marked: {screen}");
+    assert!(
+        screen.contains(" ›redis"),
+        "the chosen container is marked: {screen}"
+    );
     assert!(!screen.contains("›admin"), "and nothing else: {screen}");
     snapshot_connect_sizes("detail_container_chosen", &mut state);
 }
