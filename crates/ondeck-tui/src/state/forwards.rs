@@ -185,6 +185,17 @@ impl AppState {
         self.dirty = true;
     }
 
+    /// Every forward closed, as when the profile they were opened under is left: its
+    /// instances are no longer listed, so they could be neither seen nor closed. How many.
+    pub(super) fn close_all_forwards(&mut self, effects: &mut Vec<Effect>) -> usize {
+        let closed = std::mem::take(&mut self.forwards.list);
+        self.forwards.cursor = None;
+        for forward in &closed {
+            effects.push(Effect::StopForward { id: forward.id });
+        }
+        closed.len()
+    }
+
     /// Forwards to an instance being destroyed, or to a task no longer running, are closed.
     pub(super) fn close_stale_forwards(&mut self, effects: &mut Vec<Effect>, snapshot: bool) {
         let destroyed: Vec<InstanceId> = effects

@@ -371,3 +371,60 @@ fn esc_cancels_the_dialog_and_typed_digits_are_the_local_port() {
         matches!(effects.as_slice(), [Effect::StartForward { target, .. }] if target.local_port == 15432)
     );
 }
+
+#[test]
+fn switching_profile_closes_the_forwards_opened_under_the_old_one_and_says_so() {
+    let mut state = dashboard();
+    let (id, _) = forward_first_port(&mut state);
+    update(
+        &mut state,
+        Action::ForwardStarted {
+            id,
+            result: Ok(15432),
+        },
+    );
+    press(&mut state, Key::char(':'));
+    type_text(&mut state, "profile prod");
+    let effects = press(&mut state, Key::plain(KeyCode::Enter));
+    assert!(effects.contains(&Effect::StopForward { id }), "{effects:?}");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SwitchProfile(p) if p.name == "prod"))
+    );
+    assert!(state.forwards.list.is_empty());
+    assert_eq!(
+        message(&state),
+        "switched to profile prod; closed the 1 forward(s) opened under dev — switch back and \
+         press F to open them again"
+    );
+    // A late report about the closed forward changes nothing.
+    update(
+        &mut state,
+        Action::ForwardStarted {
+            id,
+            result: Ok(15432),
+        },
+    );
+    assert!(state.forwards_listed().is_empty());
+}
+
+#[test]
+fn read_only_refuses_f_as_it_refuses_s() {
+    let mut state = crate::state::fixtures::app(true, at(10, 5));
+    poll(&mut state, at(10, 4), vec![exec_ready("api-demo")]);
+    select(&mut state, "api-demo");
+    assert!(press(&mut state, Key::char('F')).is_empty());
+    assert_eq!(state.mode, Mode::Normal, "no dialog");
+    assert!(
+        message(&state).contains("read-only: `forward` is disabled"),
+        "{}",
+        message(&state)
+    );
+    assert!(press(&mut state, Key::char('s')).is_empty());
+    assert!(
+        message(&state).contains("read-only: `shell` is disabled"),
+        "{}",
+        message(&state)
+    );
+}
