@@ -59,11 +59,20 @@ impl Env {
     /// A cluster with one instance `box-1` of template `stack` (one container, `web`).
     /// `routes`: remote port → where the agent really connects.
     async fn new(exec: bool, routes: &[(u16, SocketAddr)]) -> Env {
+        Env::with_container(exec, routes, Arc::new(HostShell)).await
+    }
+
+    /// As `new`, with shell sessions run in `container`.
+    async fn with_container(
+        exec: bool,
+        routes: &[(u16, SocketAddr)],
+        container: Arc<dyn Container>,
+    ) -> Env {
         let moto = support::moto();
         let cluster = support::unique("connect");
         moto.cluster(&cluster, "ana").await;
         let mut config = AgentConfig {
-            container: Arc::new(HostShell),
+            container,
             ..AgentConfig::default()
         };
         config.port_routes.extend(routes.iter().copied());
@@ -126,6 +135,47 @@ async fn exec_runs_the_command_prints_its_output_and_exits_with_its_code() {
     assert_eq!(
         ended[0].body["SessionId"].as_str(),
         calls[0].session_id.as_deref()
+    );
+}
+
+/// An image without a shell: every program is missing, as the agent reports it.
+#[derive(Debug)]
+struct NoShellImage;
+
+impl Container for NoShellImage {
+    fn start(&self, command: &str) -> Started {
+        Started::Missing(command.split_whitespace().next().unwrap_or_default().into())
+    }
+}
+
+#[tokio::test]
+async fn exec_in_a_container_without_the_shell_says_how_to_name_another() {
+    let env = Env::with_container(true, &[], Arc::new(NoShellImage)).await;
+    let out = env.run(&["exec", "box-1"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "the container has no /bin/sh; set `shell = \"...\"` in the template (a shell the \
+             image has, e.g. /bin/bash or /busybox/sh) or use `-- COMMAND`"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(
+        env.api.calls_to("ExecuteCommand")[0].body["command"],
+        "/bin/sh"
+    );
+}
+
+#[tokio::test]
+async fn a_command_the_container_lacks_exits_127_and_is_named() {
+    let env = Env::new(true, &[]).await;
+    let out = env.run(&["exec", "box-1", "--", "/no/such/program", "-x"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the container has no /no/such/program;"),
+        "{stderr}"
     );
 }
 
@@ -430,4 +480,70 @@ async fn a_port_nothing_listens_on_in_the_container_is_said() {
     // SAFETY: signalling a child this test started.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
     assert!(wait_exit(&mut child).success());
+}
+
+/// moto's task definitions are registered without a task role: `launch` says what exec needs
+/// before RunTask, and launches all the same.
+#[tokio::test]
+async fn launch_warns_when_exec_cannot_work_for_want_of_a_task_role() {
+    let moto = support::moto();
+    let cluster = support::unique("exec-role");
+    moto.cluster(&cluster, "ana").await;
+    let proxy = Proxy::start(&moto.endpoint);
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::config_file(dir.path(), moto, &cluster, "ana", &proxy.endpoint);
+    let plain = std::fs::read_to_string(&config).unwrap();
+    let set = |stack: &str| {
+        let text = plain
+            .replacen(
+                "task_definitions = [\"web\"]\n",
+                &format!("task_definitions = [\"web\"]\n{stack}"),
+                1,
+            )
+            .replacen(
+                "task_definitions = [\"web\", \"worker\"]\n",
+                "task_definitions = [\"web\", \"worker\"]\nexec = false\n",
+                1,
+            );
+        std::fs::write(&config, text).unwrap();
+    };
+    let launch = |template: &str, name: &str| {
+        support::ondeck(&config, &dir.path().join("state"))
+            .args(["launch", template, "--name", name])
+            .output()
+            .unwrap()
+    };
+
+    set("exec = true\n");
+    let out = launch("stack", "asked-1");
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: template `stack` sets `exec = true`, but task definition web:"),
+        "{stderr}"
+    );
+    for needed in [
+        "has no task role",
+        "ssmmessages:*",
+        "assets/task-role-policy.json",
+        "initProcessEnabled",
+    ] {
+        assert!(stderr.contains(needed), "{needed}: {stderr}");
+    }
+    assert_eq!(proxy.count("RunTask"), 1, "a warning, not a refusal");
+
+    set("");
+    let out = launch("stack", "default-1");
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("launches without ECS Exec"), "{stderr}");
+
+    let out = launch("pair", "quiet-1");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("warning"),
+        "`exec = false` launches without exec quietly: {}",
+        text(&out.stderr)
+    );
+    assert_eq!(proxy.count("RunTask"), 4);
 }

@@ -6,7 +6,9 @@ use crate::connect::raw::RawMode;
 use crate::connect::shell::{TerminalIo, attach};
 use crate::connect::{explain, target};
 use ondeck_core::config::ExecClient;
+use ondeck_core::logs::sanitize::printable;
 use ondeck_core::model::SessionGrant;
+use ondeck_core::ops::connect::NoShell;
 use ondeck_engine::ops::{self, OpsContext};
 
 const DEFAULT_SHELL: &str = "/bin/sh";
@@ -28,9 +30,10 @@ pub(super) async fn exec(ctx: &OpsContext, args: &ExecArgs<'_>) -> Result<(), Fa
         }
     };
     let wanted = instance_ref(args.name)?;
-    let (instance, _) = ops::resolve(ctx, &wanted, args.all_owners).await?;
+    let (instance, snapshot) = ops::resolve(ctx, &wanted, args.all_owners).await?;
     let template = ctx.profile.templates.get(&instance.template);
-    let target = target::choose(&instance, template, args.container).map_err(Failure::Failed)?;
+    let target = target::choose(&instance, &snapshot.definitions, template, args.container)
+        .map_err(Failure::Failed)?;
     let command = if args.command.is_empty() {
         template
             .and_then(|t| t.shell.clone())
@@ -46,7 +49,7 @@ pub(super) async fn exec(ctx: &OpsContext, args: &ExecArgs<'_>) -> Result<(), Fa
         .map_err(|err| Failure::Failed(explain(&err)))?;
     let label = label(&instance, &ctx.profile.owner);
     let outcome = match &plugin {
-        None => native(&grant).await,
+        None => native(&grant, &command).await,
         Some(plugin) => {
             let session = PluginSession {
                 grant: &grant,
@@ -54,7 +57,7 @@ pub(super) async fn exec(ctx: &OpsContext, args: &ExecArgs<'_>) -> Result<(), Fa
                 target: plugin::ecs_target(
                     &ctx.profile.cluster,
                     &target.task_arn,
-                    target.runtime_id.as_deref().unwrap_or_default(),
+                    &target.runtime_id,
                 ),
                 endpoint: plugin::ssm_endpoint(
                     &ctx.profile.region,
@@ -69,20 +72,27 @@ pub(super) async fn exec(ctx: &OpsContext, args: &ExecArgs<'_>) -> Result<(), Fa
     match outcome {
         Ok(Some(0) | None) => Ok(()),
         Ok(Some(code)) => Err(Failure::Exit(u8::try_from(code).unwrap_or(1))),
-        Err(err) => Err(Failure::Failed(format!(
-            "shell in {label}/{}: {err:#}",
-            target.container
-        ))),
+        Err(err) => match err.downcast_ref::<NoShell>() {
+            Some(missing) => Err(Failure::Failed(format!(
+                "cannot run {} in {label}/{}: {missing}",
+                printable(&command),
+                target.container
+            ))),
+            None => Err(Failure::Failed(format!(
+                "shell in {label}/{}: {err:#}",
+                target.container
+            ))),
+        },
     }
 }
 
 /// ondeck's own client on this terminal, raw for as long as the session runs.
-async fn native(grant: &SessionGrant) -> anyhow::Result<Option<i32>> {
+async fn native(grant: &SessionGrant, command: &str) -> anyhow::Result<Option<i32>> {
     let terminal = TerminalIo::stdio()?;
     let _raw = RawMode::enable()
         .map_err(|err| anyhow::anyhow!("cannot put the terminal in raw mode: {err}"))?;
     tokio::select! {
-        outcome = attach(grant, terminal) => outcome,
+        outcome = attach(grant, terminal, Some(command)) => outcome,
         () = terminated() => Err(anyhow::anyhow!("stopped by a signal")),
     }
 }

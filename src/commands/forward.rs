@@ -44,21 +44,16 @@ pub(super) async fn forward(ctx: &OpsContext, args: &ForwardArgs<'_>) -> Result<
         .collect::<Result<Vec<_>, _>>()
         .map_err(Failure::Usage)?;
     let wanted = instance_ref(args.name)?;
-    let (instance, _) = ops::resolve(ctx, &wanted, args.all_owners).await?;
+    let (instance, snapshot) = ops::resolve(ctx, &wanted, args.all_owners).await?;
     let template = ctx.profile.templates.get(&instance.template);
-    let target = target::choose(&instance, template, args.container).map_err(Failure::Failed)?;
-    let runtime_id = target.runtime_id.clone().ok_or_else(|| {
-        Failure::Failed(format!(
-            "container {} has no runtime id yet; wait for it to start, then try again",
-            printable(&target.container)
-        ))
-    })?;
+    let target = target::choose(&instance, &snapshot.definitions, template, args.container)
+        .map_err(Failure::Failed)?;
     let label = label(&instance, &ctx.profile.owner);
     let mut forwards = Vec::new();
     for (local, remote) in pairs {
         let spec = ForwardSpec {
             task_arn: target.task_arn.clone(),
-            runtime_id: runtime_id.clone(),
+            runtime_id: target.runtime_id.clone(),
             remote_port: remote,
             bind: SocketAddr::new(args.address, local),
         };

@@ -14,6 +14,9 @@ pub(super) async fn launch(
 ) -> Result<(), Failure> {
     let launched = ops::launch(ctx, request).await?;
     let name = printable(&launched.id.name);
+    for warning in &launched.exec_warnings {
+        eprintln!("warning: {warning}");
+    }
     if launched.recovered {
         eprintln!("resumed an interrupted launch of {name}: no second instance was started");
     }
@@ -22,6 +25,7 @@ pub(super) async fn launch(
             "name": name,
             "launch": launched.id.launch,
             "recovered": launched.recovered,
+            "exec_warnings": launched.exec_warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "task_arns": launched.tasks.iter().map(|t| t.task_arn.clone()).collect::<Vec<_>>(),
         });
         emit_json(body.to_string());

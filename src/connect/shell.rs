@@ -9,7 +9,8 @@ use std::thread::JoinHandle;
 use anyhow::{Context, Result, anyhow};
 use ondeck_core::logs::sanitize::printable;
 use ondeck_core::model::SessionGrant;
-use ondeck_ssm::{ChannelOptions, Shell, ShellEvent};
+use ondeck_core::ops::connect::{NO_SHELL_WINDOW, NoShell};
+use ondeck_ssm::{ChannelOptions, EndReason, Shell, ShellEvent};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
@@ -143,8 +144,14 @@ fn read_stdin(sender: &mpsc::Sender<Vec<u8>>, stop: &AtomicBool) {
 }
 
 /// Runs the session of `grant` on `terminal` until it ends. Returns the remote exit code when
-/// the protocol gives one (non-interactive sessions; an interactive shell ends without).
-pub(crate) async fn attach(grant: &SessionGrant, terminal: TerminalIo) -> Result<Option<i32>> {
+/// the protocol gives one (non-interactive sessions; an interactive shell ends without). A
+/// session that ends by itself because the container lacks its program (`command`, when
+/// known) fails with [`NoShell`].
+pub(crate) async fn attach(
+    grant: &SessionGrant,
+    terminal: TerminalIo,
+    command: Option<&str>,
+) -> Result<Option<i32>> {
     let TerminalIo {
         mut input,
         mut output,
@@ -159,12 +166,17 @@ pub(crate) async fn attach(grant: &SessionGrant, terminal: TerminalIo) -> Result
         .map_err(|error| anyhow!("cannot open the shell: {error}"))?;
     let mut input_open = true;
     let mut sizes_open = true;
+    // The start of the output and whether a key was sent: what tells a missing program.
+    let mut said: Vec<u8> = Vec::new();
+    let mut keys_sent = false;
     loop {
         // Biased: a size change goes before keys typed after it.
         tokio::select! {
             biased;
             event = shell_output.next() => match event {
                 ShellEvent::Stdout(bytes) | ShellEvent::Stderr(bytes) => {
+                    let room = NO_SHELL_WINDOW.saturating_sub(said.len());
+                    said.extend_from_slice(&bytes[..bytes.len().min(room)]);
                     output.write_all(&bytes).await.context("cannot write to the terminal")?;
                     output.flush().await.context("cannot write to the terminal")?;
                 }
@@ -175,6 +187,13 @@ pub(crate) async fn attach(grant: &SessionGrant, terminal: TerminalIo) -> Result
                 }
                 ShellEvent::Ended(outcome) => {
                     let end = outcome.map_err(|error| anyhow!("the shell session ended: {error}"))?;
+                    if let EndReason::ClosedByService { message: Some(message) } = &end.reason {
+                        said.extend_from_slice(message.as_bytes());
+                    }
+                    let said = String::from_utf8_lossy(&said);
+                    if let Some(missing) = NoShell::detect(command, &said, end.exit_code, keys_sent) {
+                        return Err(missing.into());
+                    }
                     return Ok(end.exit_code);
                 }
             },
@@ -184,7 +203,10 @@ pub(crate) async fn attach(grant: &SessionGrant, terminal: TerminalIo) -> Result
             },
             typed = input.recv(), if input_open => match typed {
                 // A failed write means the session ended: the next event says how.
-                Some(bytes) => { let _ = shell_input.write(bytes).await; }
+                Some(bytes) => {
+                    keys_sent = true;
+                    let _ = shell_input.write(bytes).await;
+                }
                 None => input_open = false,
             },
         }

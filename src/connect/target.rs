@@ -1,23 +1,28 @@
-//! Which container of an instance a shell or forward opens in, and whether it can: the
-//! readiness rules with errors that say what to do.
+//! Which container of an instance a shell or forward opens in, and whether it can (the
+//! readiness rule of `ondeck_core::ops::connect`).
+
+use std::collections::BTreeMap;
 
 use ondeck_core::config::Template;
 use ondeck_core::instances::Instance;
 use ondeck_core::logs::sanitize::printable;
-use ondeck_core::model::{Container, Task, TaskState};
+use ondeck_core::model::{Container, Task, TaskDefinition, TaskState};
+use ondeck_core::ops::connect::readiness;
 
 /// A container ready for a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Target {
     pub(crate) task_arn: String,
     pub(crate) container: String,
-    pub(crate) runtime_id: Option<String>,
+    /// ECS's id of the running container (readiness requires one).
+    pub(crate) runtime_id: String,
 }
 
 /// `wanted` (`-c`), else the template's `exec_container`, else the only container; several
 /// without a choice is refused with their names.
 pub(crate) fn choose(
     instance: &Instance,
+    definitions: &BTreeMap<String, TaskDefinition>,
     template: Option<&Template>,
     wanted: Option<&str>,
 ) -> Result<Target, String> {
@@ -61,44 +66,17 @@ pub(crate) fn choose(
             ));
         }
     };
-    ready(&name, task, container)?;
+    readiness(task, container, definitions.get(&task.task_definition_arn)).map_err(|why| {
+        format!(
+            "cannot connect to {} of {name}: {why}",
+            printable(&container.name)
+        )
+    })?;
     Ok(Target {
         task_arn: task.task_arn.clone(),
         container: container.name.clone(),
-        runtime_id: container.runtime_id.clone(),
+        runtime_id: container.runtime_id.clone().unwrap_or_default(),
     })
-}
-
-/// Exec needs the task launched with it and the container's agent running.
-fn ready(instance: &str, task: &Task, container: &Container) -> Result<(), String> {
-    let container_name = printable(&container.name);
-    if !task.exec_enabled {
-        return Err(format!(
-            "instance {instance} was launched without ECS Exec, so no shell or forward can open; \
-             relaunch with exec (set `exec = true` in its template, and give the task definition \
-             a task role with the ssmmessages:* actions, see assets/task-role-policy.json)"
-        ));
-    }
-    if task.last_status != TaskState::Running {
-        return Err(format!(
-            "instance {instance} is {} and not running yet; wait for it, then try again",
-            task.last_status
-        ));
-    }
-    match container.exec_agent.as_deref() {
-        Some("RUNNING") => Ok(()),
-        Some(state @ ("PENDING" | "ACTIVATING")) => Err(format!(
-            "the exec agent of {container_name} is {state}, not running yet; wait a few seconds and try again"
-        )),
-        Some(state) => Err(format!(
-            "the exec agent of {container_name} is {}; a shell cannot open — relaunch the instance \
-             (the task role needs the ssmmessages:* actions, see assets/task-role-policy.json)",
-            printable(state)
-        )),
-        None => Err(format!(
-            "container {container_name} has no exec agent; relaunch with exec"
-        )),
-    }
 }
 
 #[cfg(test)]

@@ -78,7 +78,8 @@ impl ShellHost for TerminalHost {
     fn attach(&mut self, grant: SessionGrant) -> BoxFuture<'static, anyhow::Result<Option<i32>>> {
         async move {
             let terminal = TerminalIo::stdio()?;
-            attach(&grant, terminal).await
+            // The dashboard's session names its program only through the agent's words.
+            attach(&grant, terminal, None).await
         }
         .boxed()
     }

@@ -13,6 +13,7 @@ use crate::instances::Instance;
 use crate::instances::identity::{InstanceId, InstanceRef};
 use crate::model::{RunFailure, RunRequest, Task, TaskDefinition, TaskState, limits};
 
+pub mod connect;
 mod env;
 pub use env::parse_env;
 
@@ -322,6 +323,8 @@ pub struct Launched {
     pub failures: Vec<RunFailure>,
     /// The launch resumed an interrupted earlier attempt instead of starting anew.
     pub recovered: bool,
+    /// Why shells and forwards will not work in it, found before RunTask.
+    pub exec_warnings: Vec<connect::ExecWarning>,
 }
 
 pub fn generated_name(template: &str) -> String {

@@ -181,6 +181,7 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
                 .map_err(|err| in_profile(err, &profile.name))?,
         );
     }
+    let exec_warnings = connect::check_exec_at_launch(template, &definitions);
     let env = merged_env(&template.env, &req.env);
     for container in env.keys() {
         let known: Vec<String> = definitions
@@ -268,8 +269,7 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
             let mut tags = base_tags.clone();
             tags.insert(tags::LAUNCH_TOKEN.to_string(), intent.task_token(index));
             RunRequest {
-                // ECS Exec needs a task role: without one it cannot open a channel.
-                enable_exec: template.exec.unwrap_or(definition.task_role_arn.is_some()),
+                enable_exec: connect::launches_with_exec(template, definition),
                 task_definition: definition.arn.clone(),
                 network: NetworkConfig {
                     subnets: profile.subnets.clone(),
@@ -391,6 +391,7 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
         tasks: started.into_values().collect(),
         failures,
         recovered,
+        exec_warnings,
     })
 }
 

@@ -67,7 +67,9 @@ async fn a_command_prints_and_its_exit_code_comes_back() {
             terminal,
         } = wired();
         drop((keys, sizes));
-        let code = attach(&shell(&agent, command), terminal).await.unwrap();
+        let code = attach(&shell(&agent, command), terminal, Some(command))
+            .await
+            .unwrap();
         assert_eq!(code, Some(status), "{command}");
         assert!(read_all(screen).await.contains(printed), "{command}");
     }
@@ -87,7 +89,7 @@ async fn typed_keys_and_resizes_reach_the_remote_shell() {
     keys.send(b"exit 4\r".to_vec()).await.unwrap();
     let code = tokio::time::timeout(
         Duration::from_secs(20),
-        attach(&shell(&agent, "/bin/sh"), terminal),
+        attach(&shell(&agent, "/bin/sh"), terminal, Some("/bin/sh")),
     )
     .await
     .expect("the shell ends")
@@ -111,7 +113,9 @@ async fn an_interactive_session_without_an_exit_report_gives_no_code() {
         terminal,
     } = wired();
     keys.send(b"exit 5\r".to_vec()).await.unwrap();
-    let code = attach(&shell(&agent, "/bin/sh"), terminal).await.unwrap();
+    let code = attach(&shell(&agent, "/bin/sh"), terminal, Some("/bin/sh"))
+        .await
+        .unwrap();
     assert_eq!(code, None);
     drop(screen);
 }
@@ -127,6 +131,9 @@ async fn a_refused_token_is_an_error_that_says_so() {
         screen: _screen,
         terminal,
     } = wired();
-    let error = attach(&grant, terminal).await.unwrap_err().to_string();
+    let error = attach(&grant, terminal, None)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("refused"), "{error}");
 }

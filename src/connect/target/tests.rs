@@ -1,6 +1,6 @@
 //! Container choice and the readiness rules, each error with what to do.
 
-use ondeck_core::fixtures::{instance, profile, task};
+use ondeck_core::fixtures::{definitions, instance, profile, task};
 use ondeck_core::model::TaskState;
 
 use super::*;
@@ -15,15 +15,24 @@ fn exec_ready(state: TaskState, agent: &str) -> Task {
     task
 }
 
+/// The fixture's definitions, with the task role exec needs.
+fn with_role() -> BTreeMap<String, TaskDefinition> {
+    let mut found = definitions();
+    for definition in found.values_mut() {
+        definition.task_role_arn = Some("arn:aws:iam::123456789012:role/web-task".into());
+    }
+    found
+}
+
 #[test]
 fn several_containers_need_a_choice_and_the_refusal_lists_them() {
     let web = instance("web-1", vec![exec_ready(TaskState::Running, "RUNNING")]);
-    let error = choose(&web, None, None).unwrap_err();
+    let error = choose(&web, &with_role(), None, None).unwrap_err();
     assert!(error.contains("choose one with -c: api, redis"), "{error}");
-    let target = choose(&web, None, Some("redis")).unwrap();
+    let target = choose(&web, &with_role(), None, Some("redis")).unwrap();
     assert_eq!(target.container, "redis");
-    assert_eq!(target.runtime_id.as_deref(), Some("t1-1"));
-    let error = choose(&web, None, Some("db")).unwrap_err();
+    assert_eq!(target.runtime_id, "t1-1");
+    let error = choose(&web, &with_role(), None, Some("db")).unwrap_err();
     assert!(
         error.contains("no container `db`; containers: api, redis"),
         "{error}"
@@ -36,11 +45,13 @@ fn the_templates_exec_container_is_the_default_and_c_overrides_it() {
     let mut template = profile("dev").templates["web"].clone();
     template.exec_container = Some("api".into());
     assert_eq!(
-        choose(&web, Some(&template), None).unwrap().container,
+        choose(&web, &with_role(), Some(&template), None)
+            .unwrap()
+            .container,
         "api"
     );
     assert_eq!(
-        choose(&web, Some(&template), Some("redis"))
+        choose(&web, &with_role(), Some(&template), Some("redis"))
             .unwrap()
             .container,
         "redis"
@@ -51,22 +62,34 @@ fn the_templates_exec_container_is_the_default_and_c_overrides_it() {
 fn a_task_without_exec_says_relaunch_with_exec() {
     let mut plain = exec_ready(TaskState::Running, "RUNNING");
     plain.exec_enabled = false;
-    let error = choose(&instance("web-1", vec![plain]), None, Some("api")).unwrap_err();
+    let error = choose(
+        &instance("web-1", vec![plain]),
+        &BTreeMap::new(),
+        None,
+        Some("api"),
+    )
+    .unwrap_err();
     assert!(error.contains("relaunch with exec"), "{error}");
 }
 
 #[test]
 fn an_agent_not_running_yet_says_wait_with_its_state() {
     let web = instance("web-1", vec![exec_ready(TaskState::Running, "PENDING")]);
-    let error = choose(&web, None, Some("api")).unwrap_err();
+    let error = choose(&web, &with_role(), None, Some("api")).unwrap_err();
     assert!(
         error.contains("is PENDING") && error.contains("wait"),
         "{error}"
     );
     let web = instance("web-1", vec![exec_ready(TaskState::Running, "STOPPED")]);
-    let error = choose(&web, None, Some("api")).unwrap_err();
+    let error = choose(&web, &BTreeMap::new(), None, Some("api")).unwrap_err();
     assert!(
         error.contains("is STOPPED") && error.contains("ssmmessages"),
+        "{error}"
+    );
+    // Its task definition known, a missing task role is named as the cause.
+    let error = choose(&web, &definitions(), None, Some("api")).unwrap_err();
+    assert!(
+        error.starts_with("cannot connect to api of web-1: task definition web:3 has no task role"),
         "{error}"
     );
 }
@@ -74,6 +97,9 @@ fn an_agent_not_running_yet_says_wait_with_its_state() {
 #[test]
 fn a_task_not_yet_running_says_wait() {
     let web = instance("web-1", vec![exec_ready(TaskState::Pending, "PENDING")]);
-    let error = choose(&web, None, Some("api")).unwrap_err();
-    assert!(error.contains("PENDING and not running yet"), "{error}");
+    let error = choose(&web, &with_role(), None, Some("api")).unwrap_err();
+    assert!(
+        error.contains("the task is PENDING, not running yet: wait"),
+        "{error}"
+    );
 }

@@ -8,6 +8,7 @@ use super::input::LineInput;
 use super::keymap::{Key, KeyCode};
 use ondeck_core::instances::Instance;
 use ondeck_core::model::{TaskDefinition, TaskState};
+use ondeck_core::ops::connect::{NotReady, readiness};
 
 /// One port of one container of a live task: something a forward can reach.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,9 +17,8 @@ pub(crate) struct PortChoice {
     pub(crate) container: String,
     /// ECS's id of the running container; absent until the container has started.
     pub(crate) runtime_id: Option<String>,
-    /// The container's ExecuteCommandAgent state; absent when exec is not enabled.
-    pub(crate) exec_agent: Option<String>,
-    pub(crate) exec_enabled: bool,
+    /// Why a forward cannot open to it now; None when it can.
+    pub(crate) not_ready: Option<NotReady>,
     pub(crate) port: u16,
 }
 
@@ -61,8 +61,12 @@ pub(crate) fn port_choices(
                     task_arn: task.task_arn.clone(),
                     container: container.name.clone(),
                     runtime_id: running.and_then(|c| c.runtime_id.clone()),
-                    exec_agent: running.and_then(|c| c.exec_agent.clone()),
-                    exec_enabled: task.exec_enabled,
+                    not_ready: match running {
+                        Some(running) => readiness(task, running, Some(definition)).err(),
+                        None => Some(NotReady::ContainerNotStarted {
+                            container: container.name.clone(),
+                        }),
+                    },
                     port: *port,
                 });
             }
@@ -131,31 +135,10 @@ impl ForwardDialog {
 
 /// Whether a forward to this container can open now; the error says what to do if not.
 pub(crate) fn ready(port: &PortChoice) -> Result<(), String> {
-    let container = &port.container;
-    if !port.exec_enabled {
-        return Err(format!(
-            "exec is not enabled on this task (launched without it): relaunch with exec to forward to {container}"
-        ));
+    match &port.not_ready {
+        None => Ok(()),
+        Some(why) => Err(format!("no forward to {}: {why}", port.container)),
     }
-    match port.exec_agent.as_deref() {
-        Some("RUNNING") => {}
-        Some(state) => {
-            return Err(format!(
-                "the exec agent in {container} is {state}: wait until it is RUNNING (shown in the detail pane)"
-            ));
-        }
-        None => {
-            return Err(format!(
-                "{container} has no exec agent: relaunch with exec to forward to it"
-            ));
-        }
-    }
-    if port.runtime_id.is_none() {
-        return Err(format!(
-            "{container} has not started yet: wait for it, then forward"
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

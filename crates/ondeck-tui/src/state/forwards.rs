@@ -1,12 +1,12 @@
 //! Port forwards as the dashboard knows them (the runtime owns the sockets and sessions and
 //! reports back), the template's links filled in with real addresses, and the detail pane's
-//! items — links, then forwards — that `o`, `x`, `[` and `]` act on.
+//! items — links, forwards, then containers — that `o`, `x`, `y`, `s`, `[` and `]` act on.
 
 use super::forward_dialog::{ForwardChoice, ForwardDialog, port_choices};
 use super::{AppState, Effect, Mode};
 use ondeck_core::instances::Instance;
 use ondeck_core::instances::identity::InstanceId;
-use ondeck_core::model::TaskState;
+use ondeck_core::model::{Container, Task, TaskState};
 use ondeck_core::ops::endpoints;
 
 pub type ForwardId = u64;
@@ -64,8 +64,9 @@ impl ActiveForward {
 pub(crate) struct Forwards {
     pub(crate) list: Vec<ActiveForward>,
     next_id: ForwardId,
-    /// Index into the selected instance's [`DetailItem`]s (kept in range when used).
-    cursor: usize,
+    /// Index into the selected instance's [`DetailItem`]s (kept in range when used); None
+    /// until `[` or `]` moves it, when it rests on the first link or forward.
+    cursor: Option<usize>,
 }
 
 /// One thing in the detail pane that keys can act on.
@@ -77,6 +78,12 @@ pub(crate) enum DetailItem<'a> {
         url: Option<String>,
     },
     Forward(&'a ActiveForward),
+    /// A container of a live task: chosen only by moving onto it, so that `s` on an
+    /// instance still asks which container when nothing was chosen.
+    Container {
+        task: &'a Task,
+        container: &'a Container,
+    },
 }
 
 impl AppState {
@@ -178,6 +185,17 @@ impl AppState {
         self.dirty = true;
     }
 
+    /// Every forward closed, as when the profile they were opened under is left: its
+    /// instances are no longer listed, so they could be neither seen nor closed. How many.
+    pub(super) fn close_all_forwards(&mut self, effects: &mut Vec<Effect>) -> usize {
+        let closed = std::mem::take(&mut self.forwards.list);
+        self.forwards.cursor = None;
+        for forward in &closed {
+            effects.push(Effect::StopForward { id: forward.id });
+        }
+        closed.len()
+    }
+
     /// Forwards to an instance being destroyed, or to a task no longer running, are closed.
     pub(super) fn close_stale_forwards(&mut self, effects: &mut Vec<Effect>, snapshot: bool) {
         let destroyed: Vec<InstanceId> = effects
@@ -227,28 +245,58 @@ impl AppState {
                 .filter(|forward| instance.is(&forward.target.instance))
                 .map(DetailItem::Forward),
         );
+        for task in &instance.tasks {
+            if task.last_status == TaskState::Stopped {
+                continue;
+            }
+            items.extend(
+                task.containers
+                    .iter()
+                    .map(|container| DetailItem::Container { task, container }),
+            );
+        }
         items
     }
 
-    /// The cursor among the selected instance's items, in range.
-    pub(crate) fn item_cursor(&self, items: usize) -> Option<usize> {
-        (items > 0).then(|| self.forwards.cursor.min(items - 1))
+    /// The cursor among the selected instance's items, in range. Before it is moved it rests
+    /// on the first item unless that is a container.
+    pub(crate) fn item_cursor(&self, items: &[DetailItem<'_>]) -> Option<usize> {
+        match self.forwards.cursor {
+            Some(at) => (!items.is_empty()).then(|| at.min(items.len() - 1)),
+            None => items
+                .first()
+                .is_some_and(|item| !matches!(item, DetailItem::Container { .. }))
+                .then_some(0),
+        }
+    }
+
+    /// The container the detail pane's cursor is on, if it is on one.
+    pub(crate) fn chosen_container<'a>(
+        &'a self,
+        instance: &'a Instance,
+    ) -> Option<(&'a Task, &'a Container)> {
+        let items = self.detail_items(instance);
+        match self.item_cursor(&items).map(|at| &items[at]) {
+            Some(DetailItem::Container { task, container }) => Some((*task, *container)),
+            _ => None,
+        }
     }
 
     pub(super) fn step_item(&mut self, forward: bool) {
         let Some(instance) = self.selected_instance() else {
             return;
         };
-        let count = self.detail_items(instance).len();
-        let Some(at) = self.item_cursor(count) else {
-            return self
-                .info("no links or forwards here: links come from the template, F forwards");
-        };
-        self.forwards.cursor = if forward {
-            (at + 1) % count
-        } else {
-            (at + count - 1) % count
-        };
+        let items = self.detail_items(instance);
+        let count = items.len();
+        if count == 0 {
+            return self.info("nothing to pick here: the instance has no running container");
+        }
+        self.forwards.cursor = Some(match self.item_cursor(&items) {
+            Some(at) if forward => (at + 1) % count,
+            Some(at) => (at + count - 1) % count,
+            None if forward => 0,
+            None => count - 1,
+        });
     }
 
     /// `o`: the selected link (or a forward's local address) onto the clipboard.
@@ -257,8 +305,10 @@ impl AppState {
             return self.info("nothing selected");
         };
         let items = self.detail_items(instance);
-        let copied = match self.item_cursor(items.len()).map(|at| &items[at]) {
-            None => Err("no links: name some under the template's `links`".to_string()),
+        let copied = match self.item_cursor(&items).map(|at| &items[at]) {
+            None | Some(DetailItem::Container { .. }) => Err(
+                "no link selected: ] and [ pick one; the template's `links` name them".to_string(),
+            ),
             Some(DetailItem::Link { name, url: None }) => Err(format!(
                 "link {name} has no address yet: its container is not running"
             )),
@@ -283,7 +333,7 @@ impl AppState {
             return self.info("nothing selected");
         };
         let items = self.detail_items(instance);
-        let id = match self.item_cursor(items.len()).map(|at| &items[at]) {
+        let id = match self.item_cursor(&items).map(|at| &items[at]) {
             Some(DetailItem::Forward(forward)) => forward.id,
             _ => return self.info("no forward selected: ] and [ pick one in the detail pane"),
         };
@@ -295,14 +345,14 @@ impl AppState {
     }
 
     /// `y`: the endpoint of the chosen container — the selected forward's local end, else
-    /// the template's `exec_container`, else the first essential container with a port.
+    /// the container the cursor is on, else the template's `exec_container`, else the first
+    /// essential container with a port.
     pub(super) fn copy_endpoint(&mut self, effects: &mut Vec<Effect>) {
         let Some(instance) = self.selected_instance() else {
             return self.info("nothing selected");
         };
         let items = self.detail_items(instance);
-        if let Some(DetailItem::Forward(forward)) =
-            self.item_cursor(items.len()).map(|at| &items[at])
+        if let Some(DetailItem::Forward(forward)) = self.item_cursor(&items).map(|at| &items[at])
             && let Some(port) = forward.listening
         {
             let text = format!("127.0.0.1:{port}");
@@ -311,10 +361,14 @@ impl AppState {
             return;
         }
         let preferred = self
-            .profile
-            .templates
-            .get(&instance.template)
-            .and_then(|template| template.exec_container.clone());
+            .chosen_container(instance)
+            .map(|(_, container)| container.name.clone())
+            .or_else(|| {
+                self.profile
+                    .templates
+                    .get(&instance.template)
+                    .and_then(|template| template.exec_container.clone())
+            });
         let essential = |container: &str| {
             instance.tasks.iter().any(|task| {
                 self.definitions
@@ -358,7 +412,7 @@ impl AppState {
     pub fn forward_selected(&self) -> bool {
         self.selected_instance().is_some_and(|instance| {
             let items = self.detail_items(instance);
-            self.item_cursor(items.len())
+            self.item_cursor(&items)
                 .is_some_and(|at| matches!(items[at], DetailItem::Forward(_)))
         })
     }

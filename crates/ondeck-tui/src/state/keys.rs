@@ -194,6 +194,9 @@ impl AppState {
             },
             Command::Extend => self.extend_selected(effects),
             Command::CopyEndpoint => self.copy_endpoint(effects),
+            // Read-only refuses F as it refuses s: both open a session into a container
+            // (ssm:StartSession as the user), which is more than looking.
+            Command::Forward if self.refuse_if_read_only(command) => {}
             Command::Forward => self.open_forward_dialog(),
             Command::CloseForward => self.close_selected_forward(effects),
             Command::CopyLink => self.copy_link(effects),
@@ -304,7 +307,8 @@ impl AppState {
             self.info(format!("already on profile {name}"));
             return;
         }
-        self.profile = profile.clone();
+        let old = std::mem::replace(&mut self.profile, profile.clone()).name;
+        let closed = self.close_all_forwards(effects);
         self.loaded = false;
         self.instances.clear();
         self.definitions.clear();
@@ -318,7 +322,14 @@ impl AppState {
             self.pane = None;
             self.focus = Focus::Table;
         }
-        self.info(format!("switched to profile {name}"));
+        if closed == 0 {
+            self.info(format!("switched to profile {name}"));
+        } else {
+            self.info(format!(
+                "switched to profile {name}; closed the {closed} forward(s) opened under {old} \
+                 — switch back and press F to open them again"
+            ));
+        }
         effects.push(Effect::SwitchProfile(profile));
         self.refresh_now(effects);
     }

@@ -275,7 +275,15 @@ impl AppState {
                         launched.failures.len()
                     ));
                 }
-                self.info(text);
+                if launched.exec_warnings.is_empty() {
+                    self.info(text);
+                } else {
+                    // Said now, not when the first `s` is refused.
+                    for warning in &launched.exec_warnings {
+                        text.push_str(&format!("; {warning}"));
+                    }
+                    self.error(text, false);
+                }
                 let listed = self.instances.iter().any(|i| i.is(&launched.id));
                 if !listed {
                     for instance in group(launched.tasks) {

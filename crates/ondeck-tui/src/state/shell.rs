@@ -1,13 +1,18 @@
-//! `s`: a shell in one of the selected instance's containers. The container is the template's
-//! `exec_container`, the only one, or the one picked from a list; whether its exec agent can
-//! take a session is judged here, from the snapshot, before anything is asked of AWS. The
-//! runtime then asks for the session ([`Effect::OpenShell`]), hands the terminal over to it
-//! ([`Effect::AttachShell`]) and says when it is back ([`Action::ShellEnded`]).
+//! `s`: a shell in one of the selected instance's containers. The container is the one chosen
+//! in the detail pane (`[`/`]`), else the template's `exec_container`, the only one, or the
+//! one picked from a list; whether it can take a session is judged from the snapshot
+//! (`ops::connect::readiness`) before anything is asked of AWS. The runtime then asks for the
+//! session ([`Effect::OpenShell`]), hands the terminal over to it ([`Effect::AttachShell`])
+//! and says when it is back ([`Action::ShellEnded`]).
+
+use std::collections::BTreeMap;
 
 use super::keymap::{Command, Key, KeyCode};
 use super::{AppState, Effect, Mode, Outcome, RequestId};
+
 use ondeck_core::instances::Instance;
-use ondeck_core::model::SessionGrant;
+use ondeck_core::model::{Container, SessionGrant, Task, TaskDefinition};
+use ondeck_core::ops::connect::{NotReady, READY_BRIEF, readiness};
 
 /// What runs when the template names no `shell`.
 pub const DEFAULT_SHELL: &str = "/bin/sh";
@@ -19,43 +24,28 @@ pub(crate) struct ShellChoice {
     pub(crate) container: String,
     /// The container's lastStatus (RUNNING, PENDING, STOPPED).
     pub(crate) status: String,
-    pub(crate) exec_enabled: bool,
-    /// The ExecuteCommandAgent's status; None when the task runs without exec.
-    pub(crate) agent: Option<String>,
+    /// Why a shell cannot open in it now; None when it can.
+    pub(crate) not_ready: Option<NotReady>,
 }
 
 impl ShellChoice {
-    fn ready(&self) -> bool {
-        self.exec_enabled && self.agent.as_deref() == Some("RUNNING")
+    pub(crate) fn ready(&self) -> bool {
+        self.not_ready.is_none()
     }
 
-    /// What the picker says of it.
+    /// What the picker says of it, in a few words.
     pub(crate) fn readiness(&self) -> String {
-        match (&self.agent, self.exec_enabled) {
-            (_, false) => "exec not enabled".into(),
-            (Some(agent), true) => format!("agent {agent}"),
-            (None, true) => "agent not reported yet".into(),
-        }
+        self.not_ready
+            .as_ref()
+            .map_or(READY_BRIEF.to_string(), NotReady::brief)
     }
 
     /// Why a shell cannot open here, said as what to do about it.
     fn refusal(&self, label: &str) -> Option<String> {
         let container = &self.container;
-        match (self.exec_enabled, self.agent.as_deref()) {
-            (_, Some("RUNNING")) if self.exec_enabled => None,
-            (false, _) => Some(format!(
-                "exec is not enabled on {label} (launched without it): relaunch with exec \
-                 (template `exec = true`, task role with ssmmessages:* actions)"
-            )),
-            (true, Some("STOPPED")) => Some(format!(
-                "{container} in {label} has stopped (exec agent STOPPED): no shell to open"
-            )),
-            (true, agent) => Some(format!(
-                "the exec agent in {container} of {label} is {}: wait until it is RUNNING, \
-                 then press s again",
-                agent.unwrap_or("not reported yet")
-            )),
-        }
+        self.not_ready
+            .as_ref()
+            .map(|why| format!("no shell in {container} of {label}: {why}"))
     }
 }
 
@@ -97,20 +87,33 @@ pub(crate) struct ShellSession {
 }
 
 /// Every container of the instance's tasks, in task then definition order.
-fn choices(instance: &Instance) -> Vec<ShellChoice> {
+fn choices(
+    instance: &Instance,
+    definitions: &BTreeMap<String, TaskDefinition>,
+) -> Vec<ShellChoice> {
     instance
         .tasks
         .iter()
         .flat_map(|task| {
-            task.containers.iter().map(|container| ShellChoice {
-                task_arn: task.task_arn.clone(),
-                container: container.name.clone(),
-                status: container.last_status.clone(),
-                exec_enabled: task.exec_enabled,
-                agent: container.exec_agent.clone(),
-            })
+            task.containers
+                .iter()
+                .map(move |container| choice(task, container, definitions))
         })
         .collect()
+}
+
+/// One container, judged by the one readiness rule.
+fn choice(
+    task: &Task,
+    container: &Container,
+    definitions: &BTreeMap<String, TaskDefinition>,
+) -> ShellChoice {
+    ShellChoice {
+        task_arn: task.task_arn.clone(),
+        container: container.name.clone(),
+        status: container.last_status.clone(),
+        not_ready: readiness(task, container, definitions.get(&task.task_definition_arn)).err(),
+    }
 }
 
 impl AppState {
@@ -137,7 +140,11 @@ impl AppState {
             );
             return;
         }
-        let choices = choices(instance);
+        // A container chosen in the detail pane is the one meant: no picker.
+        let chosen_here = self
+            .chosen_container(instance)
+            .map(|(task, container)| choice(task, container, &self.definitions));
+        let choices = choices(instance, &self.definitions);
         let template = self.profile.templates.get(&instance.template);
         let command = template
             .and_then(|template| template.shell.clone())
@@ -148,6 +155,9 @@ impl AppState {
             None if choices.len() == 1 => Some(0),
             None => None,
         };
+        if let Some(here) = chosen_here {
+            return self.open_shell(&label, &here, command, effects);
+        }
         match chosen {
             _ if choices.is_empty() => {
                 self.info(format!("{label} has no containers yet to open a shell in"))

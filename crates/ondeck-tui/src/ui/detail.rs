@@ -161,9 +161,12 @@ fn lines(
     }
     lines.extend(item_lines(instance, state, ctx));
 
+    let chosen = state
+        .chosen_container(instance)
+        .map(|(task, container)| (task.task_arn.as_str(), container.name.as_str()));
     for task in &instance.tasks {
         lines.push(Line::raw(""));
-        lines.extend(task_lines(task, &state.definitions, ctx, wide));
+        lines.extend(task_lines(task, &state.definitions, chosen, ctx, wide));
     }
     lines
 }
@@ -173,7 +176,7 @@ fn lines(
 fn item_lines(instance: &Instance, state: &AppState, ctx: &RenderContext) -> Vec<Line<'static>> {
     let theme = ctx.theme;
     let items = state.detail_items(instance);
-    let cursor = state.item_cursor(items.len());
+    let cursor = state.item_cursor(&items);
     let mut lines = Vec::new();
     let mut heading = None;
     for (index, item) in items.iter().enumerate() {
@@ -185,6 +188,8 @@ fn item_lines(instance: &Instance, state: &AppState, ctx: &RenderContext) -> Vec
             Style::new()
         };
         let (section, mut spans) = match item {
+            // Marked on their own lines, under their task.
+            DetailItem::Container { .. } => continue,
             DetailItem::Link { name, url } => {
                 let mut spans = untrusted(name, style);
                 spans.push(Span::raw("  "));
@@ -311,9 +316,11 @@ fn amount(value: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// `chosen`: the (task ARN, container) the item cursor is on, marked as the links are.
 fn task_lines(
     task: &Task,
     definitions: &BTreeMap<String, TaskDefinition>,
+    chosen: Option<(&str, &str)>,
     ctx: &RenderContext,
     wide: bool,
 ) -> Vec<Line<'static>> {
@@ -373,8 +380,14 @@ fn task_lines(
         // Padded by what is shown: a marker is wider than the character it stands for.
         let name_shown = printable(&container.name).chars().count();
         let status_shown = printable(&container.last_status).chars().count();
-        let mut spans = vec![Span::raw("  ")];
-        spans.extend(untrusted(&container.name, Style::new()));
+        let selected = chosen == Some((task.task_arn.as_str(), container.name.as_str()));
+        let (marker, style) = if selected {
+            (" ›", theme.selected())
+        } else {
+            ("  ", Style::new())
+        };
+        let mut spans = vec![Span::raw(marker)];
+        spans.extend(untrusted(&container.name, style));
         spans.push(Span::raw(" ".repeat(name_width - name_shown + 2)));
         spans.extend(untrusted(&container.last_status, Style::new()));
         spans.push(Span::raw(" ".repeat(8usize.saturating_sub(status_shown))));

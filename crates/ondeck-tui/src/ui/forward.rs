@@ -10,6 +10,7 @@ use super::input::with_cursor;
 use super::{RenderContext, untrusted};
 use crate::state::forward_dialog::ForwardDialog;
 use ondeck_core::logs::sanitize::printable;
+use ondeck_core::ops::connect::{NotReady, READY_BRIEF};
 
 const WIDTH: u16 = 64;
 
@@ -39,11 +40,11 @@ pub(crate) fn dialog(frame: &mut Frame, area: Rect, dialog: &ForwardDialog, ctx:
         spans.extend(untrusted(&choice.container, style));
         spans.push(Span::styled(format!(":{:<6}", choice.port), style));
         spans.push(Span::raw(" ".repeat(name_width - shown)));
-        let agent = match &choice.exec_agent {
-            Some(state) => format!("  exec {}", printable(state)),
-            None => "  exec not enabled".to_string(),
-        };
-        spans.push(Span::styled(agent, theme.dim()));
+        let readiness = choice
+            .not_ready
+            .as_ref()
+            .map_or(READY_BRIEF.to_string(), NotReady::brief);
+        spans.push(Span::styled(format!("  {readiness}"), theme.dim()));
         lines.push(Line::from(spans));
     }
     lines.push(Line::raw(""));

@@ -32,7 +32,7 @@ pub(crate) fn shell(frame: &mut Frame, area: Rect, picker: &ShellPicker, ctx: &R
             } else {
                 Style::new()
             };
-            let ready = choice.exec_enabled && choice.agent.as_deref() == Some("RUNNING");
+            let ready = choice.ready();
             let mut spans = vec![Span::raw(if chosen {
                 format!("{} ", theme.glyphs.pointer)
             } else {

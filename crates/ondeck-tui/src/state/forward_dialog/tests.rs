@@ -84,13 +84,20 @@ fn readiness_names_what_to_do() {
             .contains("relaunch with exec")
     );
 
-    let mut pending = choices(None);
-    pending[0].exec_agent = Some("PENDING".into());
+    let mut instance = exec_ready("api-demo");
+    instance.tasks[0].containers[0].exec_agent = Some("PENDING".into());
+    let pending = port_choices(&instance, &definitions(), None);
     let why = ready(&pending[0]).unwrap_err();
-    assert!(why.contains("PENDING") && why.contains("wait"), "{why}");
+    assert!(
+        why.starts_with(
+            "no forward to api: the exec agent of api is PENDING, not RUNNING yet: wait"
+        ),
+        "{why}"
+    );
 
-    let mut unstarted = choices(None);
-    unstarted[0].runtime_id = None;
+    let mut instance = exec_ready("api-demo");
+    instance.tasks[0].containers[0].runtime_id = None;
+    let unstarted = port_choices(&instance, &definitions(), None);
     assert!(ready(&unstarted[0]).unwrap_err().contains("not started"));
 
     assert_eq!(ready(&choices(None)[0]), Ok(()));

@@ -127,7 +127,7 @@ fn the_started_forward_is_listed_and_its_links_use_the_local_port() {
     );
     // The other link's container is not forwarded: still its private address.
     assert!(after[1].contains("redis://10.0.1.23:6379"), "{after:?}");
-    assert_eq!(after.len(), 3, "two links and the forward");
+    assert_eq!(after.len(), 5, "two links, the forward, two containers");
 }
 
 #[test]
@@ -233,17 +233,22 @@ fn brackets_pick_an_item_x_closes_the_forward_o_copies_the_link() {
     );
     assert!(state.forwards.list.is_empty());
     assert_eq!(message(&state), "closed localhost:15432 → api:8080");
-    // The cursor falls back onto the last item left; `[` wraps from the first to the last.
+    // The cursor stays in place, now on the first container (after the links); `[` wraps
+    // from the first item to the last container.
+    assert!(press(&mut state, Key::char('o')).is_empty());
+    assert!(message(&state).contains("no link selected"));
+    press(&mut state, Key::char('['));
     assert_eq!(
         press(&mut state, Key::char('o')),
         [Effect::Copy("redis://10.0.1.23:6379".into())]
     );
     press(&mut state, Key::char('['));
     press(&mut state, Key::char('['));
-    assert_eq!(
-        press(&mut state, Key::char('o')),
-        [Effect::Copy("redis://10.0.1.23:6379".into())]
-    );
+    let instance = state.selected_instance().unwrap();
+    let chosen = state
+        .chosen_container(instance)
+        .map(|(_, c)| c.name.clone());
+    assert_eq!(chosen.as_deref(), Some("redis"));
 }
 
 #[test]
@@ -263,6 +268,24 @@ fn y_copies_the_exec_container_then_an_essential_one_not_the_first() {
         .get_mut("web")
         .unwrap()
         .exec_container = Some("redis".into());
+    assert_eq!(
+        press(&mut state, Key::char('y')),
+        [Effect::Copy("10.0.1.23:6379".into())]
+    );
+}
+
+#[test]
+fn y_on_a_container_chosen_in_the_detail_pane_copies_its_endpoint() {
+    let mut state = loaded(vec![exec_ready("api-demo")]);
+    select(&mut state, "api-demo");
+    state
+        .profile
+        .templates
+        .get_mut("web")
+        .unwrap()
+        .exec_container = Some("api".into());
+    // The items are api then redis; `[` from nothing chosen lands on the last.
+    press(&mut state, Key::char('['));
     assert_eq!(
         press(&mut state, Key::char('y')),
         [Effect::Copy("10.0.1.23:6379".into())]
@@ -346,5 +369,62 @@ fn esc_cancels_the_dialog_and_typed_digits_are_the_local_port() {
     let effects = press(&mut state, Key::plain(KeyCode::Enter));
     assert!(
         matches!(effects.as_slice(), [Effect::StartForward { target, .. }] if target.local_port == 15432)
+    );
+}
+
+#[test]
+fn switching_profile_closes_the_forwards_opened_under_the_old_one_and_says_so() {
+    let mut state = dashboard();
+    let (id, _) = forward_first_port(&mut state);
+    update(
+        &mut state,
+        Action::ForwardStarted {
+            id,
+            result: Ok(15432),
+        },
+    );
+    press(&mut state, Key::char(':'));
+    type_text(&mut state, "profile prod");
+    let effects = press(&mut state, Key::plain(KeyCode::Enter));
+    assert!(effects.contains(&Effect::StopForward { id }), "{effects:?}");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SwitchProfile(p) if p.name == "prod"))
+    );
+    assert!(state.forwards.list.is_empty());
+    assert_eq!(
+        message(&state),
+        "switched to profile prod; closed the 1 forward(s) opened under dev — switch back and \
+         press F to open them again"
+    );
+    // A late report about the closed forward changes nothing.
+    update(
+        &mut state,
+        Action::ForwardStarted {
+            id,
+            result: Ok(15432),
+        },
+    );
+    assert!(state.forwards_listed().is_empty());
+}
+
+#[test]
+fn read_only_refuses_f_as_it_refuses_s() {
+    let mut state = crate::state::fixtures::app(true, at(10, 5));
+    poll(&mut state, at(10, 4), vec![exec_ready("api-demo")]);
+    select(&mut state, "api-demo");
+    assert!(press(&mut state, Key::char('F')).is_empty());
+    assert_eq!(state.mode, Mode::Normal, "no dialog");
+    assert!(
+        message(&state).contains("read-only: `forward` is disabled"),
+        "{}",
+        message(&state)
+    );
+    assert!(press(&mut state, Key::char('s')).is_empty());
+    assert!(
+        message(&state).contains("read-only: `shell` is disabled"),
+        "{}",
+        message(&state)
     );
 }

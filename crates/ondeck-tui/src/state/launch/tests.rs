@@ -2,10 +2,11 @@ use std::collections::BTreeMap;
 
 use super::*;
 use crate::state::fixtures::*;
-use crate::state::{Action, Effect, Mode, update};
+use crate::state::{Action, Effect, MessageKind, Mode, update};
 use ondeck_core::instances::InstanceState;
 use ondeck_core::model::TaskState;
 use ondeck_core::ops::Launched;
+use ondeck_core::ops::connect::ExecWarning;
 
 fn dialog() -> LaunchDialog {
     LaunchDialog::new(&profile("dev"))
@@ -162,6 +163,7 @@ fn launch_dialog_flow_submits_and_shows_the_instance_at_once() {
                 tasks: vec![task("jobs", "j-1", TaskState::Provisioning)],
                 failures: vec![],
                 recovered: false,
+                exec_warnings: vec![],
             }),
         },
     );
@@ -172,6 +174,57 @@ fn launch_dialog_flow_submits_and_shows_the_instance_at_once() {
         InstanceState::Lifecycle(TaskState::Provisioning)
     );
     assert_eq!(selected_name(&state), Some("jobs"));
+}
+
+#[test]
+fn a_launch_whose_exec_cannot_work_says_so_in_the_status_line() {
+    let mut state = loaded(vec![]);
+    press(&mut state, Key::char('n'));
+    press(&mut state, Key::plain(KeyCode::Tab));
+    type_text(&mut state, "jobs");
+    press(&mut state, Key::plain(KeyCode::Enter));
+    press(&mut state, Key::plain(KeyCode::Enter));
+    let effects = press(&mut state, Key::plain(KeyCode::Enter));
+    let [Effect::Launch { req, .. }] = effects.as_slice() else {
+        panic!("expected a launch, got {effects:?}");
+    };
+    let warning = ExecWarning::NoTaskRole {
+        template: "web".into(),
+        definition: "web:3".into(),
+        asked: true,
+    };
+    update(
+        &mut state,
+        Action::Launched {
+            req: *req,
+            at: at(10, 1),
+            result: Ok(Launched {
+                id: mine("jobs"),
+                tasks: vec![task("jobs", "j-1", TaskState::Provisioning)],
+                failures: vec![],
+                recovered: false,
+                exec_warnings: vec![warning.clone()],
+            }),
+        },
+    );
+    let message = state.message.as_ref().expect("a message");
+    assert_eq!(message.kind, MessageKind::Error, "it stands out");
+    assert!(
+        message.text.starts_with("launched jobs from web"),
+        "{}",
+        message.text
+    );
+    assert!(
+        message.text.ends_with(&format!("; {warning}")),
+        "{}",
+        message.text
+    );
+    assert!(message.text.contains("ssmmessages:*"), "{}", message.text);
+    assert_eq!(
+        selected_name(&state),
+        Some("jobs"),
+        "the launch itself went on"
+    );
 }
 
 #[test]

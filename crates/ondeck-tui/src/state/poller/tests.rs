@@ -407,6 +407,7 @@ fn optimistic_rows_give_way_to_the_listed_instance() {
                 tasks: vec![task("demo", "d-1", TaskState::Provisioning)],
                 failures: vec![],
                 recovered: false,
+                exec_warnings: vec![],
             }),
         },
     );

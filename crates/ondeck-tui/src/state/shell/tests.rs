@@ -1,19 +1,6 @@
 use super::*;
-use crate::state::fixtures::{everyone, loaded, press, running, select};
+use crate::state::fixtures::{everyone, exec_ready, loaded, press, running, select};
 use crate::state::{Action, MessageKind, update};
-use ondeck_core::instances::Instance;
-
-/// `name` with one running task whose containers (api, redis) run exec agents.
-fn exec_ready(name: &str) -> Instance {
-    let mut instance = running(name);
-    for task in &mut instance.tasks {
-        task.exec_enabled = true;
-        for container in &mut task.containers {
-            container.exec_agent = Some("RUNNING".into());
-        }
-    }
-    instance
-}
 
 fn open_shell_effect(effects: &[Effect]) -> Option<(RequestId, String, String)> {
     effects.iter().find_map(|effect| match effect {
@@ -127,7 +114,9 @@ fn a_pending_agent_says_wait_with_its_state() {
     assert!(open_shell_effect(&press(&mut state, Key::char('s'))).is_none());
     let (_, text) = message(&state);
     assert!(
-        text.contains("is PENDING: wait until it is RUNNING"),
+        text.starts_with(
+            "no shell in api of web-1: the exec agent of api is PENDING, not RUNNING yet: wait"
+        ),
         "{text}"
     );
 }
@@ -232,4 +221,60 @@ fn read_only_refuses_a_shell() {
     let effects = press(&mut state, Key::char('s'));
     assert!(open_shell_effect(&effects).is_none());
     assert!(message(&state).1.contains("read-only"));
+}
+
+#[test]
+fn s_on_a_container_chosen_in_the_detail_pane_opens_there_without_the_picker() {
+    let mut state = loaded(vec![exec_ready("web-1")]);
+    select(&mut state, "web-1");
+    // No links or forwards: the items are the containers, api then redis.
+    press(&mut state, Key::char(']'));
+    press(&mut state, Key::char(']'));
+    let instance = state.selected_instance().unwrap();
+    let chosen = state
+        .chosen_container(instance)
+        .map(|(_, c)| c.name.clone());
+    assert_eq!(chosen.as_deref(), Some("redis"));
+    let effects = press(&mut state, Key::char('s'));
+    let (_, container, command) = open_shell_effect(&effects).expect("straight to the shell");
+    assert_eq!(
+        (container.as_str(), command.as_str()),
+        ("redis", DEFAULT_SHELL)
+    );
+    assert_eq!(state.mode, Mode::Normal, "no picker");
+}
+
+#[test]
+fn the_chosen_container_wins_over_the_templates_exec_container_and_is_judged_too() {
+    let mut instance = exec_ready("web-1");
+    instance.tasks[0].containers[1].exec_agent = Some("PENDING".into());
+    let mut state = loaded(vec![instance]);
+    state
+        .profile
+        .templates
+        .get_mut("web")
+        .unwrap()
+        .exec_container = Some("api".into());
+    select(&mut state, "web-1");
+    press(&mut state, Key::char('['));
+    assert!(open_shell_effect(&press(&mut state, Key::char('s'))).is_none());
+    let (kind, text) = message(&state);
+    assert_eq!(kind, MessageKind::Error);
+    assert!(
+        text.starts_with("no shell in redis of web-1: the exec agent of redis is PENDING"),
+        "{text}"
+    );
+}
+
+#[test]
+fn with_nothing_chosen_s_still_asks_which_container() {
+    let mut state = loaded(vec![exec_ready("web-1")]);
+    select(&mut state, "web-1");
+    let instance = state.selected_instance().unwrap();
+    assert!(
+        state.chosen_container(instance).is_none(),
+        "a container is never chosen unasked"
+    );
+    press(&mut state, Key::char('s'));
+    assert!(matches!(state.mode, Mode::Shell(_)), "{:?}", state.mode);
 }

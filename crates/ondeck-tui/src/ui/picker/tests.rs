@@ -14,6 +14,9 @@ fn picking() -> AppState {
     let mut instance = running("web-1");
     let task = &mut instance.tasks[0];
     task.exec_enabled = true;
+    for container in &mut task.containers {
+        container.runtime_id = Some(format!("rt-{}", container.name));
+    }
     task.containers[0].exec_agent = Some("RUNNING".into());
     task.containers[1].exec_agent = Some("PENDING".into());
     let mut state = loaded(vec![instance]);
@@ -49,6 +52,9 @@ fn the_picker_opens_on_the_first_ready_container() {
     let mut instance = running("web-1");
     let task = &mut instance.tasks[0];
     task.exec_enabled = true;
+    for container in &mut task.containers {
+        container.runtime_id = Some(format!("rt-{}", container.name));
+    }
     task.containers[0].exec_agent = Some("PENDING".into());
     task.containers[1].exec_agent = Some("RUNNING".into());
     let mut state = loaded(vec![instance]);

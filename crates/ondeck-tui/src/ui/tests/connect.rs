@@ -59,7 +59,7 @@ fn forward_dialog_with_a_refusal() {
     let backend = draw(&state, 80, 24, false);
     let screen = format!("{backend:?}");
     assert!(
-        screen.contains("exec agent in redis is PENDING"),
+        screen.contains("exec agent of redis is PENDING"),
         "the dialog says why: {screen}"
     );
     snapshot_connect_sizes("forward_dialog_refused", &mut state);
@@ -101,4 +101,20 @@ fn detail_pane_with_exec_links_and_forwards() {
         assert!(screen.contains(expected), "{expected} on screen: {screen}");
     }
     snapshot_connect_sizes("detail_connect", &mut state);
+}
+
+#[test]
+fn detail_pane_with_a_container_chosen() {
+    let mut state = connectable();
+    press(&mut state, Key::char('d'));
+    // The items: two links, then api and redis; `[` wraps to the last.
+    press(&mut state, Key::char('['));
+    let backend = draw(&state, 160, 48, false);
+    let screen = format!("{backend:?}");
+    assert!(
+        screen.contains(" ›redis"),
+        "the chosen container is marked: {screen}"
+    );
+    assert!(!screen.contains("›admin"), "and nothing else: {screen}");
+    snapshot_connect_sizes("detail_container_chosen", &mut state);
 }
