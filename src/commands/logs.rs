@@ -160,6 +160,8 @@ pub async fn logs(ctx: &OpsContext, args: &LogsArgs<'_>) -> Result<(), Failure> 
                 | StreamHealth::Polling { .. }
                 | StreamHealth::WaitingForStream => {}
             },
+            // The other containers go on; this one is said once, with its fix.
+            TailMessage::SourceStopped { reason, .. } => note(&reason),
             // Waiting for room, the tail drops nothing here.
             TailMessage::BackfillDone | TailMessage::Dropped { .. } => {}
         }

@@ -14,8 +14,8 @@ use super::{AppState, Effect, Focus, Pane};
 use crate::logview::LogView;
 use ondeck_core::instances::Instance;
 use ondeck_core::instances::identity::InstanceId;
-use ondeck_core::logs::LogBuffer;
 use ondeck_core::logs::sources::log_sources;
+use ondeck_core::logs::{LogBuffer, sanitize};
 use ondeck_core::tail::{StreamHealth, TailMessage, TailSource, TailSpec, TailTiming, WhenFull};
 
 pub type TailId = u64;
@@ -46,6 +46,8 @@ pub struct LogsPane {
     pub labels: Vec<String>,
     /// Containers whose lines ondeck cannot read, one line each.
     pub(crate) notes: Vec<String>,
+    /// Why the tail stopped reading some containers while it reads the others.
+    stopped: Vec<String>,
     /// Index into [`SINCE_PRESETS`].
     pub(crate) since: usize,
     pub(crate) full_screen: bool,
@@ -79,6 +81,7 @@ impl LogsPane {
             view: LogView::new(),
             labels: Vec::new(),
             notes: Vec::new(),
+            stopped: Vec::new(),
             since: 0,
             full_screen: false,
             search_input: None,
@@ -143,6 +146,7 @@ impl LogsPane {
             self.labels[index] = label;
         }
         self.notes = found.unreadable;
+        self.notes.extend(self.stopped.iter().cloned());
         added
     }
 
@@ -269,6 +273,9 @@ impl AppState {
             });
         }
         logs.tail_id = tail_id;
+        // A new tail tries every container again.
+        let retried = std::mem::take(&mut logs.stopped);
+        logs.notes.retain(|note| !retried.contains(note));
         if logs.sources.is_empty() {
             logs.tail = TailStatus::NoSources;
             return;
@@ -359,6 +366,12 @@ impl AppState {
                 self.dirty = true;
             }
             TailMessage::BackfillDone => {}
+            TailMessage::SourceStopped { reason, .. } => {
+                let note = sanitize(&reason).text;
+                logs.stopped.push(note.clone());
+                logs.notes.push(note);
+                self.dirty = true;
+            }
             TailMessage::Dropped { lines } => {
                 logs.dropped += lines;
                 self.dirty = true;

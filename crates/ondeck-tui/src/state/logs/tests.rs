@@ -547,3 +547,51 @@ fn lines_the_tail_dropped_are_counted_in_the_title() {
     );
     assert_eq!(title(&state), "connecting · 12 lines dropped");
 }
+
+#[test]
+fn a_container_the_tail_stopped_reading_gets_a_note_and_the_others_go_on() {
+    let mut state = dashboard();
+    let tail = open(&mut state);
+    deliver(&mut state, tail, vec![event(0, 500_000, "one")]);
+    state.dirty = false;
+    update(
+        &mut state,
+        Action::Tail {
+            tail_id: tail,
+            message: TailMessage::SourceStopped {
+                source: 1,
+                reason: "cannot read the logs of redis: log group /ecs/x not found\u{1b}[31m"
+                    .into(),
+            },
+        },
+    );
+    assert!(state.dirty);
+    let notes = |state: &AppState| state.logs.as_ref().unwrap().notes.clone();
+    assert_eq!(
+        notes(&state),
+        ["cannot read the logs of redis: log group /ecs/x not found"],
+        "said once, sanitized"
+    );
+    deliver(&mut state, tail, vec![event(0, 500_001, "two")]);
+    assert_eq!(texts(&state), vec!["one", "two"]);
+    let title = state
+        .logs
+        .as_ref()
+        .unwrap()
+        .status_text(chrono::FixedOffset::east_opt(0).unwrap(), false);
+    assert!(!title.contains("stopped"), "{title}");
+
+    // A fresh look at the instance keeps the note; a new tail tries every container again.
+    let mut newest = web("a", &[T1]);
+    newest.created_at = Some(at(9, 30));
+    refresh(
+        &mut state,
+        1,
+        vec![newest, web("b", &[T2])],
+        logging_definitions("awslogs"),
+    );
+    assert_eq!(notes(&state).len(), 1);
+    let effects = press(&mut state, Key::char('s'));
+    assert_eq!(started(&effects).len(), 1);
+    assert!(notes(&state).is_empty(), "{:?}", notes(&state));
+}
