@@ -205,13 +205,16 @@ async fn since_limits_the_backfill() {
         &[
             (now - 3 * 3_600_000, "three hours ago"),
             (now - 120_000, "two minutes ago"),
+            (now - 5_000, "five seconds ago"),
         ],
     )
     .await;
+    let got = messages(&fx.run(&["logs", "logs-1", "--json", "--since", "30s"]));
+    assert_eq!(got, [("web".to_string(), "five seconds ago".to_string())]);
     let got = messages(&fx.run(&["logs", "logs-1", "--json", "--since", "10m"]));
-    assert_eq!(got, [("web".to_string(), "two minutes ago".to_string())]);
-    let got = messages(&fx.run(&["logs", "logs-1", "--json", "--since", "1d"]));
     assert_eq!(got.len(), 2);
+    let got = messages(&fx.run(&["logs", "logs-1", "--json", "--since", "1d"]));
+    assert_eq!(got.len(), 3);
 }
 
 #[tokio::test]
