@@ -16,6 +16,7 @@ use std::path::Path;
 use unicode_width::UnicodeWidthChar;
 
 use ondeck_core::logs::buffer::{LogBuffer, LogLine};
+use ondeck_core::logs::line::{format_line, labels_lines};
 use ondeck_core::logs::sanitize::{Level, StyleRun, pretty_json};
 
 /// Lines kept visible below a search match, so it is seen in context.
@@ -555,13 +556,25 @@ fn screen_rows(text: &str, width: usize, wrap: bool) -> Vec<Range<usize>> {
     rows
 }
 
-/// Writes the sanitized text of every line the view's filters let through (not only those on
-/// screen), oldest first, one per line. Returns how many lines were written.
-pub fn save(buffer: &LogBuffer, view: &LogView, path: &Path) -> io::Result<usize> {
+/// Writes every line the view's filters let through (not only those on screen), oldest first,
+/// as `ondeck logs` prints them: time, container (when there are several) and sanitized text.
+/// `labels`: container names by source index. Returns how many lines were written.
+pub fn save(
+    buffer: &LogBuffer,
+    view: &LogView,
+    labels: &[String],
+    path: &Path,
+) -> io::Result<usize> {
     let mut out = BufWriter::new(File::create(path)?);
+    let show_label = labels_lines(labels.len());
     let mut written = 0;
     for line in buffer.iter().filter(|l| view.passes(l)) {
-        out.write_all(line.text.text.as_bytes())?;
+        let label = show_label.then(|| {
+            labels
+                .get(usize::from(line.source))
+                .map_or("?", String::as_str)
+        });
+        out.write_all(format_line(line.timestamp, label, &line.text.text).as_bytes())?;
         out.write_all(b"\n")?;
         written += 1;
     }

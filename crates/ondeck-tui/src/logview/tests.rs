@@ -339,16 +339,30 @@ fn pretty_json_lines_take_a_row_per_json_line() {
 }
 
 #[test]
-fn save_writes_the_filtered_plain_text() {
+fn save_writes_the_filtered_lines_as_ondeck_logs_prints_them() {
     let mut buffer = numbered(6);
     buffer.push(0, 1, "\x1b[31mline red\x1b[0m");
     let mut view = LogView::new();
     view.focus_source(Some(1));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out.log");
-    assert_eq!(save(&buffer, &view, &path).unwrap(), 4);
+    let labels = ["web".to_string(), "api".to_string()];
+    assert_eq!(save(&buffer, &view, &labels, &path).unwrap(), 4);
+    let saved = std::fs::read_to_string(&path).unwrap();
     assert_eq!(
-        std::fs::read_to_string(&path).unwrap(),
-        "line 1\nline 3\nline 5\nline red\n"
+        saved,
+        "2026-11-23T16:17:01.001Z api | line 1\n\
+         2026-11-23T16:17:01.003Z api | line 3\n\
+         2026-11-23T16:17:01.005Z api | line 5\n\
+         1970-01-01T00:00:00.000Z api | line red\n"
+    );
+
+    // One container: no label, as `ondeck logs` prints it.
+    view.focus_source(None);
+    save(&buffer, &view, &labels[..1], &path).unwrap();
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        saved.lines().next(),
+        Some("2026-11-23T16:17:01.000Z line 0")
     );
 }

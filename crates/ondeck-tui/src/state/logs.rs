@@ -505,6 +505,7 @@ impl AppState {
                     path,
                     buffer: logs.buffer.clone(),
                     view: logs.view.clone(),
+                    labels: logs.labels.clone(),
                 });
             }
             Command::LogCopy => match view.selected_line(buffer) {

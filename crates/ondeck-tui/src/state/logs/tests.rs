@@ -483,11 +483,24 @@ fn save_and_copy_name_their_effects() {
         vec![event(0, 1, "first"), event(1, 2, "last")],
     );
     let effects = press(&mut state, Key::char('S'));
-    let [Effect::SaveLogs { path, buffer, .. }] = effects.as_slice() else {
+    let [
+        Effect::SaveLogs {
+            path,
+            buffer,
+            labels,
+            ..
+        },
+    ] = effects.as_slice()
+    else {
         panic!("expected a save, got {effects:?}");
     };
     assert_eq!(path.to_str(), Some("ondeck-a-20261123-100000.log"));
     assert_eq!(buffer.len(), 2);
+    assert_eq!(
+        labels.len(),
+        2,
+        "each line is saved with its container: {labels:?}"
+    );
     update(
         &mut state,
         Action::LogsSaved {
