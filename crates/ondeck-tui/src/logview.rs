@@ -428,6 +428,23 @@ impl LogView {
         self.anchor = Some(seq);
     }
 
+    /// How many shown lines match the search, and which of them (counted from the oldest, from
+    /// 1) is the current match; 0 before the first jump. `None` without a search.
+    pub fn match_position(&self, buffer: &LogBuffer) -> Option<(usize, usize)> {
+        let search = self.search.as_ref()?;
+        let mut total = 0;
+        let mut current = 0;
+        for line in buffer.iter() {
+            if self.passes(line) && search.is_match(&line.text.text) {
+                total += 1;
+                if self.current_match == Some(line.seq) {
+                    current = total;
+                }
+            }
+        }
+        Some((current, total))
+    }
+
     fn jump_to_match(&mut self, buffer: &LogBuffer, newer: bool) -> bool {
         let Some(search) = &self.search else {
             return false;

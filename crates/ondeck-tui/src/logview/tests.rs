@@ -226,6 +226,34 @@ fn matches_are_jumped_to_with_context_below() {
 }
 
 #[test]
+fn the_match_position_counts_shown_matches_and_says_which_is_current() {
+    let mut buffer = LogBuffer::new(100);
+    for i in 0..30 {
+        let text = if i % 10 == 5 {
+            format!("line {i} Timeout")
+        } else {
+            format!("line {i}")
+        };
+        buffer.push(0, (i % 2) as u16, &text);
+    }
+    let mut view = LogView::new();
+    assert_eq!(view.match_position(&buffer), None);
+    view.set_search("timeout");
+    assert_eq!(
+        view.match_position(&buffer),
+        Some((0, 3)),
+        "none current yet"
+    );
+    view.next_match(&buffer);
+    assert_eq!(view.match_position(&buffer), Some((3, 3)));
+    view.prev_match(&buffer);
+    assert_eq!(view.match_position(&buffer), Some((2, 3)));
+    // Lines 5, 15 and 25 all come from container 1; container 0 has none.
+    view.focus_source(Some(0));
+    assert_eq!(view.match_position(&buffer), Some((0, 0)));
+}
+
+#[test]
 fn a_match_near_the_newest_line_anchors_on_the_newest_line() {
     let mut buffer = numbered(10);
     buffer.push(0, 0, "needle");

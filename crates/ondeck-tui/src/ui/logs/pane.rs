@@ -127,8 +127,14 @@ impl<'a> LogPane<'a> {
             } else {
                 "search"
             };
+            let position = match view.match_position(self.buffer) {
+                Some((0, 1)) => " 1 match".to_string(),
+                Some((0, total)) => format!(" {total} matches"),
+                Some((current, total)) => format!(" {current}/{total}"),
+                None => String::new(),
+            };
             spans.push(Span::styled(
-                format!("{label} \"{}\"", search.query()),
+                format!("{label} \"{}\"{position}", search.query()),
                 self.theme.search_term(),
             ));
         }
