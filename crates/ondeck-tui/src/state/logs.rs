@@ -511,7 +511,11 @@ impl AppState {
             Command::LogCopy => match view.selected_line(buffer) {
                 Some(line) => {
                     let text = line.text.text.clone();
-                    self.info(format!("copied {} characters", text.chars().count()));
+                    // The count first: a long line is cut at the status line's end.
+                    self.info(format!(
+                        "copied {} characters: {text}",
+                        text.chars().count()
+                    ));
                     effects.push(Effect::Copy(text));
                 }
                 None => self.info("no line to copy yet"),

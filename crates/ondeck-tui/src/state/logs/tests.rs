@@ -513,6 +513,11 @@ fn save_and_copy_name_their_effects() {
     );
     let effects = press(&mut state, Key::char('y'));
     assert_eq!(effects, vec![Effect::Copy("last".into())]);
+    assert_eq!(
+        state.message.as_ref().unwrap().text,
+        "copied 4 characters: last",
+        "the status line shows what was copied"
+    );
 }
 
 #[test]

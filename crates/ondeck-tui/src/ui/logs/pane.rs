@@ -53,6 +53,8 @@ pub struct LogPane<'a> {
     /// Under `NO_COLOR` (`color: false`) the pane draws no colour; emphasis (reverse, bold,
     /// dim) stays.
     theme: Theme,
+    /// The key that shows every container again, for the legend of the digit keys.
+    all_key: Option<String>,
 }
 
 impl<'a> LogPane<'a> {
@@ -67,7 +69,13 @@ impl<'a> LogPane<'a> {
             notes: &[],
             border_style: Style::new(),
             theme: Theme { color: true },
+            all_key: None,
         }
+    }
+
+    pub fn all_key(mut self, key: Option<String>) -> LogPane<'a> {
+        self.all_key = key;
+        self
     }
 
     pub fn theme(mut self, theme: Theme) -> LogPane<'a> {
@@ -156,6 +164,35 @@ impl<'a> LogPane<'a> {
         spans.push(Span::raw(" "));
         Line::from(spans)
     }
+
+    /// On the lower rule, which digit focuses which container: ` 1 web  2 api  0 all `.
+    /// Only when there are several to choose from, and only the first nine have a digit.
+    fn legend(&self) -> Option<Line<'static>> {
+        if self.sources.len() < 2 {
+            return None;
+        }
+        let containers = self
+            .sources
+            .iter()
+            .take(9)
+            .enumerate()
+            .map(|(index, name)| {
+                let style = self.theme.log_source(index as u16);
+                ((index + 1).to_string(), name.clone(), style)
+            });
+        let all = self
+            .all_key
+            .clone()
+            .map(|key| (key, "all".to_string(), Style::new()));
+        let mut spans = Vec::new();
+        for (key, name, style) in containers.chain(all) {
+            spans.push(Span::raw(if spans.is_empty() { " " } else { "  " }));
+            spans.push(Span::styled(key, self.theme.key()));
+            spans.push(Span::styled(format!(" {name}"), style));
+        }
+        spans.push(Span::raw(" "));
+        Some(Line::from(spans))
+    }
 }
 
 impl Widget for LogPane<'_> {
@@ -170,6 +207,13 @@ impl Widget for LogPane<'_> {
         if !self.title_extra.is_empty() {
             let extra = format!(" {} ", printable(self.title_extra));
             block = block.title_top(Line::from(extra).right_aligned());
+        }
+        // Whole or not at all: half a legend names the wrong keys.
+        if let Some(legend) = self
+            .legend()
+            .filter(|l| l.width() <= usize::from(area.width))
+        {
+            block = block.title_bottom(legend);
         }
         let mut inner = block.inner(area);
         block.render(area, buf);
