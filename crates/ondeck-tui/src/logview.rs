@@ -150,6 +150,8 @@ pub struct LogView {
     min_level: Option<Level>,
     timestamps: bool,
     wrap: bool,
+    /// Columns scrolled to the right while lines are not wrapped.
+    column: usize,
     json_pretty: bool,
 }
 
@@ -168,6 +170,7 @@ impl Default for LogView {
             // `t` shows the times, and a line costs fewer bytes over the link.
             timestamps: false,
             wrap: true,
+            column: 0,
             json_pretty: false,
         }
     }
@@ -364,6 +367,22 @@ impl LogView {
 
     pub fn toggle_wrap(&mut self) {
         self.wrap = !self.wrap;
+        self.column = 0;
+    }
+
+    /// Columns scrolled to the right; lines are drawn from there while not wrapped.
+    pub fn column(&self) -> usize {
+        self.column
+    }
+
+    /// Scrolls unwrapped lines sideways by `columns` (negative: back towards their start).
+    /// False while lines wrap: there is nothing to the side to see.
+    pub fn scroll_sideways(&mut self, columns: isize) -> bool {
+        if self.wrap {
+            return false;
+        }
+        self.column = self.column.saturating_add_signed(columns);
+        true
     }
 
     pub fn toggle_json(&mut self) {
@@ -498,6 +517,14 @@ impl LogView {
             }
             None => screen_rows(&line.text.text, width, self.wrap),
         };
+        let body = pretty.as_deref().unwrap_or(&line.text.text);
+        let rows = if self.wrap || self.column == 0 {
+            rows
+        } else {
+            rows.into_iter()
+                .map(|row| skip_columns(body, row, self.column))
+                .collect()
+        };
         LaidOutLine { line, pretty, rows }
     }
 
@@ -543,6 +570,18 @@ impl LogView {
         }
         Window { lines, hidden_rows }
     }
+}
+
+/// `row` without its first `columns` columns (a wide character half in them goes too).
+fn skip_columns(text: &str, row: Range<usize>, columns: usize) -> Range<usize> {
+    let mut skipped = 0;
+    for (at, c) in text[row.clone()].char_indices() {
+        if skipped >= columns {
+            return row.start + at..row.end;
+        }
+        skipped += c.width().unwrap_or(0);
+    }
+    row.end..row.end
 }
 
 /// Byte ranges of `text` that fit `width` columns each; one clipped row when not wrapping.

@@ -345,6 +345,35 @@ fn wrapped_lines_take_several_rows() {
 }
 
 #[test]
+fn unwrapped_lines_scroll_sideways_by_columns() {
+    let mut buffer = LogBuffer::new(10);
+    buffer.push(0, 0, "abcdefghij");
+    buffer.push(1, 0, "日本語テキスト");
+    let mut view = LogView::new();
+    assert!(!view.scroll_sideways(4), "wrapped lines have no side");
+    view.toggle_wrap();
+    assert!(view.scroll_sideways(4));
+    let window = view.layout(&buffer, 5, 20);
+    let shown: Vec<&str> = window
+        .lines
+        .iter()
+        .map(|laid| &laid.body()[laid.rows[0].clone()])
+        .collect();
+    assert_eq!(shown, ["efghij", "語テキスト"]);
+    assert!(view.scroll_sideways(-100));
+    assert_eq!(view.column(), 0, "not before the start");
+    view.scroll_sideways(50);
+    let window = view.layout(&buffer, 5, 20);
+    assert_eq!(window.lines[0].rows, [10..10], "past the end: an empty row");
+    view.toggle_wrap();
+    assert_eq!(
+        view.column(),
+        0,
+        "wrapping again starts lines at their start"
+    );
+}
+
+#[test]
 fn screen_rows_respect_wide_characters() {
     assert_eq!(screen_rows("abcdefg", 3, true), vec![0..3, 3..6, 6..7]);
     assert_eq!(screen_rows("日本語", 5, true), vec![0..6, 6..9]);

@@ -20,6 +20,9 @@ use ondeck_core::tail::{StreamHealth, TailMessage, TailSource, TailSpec, TailTim
 
 pub type TailId = u64;
 
+/// Columns one ←/→ moves unwrapped lines.
+const SIDEWAYS_STEP: isize = 8;
+
 /// Lines per stream read back when the pane opens without a `since`.
 const BACKFILL_LINES: i32 = 200;
 
@@ -445,6 +448,18 @@ impl AppState {
             } else {
                 let count = logs.labels.len();
                 self.info(format!("no container {digit}: this instance has {count}"));
+            }
+            return true;
+        }
+        // ←/→ and h/l move unwrapped lines sideways, unless the keymap gave the key a command.
+        let sideways = match key.code {
+            KeyCode::Left | KeyCode::Char('h') => -SIDEWAYS_STEP,
+            KeyCode::Right | KeyCode::Char('l') => SIDEWAYS_STEP,
+            _ => 0,
+        };
+        if command.is_none() && sideways != 0 && !key.ctrl && !key.alt {
+            if !logs.view.scroll_sideways(sideways) {
+                self.info("lines wrap, so nothing is to the side: w turns wrapping off");
             }
             return true;
         }

@@ -613,3 +613,30 @@ fn a_container_the_tail_stopped_reading_gets_a_note_and_the_others_go_on() {
     assert_eq!(started(&effects).len(), 1);
     assert!(notes(&state).is_empty(), "{:?}", notes(&state));
 }
+
+#[test]
+fn arrows_and_h_l_scroll_unwrapped_lines_sideways() {
+    let mut state = dashboard();
+    open(&mut state);
+    let column = |state: &AppState| state.logs.as_ref().unwrap().view.column();
+    press(&mut state, Key::plain(KeyCode::Right));
+    assert_eq!(column(&state), 0);
+    assert!(
+        state
+            .message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("w turns wrapping off"),
+        "wrapped lines say why nothing moved"
+    );
+    press(&mut state, Key::char('w'));
+    press(&mut state, Key::plain(KeyCode::Right));
+    press(&mut state, Key::char('l'));
+    assert_eq!(column(&state), 16);
+    press(&mut state, Key::char('h'));
+    assert_eq!(column(&state), 8);
+    press(&mut state, Key::plain(KeyCode::Left));
+    press(&mut state, Key::plain(KeyCode::Left));
+    assert_eq!(column(&state), 0);
+}

@@ -153,6 +153,10 @@ impl<'a> LogPane<'a> {
                 self.theme.log_level(),
             ));
         }
+        if !view.wrap() && view.column() > 0 {
+            spans.push(separator());
+            spans.push(Span::raw(format!("from column {}", view.column() + 1)));
+        }
         let evicted = self.buffer.evicted();
         if evicted > 0 {
             spans.push(separator());
