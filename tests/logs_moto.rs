@@ -209,8 +209,13 @@ async fn since_limits_the_backfill() {
         ],
     )
     .await;
-    let got = messages(&fx.run(&["logs", "logs-1", "--json", "--since", "30s"]));
-    assert_eq!(got, [("web".to_string(), "five seconds ago".to_string())]);
+    // Seconds are a unit of --since (they are not of a TTL). moto's startTime is coarser than
+    // CloudWatch's, so only what it must and must not return is checked.
+    let out = fx.run(&["logs", "logs-1", "--json", "--since", "30s"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let got = messages(&out);
+    assert!(got.iter().any(|(_, m)| m == "five seconds ago"), "{got:?}");
+    assert!(!got.iter().any(|(_, m)| m == "three hours ago"), "{got:?}");
     let got = messages(&fx.run(&["logs", "logs-1", "--json", "--since", "10m"]));
     assert_eq!(got.len(), 2);
     let got = messages(&fx.run(&["logs", "logs-1", "--json", "--since", "1d"]));
