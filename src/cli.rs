@@ -120,7 +120,7 @@ pub enum Command {
         /// Only this container, repeatable.
         #[arg(long, short = 'c')]
         container: Vec<String>,
-        /// Start this far back (10m, 1h, 2d); default: the last 100 lines per container.
+        /// Start this far back (30s, 10m, 1h, 2d); default: the last 100 lines per container.
         #[arg(long)]
         since: Option<String>,
         /// Keep printing new lines until interrupted.

@@ -4,11 +4,12 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use tokio::sync::mpsc;
 
 use super::Failure;
 use ondeck_core::instances::identity::InstanceRef;
+use ondeck_core::logs::line::{format_line, labels_lines, line_time};
 use ondeck_core::logs::sanitize::sanitize;
 use ondeck_core::logs::sources::log_sources;
 use ondeck_engine::ops::{self, OpsContext};
@@ -85,7 +86,7 @@ pub async fn logs(ctx: &OpsContext, args: &LogsArgs<'_>) -> Result<(), Failure> 
     };
     let (tx, mut rx) = mpsc::channel(64);
     let _tail = spawn_tail(Arc::clone(&ctx.cloud), spec, tx);
-    let show_label = labels.len() > 1;
+    let show_label = labels_lines(labels.len());
     // Trouble was reported on stderr: say so too when lines flow again.
     let mut troubled = false;
     loop {
@@ -105,19 +106,17 @@ pub async fn logs(ctx: &OpsContext, args: &LogsArgs<'_>) -> Result<(), Failure> 
                     if args.json {
                         let line = serde_json::json!({
                             "timestamp": event.timestamp,
-                            "time": time(event.timestamp),
+                            "time": line_time(event.timestamp),
                             "container": label,
                             "message": text,
                         });
                         out.push_str(&line.to_string());
                     } else {
-                        out.push_str(&time(event.timestamp));
-                        out.push(' ');
-                        if show_label {
-                            out.push_str(label);
-                            out.push_str(" | ");
-                        }
-                        out.push_str(&text);
+                        out.push_str(&format_line(
+                            event.timestamp,
+                            show_label.then_some(label),
+                            &text,
+                        ));
                     }
                     out.push('\n');
                 }
@@ -160,6 +159,8 @@ pub async fn logs(ctx: &OpsContext, args: &LogsArgs<'_>) -> Result<(), Failure> 
                 | StreamHealth::Polling { .. }
                 | StreamHealth::WaitingForStream => {}
             },
+            // The other containers go on; this one is said once, with its fix.
+            TailMessage::SourceStopped { reason, .. } => note(&reason),
             // Waiting for room, the tail drops nothing here.
             TailMessage::BackfillDone | TailMessage::Dropped { .. } => {}
         }
@@ -170,10 +171,4 @@ pub async fn logs(ctx: &OpsContext, args: &LogsArgs<'_>) -> Result<(), Failure> 
 /// to stop.
 fn note(text: &str) {
     let _ = writeln!(std::io::stderr(), "ondeck: {}", sanitize(text).text);
-}
-
-fn time(millis: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(millis)
-        .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-        .unwrap_or_else(|| millis.to_string())
 }

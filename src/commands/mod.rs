@@ -272,7 +272,7 @@ pub async fn run(global: &GlobalArgs, command: &Command) -> Result<(), Failure> 
         } => {
             let since = since
                 .as_deref()
-                .map(expiry::parse_ttl)
+                .map(ondeck_core::duration::parse_since)
                 .transpose()
                 .map_err(|err| Failure::Usage(format!("--since: {err}")))?;
             logs::logs(

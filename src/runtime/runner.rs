@@ -220,13 +220,18 @@ impl Runner {
                     .start(self.ctx.clone(), id, target, self.actions.clone());
             }
             Effect::StopForward { id } => self.forwards.stop(id),
-            Effect::SaveLogs { path, buffer, view } => {
+            Effect::SaveLogs {
+                path,
+                buffer,
+                view,
+                labels,
+            } => {
                 let actions = self.actions.clone();
                 tokio::task::spawn_blocking(move || {
                     let path = std::env::current_dir()
                         .map(|dir| dir.join(&path))
                         .unwrap_or(path);
-                    let result = ondeck_tui::logview::save(&buffer, &view, &path)
+                    let result = ondeck_tui::logview::save(&buffer, &view, &labels, &path)
                         .map(|lines| (path.clone(), lines))
                         .map_err(|err| format!("{}: {err}", path.display()));
                     let _ = actions.send(Action::LogsSaved { result });

@@ -4,6 +4,7 @@
 pub mod backoff;
 pub mod cloud;
 pub mod config;
+pub mod duration;
 pub mod error;
 /// Ready-made profiles, tasks and instances for tests here and in the crates above.
 #[cfg(any(test, feature = "fixtures"))]

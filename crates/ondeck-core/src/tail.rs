@@ -121,4 +121,7 @@ pub enum TailMessage {
     BackfillDone,
     /// This many lines were dropped since the last such message, because the channel was full.
     Dropped { lines: u64 },
+    /// One source cannot be read for a reason that asking again would not mend; the others go
+    /// on. `reason` names the container and the fix. The tail fails once every source stopped.
+    SourceStopped { source: u16, reason: String },
 }

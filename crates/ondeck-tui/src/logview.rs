@@ -16,6 +16,7 @@ use std::path::Path;
 use unicode_width::UnicodeWidthChar;
 
 use ondeck_core::logs::buffer::{LogBuffer, LogLine};
+use ondeck_core::logs::line::{format_line, labels_lines};
 use ondeck_core::logs::sanitize::{Level, StyleRun, pretty_json};
 
 /// Lines kept visible below a search match, so it is seen in context.
@@ -149,6 +150,8 @@ pub struct LogView {
     min_level: Option<Level>,
     timestamps: bool,
     wrap: bool,
+    /// Columns scrolled to the right while lines are not wrapped.
+    column: usize,
     json_pretty: bool,
 }
 
@@ -167,6 +170,7 @@ impl Default for LogView {
             // `t` shows the times, and a line costs fewer bytes over the link.
             timestamps: false,
             wrap: true,
+            column: 0,
             json_pretty: false,
         }
     }
@@ -363,6 +367,22 @@ impl LogView {
 
     pub fn toggle_wrap(&mut self) {
         self.wrap = !self.wrap;
+        self.column = 0;
+    }
+
+    /// Columns scrolled to the right; lines are drawn from there while not wrapped.
+    pub fn column(&self) -> usize {
+        self.column
+    }
+
+    /// Scrolls unwrapped lines sideways by `columns` (negative: back towards their start).
+    /// False while lines wrap: there is nothing to the side to see.
+    pub fn scroll_sideways(&mut self, columns: isize) -> bool {
+        if self.wrap {
+            return false;
+        }
+        self.column = self.column.saturating_add_signed(columns);
+        true
     }
 
     pub fn toggle_json(&mut self) {
@@ -427,6 +447,23 @@ impl LogView {
         self.anchor = Some(seq);
     }
 
+    /// How many shown lines match the search, and which of them (counted from the oldest, from
+    /// 1) is the current match; 0 before the first jump. `None` without a search.
+    pub fn match_position(&self, buffer: &LogBuffer) -> Option<(usize, usize)> {
+        let search = self.search.as_ref()?;
+        let mut total = 0;
+        let mut current = 0;
+        for line in buffer.iter() {
+            if self.passes(line) && search.is_match(&line.text.text) {
+                total += 1;
+                if self.current_match == Some(line.seq) {
+                    current = total;
+                }
+            }
+        }
+        Some((current, total))
+    }
+
     fn jump_to_match(&mut self, buffer: &LogBuffer, newer: bool) -> bool {
         let Some(search) = &self.search else {
             return false;
@@ -480,6 +517,14 @@ impl LogView {
             }
             None => screen_rows(&line.text.text, width, self.wrap),
         };
+        let body = pretty.as_deref().unwrap_or(&line.text.text);
+        let rows = if self.wrap || self.column == 0 {
+            rows
+        } else {
+            rows.into_iter()
+                .map(|row| skip_columns(body, row, self.column))
+                .collect()
+        };
         LaidOutLine { line, pretty, rows }
     }
 
@@ -527,6 +572,18 @@ impl LogView {
     }
 }
 
+/// `row` without its first `columns` columns (a wide character half in them goes too).
+fn skip_columns(text: &str, row: Range<usize>, columns: usize) -> Range<usize> {
+    let mut skipped = 0;
+    for (at, c) in text[row.clone()].char_indices() {
+        if skipped >= columns {
+            return row.start + at..row.end;
+        }
+        skipped += c.width().unwrap_or(0);
+    }
+    row.end..row.end
+}
+
 /// Byte ranges of `text` that fit `width` columns each; one clipped row when not wrapping.
 fn screen_rows(text: &str, width: usize, wrap: bool) -> Vec<Range<usize>> {
     let width = width.max(1);
@@ -555,13 +612,25 @@ fn screen_rows(text: &str, width: usize, wrap: bool) -> Vec<Range<usize>> {
     rows
 }
 
-/// Writes the sanitized text of every line the view's filters let through (not only those on
-/// screen), oldest first, one per line. Returns how many lines were written.
-pub fn save(buffer: &LogBuffer, view: &LogView, path: &Path) -> io::Result<usize> {
+/// Writes every line the view's filters let through (not only those on screen), oldest first,
+/// as `ondeck logs` prints them: time, container (when there are several) and sanitized text.
+/// `labels`: container names by source index. Returns how many lines were written.
+pub fn save(
+    buffer: &LogBuffer,
+    view: &LogView,
+    labels: &[String],
+    path: &Path,
+) -> io::Result<usize> {
     let mut out = BufWriter::new(File::create(path)?);
+    let show_label = labels_lines(labels.len());
     let mut written = 0;
     for line in buffer.iter().filter(|l| view.passes(l)) {
-        out.write_all(line.text.text.as_bytes())?;
+        let label = show_label.then(|| {
+            labels
+                .get(usize::from(line.source))
+                .map_or("?", String::as_str)
+        });
+        out.write_all(format_line(line.timestamp, label, &line.text.text).as_bytes())?;
         out.write_all(b"\n")?;
         written += 1;
     }

@@ -2,77 +2,37 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::duration::{DurationRule, parse_duration};
 use crate::instances::Instance;
 
 /// The longest time to live a template or an extension may ask for.
 pub const MAX_TTL_DAYS: i64 = 30;
 
-const TTL_FORMAT: &str = "write a number and a unit: m (minutes), h (hours) or d (days), \
-     alone or combined, e.g. 90m, 8h, 2d, 1h30m";
+/// Minutes are as fine as a time to live goes: seconds would only invite typos ("30s" for 30m).
+const TTL: DurationRule = DurationRule {
+    what: "a time to live",
+    hint: "write a number and a unit: m (minutes), h (hours) or d (days), alone or combined, \
+           e.g. 90m, 8h, 2d, 1h30m",
+    takes_seconds: false,
+};
 
 /// Parses a time to live such as "90m", "8h", "2d" or "1h30m" (spaces between parts are
 /// allowed, so "1h 30m" reads back what [`format_remaining`] writes). Zero and anything
 /// over 30 days are refused: an instance that never expires is what the TTL exists to stop.
 pub fn parse_ttl(text: &str) -> Result<Duration, String> {
     let trimmed = text.trim();
-    if trimmed.is_empty() {
-        return Err(format!("empty time to live; {TTL_FORMAT}"));
-    }
-    let mut total_minutes: i64 = 0;
-    let mut seen_units = Vec::new();
-    let mut rest = trimmed;
-    while !rest.is_empty() {
-        let digits_end = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        if digits_end == 0 {
-            return Err(format!("`{trimmed}` is not a time to live; {TTL_FORMAT}"));
-        }
-        let number: i64 = rest[..digits_end]
-            .parse()
-            .map_err(|_| format!("`{trimmed}` is far too long; the most is {MAX_TTL_DAYS}d"))?;
-        let mut after_number = rest[digits_end..].chars();
-        let unit = after_number.next().map(|c| c.to_ascii_lowercase());
-        let minutes_per_unit = match unit {
-            Some('m') => 1,
-            Some('h') => 60,
-            Some('d') => 24 * 60,
-            Some('s') => {
-                return Err(format!(
-                    "`{trimmed}`: seconds are too fine for a time to live; {TTL_FORMAT}"
-                ));
-            }
-            Some(other) => {
-                return Err(format!(
-                    "`{trimmed}` has an unknown unit `{other}`; {TTL_FORMAT}"
-                ));
-            }
-            None => {
-                return Err(format!("`{trimmed}` lacks a unit; {TTL_FORMAT}"));
-            }
-        };
-        let unit = unit.unwrap_or_default();
-        if seen_units.contains(&unit) {
-            return Err(format!("`{trimmed}` names `{unit}` twice; {TTL_FORMAT}"));
-        }
-        seen_units.push(unit);
-        total_minutes = number
-            .checked_mul(minutes_per_unit)
-            .and_then(|minutes| total_minutes.checked_add(minutes))
-            .ok_or_else(|| format!("`{trimmed}` is far too long; the most is {MAX_TTL_DAYS}d"))?;
-        rest = after_number.as_str().trim_start();
-    }
-    if total_minutes == 0 {
+    let ttl = parse_duration(text, &TTL)?;
+    if ttl.is_zero() {
         return Err(format!(
             "`{trimmed}` is zero; give at least 1m, or leave the time to live out"
         ));
     }
-    if total_minutes > MAX_TTL_DAYS * 24 * 60 {
+    if ttl > Duration::days(MAX_TTL_DAYS) {
         return Err(format!(
             "`{trimmed}` is longer than {MAX_TTL_DAYS} days; ask for {MAX_TTL_DAYS}d or less"
         ));
     }
-    Ok(Duration::minutes(total_minutes))
+    Ok(ttl)
 }
 
 /// A time to live written the way [`parse_ttl`] reads it, every unit kept: "8h", "1h 30m",

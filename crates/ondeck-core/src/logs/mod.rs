@@ -3,6 +3,7 @@
 //! container's stream is.
 
 pub mod buffer;
+pub mod line;
 pub mod sanitize;
 pub mod sources;
 pub mod style;

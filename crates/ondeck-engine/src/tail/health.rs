@@ -8,11 +8,13 @@ impl Tail {
         if let Some(trouble) = &self.trouble {
             return trouble.clone();
         }
-        if !self.streams.iter().any(|s| s.exists) {
+        if !self.streams.iter().any(|s| s.exists && s.stopped.is_none()) {
             return StreamHealth::WaitingForStream;
         }
         let polled = (0..self.streams.len())
-            .filter(|&i| self.streams[i].exists && !self.is_live(i))
+            .filter(|&i| {
+                self.streams[i].exists && self.streams[i].stopped.is_none() && !self.is_live(i)
+            })
             .map(|i| self.streams[i].interval)
             .min();
         match polled {

@@ -97,6 +97,8 @@ struct StreamState {
     /// Poll once even though Live Tail covers it: fills the gap before a new session began.
     catch_up: bool,
     last_timestamp: Option<i64>,
+    /// Why a lasting error ended the reading of this stream; the others go on.
+    stopped: Option<String>,
 }
 
 struct Tail {
@@ -180,6 +182,7 @@ impl Tail {
                 next_poll: Instant::now(),
                 catch_up: false,
                 last_timestamp: None,
+                stopped: None,
             });
         }
     }
@@ -294,7 +297,7 @@ impl Tail {
     }
 
     fn needs_poll(&self, i: usize) -> bool {
-        !self.is_live(i) || self.streams[i].catch_up
+        self.streams[i].stopped.is_none() && (!self.is_live(i) || self.streams[i].catch_up)
     }
 
     fn next_wake(&self) -> Option<Instant> {

@@ -25,6 +25,7 @@ impl Tail {
     /// One GetLogEvents per stream that is due, in one pass over the whole set.
     pub(super) async fn poll_due(&mut self) -> Result<(), Stop> {
         let mut batch = Vec::new();
+        let mut ended = None;
         for i in 0..self.streams.len() {
             if !self.needs_poll(i) || self.streams[i].next_poll > Instant::now() {
                 continue;
@@ -55,14 +56,12 @@ impl Tail {
                         self.failed(&error);
                         break;
                     }
-                    Verdict::Stop(reason) => {
-                        self.send_events(batch).await?;
-                        return Err(Stop::Failed(reason));
-                    }
+                    Verdict::Stop(reason) => ended = self.stop_stream(i, reason).await?,
                 },
             }
         }
-        self.send_events(batch).await
+        self.send_events(batch).await?;
+        ended.map_or(Ok(()), |reason| Err(Stop::Failed(reason)))
     }
 
     /// Read what was there before the tail started, merge it across streams, send it.
@@ -74,6 +73,7 @@ impl Tail {
     /// Read what the streams `from..` held before they were followed, merged across them.
     pub(super) async fn read_history(&mut self, from: usize) -> Result<(), Stop> {
         let mut batch = Vec::new();
+        let mut ended = None;
         for i in from..self.streams.len() {
             loop {
                 let asked = self.streams[i].cursor.clone();
@@ -105,15 +105,20 @@ impl Tail {
                                 sleep_until(at).await;
                             }
                         }
-                        Verdict::Stop(reason) => {
+                        Verdict::Stop(reason) if !self.follow => {
                             self.send_events(batch).await?;
                             return Err(Stop::Failed(reason));
+                        }
+                        Verdict::Stop(reason) => {
+                            ended = self.stop_stream(i, reason).await?;
+                            break;
                         }
                     },
                 }
             }
         }
-        self.send_events(batch).await
+        self.send_events(batch).await?;
+        ended.map_or(Ok(()), |reason| Err(Stop::Failed(reason)))
     }
 
     async fn read_page(&mut self, i: usize) -> Result<LogPage, CloudError> {
@@ -192,6 +197,19 @@ impl Tail {
                 stream.container
             )),
         }
+    }
+
+    /// One stream's lasting error stops reading it alone: the containers that can be read go
+    /// on, told which one stopped and why. The reason to end the tail when none is left.
+    async fn stop_stream(&mut self, i: usize, reason: String) -> Result<Option<String>, Stop> {
+        self.streams[i].stopped = Some(reason.clone());
+        if self.streams.iter().all(|s| s.stopped.is_some()) {
+            return Ok(Some(reason));
+        }
+        let source = self.streams[i].source;
+        self.send(TailMessage::SourceStopped { source, reason })
+            .await?;
+        Ok(None)
     }
 
     fn failed(&mut self, error: &CloudError) {

@@ -84,3 +84,30 @@ async fn live_tail_rejects_unknown_groups() {
         .unwrap();
     assert!(err.is_not_found());
 }
+
+#[tokio::test(start_paused = true)]
+async fn live_tail_delivers_each_stream_in_time_order() {
+    let clock = tokio_clock();
+    let cloud = DemoCloud::with_clock(OWNER, 20.0, clock);
+    let stream = stream_of(&initial_task(&cloud, "checkout-fix"), "api");
+    let mut tail = cloud.start_live_tail(&stream.group, &[]).await.unwrap();
+    let mut last: std::collections::HashMap<String, i64> = Default::default();
+    let mut seen = 0;
+    for _ in 0..200 {
+        let update = tail.next().await.unwrap().unwrap();
+        for (name, event) in update.events {
+            let previous = last.insert(name.clone(), event.timestamp);
+            assert!(
+                previous.is_none_or(|p| p <= event.timestamp),
+                "{name}: {previous:?} then {}",
+                event.timestamp
+            );
+            seen += 1;
+        }
+    }
+    assert!(
+        seen > 100 && last.len() > 1,
+        "{seen} lines from {} streams",
+        last.len()
+    );
+}

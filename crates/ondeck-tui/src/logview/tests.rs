@@ -226,6 +226,34 @@ fn matches_are_jumped_to_with_context_below() {
 }
 
 #[test]
+fn the_match_position_counts_shown_matches_and_says_which_is_current() {
+    let mut buffer = LogBuffer::new(100);
+    for i in 0..30 {
+        let text = if i % 10 == 5 {
+            format!("line {i} Timeout")
+        } else {
+            format!("line {i}")
+        };
+        buffer.push(0, (i % 2) as u16, &text);
+    }
+    let mut view = LogView::new();
+    assert_eq!(view.match_position(&buffer), None);
+    view.set_search("timeout");
+    assert_eq!(
+        view.match_position(&buffer),
+        Some((0, 3)),
+        "none current yet"
+    );
+    view.next_match(&buffer);
+    assert_eq!(view.match_position(&buffer), Some((3, 3)));
+    view.prev_match(&buffer);
+    assert_eq!(view.match_position(&buffer), Some((2, 3)));
+    // Lines 5, 15 and 25 all come from container 1; container 0 has none.
+    view.focus_source(Some(0));
+    assert_eq!(view.match_position(&buffer), Some((0, 0)));
+}
+
+#[test]
 fn a_match_near_the_newest_line_anchors_on_the_newest_line() {
     let mut buffer = numbered(10);
     buffer.push(0, 0, "needle");
@@ -317,6 +345,40 @@ fn wrapped_lines_take_several_rows() {
 }
 
 #[test]
+fn unwrapped_lines_scroll_sideways_by_columns() {
+    let mut buffer = LogBuffer::new(10);
+    buffer.push(0, 0, "abcdefghij");
+    buffer.push(1, 0, "日本語テキスト");
+    let mut view = LogView::new();
+    assert!(!view.scroll_sideways(4), "wrapped lines have no side");
+    view.toggle_wrap();
+    assert!(view.scroll_sideways(4));
+    let window = view.layout(&buffer, 5, 20);
+    let shown: Vec<&str> = window
+        .lines
+        .iter()
+        .map(|laid| &laid.body()[laid.rows[0].clone()])
+        .collect();
+    assert_eq!(shown, ["efghij", "語テキスト"]);
+    assert!(view.scroll_sideways(-100));
+    assert_eq!(view.column(), 0, "not before the start");
+    view.scroll_sideways(50);
+    let window = view.layout(&buffer, 5, 20);
+    let rows = &window.lines[0].rows;
+    assert_eq!(
+        (rows.len(), rows.first()),
+        (1, Some(&(10..10))),
+        "past the end: an empty row"
+    );
+    view.toggle_wrap();
+    assert_eq!(
+        view.column(),
+        0,
+        "wrapping again starts lines at their start"
+    );
+}
+
+#[test]
 fn screen_rows_respect_wide_characters() {
     assert_eq!(screen_rows("abcdefg", 3, true), vec![0..3, 3..6, 6..7]);
     assert_eq!(screen_rows("日本語", 5, true), vec![0..6, 6..9]);
@@ -339,16 +401,30 @@ fn pretty_json_lines_take_a_row_per_json_line() {
 }
 
 #[test]
-fn save_writes_the_filtered_plain_text() {
+fn save_writes_the_filtered_lines_as_ondeck_logs_prints_them() {
     let mut buffer = numbered(6);
     buffer.push(0, 1, "\x1b[31mline red\x1b[0m");
     let mut view = LogView::new();
     view.focus_source(Some(1));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out.log");
-    assert_eq!(save(&buffer, &view, &path).unwrap(), 4);
+    let labels = ["web".to_string(), "api".to_string()];
+    assert_eq!(save(&buffer, &view, &labels, &path).unwrap(), 4);
+    let saved = std::fs::read_to_string(&path).unwrap();
     assert_eq!(
-        std::fs::read_to_string(&path).unwrap(),
-        "line 1\nline 3\nline 5\nline red\n"
+        saved,
+        "2026-11-23T16:17:01.001Z api | line 1\n\
+         2026-11-23T16:17:01.003Z api | line 3\n\
+         2026-11-23T16:17:01.005Z api | line 5\n\
+         1970-01-01T00:00:00.000Z api | line red\n"
+    );
+
+    // One container: no label, as `ondeck logs` prints it.
+    view.focus_source(None);
+    save(&buffer, &view, &labels[..1], &path).unwrap();
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        saved.lines().next(),
+        Some("2026-11-23T16:17:01.000Z line 0")
     );
 }

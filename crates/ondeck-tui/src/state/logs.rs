@@ -14,11 +14,14 @@ use super::{AppState, Effect, Focus, Pane};
 use crate::logview::LogView;
 use ondeck_core::instances::Instance;
 use ondeck_core::instances::identity::InstanceId;
-use ondeck_core::logs::LogBuffer;
 use ondeck_core::logs::sources::log_sources;
+use ondeck_core::logs::{LogBuffer, sanitize};
 use ondeck_core::tail::{StreamHealth, TailMessage, TailSource, TailSpec, TailTiming, WhenFull};
 
 pub type TailId = u64;
+
+/// Columns one ←/→ moves unwrapped lines.
+const SIDEWAYS_STEP: isize = 8;
 
 /// Lines per stream read back when the pane opens without a `since`.
 const BACKFILL_LINES: i32 = 200;
@@ -46,6 +49,8 @@ pub struct LogsPane {
     pub labels: Vec<String>,
     /// Containers whose lines ondeck cannot read, one line each.
     pub(crate) notes: Vec<String>,
+    /// Why the tail stopped reading some containers while it reads the others.
+    stopped: Vec<String>,
     /// Index into [`SINCE_PRESETS`].
     pub(crate) since: usize,
     pub(crate) full_screen: bool,
@@ -79,6 +84,7 @@ impl LogsPane {
             view: LogView::new(),
             labels: Vec::new(),
             notes: Vec::new(),
+            stopped: Vec::new(),
             since: 0,
             full_screen: false,
             search_input: None,
@@ -143,6 +149,7 @@ impl LogsPane {
             self.labels[index] = label;
         }
         self.notes = found.unreadable;
+        self.notes.extend(self.stopped.iter().cloned());
         added
     }
 
@@ -269,6 +276,9 @@ impl AppState {
             });
         }
         logs.tail_id = tail_id;
+        // A new tail tries every container again.
+        let retried = std::mem::take(&mut logs.stopped);
+        logs.notes.retain(|note| !retried.contains(note));
         if logs.sources.is_empty() {
             logs.tail = TailStatus::NoSources;
             return;
@@ -359,6 +369,12 @@ impl AppState {
                 self.dirty = true;
             }
             TailMessage::BackfillDone => {}
+            TailMessage::SourceStopped { reason, .. } => {
+                let note = sanitize(&reason).text;
+                logs.stopped.push(note.clone());
+                logs.notes.push(note);
+                self.dirty = true;
+            }
             TailMessage::Dropped { lines } => {
                 logs.dropped += lines;
                 self.dirty = true;
@@ -435,6 +451,18 @@ impl AppState {
             }
             return true;
         }
+        // ←/→ and h/l move unwrapped lines sideways, unless the keymap gave the key a command.
+        let sideways = match key.code {
+            KeyCode::Left | KeyCode::Char('h') => -SIDEWAYS_STEP,
+            KeyCode::Right | KeyCode::Char('l') => SIDEWAYS_STEP,
+            _ => 0,
+        };
+        if command.is_none() && sideways != 0 && !key.ctrl && !key.alt {
+            if !logs.view.scroll_sideways(sideways) {
+                self.info("lines wrap, so nothing is to the side: w turns wrapping off");
+            }
+            return true;
+        }
         let Some(command) = command else {
             return false;
         };
@@ -492,12 +520,17 @@ impl AppState {
                     path,
                     buffer: logs.buffer.clone(),
                     view: logs.view.clone(),
+                    labels: logs.labels.clone(),
                 });
             }
             Command::LogCopy => match view.selected_line(buffer) {
                 Some(line) => {
                     let text = line.text.text.clone();
-                    self.info(format!("copied {} characters", text.chars().count()));
+                    // The count first: a long line is cut at the status line's end.
+                    self.info(format!(
+                        "copied {} characters: {text}",
+                        text.chars().count()
+                    ));
                     effects.push(Effect::Copy(text));
                 }
                 None => self.info("no line to copy yet"),

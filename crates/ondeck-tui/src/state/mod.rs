@@ -196,11 +196,13 @@ pub enum Effect {
         title: String,
         grant: SessionGrant,
     },
-    /// Write the lines `view` lets through to `path`; answered with `Action::LogsSaved`.
+    /// Write the lines `view` lets through to `path`, each with its time and container
+    /// (`labels`, by source index); answered with `Action::LogsSaved`.
     SaveLogs {
         path: PathBuf,
         buffer: LogBuffer,
         view: LogView,
+        labels: Vec<String>,
     },
     /// Listen locally and carry each connection to the target's port, answering with
     /// `Action::ForwardStarted`, then `ForwardStats` while it runs.

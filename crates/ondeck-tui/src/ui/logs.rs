@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use super::input::with_cursor;
 use super::{RenderContext, centered_note, pane_block};
 use crate::state::AppState;
+use crate::state::keymap::Command;
 
 mod pane;
 
@@ -52,6 +53,13 @@ pub(crate) fn pane(
             .utc_offset(ctx.offset)
             .theme(ctx.theme)
             .notes(&logs.notes)
+            .all_key(
+                state
+                    .keymap
+                    .keys_for(Command::LogAll)
+                    .first()
+                    .map(ToString::to_string),
+            )
             .border_style(if focused {
                 ctx.theme.bold()
             } else {

@@ -31,6 +31,8 @@ struct FakeState {
     page_size: usize,
     /// The next GetLogEvents calls fail with these, in order.
     errors: VecDeque<CloudError>,
+    /// Every GetLogEvents call for these streams fails with this.
+    broken: HashMap<String, CloudError>,
     /// The next StartLiveTail calls fail with these, in order; then sessions open.
     live_refusals: VecDeque<CloudError>,
     /// Pushed into every session as soon as it opens.
@@ -55,6 +57,7 @@ impl FakeCloud {
                 streams: HashMap::new(),
                 page_size: 10_000,
                 errors: VecDeque::new(),
+                broken: HashMap::new(),
                 live_refusals: VecDeque::new(),
                 live_greeting: Vec::new(),
                 calls: Vec::new(),
@@ -90,6 +93,10 @@ impl FakeCloud {
 
     fn create_stream(&self, stream: &str) {
         self.state().streams.entry(stream.to_string()).or_default();
+    }
+
+    fn break_stream(&self, stream: &str, error: CloudError) {
+        self.state().broken.insert(stream.to_string(), error);
     }
 
     fn fail_next(&self, errors: impl IntoIterator<Item = CloudError>) {
@@ -143,6 +150,9 @@ impl Cloud for FakeCloud {
         state.calls.push((self.started.elapsed(), query.clone()));
         if let Some(error) = state.errors.pop_front() {
             return Err(error);
+        }
+        if let Some(error) = state.broken.get(&query.stream.stream) {
+            return Err(error.clone());
         }
         let Some(events) = state.streams.get(&query.stream.stream) else {
             return Err(CloudError::NoLogStream {

@@ -226,25 +226,88 @@ async fn without_follow_trouble_on_the_way_is_retried_a_few_times_then_reported(
     assert_eq!(healths(&messages).last(), Some(&StreamHealth::Ended));
 }
 
+/// Calls for each stream, by name.
+fn calls_for(cloud: &FakeCloud, stream: &str) -> usize {
+    cloud
+        .calls()
+        .iter()
+        .filter(|query| query.stream.stream == stream)
+        .count()
+}
+
+/// Which sources were said to stop, and why.
+fn stopped_sources(messages: &[TailMessage]) -> Vec<(u16, String)> {
+    messages
+        .iter()
+        .filter_map(|m| match m {
+            TailMessage::SourceStopped { source, reason } => Some((*source, reason.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
 #[tokio::test(start_paused = true)]
-async fn a_follow_stops_on_a_lasting_error_but_not_on_a_missing_stream() {
+async fn a_lasting_error_on_one_stream_stops_only_that_stream() {
     for error in [denied(), missing_group()] {
         let cloud = FakeCloud::new();
         cloud.log("a", 1_000, "hello");
+        cloud.log("b", 1_500, "from b");
         let (_handle, mut rx) = start(&cloud, spec(vec![source(0, "a"), source(1, "b")], false));
         sleep_secs(10.0).await;
-        assert!(!tail_ended(&cloud), "stream b is awaited quietly");
-        let asked = cloud.call_times().len();
-        cloud.fail_next([error.clone()]);
-        sleep_secs(600.0).await;
+        cloud.break_stream("b", error.clone());
+        sleep_secs(10.0).await;
+        let asked_b = calls_for(&cloud, "b");
+        cloud.log("a", 30_000, "a goes on");
+        sleep_secs(60.0).await;
 
-        assert!(tail_ended(&cloud), "{error}: the follow still runs");
-        assert_eq!(cloud.call_times().len(), asked + 1, "{error}: asked again");
+        assert!(!tail_ended(&cloud), "{error}: stream a is still followed");
+        assert_eq!(calls_for(&cloud, "b"), asked_b, "{error}: b asked again");
         let messages = drain(&mut rx);
-        assert_eq!(lines(&messages), [(0, 1_000, "hello".into())]);
+        assert_eq!(
+            lines(&messages),
+            [
+                (0, 1_000, "hello".into()),
+                (1, 1_500, "from b".into()),
+                (0, 30_000, "a goes on".into())
+            ]
+        );
+        let stopped = stopped_sources(&messages);
+        assert_eq!(stopped.len(), 1, "{messages:?}");
+        assert_eq!(stopped[0].0, 1);
+        assert!(stopped[0].1.contains("container-1"), "{}", stopped[0].1);
+        assert!(
+            stopped[0].1.contains(&error.to_string()),
+            "{}",
+            stopped[0].1
+        );
+        assert_eq!(failure(&messages), None);
+
+        // The last one left stops the tail, with its reason.
+        cloud.break_stream("a", error.clone());
+        sleep_secs(60.0).await;
+        assert!(tail_ended(&cloud), "{error}: nothing left to read");
+        let messages = drain(&mut rx);
         let reason = failure(&messages).unwrap_or_else(|| panic!("{messages:?}"));
+        assert!(reason.contains("container-0"), "{reason}");
         assert!(reason.contains(&error.to_string()), "{reason}");
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stream_that_fails_during_the_backfill_stops_alone() {
+    let cloud = FakeCloud::new();
+    cloud.log("a", 1_000, "hello");
+    cloud.break_stream("b", missing_group());
+    let (_handle, mut rx) = start(&cloud, spec(vec![source(0, "a"), source(1, "b")], false));
+    sleep_secs(10.0).await;
+
+    assert!(!tail_ended(&cloud));
+    assert_eq!(calls_for(&cloud, "b"), 1, "b is not asked again");
+    let messages = drain(&mut rx);
+    assert_eq!(lines(&messages), [(0, 1_000, "hello".into())]);
+    assert_eq!(stopped_sources(&messages).len(), 1);
+    assert!(messages.contains(&TailMessage::BackfillDone));
+    assert_eq!(healths(&messages).last(), Some(&polling(8)));
 }
 
 #[tokio::test(start_paused = true)]

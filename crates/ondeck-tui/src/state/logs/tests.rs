@@ -483,11 +483,24 @@ fn save_and_copy_name_their_effects() {
         vec![event(0, 1, "first"), event(1, 2, "last")],
     );
     let effects = press(&mut state, Key::char('S'));
-    let [Effect::SaveLogs { path, buffer, .. }] = effects.as_slice() else {
+    let [
+        Effect::SaveLogs {
+            path,
+            buffer,
+            labels,
+            ..
+        },
+    ] = effects.as_slice()
+    else {
         panic!("expected a save, got {effects:?}");
     };
     assert_eq!(path.to_str(), Some("ondeck-a-20261123-100000.log"));
     assert_eq!(buffer.len(), 2);
+    assert_eq!(
+        labels.len(),
+        2,
+        "each line is saved with its container: {labels:?}"
+    );
     update(
         &mut state,
         Action::LogsSaved {
@@ -500,6 +513,11 @@ fn save_and_copy_name_their_effects() {
     );
     let effects = press(&mut state, Key::char('y'));
     assert_eq!(effects, vec![Effect::Copy("last".into())]);
+    assert_eq!(
+        state.message.as_ref().unwrap().text,
+        "copied 4 characters: last",
+        "the status line shows what was copied"
+    );
 }
 
 #[test]
@@ -546,4 +564,79 @@ fn lines_the_tail_dropped_are_counted_in_the_title() {
         },
     );
     assert_eq!(title(&state), "connecting · 12 lines dropped");
+}
+
+#[test]
+fn a_container_the_tail_stopped_reading_gets_a_note_and_the_others_go_on() {
+    let mut state = dashboard();
+    let tail = open(&mut state);
+    deliver(&mut state, tail, vec![event(0, 500_000, "one")]);
+    state.dirty = false;
+    update(
+        &mut state,
+        Action::Tail {
+            tail_id: tail,
+            message: TailMessage::SourceStopped {
+                source: 1,
+                reason: "cannot read the logs of redis: log group /ecs/x not found\u{1b}[31m"
+                    .into(),
+            },
+        },
+    );
+    assert!(state.dirty);
+    let notes = |state: &AppState| state.logs.as_ref().unwrap().notes.clone();
+    assert_eq!(
+        notes(&state),
+        ["cannot read the logs of redis: log group /ecs/x not found"],
+        "said once, sanitized"
+    );
+    deliver(&mut state, tail, vec![event(0, 500_001, "two")]);
+    assert_eq!(texts(&state), vec!["one", "two"]);
+    let title = state
+        .logs
+        .as_ref()
+        .unwrap()
+        .status_text(chrono::FixedOffset::east_opt(0).unwrap(), false);
+    assert!(!title.contains("stopped"), "{title}");
+
+    // A fresh look at the instance keeps the note; a new tail tries every container again.
+    let mut newest = web("a", &[T1]);
+    newest.created_at = Some(at(9, 30));
+    refresh(
+        &mut state,
+        1,
+        vec![newest, web("b", &[T2])],
+        logging_definitions("awslogs"),
+    );
+    assert_eq!(notes(&state).len(), 1);
+    let effects = press(&mut state, Key::char('s'));
+    assert_eq!(started(&effects).len(), 1);
+    assert!(notes(&state).is_empty(), "{:?}", notes(&state));
+}
+
+#[test]
+fn arrows_and_h_l_scroll_unwrapped_lines_sideways() {
+    let mut state = dashboard();
+    open(&mut state);
+    let column = |state: &AppState| state.logs.as_ref().unwrap().view.column();
+    press(&mut state, Key::plain(KeyCode::Right));
+    assert_eq!(column(&state), 0);
+    assert!(
+        state
+            .message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("w turns wrapping off"),
+        "wrapped lines say why nothing moved"
+    );
+    press(&mut state, Key::char('w'));
+    press(&mut state, Key::plain(KeyCode::Right));
+    press(&mut state, Key::char('l'));
+    assert_eq!(column(&state), 16);
+    press(&mut state, Key::char('h'));
+    assert_eq!(column(&state), 8);
+    press(&mut state, Key::plain(KeyCode::Left));
+    press(&mut state, Key::plain(KeyCode::Left));
+    assert_eq!(column(&state), 0);
 }

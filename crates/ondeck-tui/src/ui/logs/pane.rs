@@ -55,6 +55,8 @@ pub struct LogPane<'a> {
     /// Under `NO_COLOR` (`color: false`) the pane draws no colour; emphasis (reverse, bold,
     /// dim) stays.
     theme: Theme,
+    /// The key that shows every container again, for the legend of the digit keys.
+    all_key: Option<String>,
 }
 
 impl<'a> LogPane<'a> {
@@ -70,7 +72,13 @@ impl<'a> LogPane<'a> {
             notes: &[],
             border_style: Style::new(),
             theme: Theme::unicode(true),
+            all_key: None,
         }
+    }
+
+    pub fn all_key(mut self, key: Option<String>) -> LogPane<'a> {
+        self.all_key = key;
+        self
     }
 
     pub fn theme(mut self, theme: Theme) -> LogPane<'a> {
@@ -139,9 +147,15 @@ impl<'a> LogPane<'a> {
             } else {
                 "search"
             };
+            let position = match view.match_position(self.buffer) {
+                Some((0, 1)) => " 1 match".to_string(),
+                Some((0, total)) => format!(" {total} matches"),
+                Some((current, total)) => format!(" {current}/{total}"),
+                None => String::new(),
+            };
             spans.push(Span::styled(
                 format!(
-                    "{label} \"{}\"",
+                    "{label} \"{}\"{position}",
                     self.theme.fit(&printable(search.query()), query_room)
                 ),
                 self.theme.search_term(),
@@ -154,6 +168,10 @@ impl<'a> LogPane<'a> {
                 self.theme.log_level(),
             ));
         }
+        if !view.wrap() && view.column() > 0 {
+            spans.push(separator());
+            spans.push(Span::raw(format!("from column {}", view.column() + 1)));
+        }
         let evicted = self.buffer.evicted();
         if evicted > 0 {
             spans.push(separator());
@@ -164,6 +182,35 @@ impl<'a> LogPane<'a> {
         }
         spans.push(Span::raw(" "));
         Line::from(spans)
+    }
+
+    /// On the lower rule, which digit focuses which container: ` 1 web  2 api  0 all `.
+    /// Only when there are several to choose from, and only the first nine have a digit.
+    fn legend(&self) -> Option<Line<'static>> {
+        if self.sources.len() < 2 {
+            return None;
+        }
+        let containers = self
+            .sources
+            .iter()
+            .take(9)
+            .enumerate()
+            .map(|(index, name)| {
+                let style = self.theme.log_source(index as u16);
+                ((index + 1).to_string(), name.clone(), style)
+            });
+        let all = self
+            .all_key
+            .clone()
+            .map(|key| (key, "all".to_string(), Style::new()));
+        let mut spans = Vec::new();
+        for (key, name, style) in containers.chain(all) {
+            spans.push(Span::raw(if spans.is_empty() { " " } else { "  " }));
+            spans.push(Span::styled(key, self.theme.key()));
+            spans.push(Span::styled(format!(" {name}"), style));
+        }
+        spans.push(Span::raw(" "));
+        Some(Line::from(spans))
     }
 }
 
@@ -180,9 +227,13 @@ impl Widget for LogPane<'_> {
         // goes. Each is cut with the ellipsis, never at the edge.
         let width = usize::from(area.width);
         // A long query gives way first, so the level after it stays whole.
-        let query_room = (width / 3).max(8);
+        let query_width = self
+            .view
+            .search()
+            .map_or(0, |search| Span::raw(printable(search.query())).width());
+        let query_room = (width / 3).max(8).min(query_width);
         let over = self.title(query_room).width().saturating_sub(width);
-        let title = self.title(query_room.saturating_sub(over).max(8));
+        let title = self.title(query_room.saturating_sub(over).max(4));
         let title = self.theme.fit_line(title, width);
         let room = width.saturating_sub(title.width() + 1);
         block = block.title(title);
@@ -190,6 +241,13 @@ impl Widget for LogPane<'_> {
             let extra = format!(" {} ", printable(self.title_extra));
             let extra = self.theme.fit_line(Line::from(extra), room);
             block = block.title_top(extra.right_aligned());
+        }
+        // Whole or not at all: half a legend names the wrong keys.
+        if let Some(legend) = self
+            .legend()
+            .filter(|l| l.width() <= usize::from(area.width))
+        {
+            block = block.title_bottom(legend);
         }
         let mut inner = block.inner(area);
         block.render(area, buf);

@@ -389,7 +389,7 @@ fn a_long_search_and_a_level_filter_keep_their_ends_at_80_columns() {
         .find(|line| line.contains(" logs: "))
         .expect("the pane's title");
     assert!(
-        title.contains("search \"connection ") && title.contains("…\" · level"),
+        title.contains("search \"connect") && title.contains("…\" 0 matches · level"),
         "the query is cut inside its quotes: {title}"
     );
     let level = title
@@ -431,4 +431,44 @@ fn a_failed_instances_pane_does_not_claim_to_follow() {
         "{ended}"
     );
     assert!(ended.contains("FAILED · no new lines"), "{ended}");
+}
+
+/// The three sizes the pane must read well at, smallest first.
+const EVERY_SIZE: [(u16, u16); 3] = [(50, 15), (80, 24), (200, 60)];
+
+#[test]
+fn a_stopped_container_the_match_count_and_the_digit_legend_at_every_size() {
+    let (mut state, tail_id) = logs_open("awslogs");
+    deliver(&mut state, tail_id, &[0, 1]);
+    health(
+        &mut state,
+        tail_id,
+        StreamHealth::Polling {
+            interval: Duration::from_secs(1),
+        },
+    );
+    tail(
+        &mut state,
+        tail_id,
+        TailMessage::SourceStopped {
+            source: 1,
+            reason: "cannot read the logs of redis: log group /ecs/cache not found; check \
+                     awslogs-group"
+                .into(),
+        },
+    );
+    press(&mut state, Key::char('/'));
+    for c in "orders".chars() {
+        press(&mut state, Key::char(c));
+    }
+    press(&mut state, Key::plain(KeyCode::Enter));
+    for (width, height) in EVERY_SIZE {
+        let screen = draw(&state, width, height).to_string();
+        assert!(screen.contains("cannot read the logs of redis"), "{screen}");
+        if width >= 80 {
+            assert!(screen.contains("\"orders\" 4/4"), "{screen}");
+            assert!(screen.contains("1 api  2 redis  0 all"), "{screen}");
+        }
+        insta::assert_snapshot!(format!("logs_stopped_search_{width}x{height}"), screen);
+    }
 }

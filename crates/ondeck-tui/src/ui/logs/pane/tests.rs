@@ -166,6 +166,21 @@ fn snapshot_wrap_on_and_off() {
 }
 
 #[test]
+fn unwrapped_lines_scrolled_sideways_at_every_size() {
+    let buffer = sample(120);
+    let mut view = LogView::new();
+    view.toggle_wrap();
+    let start = render(&buffer, &view, "", 80, 24);
+    view.scroll_sideways(8);
+    for (width, height) in [(50, 15), (80, 24), (200, 60)] {
+        let screen = render(&buffer, &view, "", width, height);
+        assert!(screen.contains("from column 9"), "{screen}");
+        insta::assert_snapshot!(format!("scrolled_sideways_{width}x{height}"), screen);
+    }
+    assert_ne!(start, render(&buffer, &view, "", 80, 24));
+}
+
+#[test]
 fn snapshot_focused_container() {
     let buffer = sample(120);
     let mut view = with_times();
