@@ -11,9 +11,9 @@ use ondeck_core::instances::identity::InstanceId;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Guarded {
     Destroy,
-    /// By the template's ttl, `by` as the dialog shows it ("8h").
+    /// By how long the extend dialog was told.
     Extend {
-        by: String,
+        by: chrono::Duration,
     },
 }
 

@@ -41,6 +41,7 @@ impl AppState {
                 Outcome::Done(request) => self.launch(request, effects),
             },
             Mode::Confirm(confirm) => self.confirm_key(confirm, key, effects),
+            Mode::Extend(dialog) => self.extend_key(dialog, key, effects),
             Mode::Forward(mut dialog) => match dialog.key(key) {
                 Outcome::Open => self.mode = Mode::Forward(dialog),
                 Outcome::Cancelled => {}
@@ -81,6 +82,7 @@ impl AppState {
             Mode::CommandLine(line) => line.input.paste(text),
             Mode::Launch(dialog) => dialog.paste(text),
             Mode::Confirm(confirm) => confirm.paste(text),
+            Mode::Extend(dialog) => dialog.paste(text),
             Mode::Forward(dialog) => dialog.paste(text),
             Mode::Normal if logs_focused => {
                 if !self.paste_into_search(text) {
@@ -192,7 +194,7 @@ impl AppState {
                 Some(instance) => self.confirm_destroy(&instance),
                 None => self.info("nothing selected to destroy"),
             },
-            Command::Extend => self.extend_selected(effects),
+            Command::Extend => self.extend_selected(),
             Command::CopyEndpoint => self.copy_endpoint(effects),
             Command::Forward => self.open_forward_dialog(),
             Command::CloseForward => self.close_selected_forward(effects),

@@ -11,6 +11,7 @@
 
 pub(crate) mod command_line;
 pub(crate) mod confirm;
+pub(crate) mod extend;
 pub(crate) mod forward_dialog;
 pub mod forwards;
 pub(crate) mod help;
@@ -40,6 +41,7 @@ use chrono::{DateTime, Utc};
 use crate::logview::LogView;
 use command_line::CommandLine;
 use confirm::Confirm;
+use extend::ExtendDialog;
 use forward_dialog::ForwardDialog;
 use forwards::{ForwardId, ForwardStats, ForwardTarget, Forwards};
 use help::Help;
@@ -155,6 +157,8 @@ pub enum Effect {
     Extend {
         req: RequestId,
         target: InstanceId,
+        /// From now or from the current expiry, whichever is later.
+        by: chrono::Duration,
         all_owners: bool,
     },
     /// Put this text on the clipboard.
@@ -259,6 +263,8 @@ pub(crate) enum Mode {
     CommandLine(CommandLine),
     Help(Help),
     Launch(LaunchDialog),
+    /// How long to extend an instance by.
+    Extend(ExtendDialog),
     /// A destroy or an extend waiting for its confirmation.
     Confirm(Confirm),
     Profiles(ProfilePicker),

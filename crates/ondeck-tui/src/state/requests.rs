@@ -1,13 +1,14 @@
 //! What the dashboard asks of AWS — refreshes on the poller's schedule, launches, destroys and
 //! extends after their confirmation — and what it does with the answers.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::confirm::{Confirm, Guarded};
+use super::extend::ExtendDialog;
 use super::keymap::{Key, KeyCode};
 use super::poller::InFlight;
 use super::{Action, AppState, Effect, Mode, Outcome};
-use ondeck_core::instances::expiry::format_remaining;
+use ondeck_core::instances::expiry::{format_remaining, format_ttl};
 use ondeck_core::instances::identity::InstanceId;
 use ondeck_core::instances::{Instance, group};
 use ondeck_core::ops::{LaunchRequest, Launched, Snapshot};
@@ -59,18 +60,17 @@ impl AppState {
         ));
     }
 
-    /// Extend the selected instance by its template's ttl, or say why that cannot work
+    /// Ask how long to extend the selected instance by, or say why it cannot be extended
     /// before asking AWS. Someone else's instance (in the all-owners view) is extended only
     /// after its name is typed.
-    pub(super) fn extend_selected(&mut self, effects: &mut Vec<Effect>) {
+    pub(super) fn extend_selected(&mut self) {
         let Some(instance) = self.selected_instance() else {
             self.info("nothing selected to extend");
             return;
         };
         let id = instance.id();
         let label = self.label(&id);
-        let foreign = !instance.is_owned_by(&self.profile.owner);
-        let refusal = if foreign && !self.all_owners {
+        let refusal = if !instance.is_owned_by(&self.profile.owner) && !self.all_owners {
             Some(format!(
                 "{label} belongs to {}; only its owner can extend it, or someone in the \
                  --all-owners view",
@@ -85,45 +85,59 @@ impl AppState {
             self.error(refusal, false);
             return;
         }
-        let cli_name = if foreign {
-            format!("{id} --all-owners")
-        } else {
-            label.clone()
-        };
-        let profile = &self.profile.name;
-        let template = instance.template.clone();
-        let ttl = match self.profile.templates.get(&template) {
-            None => Err(format!(
-                "template `{template}` is not in profile {profile}; run `ondeck extend {cli_name} --by 2h`"
-            )),
-            Some(found) => found.ttl.ok_or_else(|| {
-                format!(
-                    "template `{template}` has no ttl to extend {label} by; add ttl = \"8h\" under \
-                     [profiles.{profile}.templates.{template}], or run `ondeck extend {cli_name} --by 2h`"
-                )
-            }),
-        };
-        match ttl {
-            Ok(ttl) if foreign => {
-                let by = format_remaining(ttl);
-                let confirm = Confirm::new(Guarded::Extend { by }, instance, &self.profile.owner);
-                self.mode = Mode::Confirm(confirm);
+        let ttl = self
+            .profile
+            .templates
+            .get(&instance.template)
+            .and_then(|template| template.ttl);
+        self.mode = Mode::Extend(ExtendDialog::new(id, ttl));
+    }
+
+    pub(super) fn extend_key(
+        &mut self,
+        mut dialog: ExtendDialog,
+        key: Key,
+        effects: &mut Vec<Effect>,
+    ) {
+        match dialog.key(key) {
+            Outcome::Open => self.mode = Mode::Extend(dialog),
+            Outcome::Cancelled => {
+                let label = self.label(&dialog.target);
+                self.info(format!("{label} kept as it was"));
             }
-            Ok(ttl) => self.send_extend(id, &format_remaining(ttl), effects),
-            Err(error) => self.error(error, false),
+            Outcome::Done(by) => {
+                let Some(instance) = self
+                    .rows()
+                    .into_iter()
+                    .find(|instance| instance.is(&dialog.target))
+                    .cloned()
+                else {
+                    let label = self.label(&dialog.target);
+                    self.error(format!("{label} is gone; nothing to extend"), false);
+                    return;
+                };
+                if instance.is_owned_by(&self.profile.owner) {
+                    self.send_extend(dialog.target, by, effects);
+                } else {
+                    let guarded = Guarded::Extend { by };
+                    self.mode =
+                        Mode::Confirm(Confirm::new(guarded, &instance, &self.profile.owner));
+                }
+            }
         }
     }
 
-    fn send_extend(&mut self, target: InstanceId, by: &str, effects: &mut Vec<Effect>) {
+    fn send_extend(&mut self, target: InstanceId, by: Duration, effects: &mut Vec<Effect>) {
         let label = self.label(&target);
         let req = self.poller.send(InFlight::Extend {
             target: target.clone(),
             label: label.clone(),
         });
-        self.info(format!("extending {label} by {by}…"));
+        self.info(format!("extending {label} by {}…", format_ttl(by)));
         effects.push(Effect::Extend {
             req,
             target,
+            by,
             all_owners: self.all_owners,
         });
     }
@@ -154,7 +168,7 @@ impl AppState {
                         all_owners: self.all_owners,
                     });
                 }
-                Guarded::Extend { by } => self.send_extend(confirm.target, &by, effects),
+                Guarded::Extend { by } => self.send_extend(confirm.target, by, effects),
             },
         }
     }

@@ -9,8 +9,10 @@ use super::input::with_cursor;
 use super::{RenderContext, untrusted};
 use crate::state::AppState;
 use crate::state::confirm::{Confirm, Guarded};
+use crate::state::extend::ExtendDialog;
 use crate::state::input::LineInput;
 use crate::state::launch::{LaunchDialog, LaunchField};
+use ondeck_core::instances::expiry::format_ttl;
 use ondeck_core::logs::sanitize::printable;
 
 /// A cleared, bordered box of at most `width`×`height` in the middle of `area`.
@@ -235,7 +237,7 @@ pub(crate) fn confirm(
             "destroy",
             format!(" ({tasks})? Every task is stopped."),
         ),
-        Guarded::Extend { by } => ("Extend", "extend", format!(" by {by}?")),
+        Guarded::Extend { by } => ("Extend", "extend", format!(" by {}?", format_ttl(*by))),
     };
     let mut first = vec![Span::raw(format!("{title} "))];
     first.extend(untrusted(&label, theme.bold()));
@@ -275,6 +277,49 @@ pub(crate) fn confirm(
         title: &title,
         width: 64,
         body: lines,
+        focus: 0,
+        controls,
+        flow: Flow::Wrap,
+    }
+    .draw(frame, area, ctx);
+}
+
+/// How long to extend an instance by: the field, prefilled, and why the last answer was
+/// refused.
+pub(crate) fn extend(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    dialog: &ExtendDialog,
+    ctx: &RenderContext,
+) {
+    let theme = ctx.theme;
+    let label = dialog.target.label(&state.profile.owner);
+    let mut first = vec![Span::raw("Extend ")];
+    first.extend(untrusted(&label, theme.bold()));
+    first.push(Span::raw(" by how long?"));
+    let body = vec![
+        Line::from(first),
+        Line::styled(
+            "From now or from its expiry, whichever is later.",
+            theme.dim(),
+        ),
+    ];
+    let mut field = vec![Span::raw("By: [ ")];
+    field.extend(with_cursor(&dialog.by, theme));
+    field.push(Span::raw(" ]"));
+    let mut controls = vec![Line::raw(""), Line::from(field)];
+    if let Some(error) = &dialog.error {
+        controls.push(Line::styled(
+            format!("{} {error}", theme.glyphs.error),
+            theme.error(),
+        ));
+    }
+    controls.push(Line::styled("enter extends · esc keeps it", theme.dim()));
+    Dialog {
+        title: "Extend instance",
+        width: 64,
+        body,
         focus: 0,
         controls,
         flow: Flow::Wrap,

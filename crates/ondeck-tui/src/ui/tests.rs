@@ -394,6 +394,8 @@ fn another_owners_extend_confirmation() {
         vec![owned_by("bob", "search-tuning")],
     );
     press(&mut state, Key::char('e'));
+    // How long, then whose.
+    press(&mut state, Key::plain(KeyCode::Enter));
     let backend = draw(&state, 80, 24, true);
     insta::assert_snapshot!("extend_confirm_foreign_80x24", backend);
 }

@@ -70,7 +70,9 @@ fn a_pasted_name_waits_for_enter() {
 #[test]
 fn it_counts_the_tasks_it_stops() {
     let instance = owned_by("ana", "one");
-    let by = Guarded::Extend { by: "8h".into() };
+    let by = Guarded::Extend {
+        by: chrono::Duration::hours(8),
+    };
     let confirm = Confirm::new(by.clone(), &instance, &profile("dev").owner);
     assert_eq!(confirm.tasks, instance.tasks.len());
     assert_eq!(confirm.action, by);
@@ -157,8 +159,12 @@ fn extending_another_owners_instance_needs_its_name_typed() {
     let mut state = everyone(None, vec![owned_by("ana", "one"), owned_by("bob", "one")]);
     press(&mut state, Key::char('G'));
     assert!(press(&mut state, Key::char('e')).is_empty());
+    // How long first, then the name.
+    assert!(matches!(&state.mode, Mode::Extend(_)), "{:?}", state.mode);
+    press(&mut state, Key::plain(KeyCode::Enter));
+    let by = chrono::Duration::hours(8);
     assert!(
-        matches!(&state.mode, Mode::Confirm(c) if c.action == Guarded::Extend { by: "8h".into() } && c.foreign.is_some()),
+        matches!(&state.mode, Mode::Confirm(c) if c.action == Guarded::Extend { by } && c.foreign.is_some()),
         "{:?}",
         state.mode
     );

@@ -66,15 +66,22 @@ fn dialogs() -> Vec<(&'static str, AppState, &'static str)> {
     press(&mut launch, Key::char('n'));
     let mut destroy = populated();
     press(&mut destroy, Key::ctrl('d'));
-    // Extending one of mine asks nothing; someone else's asks for its name.
-    let mut extend = app(false, at(10, 5));
-    extend.all_owners = true;
+    // How long to extend by, with a refused answer's reason; someone else's then asks for
+    // its name.
+    let mut extend = populated();
+    select(&mut extend, "api-demo");
+    press(&mut extend, Key::char('e'));
+    type_text(&mut extend, "s");
+    press(&mut extend, Key::plain(KeyCode::Enter));
+    let mut extend_foreign = app(false, at(10, 5));
+    extend_foreign.all_owners = true;
     poll(
-        &mut extend,
+        &mut extend_foreign,
         at(10, 4),
         vec![owned_by("bob", "search-tuning")],
     );
-    press(&mut extend, Key::char('e'));
+    press(&mut extend_foreign, Key::char('e'));
+    press(&mut extend_foreign, Key::plain(KeyCode::Enter));
     let mut profiles = populated();
     press(&mut profiles, Key::char('p'));
     let mut help = populated();
@@ -83,6 +90,7 @@ fn dialogs() -> Vec<(&'static str, AppState, &'static str)> {
         ("launch", launch, "[ Launch ]"),
         ("destroy", destroy, "[y/N]"),
         ("extend", extend, "esc keeps it"),
+        ("extend_foreign", extend_foreign, "esc keeps it"),
         ("profiles", profiles, "esc cancel"),
         ("help", help, "close"),
     ]
@@ -104,7 +112,7 @@ fn every_dialog_shows_its_controls_at_every_size() {
 #[test]
 fn the_extend_and_profile_dialogs() {
     for (scene, state, _) in dialogs() {
-        if matches!(scene, "extend" | "profiles") {
+        if matches!(scene, "extend" | "extend_foreign" | "profiles") {
             snapshot_all_sizes(&format!("{scene}_dialog"), &state);
         }
     }
