@@ -187,6 +187,7 @@ pub async fn run(global: &GlobalArgs, command: &Command) -> Result<(), Failure> 
                     .map(expiry::parse_ttl)
                     .transpose()
                     .map_err(|err| Failure::Usage(format!("--ttl: {err}")))?,
+                spot: None,
             };
             launch::launch(&ctx, &request, *wait, *json).await
         }

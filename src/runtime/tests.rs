@@ -258,7 +258,11 @@ async fn extend_runs_through_the_runner_and_its_refusal_reaches_the_message_line
     use ondeck_tui::state::keymap::{Key, KeyCode};
     // `e` asks how long; enter takes the template's ttl it is prefilled with.
     dispatch(&mut state, &mut runner, Action::Key(Key::char('e')));
-    dispatch(&mut state, &mut runner, Action::Key(Key::plain(KeyCode::Enter)));
+    dispatch(
+        &mut state,
+        &mut runner,
+        Action::Key(Key::plain(KeyCode::Enter)),
+    );
     let answer = next(&mut inbox).await;
     assert!(
         matches!(&answer, Action::Extended { result: Err(why), .. } if why == "fake cloud"),

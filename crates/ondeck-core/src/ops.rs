@@ -312,6 +312,8 @@ pub struct LaunchRequest {
     pub env: BTreeMap<String, BTreeMap<String, String>>,
     /// Overrides the template's ttl.
     pub ttl: Option<Duration>,
+    /// Overrides the template's `spot`.
+    pub spot: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -383,6 +385,23 @@ pub fn check_run_limits(request: &RunRequest, definition: &str) -> Result<(), Op
         }
     }
     Ok(())
+}
+
+/// Every container `env` names is one of the template's `containers`, else the error that
+/// names it and the ones there are.
+pub fn check_env_containers(
+    template: &str,
+    env: &BTreeMap<String, BTreeMap<String, String>>,
+    containers: &[String],
+) -> Result<(), OpsError> {
+    match env.keys().find(|container| !containers.contains(container)) {
+        Some(container) => Err(OpsError::UnknownContainer {
+            container: container.clone(),
+            template: template.to_string(),
+            known: containers.to_vec(),
+        }),
+        None => Ok(()),
+    }
 }
 
 pub fn merged_env(

@@ -187,7 +187,7 @@ impl AppState {
                         false,
                     );
                 } else {
-                    self.mode = Mode::Launch(LaunchDialog::new(&self.profile));
+                    self.mode = Mode::Launch(LaunchDialog::new(&self.profile, &self.definitions));
                 }
             }
             Command::Destroy => match self.selected_instance().cloned() {

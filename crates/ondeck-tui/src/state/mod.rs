@@ -255,7 +255,7 @@ pub(crate) enum Focus {
 }
 
 /// What the keys go to: the table (and a focused pane), or the line or dialog that is open.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Mode {
     Normal,
     /// The table's filter is being typed.

@@ -11,7 +11,8 @@ use crate::state::AppState;
 use crate::state::confirm::{Confirm, Guarded};
 use crate::state::extend::ExtendDialog;
 use crate::state::input::LineInput;
-use crate::state::launch::{LaunchDialog, LaunchField};
+use crate::state::launch::{LaunchDialog, LaunchField, TemplateChoice};
+use ondeck_core::format;
 use ondeck_core::instances::expiry::format_ttl;
 use ondeck_core::logs::sanitize::printable;
 
@@ -126,6 +127,15 @@ pub(crate) fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: 
         spans.push(Span::raw(" ]"));
         Line::from(spans)
     };
+    // A field's problem right under it, as it is typed.
+    let problem = |lines: &mut Vec<Line<'static>>, field: LaunchField| {
+        if let Some(why) = dialog.problem(field) {
+            lines.push(Line::styled(
+                format!("    {} {why}", theme.glyphs.error),
+                theme.error(),
+            ));
+        }
+    };
 
     let mut lines = vec![heading(LaunchField::Template, "Template")];
     let name_width = dialog
@@ -157,22 +167,56 @@ pub(crate) fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: 
             ),
         ]));
     }
+    problem(&mut lines, LaunchField::Template);
+    let template_row = 1 + dialog.cursor;
+    if let Some(template) = dialog.template() {
+        lines.push(Line::styled(
+            format!("    {}", template_facts(template, dialog.spot())),
+            theme.dim(),
+        ));
+    }
     lines.push(heading(LaunchField::Name, "Name (optional)"));
     lines.push(text_field(
         LaunchField::Name,
         &dialog.name,
         "generated from the template",
     ));
+    problem(&mut lines, LaunchField::Name);
+    let env_row = lines.len();
     lines.push(heading(LaunchField::Env, "Env overrides (optional)"));
     lines.push(text_field(
         LaunchField::Env,
         &dialog.env,
         "api:LOG_LEVEL=debug worker:THREADS=4",
     ));
+    problem(&mut lines, LaunchField::Env);
+    let ttl_row = lines.len();
+    lines.push(heading(LaunchField::Ttl, "Time to live"));
+    let template_ttl = match dialog.template().and_then(|template| template.ttl) {
+        Some(ttl) => format!("{} (the template's)", format_ttl(ttl)),
+        None => "none (the template has none)".to_string(),
+    };
+    lines.push(text_field(LaunchField::Ttl, &dialog.ttl, &template_ttl));
+    problem(&mut lines, LaunchField::Ttl);
+    let spot_row = lines.len();
+    let mut spot = heading(LaunchField::Spot, "Spot ");
+    spot.spans
+        .push(Span::raw(if dialog.spot() { "[x] on" } else { "[ ] off" }));
+    lines.push(spot);
+    lines.push(Line::from(vec![
+        Span::raw("    "),
+        Span::styled(
+            "FARGATE_SPOT: cheaper, may be stopped · space toggles",
+            theme.dim(),
+        ),
+    ]));
+    // The focused field's last row, so that it and its problem stay in view.
     let focus = match dialog.focus {
-        LaunchField::Template => 1 + dialog.cursor,
-        LaunchField::Name => dialog.templates.len() + 2,
-        LaunchField::Env | LaunchField::Confirm => lines.len() - 1,
+        LaunchField::Template => template_row,
+        LaunchField::Name => env_row - 1,
+        LaunchField::Env => ttl_row - 1,
+        LaunchField::Ttl => spot_row - 1,
+        LaunchField::Spot | LaunchField::Confirm => spot_row + 1,
     };
     let mut controls = vec![Line::raw("")];
     let confirm_style = if dialog.focus == LaunchField::Confirm {
@@ -197,12 +241,6 @@ pub(crate) fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: 
         controls.push(button);
         controls.push(Line::from(vec![Span::raw("  "), keys]));
     }
-    if let Some(error) = &dialog.error {
-        controls.push(Line::styled(
-            format!("{} {error}", theme.glyphs.error),
-            theme.error(),
-        ));
-    }
     // Wrapped: a long description is read whole; the body scrolls to keep the focused field
     // in view.
     Dialog {
@@ -214,6 +252,33 @@ pub(crate) fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: 
         flow: Flow::Wrap,
     }
     .draw(frame, area, ctx);
+}
+
+/// What the chosen template runs and costs: "api, worker · 0.5 vCPU 1 GB · $0.025/h · ttl 8h".
+fn template_facts(template: &TemplateChoice, spot: bool) -> String {
+    let runs = match &template.containers {
+        Some(containers) => format!("containers {}", containers.join(", ")),
+        None => format!("task definitions {}", template.task_definitions.join(", ")),
+    };
+    let mut facts = vec![printable(&runs).into_owned()];
+    if let Some((vcpu, gb)) = template.size {
+        facts.push(format!("{vcpu} vCPU {gb} GB"));
+    }
+    let per_hour = if spot {
+        template.per_hour_spot
+    } else {
+        template.per_hour
+    };
+    facts.push(match per_hour {
+        Some(rate) if spot => format!("~${}/h on Spot", format::rate(rate)),
+        Some(rate) => format!("${}/h", format::rate(rate)),
+        None => "$/h known once one has run".to_string(),
+    });
+    facts.push(match template.ttl {
+        Some(ttl) => format!("ttl {}", format_ttl(ttl)),
+        None => "no ttl".to_string(),
+    });
+    facts.join(" · ")
 }
 
 /// The question before a destroy or an extend. Someone else's instance says whose it is and

@@ -362,6 +362,27 @@ fn launch_dialog() {
 }
 
 #[test]
+fn launch_dialog_shows_each_problem_under_its_field_as_it_is_typed() {
+    let mut state = populated();
+    press(&mut state, Key::char('n'));
+    press(&mut state, Key::plain(KeyCode::Tab));
+    type_text(&mut state, "Nightly");
+    press(&mut state, Key::plain(KeyCode::Tab));
+    type_text(&mut state, "worker:THREADS=4");
+    let screen = draw(&state, 200, 60, false).to_string();
+    for shown in [
+        "containers api, redis · 0.5 vCPU 1 GB · $0.025/h · ttl 8h",
+        "instance name `Nightly` is invalid",
+        "template `web` has no container `worker`; containers: api, redis",
+        "8h (the template's)",
+        "[ ] off",
+    ] {
+        assert!(screen.contains(shown), "{shown}\n{screen}");
+    }
+    snapshot_all_sizes("launch_dialog_problems", &state);
+}
+
+#[test]
 fn destroy_confirmation() {
     let mut state = populated();
     press(&mut state, Key::ctrl('d'));
