@@ -1,7 +1,7 @@
 //! Keys and pastes to the part they are for: the line or dialog that is open, the log pane
 //! when it has the focus, else the keymap's commands on the table and panes.
 
-use super::command_line::{self, LineCommand};
+use super::command_line::{self, CommandLine, Completions, LineCommand};
 use super::help::Help;
 use super::keymap::{Command, Key, KeyCode};
 use super::launch::LaunchDialog;
@@ -30,10 +30,17 @@ impl AppState {
                 }
                 self.reconcile_selection();
             }
+            Mode::CommandLine(mut line) if key == Key::plain(KeyCode::Tab) => {
+                line.complete(&self.completions());
+                self.mode = Mode::CommandLine(line);
+            }
             Mode::CommandLine(mut line) => match line.key(key) {
                 Outcome::Open => self.mode = Mode::CommandLine(line),
                 Outcome::Cancelled => {}
-                Outcome::Done(text) => self.execute_line(&text, effects),
+                Outcome::Done(text) => {
+                    command_line::remember(&mut self.line_history, &text);
+                    self.execute_line(&text, effects);
+                }
             },
             Mode::Launch(mut dialog) => match dialog.key(key) {
                 Outcome::Open => self.mode = Mode::Launch(dialog),
@@ -124,6 +131,10 @@ impl AppState {
         match command {
             LineCommand::Nothing => {}
             LineCommand::Quit => self.run_command(Command::Quit, effects),
+            LineCommand::Help => self.run_command(Command::Help, effects),
+            LineCommand::LaunchDialog => self.run_command(Command::Launch, effects),
+            LineCommand::DestroySelected => self.run_command(Command::Destroy, effects),
+            LineCommand::ProfilePicker => self.run_command(Command::Profiles, effects),
             LineCommand::Launch { template, name } => {
                 if self.refuse_if_read_only(Command::Launch) {
                     return;
@@ -154,6 +165,22 @@ impl AppState {
         }
     }
 
+    /// What tab offers on the command line: this profile's templates, the names of the
+    /// instances listed (as `:destroy` takes them) and the profiles.
+    fn completions(&self) -> Completions {
+        Completions {
+            templates: self.profile.templates.keys().cloned().collect(),
+            instances: self
+                .rows()
+                .iter()
+                .map(|instance| self.label(&instance.id()))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+            profiles: self.profiles.keys().cloned().collect(),
+        }
+    }
+
     pub(super) fn refuse_if_read_only(&mut self, command: Command) -> bool {
         if self.read_only {
             self.error(
@@ -176,7 +203,9 @@ impl AppState {
             Command::Help => self.mode = Mode::Help(Help::default()),
             Command::Refresh => self.refresh_now(effects),
             Command::Filter => self.mode = Mode::Filter,
-            Command::CommandLine => self.mode = Mode::CommandLine(Default::default()),
+            Command::CommandLine => {
+                self.mode = Mode::CommandLine(CommandLine::new(&self.line_history))
+            }
             Command::Launch => {
                 if self.profile.templates.is_empty() {
                     self.error(

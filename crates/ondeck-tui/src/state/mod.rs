@@ -320,6 +320,8 @@ pub struct AppState {
     /// Lines scrolled in the pane (for the timeline: up from its newest line).
     pub(crate) pane_scroll: u16,
     pub(crate) mode: Mode,
+    /// Lines run from the `:` command line, oldest first (see `command_line::remember`).
+    pub(crate) line_history: Vec<String>,
     pub(crate) forwards: Forwards,
     pub(crate) layout: ScreenLayout,
     pub(crate) spinner: usize,
@@ -373,6 +375,7 @@ impl AppState {
             },
             pane_scroll: 0,
             mode: Mode::Normal,
+            line_history: Vec::new(),
             forwards: Forwards::default(),
             layout,
             spinner: 0,

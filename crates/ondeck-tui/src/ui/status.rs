@@ -100,6 +100,12 @@ pub(crate) fn bottom_line(frame: &mut Frame, area: Rect, state: &AppState, ctx: 
         Mode::CommandLine(line) => {
             let mut spans = vec![Span::styled(":", theme.key())];
             spans.extend(with_cursor(&line.input, theme));
+            if !line.matches.is_empty() {
+                spans.extend(untrusted(
+                    &format!("  {}", line.matches.join(" ")),
+                    theme.dim(),
+                ));
+            }
             Line::from(spans)
         }
         _ => match &state.message {

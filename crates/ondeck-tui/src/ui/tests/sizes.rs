@@ -200,3 +200,14 @@ fn the_ascii_symbols_leave_nothing_but_ascii_on_screen() {
     );
     insta::assert_snapshot!("ascii_80x24", table);
 }
+
+#[test]
+fn the_command_line_lists_what_tab_could_complete() {
+    let mut state = populated();
+    press(&mut state, Key::char(':'));
+    type_text(&mut state, "launch w");
+    press(&mut state, Key::plain(KeyCode::Tab));
+    let screen = text(&state, 80, 24);
+    assert!(screen.contains(":launch w█  web worker"), "{screen}");
+    snapshot_all_sizes("command_line_completion", &state);
+}
