@@ -45,7 +45,10 @@ impl AppState {
             Mode::Launch(mut dialog) => match dialog.key(key) {
                 Outcome::Open => self.mode = Mode::Launch(dialog),
                 Outcome::Cancelled => self.info("launch cancelled"),
-                Outcome::Done(request) => self.launch(request, effects),
+                Outcome::Done(request) => {
+                    self.launch_draft = Some(dialog);
+                    self.launch(request, effects);
+                }
             },
             Mode::Confirm(confirm) => self.confirm_key(confirm, key, effects),
             Mode::Extend(dialog) => self.extend_key(dialog, key, effects),
@@ -144,6 +147,7 @@ impl AppState {
                     name,
                     ..LaunchRequest::default()
                 };
+                self.launch_draft = None;
                 self.launch(request, effects);
             }
             LineCommand::Destroy(name) => {
@@ -216,7 +220,11 @@ impl AppState {
                         false,
                     );
                 } else {
-                    self.mode = Mode::Launch(LaunchDialog::new(&self.profile, &self.definitions));
+                    let dialog = self
+                        .launch_draft
+                        .take()
+                        .unwrap_or_else(|| LaunchDialog::new(&self.profile, &self.definitions));
+                    self.mode = Mode::Launch(dialog);
                 }
             }
             Command::Destroy => match self.selected_instance().cloned() {
@@ -336,6 +344,7 @@ impl AppState {
             return;
         }
         self.profile = profile.clone();
+        self.launch_draft = None;
         self.loaded = false;
         self.instances.clear();
         self.definitions.clear();

@@ -320,6 +320,9 @@ pub struct AppState {
     /// Lines scrolled in the pane (for the timeline: up from its newest line).
     pub(crate) pane_scroll: u16,
     pub(crate) mode: Mode,
+    /// The launch dialog as it was last submitted: after its launch fails, `n` reopens it
+    /// with everything typed. Dropped when the launch succeeds.
+    pub(crate) launch_draft: Option<LaunchDialog>,
     /// Lines run from the `:` command line, oldest first (see `command_line::remember`).
     pub(crate) line_history: Vec<String>,
     pub(crate) forwards: Forwards,
@@ -375,6 +378,7 @@ impl AppState {
             },
             pane_scroll: 0,
             mode: Mode::Normal,
+            launch_draft: None,
             line_history: Vec::new(),
             forwards: Forwards::default(),
             layout,

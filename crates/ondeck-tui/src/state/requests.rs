@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::confirm::{Confirm, Guarded};
 use super::extend::ExtendDialog;
-use super::keymap::{Key, KeyCode};
+use super::keymap::{Command, Key, KeyCode};
 use super::poller::InFlight;
 use super::{Action, AppState, Effect, Mode, Outcome};
 use ondeck_core::instances::expiry::{format_remaining, format_ttl};
@@ -278,6 +278,7 @@ impl AppState {
     ) {
         match result {
             Ok(launched) => {
+                self.launch_draft = None;
                 let mut text = format!(
                     "launched {} from {template} ({} tasks)",
                     launched.id.name,
@@ -299,6 +300,16 @@ impl AppState {
                 self.table.select(launched.id);
                 self.reconcile_selection();
                 self.refresh_now(effects);
+            }
+            Err(error) if self.launch_draft.is_some() => {
+                let key = self.keymap.keys_for(Command::Launch).first().copied();
+                match key {
+                    Some(key) => self.error(
+                        format!("{error} — {key} reopens the launch dialog as you left it"),
+                        false,
+                    ),
+                    None => self.error(error, false),
+                }
             }
             Err(error) => self.error(error, false),
         }

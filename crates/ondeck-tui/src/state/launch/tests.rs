@@ -306,3 +306,57 @@ fn a_bad_env_override_keeps_the_dialog_open_with_the_reason() {
             .contains("CONTAINER:KEY=VALUE")
     );
 }
+
+#[test]
+fn after_a_failed_launch_n_reopens_the_dialog_as_it_was_typed() {
+    let mut state = loaded(vec![]);
+    press(&mut state, Key::char('n'));
+    press(&mut state, Key::plain(KeyCode::Tab));
+    type_text(&mut state, "taken");
+    for _ in 0..4 {
+        press(&mut state, Key::plain(KeyCode::Tab)); // to the button
+    }
+    let [Effect::Launch { req, .. }] = press(&mut state, Key::plain(KeyCode::Enter))[..] else {
+        panic!("no launch");
+    };
+    update(
+        &mut state,
+        Action::Launched {
+            req,
+            at: at(10, 1),
+            result: Err("an instance named `taken` is already live".into()),
+        },
+    );
+    let message = state.message.clone().unwrap();
+    assert!(
+        message
+            .text
+            .ends_with("— n reopens the launch dialog as you left it"),
+        "{}",
+        message.text
+    );
+    press(&mut state, Key::char('n'));
+    let Mode::Launch(dialog) = &state.mode else {
+        panic!("no dialog: {:?}", state.mode);
+    };
+    assert_eq!(dialog.name.text(), "taken");
+    // Once a launch succeeds, the next dialog starts afresh.
+    let [Effect::Launch { req, .. }] = press(&mut state, Key::plain(KeyCode::Enter))[..] else {
+        panic!("no launch");
+    };
+    update(
+        &mut state,
+        Action::Launched {
+            req,
+            at: at(10, 2),
+            result: Ok(Launched {
+                id: mine("taken"),
+                tasks: vec![task("taken", "t-1", TaskState::Provisioning)],
+                failures: vec![],
+                recovered: false,
+            }),
+        },
+    );
+    press(&mut state, Key::char('n'));
+    assert!(matches!(&state.mode, Mode::Launch(d) if d.name.is_empty()));
+}
