@@ -82,10 +82,11 @@ impl Dialog<'_> {
         let [body_area, controls_area] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(controls_height)])
                 .areas(inner);
-        // Rows above the focused line, once wrapped; scrolled just enough to show it.
-        let focus_row = body_rows(&self.body[..self.focus.min(self.body.len())]);
+        // Rows down to the end of the focused line, once wrapped (a wrapped line is shown
+        // whole); scrolled just enough to show it.
+        let focus_end = body_rows(&self.body[..(self.focus + 1).min(self.body.len())]);
         let visible = usize::from(body_area.height);
-        let scroll = (focus_row + 1)
+        let scroll = focus_end
             .saturating_sub(visible)
             .min(all_body.saturating_sub(visible));
         let body = match self.flow {
