@@ -119,3 +119,28 @@ fn a_pasted_newline_on_the_command_line_or_in_the_extend_dialog_submits_nothing(
     assert!(pty.wait_for_end(SHORT).success());
     assert_bracketed_paste_left(&pty.raw_bytes());
 }
+
+#[test]
+fn a_pasted_newline_in_the_forward_dialog_does_not_start_the_forward() {
+    let state = tempfile::tempdir().unwrap();
+    let mut pty = PtyBuilder::new(160, 40, state.path())
+        .env("ONDECK_DEMO_SPEED", "20")
+        .spawn_ondeck(&["--demo"]);
+    pty.wait_for_text("checkout-fix", SHORT);
+    pty.send_keys("/checkout-fix\r");
+    pty.send_keys("F");
+    pty.wait_for_text("Forward a port", SHORT);
+    // Typed as keys, the newline would start a forward on 18080.
+    pty.paste("18080\n");
+    let screen = pty.wait_for("the pasted port", SHORT, |screen| {
+        screen.contains("Local port  [ 18080 █ ]")
+    });
+    assert!(!screen.contains("forwarding localhost"), "{screen}");
+    pty.send_keys("\x1b");
+    pty.wait_for("the dialog closed", SHORT, |screen| {
+        !screen.contains("Forward a port")
+    });
+    pty.send_keys("q");
+    assert!(pty.wait_for_end(SHORT).success());
+    assert_bracketed_paste_left(&pty.raw_bytes());
+}
