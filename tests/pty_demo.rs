@@ -47,11 +47,11 @@ fn launch_then_destroy_then_quit_restores_the_terminal() {
     // Templates are listed by name; web-stack is the last of the demo's five.
     pty.send_keys("jjjj");
     pty.wait_for_text("● web-stack", SHORT);
-    // Template → name → env → [ Launch ].
+    // Template → name → env → ttl → Spot → [ Launch ].
     pty.send_keys("\t");
     pty.send_keys("pty-1");
     pty.wait_for_text("[ pty-1", SHORT);
-    pty.send_keys("\t\t\r");
+    pty.send_keys("\t\t\t\t\r");
     let screen = pty.wait_for("pty-1 launched from web-stack", SHORT, |screen| {
         !screen.contains("Launch an instance")
             && screen.contains("launched pty-1 from web-stack")
