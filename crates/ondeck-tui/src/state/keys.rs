@@ -8,7 +8,7 @@ use super::launch::LaunchDialog;
 use super::profiles::ProfilePicker;
 use super::{AppState, Effect, Focus, Mode, Outcome, Pane};
 use ondeck_core::instances::identity::InstanceRef;
-use ondeck_core::ops::{LaunchRequest, pick};
+use ondeck_core::ops::{LaunchRequest, OpsError, pick};
 
 impl AppState {
     pub(super) fn key(&mut self, key: Key, effects: &mut Vec<Effect>) {
@@ -141,6 +141,14 @@ impl AppState {
             LineCommand::Launch { template, name } => {
                 if self.refuse_if_read_only(Command::Launch) {
                     return;
+                }
+                if !self.profile.templates.contains_key(&template) {
+                    let unknown = OpsError::UnknownTemplate {
+                        template,
+                        profile: self.profile.name.clone(),
+                        known: self.profile.templates.keys().cloned().collect(),
+                    };
+                    return self.error(unknown.to_string(), false);
                 }
                 let request = LaunchRequest {
                     template,

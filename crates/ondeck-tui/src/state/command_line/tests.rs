@@ -211,6 +211,20 @@ fn destroying_an_unknown_name_says_so_before_asking() {
 }
 
 #[test]
+fn launching_an_unknown_template_says_so_before_asking_aws() {
+    let mut state = loaded(vec![]);
+    press(&mut state, Key::char(':'));
+    type_text(&mut state, "launch wbe");
+    assert!(press(&mut state, Key::plain(KeyCode::Enter)).is_empty());
+    assert!(!state.waiting());
+    let message = state.message.clone().unwrap();
+    assert_eq!(
+        message.text,
+        "template `wbe` is not in profile dev; known templates: web, worker"
+    );
+}
+
+#[test]
 fn tab_and_history_through_update() {
     let mut state = loaded(vec![running("alpha")]);
     press(&mut state, Key::char(':'));
