@@ -98,9 +98,12 @@ impl AppState {
 
     fn normal_key(&mut self, key: Key, effects: &mut Vec<Effect>) {
         if key == Key::plain(KeyCode::Esc) {
-            // Esc steps back: close a focused pane, else clear the filter and the message.
+            // Esc steps back: close a focused pane, else drop the marks, else clear the filter
+            // and the message.
             if self.focus == Focus::Pane {
                 self.focus = Focus::Table;
+            } else if self.table.clear_marks() {
+                self.info("marks cleared");
             } else {
                 self.table.filter.clear();
                 self.message = None;
@@ -144,7 +147,7 @@ impl AppState {
                         .map_err(|err| err.to_string())
                 });
                 match found {
-                    Ok(instance) => self.confirm_destroy(&instance),
+                    Ok(instance) => self.confirm_destroy(vec![instance]),
                     Err(error) => self.error(error, false),
                 }
             }
@@ -188,11 +191,11 @@ impl AppState {
                     self.mode = Mode::Launch(LaunchDialog::new(&self.profile));
                 }
             }
-            Command::Destroy => match self.selected_instance().cloned() {
-                Some(instance) => self.confirm_destroy(&instance),
-                None => self.info("nothing selected to destroy"),
+            Command::Destroy => match self.chosen_instances() {
+                chosen if chosen.is_empty() => self.info("nothing selected to destroy"),
+                chosen => self.confirm_destroy(chosen),
             },
-            Command::Extend => self.extend_selected(effects),
+            Command::Extend => self.extend_chosen(effects),
             Command::CopyEndpoint => self.copy_endpoint(effects),
             Command::Forward => self.open_forward_dialog(),
             Command::CloseForward => self.close_selected_forward(effects),
@@ -218,6 +221,24 @@ impl AppState {
             Command::Sort => {
                 self.table.next_sort();
                 self.reconcile_selection();
+            }
+            Command::ShowStopped => {
+                self.table.show_ended = !self.table.show_ended;
+                self.reconcile_selection();
+                self.info(if self.table.show_ended {
+                    "showing every stopped and failed instance"
+                } else {
+                    "stopped and failed instances are shown for an hour after they stop"
+                });
+            }
+            Command::Mark => {
+                if self.table.toggle_mark() {
+                    let rows = self.row_ids();
+                    self.table
+                        .move_selection(&rows, |at, last| (at + 1).min(last));
+                } else {
+                    self.info("nothing selected to mark");
+                }
             }
             Command::Up | Command::Down | Command::Top | Command::Bottom => self.navigate(command),
             Command::PageUp | Command::PageDown => self.navigate(command),

@@ -7,6 +7,7 @@ use super::confirm::{Confirm, Guarded};
 use super::keymap::{Key, KeyCode};
 use super::poller::InFlight;
 use super::{Action, AppState, Effect, Mode, Outcome};
+use ondeck_core::format::count;
 use ondeck_core::instances::expiry::format_remaining;
 use ondeck_core::instances::identity::InstanceId;
 use ondeck_core::instances::{Instance, group};
@@ -17,6 +18,8 @@ impl AppState {
         let minute_changed = now.timestamp().div_euclid(60) != self.now.timestamp().div_euclid(60);
         self.now = now;
         if minute_changed {
+            // An instance stopped an hour ago leaves the table now.
+            self.reconcile_selection();
             self.dirty = true;
         }
         if self.waiting() {
@@ -50,40 +53,84 @@ impl AppState {
         effects.push(Effect::Launch { req, request });
     }
 
-    /// Ask to destroy `instance`: `y` for mine, the name typed for someone else's.
-    pub(super) fn confirm_destroy(&mut self, instance: &Instance) {
+    /// Ask to destroy `instances` (the marked rows, or the selected one): `y` when all are
+    /// mine, the names of someone else's typed. One that has stopped already is left out and
+    /// said so; with nothing left, nothing is asked and nothing sent.
+    pub(super) fn confirm_destroy(&mut self, instances: Vec<Instance>) {
+        let (stopped, live): (Vec<Instance>, Vec<Instance>) = instances
+            .into_iter()
+            .partition(|instance| instance.state.is_final());
+        if !stopped.is_empty() {
+            let names: Vec<String> = stopped.iter().map(|i| self.label(&i.id())).collect();
+            let verb = if names.len() == 1 { "has" } else { "have" };
+            let what = if live.is_empty() {
+                "there is nothing to destroy"
+            } else {
+                "left out"
+            };
+            self.info(format!(
+                "{} {verb} already stopped; {what}",
+                names.join(", ")
+            ));
+        }
+        if !live.is_empty() {
+            self.mode = Mode::Confirm(Confirm::new(Guarded::Destroy, &live, &self.profile.owner));
+        }
+    }
+
+    /// Extend the marked instances (else the selected one) by their templates' ttl, or say
+    /// why that cannot work before asking AWS. Marked rows, and someone else's instance (in
+    /// the all-owners view), are extended only after one confirmation.
+    pub(super) fn extend_chosen(&mut self, effects: &mut Vec<Effect>) {
+        let chosen = self.chosen_instances();
+        if chosen.is_empty() {
+            self.info("nothing selected to extend");
+            return;
+        }
+        let mut ttls = Vec::new();
+        for instance in &chosen {
+            match self.extension(instance) {
+                Ok(ttl) => ttls.push(format_remaining(ttl)),
+                Err(refusal) if chosen.len() > 1 => {
+                    return self.error(
+                        format!("{refusal}; unmark it (space) to extend the others"),
+                        false,
+                    );
+                }
+                Err(refusal) => return self.error(refusal, false),
+            }
+        }
+        let foreign = chosen.iter().any(|i| !i.is_owned_by(&self.profile.owner));
+        if !foreign && self.table.marked().is_empty() {
+            let id = chosen[0].id();
+            return self.send_extend(id, &ttls[0], effects);
+        }
+        let by = if ttls.iter().all(|ttl| *ttl == ttls[0]) {
+            ttls[0].clone()
+        } else {
+            "their templates' ttl".to_string()
+        };
         self.mode = Mode::Confirm(Confirm::new(
-            Guarded::Destroy,
-            instance,
+            Guarded::Extend { by },
+            &chosen,
             &self.profile.owner,
         ));
     }
 
-    /// Extend the selected instance by its template's ttl, or say why that cannot work
-    /// before asking AWS. Someone else's instance (in the all-owners view) is extended only
-    /// after its name is typed.
-    pub(super) fn extend_selected(&mut self, effects: &mut Vec<Effect>) {
-        let Some(instance) = self.selected_instance() else {
-            self.info("nothing selected to extend");
-            return;
-        };
+    /// How long `instance` is extended by: its template's ttl; or why it cannot be.
+    fn extension(&self, instance: &Instance) -> Result<chrono::Duration, String> {
         let id = instance.id();
         let label = self.label(&id);
         let foreign = !instance.is_owned_by(&self.profile.owner);
-        let refusal = if foreign && !self.all_owners {
-            Some(format!(
+        if foreign && !self.all_owners {
+            return Err(format!(
                 "{label} belongs to {}; only its owner can extend it, or someone in the \
                  --all-owners view",
                 instance.owner
-            ))
-        } else if !instance.is_wanted() {
-            Some(format!("{label} has stopped; there is nothing to extend"))
-        } else {
-            None
-        };
-        if let Some(refusal) = refusal {
-            self.error(refusal, false);
-            return;
+            ));
+        }
+        if !instance.is_wanted() {
+            return Err(format!("{label} has stopped; there is nothing to extend"));
         }
         let cli_name = if foreign {
             format!("{id} --all-owners")
@@ -91,8 +138,8 @@ impl AppState {
             label.clone()
         };
         let profile = &self.profile.name;
-        let template = instance.template.clone();
-        let ttl = match self.profile.templates.get(&template) {
+        let template = &instance.template;
+        match self.profile.templates.get(template) {
             None => Err(format!(
                 "template `{template}` is not in profile {profile}; run `ondeck extend {cli_name} --by 2h`"
             )),
@@ -102,16 +149,19 @@ impl AppState {
                      [profiles.{profile}.templates.{template}], or run `ondeck extend {cli_name} --by 2h`"
                 )
             }),
-        };
-        match ttl {
-            Ok(ttl) if foreign => {
-                let by = format_remaining(ttl);
-                let confirm = Confirm::new(Guarded::Extend { by }, instance, &self.profile.owner);
-                self.mode = Mode::Confirm(confirm);
-            }
-            Ok(ttl) => self.send_extend(id, &format_remaining(ttl), effects),
-            Err(error) => self.error(error, false),
         }
+    }
+
+    fn send_destroy(&mut self, target: InstanceId, label: String, effects: &mut Vec<Effect>) {
+        let req = self.poller.send(InFlight::Destroy {
+            label: label.clone(),
+        });
+        self.info(format!("destroying {label}…"));
+        effects.push(Effect::Destroy {
+            req,
+            target,
+            all_owners: self.all_owners,
+        });
     }
 
     fn send_extend(&mut self, target: InstanceId, by: &str, effects: &mut Vec<Effect>) {
@@ -134,28 +184,47 @@ impl AppState {
         key: Key,
         effects: &mut Vec<Effect>,
     ) {
-        let label = self.label(&confirm.target);
+        let labels: Vec<String> = confirm.targets.iter().map(|t| self.label(&t.id)).collect();
+        let label = labels.join(", ");
         match confirm.key(key) {
             Outcome::Open => self.mode = Mode::Confirm(confirm),
-            Outcome::Cancelled if confirm.foreign.is_some() && key.code == KeyCode::Enter => {
+            Outcome::Cancelled
+                if confirm.names_to_type().is_some() && key.code == KeyCode::Enter =>
+            {
                 let typed = confirm.typed.text();
-                self.info(format!("{label} kept: `{typed}` is not its name"));
+                let whose = if labels.len() == 1 {
+                    "its name"
+                } else {
+                    "their names"
+                };
+                self.info(format!("{label} kept: `{typed}` is not {whose}"));
             }
             Outcome::Cancelled => self.info(format!("{label} kept")),
-            Outcome::Done(()) => match confirm.action {
-                Guarded::Destroy => {
-                    let req = self.poller.send(InFlight::Destroy {
-                        label: label.clone(),
-                    });
-                    self.info(format!("destroying {label}…"));
-                    effects.push(Effect::Destroy {
-                        req,
-                        target: confirm.target,
-                        all_owners: self.all_owners,
+            Outcome::Done(()) => {
+                // The marks did their job.
+                self.table.clear_marks();
+                let several = labels.len() > 1;
+                for (target, label) in confirm.targets.into_iter().zip(labels) {
+                    match &confirm.action {
+                        Guarded::Destroy => self.send_destroy(target.id, label, effects),
+                        Guarded::Extend { by } => {
+                            let by = self
+                                .instances
+                                .iter()
+                                .find(|instance| instance.is(&target.id))
+                                .and_then(|instance| self.extension(instance).ok())
+                                .map_or_else(|| by.clone(), format_remaining);
+                            self.send_extend(target.id, &by, effects);
+                        }
+                    }
+                }
+                if several {
+                    self.info(match &confirm.action {
+                        Guarded::Destroy => format!("destroying {label}…"),
+                        Guarded::Extend { by } => format!("extending {label} by {by}…"),
                     });
                 }
-                Guarded::Extend { by } => self.send_extend(confirm.target, &by, effects),
-            },
+            }
         }
     }
 
@@ -195,7 +264,9 @@ impl AppState {
             (InFlight::Destroy { label }, Action::Destroyed { result, .. }) => {
                 match result {
                     Ok(0) => self.info(format!("{label} was already stopping")),
-                    Ok(count) => self.info(format!("stopping {count} task(s) of {label}")),
+                    Ok(stopped) => {
+                        self.info(format!("stopping {} of {label}", count(stopped, "task")))
+                    }
                     Err(error) => self.error(error, false),
                 }
                 self.refresh_now(effects);
@@ -265,14 +336,14 @@ impl AppState {
         match result {
             Ok(launched) => {
                 let mut text = format!(
-                    "launched {} from {template} ({} tasks)",
+                    "launched {} from {template} ({})",
                     launched.id.name,
-                    launched.tasks.len()
+                    count(launched.tasks.len(), "task")
                 );
                 if !launched.failures.is_empty() {
                     text.push_str(&format!(
-                        "; RunTask reported {} failure(s) that a retry overcame",
-                        launched.failures.len()
+                        "; RunTask reported {} that a retry overcame",
+                        count(launched.failures.len(), "failure")
                     ));
                 }
                 self.info(text);

@@ -97,7 +97,7 @@ fn the_command_line_names_instances_as_the_cli_does() {
         type_text(&mut state, line);
         press(&mut state, Key::plain(KeyCode::Enter));
         let asked = match &state.mode {
-            Mode::Confirm(confirm) => Ok(confirm.target.to_string()),
+            Mode::Confirm(confirm) => Ok(confirm.targets[0].id.to_string()),
             _ => Err(state.message.clone().unwrap().text),
         };
         press(&mut state, Key::plain(KeyCode::Esc));
