@@ -272,20 +272,8 @@ impl AppState {
     }
 
     fn navigate(&mut self, command: Command) {
-        if self.focus == Focus::Pane && self.pane.is_some() {
-            let by = match command {
-                Command::PageUp | Command::PageDown => self.layout.pane_rows.max(1) as u16,
-                _ => 1,
-            };
-            // Detail scrolls down from the top; the timeline scrolls up from its newest line.
-            let down = matches!(command, Command::Down | Command::PageDown | Command::Bottom)
-                == (self.pane == Some(Pane::Detail));
-            self.pane_scroll = match command {
-                Command::Top | Command::Bottom if !down => u16::MAX / 2,
-                Command::Top | Command::Bottom => 0,
-                _ if down => self.pane_scroll.saturating_add(by),
-                _ => self.pane_scroll.saturating_sub(by),
-            };
+        if let (Focus::Pane, Some(pane)) = (self.focus, self.pane) {
+            self.scroll_pane(pane, command);
             return;
         }
         let page = self.table.page();
@@ -310,6 +298,38 @@ impl AppState {
         if moved {
             self.pane_scroll = 0;
         }
+    }
+
+    /// Scroll the focused pane as every list moves: up and down, a page, `g`/Home to its
+    /// first line and `G`/End to its last. The timeline keeps its offset up from its newest
+    /// (last) line, so that new lines show while it is at the end; the detail pane keeps its
+    /// offset down from the top, and the renderer stops it at the last page.
+    fn scroll_pane(&mut self, pane: Pane, command: Command) {
+        let by = match command {
+            Command::PageUp | Command::PageDown => self.layout.pane_rows.max(1) as u16,
+            _ => 1,
+        };
+        let timeline = pane == Pane::Timeline;
+        let last = if timeline {
+            let lines = self
+                .selected_instance()
+                .map_or(0, |instance| self.journal.for_instance(instance).len());
+            u16::try_from(lines.saturating_sub(self.layout.pane_rows)).unwrap_or(u16::MAX)
+        } else {
+            u16::MAX / 2
+        };
+        let from_top = if timeline {
+            last.saturating_sub(self.pane_scroll)
+        } else {
+            self.pane_scroll.min(last)
+        };
+        let to = match command {
+            Command::Top => 0,
+            Command::Bottom => last,
+            Command::Up | Command::PageUp => from_top.saturating_sub(by),
+            _ => from_top.saturating_add(by).min(last),
+        };
+        self.pane_scroll = if timeline { last - to } else { to };
     }
 
     pub(super) fn switch_profile(&mut self, name: &str, effects: &mut Vec<Effect>) {
