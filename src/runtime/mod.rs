@@ -400,6 +400,7 @@ impl Input {
                     let action = match crossterm::event::read() {
                         Ok(Event::Key(event)) => keys::convert(event).map(Action::Key),
                         Ok(Event::Paste(text)) => Some(Action::Paste(text)),
+                        Ok(Event::FocusGained) => Some(Action::FocusGained),
                         // Resizes are heard by the loop (SIGWINCH), which knows the layout.
                         Ok(_) => None,
                         Err(err) => {

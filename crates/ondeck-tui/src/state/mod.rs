@@ -67,6 +67,9 @@ pub enum Action {
     /// Text pasted into the terminal (bracketed paste): typed into the field being edited,
     /// never taken as keys.
     Paste(String),
+    /// The terminal has the user's focus again (from another window or tab): what was done
+    /// there, a launch say, should show soon.
+    FocusGained,
     /// The clock, from the runtime's ticker. Drives polling, the spinner and ages.
     Tick(DateTime<Utc>),
     /// The terminal went away (a dropped SSH link without SIGHUP): nobody is watching, so
@@ -502,9 +505,12 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(key) => {
             state.dirty = true;
+            // Someone is looking: what changed elsewhere should show soon.
+            state.poller.note_activity(state.now);
             state.key(key, &mut effects);
         }
         Action::Paste(text) => state.paste(&text),
+        Action::FocusGained => state.poller.note_activity(state.now),
         Action::Tick(now) => {
             state.tick(now, &mut effects);
             state.logs_tick(&mut effects);

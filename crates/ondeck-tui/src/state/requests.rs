@@ -355,6 +355,7 @@ impl AppState {
                 }
                 self.table.select(launched.id);
                 self.reconcile_selection();
+                self.poller.note_activity(at);
                 self.refresh_now(effects);
             }
             Err(error) => self.error(error, false),
