@@ -115,25 +115,3 @@ fn a_wide_terminal_shows_more_columns() {
         "{narrow:?} ⊄ {wide:?}"
     );
 }
-
-#[test]
-fn a_journal_with_bad_lines_is_kept_and_the_skipped_lines_are_counted_on_screen() {
-    let state = tempfile::tempdir().unwrap();
-    // The demo keeps its state under demo/; its profile is `demo`.
-    let journal = state.path().join("demo/timeline/demo.jsonl");
-    std::fs::create_dir_all(journal.parent().unwrap()).unwrap();
-    std::fs::copy(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/journal/bad_lines.jsonl"),
-        &journal,
-    )
-    .unwrap();
-    let mut pty = demo(100, 30, &state).spawn_ondeck(&["--demo"]);
-    // Said at start, and still there once the table is in.
-    pty.wait_for("the table and the count", SHORT, |screen| {
-        screen.contains("timeline journal: skipped 4 unreadable lines, kept the rest")
-            && screen.contains("RUNNING")
-    });
-    pty.send_keys("q");
-    assert!(pty.wait_for_exit(SHORT).success());
-}

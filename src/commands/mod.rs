@@ -137,6 +137,7 @@ pub fn dashboard_options(
         select,
         all_owners,
         state_dir,
+        fresh_journal: global.demo,
         cloud_factory: Arc::new(move |profile: Profile| {
             let global = Arc::clone(&global);
             Box::pin(async move { Ok(connect(&global, &profile).await) })

@@ -174,7 +174,11 @@ impl fmt::Display for OpsError {
                     write!(f, "{failure}")?;
                 }
                 if *rolled_back > 0 {
-                    write!(f, " — stopped the {rolled_back} task(s) that did start")?;
+                    write!(
+                        f,
+                        " — stopped the {} that did start",
+                        crate::format::count(*rolled_back, "task")
+                    )?;
                 }
                 Ok(())
             }
@@ -198,8 +202,8 @@ impl fmt::Display for OpsError {
             } => write!(
                 f,
                 "another launch of `{name}` (launch {winner}) started at the same time and came \
-                 first; this one stopped its {rolled_back} task(s) — `ondeck list` shows the one \
-                 that stays"
+                 first; this one stopped its {} — `ondeck list` shows the one that stays",
+                crate::format::count(*rolled_back, "task")
             ),
             OpsError::LaunchUnconfirmed { name, detail } => write!(
                 f,

@@ -64,6 +64,8 @@ commands! {
     Filter "filter" ["/"] "filter (esc clears)",
     Shell "shell" ["s"] "shell in a container",
     Sort "sort" ["S"] "cycle sort order",
+    ShowStopped "show_stopped" ["h"] "all stopped/failed",
+    Mark "mark" ["space"] "mark row (esc clears)",
     Refresh "refresh" ["r", "ctrl-r"] "refresh now",
     CopyEndpoint "copy_endpoint" ["y"] "copy endpoint",
     Forward "forward" ["F"] "forward a port",

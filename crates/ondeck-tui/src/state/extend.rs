@@ -1,5 +1,5 @@
-//! How long to extend an instance by: asked on every `e`, prefilled with its template's ttl,
-//! read by the same parser as a template's `ttl`.
+//! How long to extend an instance, or the marked ones, by: asked on every `e`, prefilled with
+//! the template's ttl, read by the same parser as a template's `ttl`.
 
 use chrono::Duration;
 
@@ -14,16 +14,18 @@ const WITHOUT_TTL: Duration = Duration::hours(1);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ExtendDialog {
-    pub(crate) target: InstanceId,
+    /// In the order the table shows them; never empty.
+    pub(crate) targets: Vec<InstanceId>,
     pub(crate) by: LineInput,
     /// Why the last enter was refused; cleared by the next edit.
     pub(crate) error: Option<String>,
 }
 
 impl ExtendDialog {
-    pub(crate) fn new(target: InstanceId, ttl: Option<Duration>) -> ExtendDialog {
+    pub(crate) fn new(targets: Vec<InstanceId>, ttl: Option<Duration>) -> ExtendDialog {
+        assert!(!targets.is_empty(), "an extend is for some instance");
         ExtendDialog {
-            target,
+            targets,
             by: LineInput::from(format_ttl(ttl.unwrap_or(WITHOUT_TTL)).as_str()),
             error: None,
         }

@@ -110,9 +110,12 @@ impl AppState {
 
     fn normal_key(&mut self, key: Key, effects: &mut Vec<Effect>) {
         if key == Key::plain(KeyCode::Esc) {
-            // Esc steps back: close a focused pane, else clear the filter and the message.
+            // Esc steps back: close a focused pane, else drop the marks, else clear the filter
+            // and the message.
             if self.focus == Focus::Pane {
                 self.focus = Focus::Table;
+            } else if self.table.clear_marks() {
+                self.info("marks cleared");
             } else {
                 self.table.filter.clear();
                 self.message = None;
@@ -169,7 +172,7 @@ impl AppState {
                         .map_err(|err| err.to_string())
                 });
                 match found {
-                    Ok(instance) => self.confirm_destroy(&instance),
+                    Ok(instance) => self.confirm_destroy(vec![instance]),
                     Err(error) => self.error(error, false),
                 }
             }
@@ -235,11 +238,11 @@ impl AppState {
                     self.mode = Mode::Launch(dialog);
                 }
             }
-            Command::Destroy => match self.selected_instance().cloned() {
-                Some(instance) => self.confirm_destroy(&instance),
-                None => self.info("nothing selected to destroy"),
+            Command::Destroy => match self.chosen_instances() {
+                chosen if chosen.is_empty() => self.info("nothing selected to destroy"),
+                chosen => self.confirm_destroy(chosen),
             },
-            Command::Extend => self.extend_selected(),
+            Command::Extend => self.extend_chosen(),
             Command::CopyEndpoint => self.copy_endpoint(effects),
             Command::Forward => self.open_forward_dialog(),
             Command::CloseForward => self.close_selected_forward(effects),
@@ -265,6 +268,24 @@ impl AppState {
             Command::Sort => {
                 self.table.next_sort();
                 self.reconcile_selection();
+            }
+            Command::ShowStopped => {
+                self.table.show_ended = !self.table.show_ended;
+                self.reconcile_selection();
+                self.info(if self.table.show_ended {
+                    "showing every stopped and failed instance"
+                } else {
+                    "stopped and failed instances are shown for an hour after they stop"
+                });
+            }
+            Command::Mark => {
+                if self.table.toggle_mark() {
+                    let rows = self.row_ids();
+                    self.table
+                        .move_selection(&rows, |at, last| (at + 1).min(last));
+                } else {
+                    self.info("nothing selected to mark");
+                }
             }
             Command::Up | Command::Down | Command::Top | Command::Bottom => self.navigate(command),
             Command::PageUp | Command::PageDown => self.navigate(command),
@@ -298,20 +319,8 @@ impl AppState {
     }
 
     fn navigate(&mut self, command: Command) {
-        if self.focus == Focus::Pane && self.pane.is_some() {
-            let by = match command {
-                Command::PageUp | Command::PageDown => self.layout.pane_rows.max(1) as u16,
-                _ => 1,
-            };
-            // Detail scrolls down from the top; the timeline scrolls up from its newest line.
-            let down = matches!(command, Command::Down | Command::PageDown | Command::Bottom)
-                == (self.pane == Some(Pane::Detail));
-            self.pane_scroll = match command {
-                Command::Top | Command::Bottom if !down => u16::MAX / 2,
-                Command::Top | Command::Bottom => 0,
-                _ if down => self.pane_scroll.saturating_add(by),
-                _ => self.pane_scroll.saturating_sub(by),
-            };
+        if let (Focus::Pane, Some(pane)) = (self.focus, self.pane) {
+            self.scroll_pane(pane, command);
             return;
         }
         let page = self.table.page();
@@ -336,6 +345,38 @@ impl AppState {
         if moved {
             self.pane_scroll = 0;
         }
+    }
+
+    /// Scroll the focused pane as every list moves: up and down, a page, `g`/Home to its
+    /// first line and `G`/End to its last. The timeline keeps its offset up from its newest
+    /// (last) line, so that new lines show while it is at the end; the detail pane keeps its
+    /// offset down from the top, and the renderer stops it at the last page.
+    fn scroll_pane(&mut self, pane: Pane, command: Command) {
+        let by = match command {
+            Command::PageUp | Command::PageDown => self.layout.pane_rows.max(1) as u16,
+            _ => 1,
+        };
+        let timeline = pane == Pane::Timeline;
+        let last = if timeline {
+            let lines = self
+                .selected_instance()
+                .map_or(0, |instance| self.journal.for_instance(instance).len());
+            u16::try_from(lines.saturating_sub(self.layout.pane_rows)).unwrap_or(u16::MAX)
+        } else {
+            u16::MAX / 2
+        };
+        let from_top = if timeline {
+            last.saturating_sub(self.pane_scroll)
+        } else {
+            self.pane_scroll.min(last)
+        };
+        let to = match command {
+            Command::Top => 0,
+            Command::Bottom => last,
+            Command::Up | Command::PageUp => from_top.saturating_sub(by),
+            _ => from_top.saturating_add(by).min(last),
+        };
+        self.pane_scroll = if timeline { last - to } else { to };
     }
 
     pub(super) fn switch_profile(&mut self, name: &str, effects: &mut Vec<Effect>) {

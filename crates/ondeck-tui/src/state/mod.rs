@@ -69,6 +69,9 @@ pub enum Action {
     /// Text pasted into the terminal (bracketed paste): typed into the field being edited,
     /// never taken as keys.
     Paste(String),
+    /// The terminal has the user's focus again (from another window or tab): what was done
+    /// there, a launch say, should show soon.
+    FocusGained,
     /// The clock, from the runtime's ticker. Drives polling, the spinner and ages.
     Tick(DateTime<Utc>),
     /// The terminal went away (a dropped SSH link without SIGHUP): nobody is watching, so
@@ -402,8 +405,31 @@ impl AppState {
 
     /// The rows of the table: snapshot plus launches not yet listed, filtered and sorted.
     pub fn rows(&self) -> Vec<&Instance> {
-        self.table
-            .rows(self.instances.iter().chain(self.poller.optimistic()))
+        let now = self.now;
+        self.table.rows(
+            self.instances
+                .iter()
+                .chain(self.poller.optimistic())
+                .filter(|instance| self.table.shows(instance, now)),
+        )
+    }
+
+    /// Stopped and failed instances the filter would show but hiding leaves out.
+    pub(crate) fn hidden_count(&self) -> usize {
+        self.table.hidden(&self.instances, self.now)
+    }
+
+    /// The marked rows in the order shown; with none marked, the selected one.
+    pub(crate) fn chosen_instances(&self) -> Vec<Instance> {
+        let marked = self.table.marked();
+        if marked.is_empty() {
+            return self.selected_instance().cloned().into_iter().collect();
+        }
+        self.rows()
+            .into_iter()
+            .filter(|instance| marked.contains(&instance.id()))
+            .cloned()
+            .collect()
     }
 
     fn row_ids(&self) -> Vec<InstanceId> {
@@ -476,9 +502,9 @@ impl AppState {
         self.journal =
             Journal::from_entries(entries.into_iter().chain(observed), Journal::DEFAULT_CAP);
         if skipped > 0 {
-            let lines = if skipped == 1 { "line" } else { "lines" };
             self.info(format!(
-                "timeline journal: skipped {skipped} unreadable {lines}, kept the rest"
+                "timeline journal: skipped {}, kept the rest",
+                ondeck_core::format::count(skipped, "unreadable line")
             ));
         }
         self.dirty = true;
@@ -492,9 +518,12 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(key) => {
             state.dirty = true;
+            // Someone is looking: what changed elsewhere should show soon.
+            state.poller.note_activity(state.now);
             state.key(key, &mut effects);
         }
         Action::Paste(text) => state.paste(&text),
+        Action::FocusGained => state.poller.note_activity(state.now),
         Action::Tick(now) => {
             state.tick(now, &mut effects);
             state.logs_tick(&mut effects);

@@ -83,7 +83,10 @@ fn extend_asks_how_long_for_the_selected_instance_prefilled_with_its_ttl() {
     let Mode::Extend(dialog) = &state.mode else {
         panic!("no extend dialog: {:?}", state.mode);
     };
-    assert_eq!((dialog.target.name.as_str(), dialog.by.text()), ("b", "8h"));
+    assert_eq!(
+        (dialog.targets[0].name.as_str(), dialog.by.text()),
+        ("b", "8h")
+    );
     let effects = press(&mut state, Key::plain(KeyCode::Enter));
     assert!(
         matches!(effects.as_slice(), [Effect::Extend { target, by, .. }]
@@ -462,4 +465,50 @@ fn a_resize_alone_redraws() {
     };
     update(&mut state, Action::Layout(wider));
     assert!(state.dirty, "wider, same rows: still a new frame");
+}
+
+#[test]
+fn the_timeline_and_the_detail_go_to_their_first_and_last_lines_as_every_list_does() {
+    let web = running("web");
+    let task_arn = web.tasks[0].task_arn.clone();
+    let mut state = loaded(vec![web]);
+    let entries = (0..30).map(|minute| timeline::TimelineEntry {
+        at: at(9, minute),
+        instance: "web".into(),
+        task_arn: task_arn.clone(),
+        task_definition: "web:1".into(),
+        event: timeline::TimelineEvent::Ecs(format!("event{minute}")),
+    });
+    state.journal = Journal::from_entries(entries, Journal::DEFAULT_CAP);
+    update(&mut state, layout(5, 5));
+    press(&mut state, Key::char('t'));
+    press(&mut state, Key::plain(KeyCode::Tab));
+    // It opens on its newest (last) lines: at its end.
+    assert_eq!(state.pane_scroll, 0);
+    // `g` and Home: its first line, the oldest, at the top (30 lines, 5 on screen).
+    for top in [Key::char('g'), Key::plain(KeyCode::Home)] {
+        press(&mut state, top);
+        assert_eq!(state.pane_scroll, 25, "{top}");
+        // Up at the top stays there; down moves one line towards the end.
+        press(&mut state, Key::char('k'));
+        assert_eq!(state.pane_scroll, 25);
+        press(&mut state, Key::char('j'));
+        assert_eq!(state.pane_scroll, 24);
+    }
+    // `G` and End: its last line, the newest, at the bottom; down there stays there.
+    for bottom in [Key::char('G'), Key::plain(KeyCode::End)] {
+        press(&mut state, Key::char('g'));
+        press(&mut state, bottom);
+        assert_eq!(state.pane_scroll, 0, "{bottom}");
+        press(&mut state, Key::char('j'));
+        assert_eq!(state.pane_scroll, 0);
+        press(&mut state, Key::char('k'));
+        assert_eq!(state.pane_scroll, 1);
+    }
+    // The detail pane reads down from the top: `g` is its top, `G` its end.
+    press(&mut state, Key::char('d'));
+    press(&mut state, Key::char('G'));
+    assert!(state.pane_scroll > 0);
+    press(&mut state, Key::char('g'));
+    assert_eq!(state.pane_scroll, 0);
 }

@@ -13,6 +13,7 @@ use crate::state::extend::ExtendDialog;
 use crate::state::input::LineInput;
 use crate::state::launch::{LaunchDialog, LaunchField, TemplateChoice};
 use ondeck_core::format;
+use ondeck_core::format::count;
 use ondeck_core::instances::expiry::format_ttl;
 use ondeck_core::logs::sanitize::printable;
 
@@ -282,8 +283,9 @@ fn template_facts(template: &TemplateChoice, spot: bool) -> String {
     facts.join(" · ")
 }
 
-/// The question before a destroy or an extend. Someone else's instance says whose it is and
-/// takes its name typed out; one of mine takes a `y`.
+/// The question before a destroy or an extend, of one instance or of the marked ones (listed,
+/// one a line). Someone else's instance says whose it is and takes its name typed out; when
+/// all are mine, a `y` does.
 pub(crate) fn confirm(
     frame: &mut Frame,
     area: Rect,
@@ -292,51 +294,86 @@ pub(crate) fn confirm(
     ctx: &RenderContext,
 ) {
     let theme = ctx.theme;
-    let label = confirm.target.label(&state.profile.owner);
-    let tasks = match confirm.tasks {
-        1 => "1 task".to_string(),
-        count => format!("{count} tasks"),
+    let me = &state.profile.owner;
+    let (title, verb) = match &confirm.action {
+        Guarded::Destroy => ("Destroy", "destroy"),
+        Guarded::Extend { .. } => ("Extend", "extend"),
     };
-    let (title, verb, question) = match &confirm.action {
-        Guarded::Destroy => (
-            "Destroy",
-            "destroy",
-            format!(" ({tasks})? Every task is stopped."),
-        ),
-        Guarded::Extend { by } => ("Extend", "extend", format!(" by {}?", format_ttl(*by))),
+    let tasks: usize = confirm.targets.iter().map(|target| target.tasks).sum();
+    let question = match &confirm.action {
+        Guarded::Destroy => format!(" ({})? Every task is stopped.", count(tasks, "task")),
+        Guarded::Extend { by } => format!(" by {}?", format_ttl(*by)),
     };
-    let mut first = vec![Span::raw(format!("{title} "))];
-    first.extend(untrusted(&label, theme.bold()));
-    first.push(Span::raw(question));
-    let mut lines = vec![Line::from(first)];
+    let mut lines = Vec::new();
+    let mut notes = Vec::new();
+    if let [target] = confirm.targets.as_slice() {
+        let mut first = vec![Span::raw(format!("{title} "))];
+        first.extend(untrusted(&target.id.label(me), theme.bold()));
+        first.push(Span::raw(question));
+        lines.push(Line::from(first));
+        notes.extend(target.foreign.as_deref());
+    } else {
+        lines.push(Line::raw(format!(
+            "{title} these {}{question}",
+            count(confirm.targets.len(), "instance")
+        )));
+        for target in &confirm.targets {
+            let mut line = vec![Span::raw(format!("  {} ", theme.glyphs.marked))];
+            line.extend(untrusted(&target.id.label(me), theme.bold()));
+            line.push(Span::styled(
+                format!("  {}", count(target.tasks, "task")),
+                theme.dim(),
+            ));
+            lines.push(Line::from(line));
+            notes.extend(target.foreign.as_deref());
+        }
+    }
+    for note in notes {
+        let mut note = printable(note).into_owned();
+        if let Some(first) = note.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        lines.push(Line::styled(
+            format!("{} {note}.", theme.glyphs.warning),
+            theme.error(),
+        ));
+    }
     let mut controls = vec![Line::raw("")];
-    let title = match &confirm.foreign {
+    let title = match confirm.names_to_type() {
         None => {
             controls.push(Line::from(vec![
                 Span::raw("Type "),
                 Span::styled("y", theme.key()),
                 Span::raw(format!(" to {verb}; any other key keeps it. [y/N]")),
             ]));
-            format!("{title} instance")
-        }
-        Some(note) => {
-            let mut note = printable(note).into_owned();
-            if let Some(first) = note.get_mut(..1) {
-                first.make_ascii_uppercase();
+            match confirm.targets.len() {
+                1 => format!("{title} instance"),
+                several => format!("{title} {several} instances"),
             }
-            lines.push(Line::styled(
-                format!("{} {note}.", theme.glyphs.warning),
-                theme.error(),
-            ));
-            let mut field = vec![Span::raw(format!("Type its name to {verb} it: [ "))];
+        }
+        Some(names) => {
+            let prompt = if confirm.targets.len() == 1 {
+                format!("Type its name to {verb} it: [ ")
+            } else {
+                format!("Type `{}` to {verb} them: [ ", printable(&names))
+            };
+            let mut field = vec![Span::raw(prompt)];
             field.extend(with_cursor(&confirm.typed, theme));
             field.push(Span::raw(" ]"));
             controls.push(Line::from(field));
+            let keeps = if confirm.targets.len() == 1 {
+                "it"
+            } else {
+                "them"
+            };
             controls.push(Line::styled(
-                format!("enter {verb}s · esc keeps it"),
+                format!("enter {verb}s · esc keeps {keeps}"),
                 theme.dim(),
             ));
-            format!("{title} {}'s instance", confirm.target.owner)
+            match confirm.targets.as_slice() {
+                [target] => format!("{title} {}'s instance", target.id.owner),
+                several => format!("{title} {} instances", several.len()),
+            }
         }
     };
     Dialog {
@@ -350,8 +387,8 @@ pub(crate) fn confirm(
     .draw(frame, area, ctx);
 }
 
-/// How long to extend an instance by: the field, prefilled, and why the last answer was
-/// refused.
+/// How long to extend an instance, or the marked ones (listed, one a line), by: the field,
+/// prefilled, and why the last answer was refused.
 pub(crate) fn extend(
     frame: &mut Frame,
     area: Rect,
@@ -360,17 +397,32 @@ pub(crate) fn extend(
     ctx: &RenderContext,
 ) {
     let theme = ctx.theme;
-    let label = dialog.target.label(&state.profile.owner);
-    let mut first = vec![Span::raw("Extend ")];
-    first.extend(untrusted(&label, theme.bold()));
-    first.push(Span::raw(" by how long?"));
-    let body = vec![
-        Line::from(first),
-        Line::styled(
+    let me = &state.profile.owner;
+    let mut body = Vec::new();
+    if let [target] = dialog.targets.as_slice() {
+        let mut first = vec![Span::raw("Extend ")];
+        first.extend(untrusted(&target.label(me), theme.bold()));
+        first.push(Span::raw(" by how long?"));
+        body.push(Line::from(first));
+        body.push(Line::styled(
             "From now or from its expiry, whichever is later.",
             theme.dim(),
-        ),
-    ];
+        ));
+    } else {
+        body.push(Line::raw(format!(
+            "Extend these {} by how long?",
+            count(dialog.targets.len(), "instance")
+        )));
+        for target in &dialog.targets {
+            let mut line = vec![Span::raw(format!("  {} ", theme.glyphs.marked))];
+            line.extend(untrusted(&target.label(me), theme.bold()));
+            body.push(Line::from(line));
+        }
+        body.push(Line::styled(
+            "Each from now or from its expiry, whichever is later.",
+            theme.dim(),
+        ));
+    }
     let mut field = vec![Span::raw("By: [ ")];
     field.extend(with_cursor(&dialog.by, theme));
     field.push(Span::raw(" ]"));
@@ -381,7 +433,12 @@ pub(crate) fn extend(
             theme.error(),
         ));
     }
-    controls.push(Line::styled("enter extends · esc keeps it", theme.dim()));
+    let keeps = if dialog.targets.len() == 1 {
+        "enter extends · esc keeps it"
+    } else {
+        "enter extends them · esc keeps them"
+    };
+    controls.push(Line::styled(keeps, theme.dim()));
     Dialog {
         title: "Extend instance",
         width: 64,

@@ -143,8 +143,9 @@ fn fleet() -> Vec<Instance> {
     crashed.stopped_reason = Some("Essential container in task exited".into());
     crashed.containers[0].exit_code = Some(137);
     crashed.containers[0].reason = Some("OutOfMemoryError: container killed".into());
-    crashed.times.created_at = Some(at(7, 30));
-    crashed.times.stopped_at = Some(at(7, 34));
+    // Within the hour: a failure is shown that long after it stopped.
+    crashed.times.created_at = Some(at(9, 30));
+    crashed.times.stopped_at = Some(at(9, 34));
 
     let survivor = task(
         "half",
@@ -454,7 +455,9 @@ fn read_only_help_hides_write_keys_and_shows_the_badge() {
 
 #[test]
 fn no_color_paints_nothing_and_keeps_the_symbols() {
-    let state = populated();
+    let mut state = populated();
+    // The stopped one too: it stopped days ago.
+    press(&mut state, Key::char('h'));
     let colored = draw(&state, 80, 24, true);
     let plain = draw(&state, 80, 24, false);
     let uses_color = |backend: &TestBackend| {
@@ -586,6 +589,7 @@ fn detail_pane_shows_expiry_cost_and_size() {
 
 mod aws_text;
 mod connect;
+mod marks;
 mod sizes;
 mod stopped;
 mod summary;

@@ -185,7 +185,7 @@ fn bare_commands_open_the_matching_dialog() {
     assert!(matches!(state.mode, Mode::Launch(_)), "{:?}", state.mode);
     press(&mut state, Key::plain(KeyCode::Esc));
     run(&mut state, "destroy");
-    assert!(matches!(&state.mode, Mode::Confirm(c) if c.target.name == "a"));
+    assert!(matches!(&state.mode, Mode::Confirm(c) if c.targets[0].id.name == "a"));
     press(&mut state, Key::plain(KeyCode::Esc));
     run(&mut state, "profile");
     assert!(matches!(state.mode, Mode::Profiles(_)), "{:?}", state.mode);
@@ -249,7 +249,7 @@ fn the_command_line_names_instances_as_the_cli_does() {
         type_text(&mut state, line);
         press(&mut state, Key::plain(KeyCode::Enter));
         let asked = match &state.mode {
-            Mode::Confirm(confirm) => Ok(confirm.target.to_string()),
+            Mode::Confirm(confirm) => Ok(confirm.targets[0].id.to_string()),
             _ => Err(state.message.clone().unwrap().text),
         };
         press(&mut state, Key::plain(KeyCode::Esc));

@@ -4,7 +4,7 @@ use super::*;
 use crate::state::fixtures::mine;
 
 fn dialog(ttl: Option<Duration>) -> ExtendDialog {
-    ExtendDialog::new(mine("a"), ttl)
+    ExtendDialog::new(vec![mine("a")], ttl)
 }
 
 fn enter(dialog: &mut ExtendDialog) -> Outcome<Duration> {

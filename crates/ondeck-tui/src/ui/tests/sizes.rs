@@ -211,3 +211,46 @@ fn the_command_line_lists_what_tab_could_complete() {
     assert!(screen.contains(":launch w█  web worker"), "{screen}");
     snapshot_all_sizes("command_line_completion", &state);
 }
+
+#[test]
+fn the_detail_pane_scrolled_to_its_end_shows_its_last_lines_not_blank() {
+    let mut state = populated();
+    select(&mut state, "api-demo");
+    press(&mut state, Key::char('d'));
+    lay_out(&mut state, 80, 24);
+    press(&mut state, Key::plain(KeyCode::Tab));
+    // The pane's lines between its borders.
+    let pane_of = |screen: &str| -> Vec<String> {
+        let mut lines: Vec<String> = screen
+            .lines()
+            .skip_while(|line| !line.contains("detail ·"))
+            .skip(1)
+            .take_while(|line| !line.contains('└'))
+            .map(|line| {
+                line.trim_matches(|c| c == '"' || c == '│')
+                    .trim()
+                    .to_string()
+            })
+            .collect();
+        while lines.last().is_some_and(|line| line.is_empty()) {
+            lines.pop();
+        }
+        lines
+    };
+    let whole = pane_of(&text(&state, 200, 60));
+    let top = pane_of(&text(&state, 80, 24));
+    assert_ne!(
+        top.last(),
+        whole.last(),
+        "at 80×24 the detail is taller than its pane"
+    );
+    press(&mut state, Key::char('G'));
+    let end = pane_of(&text(&state, 80, 24));
+    assert_eq!(end.last(), whole.last(), "{end:#?}");
+    assert!(
+        !end.iter().any(|line| line.contains("template web")),
+        "{end:#?}"
+    );
+    press(&mut state, Key::char('g'));
+    assert_eq!(pane_of(&text(&state, 80, 24)), top);
+}
