@@ -210,6 +210,23 @@ fn extend_asks_once_how_long_and_sends_it_for_every_marked_row() {
 }
 
 #[test]
+fn esc_in_the_extend_dialog_of_marked_rows_sends_nothing_and_keeps_the_marks() {
+    let mut state = loaded(vec![running("a"), running("b")]);
+    state.table.sort = crate::state::table::SortKey::Name;
+    press(&mut state, Key::char('g'));
+    press(&mut state, Key::char(' '));
+    press(&mut state, Key::char(' '));
+    press(&mut state, Key::char('e'));
+    assert!(press(&mut state, Key::plain(KeyCode::Esc)).is_empty());
+    assert_eq!(state.mode, Mode::Normal);
+    assert_eq!(
+        state.message.as_ref().unwrap().text,
+        "a, b kept as they were"
+    );
+    assert_eq!(marked_names(&state), ["a", "b"]);
+}
+
+#[test]
 fn marked_rows_with_someone_elses_are_extended_after_their_names_are_typed() {
     let mut state = everyone(None, vec![owned_by("ana", "one"), owned_by("bob", "two")]);
     state.table.sort = crate::state::table::SortKey::Name;
