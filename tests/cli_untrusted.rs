@@ -134,7 +134,7 @@ async fn tables_and_messages_show_hostile_tags_harmlessly() {
     assert_clean("destroy", &out.stderr);
     assert_clean("destroy", &out.stdout);
     assert!(
-        text(&out.stderr).contains(&format!("{SHOWN}: asked 1 task(s) to stop")),
+        text(&out.stderr).contains(&format!("{SHOWN}: asked 1 task to stop")),
         "{}",
         text(&out.stderr)
     );

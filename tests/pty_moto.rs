@@ -132,3 +132,35 @@ async fn destroying_another_owners_instance_takes_its_name_typed_out() {
     assert!(pty.wait_for_exit(SHORT).success(), "{}", pty.screen_text());
     assert_eq!(desired(&bob, &state), vec!["STOPPED"]);
 }
+
+#[tokio::test]
+async fn a_journal_with_bad_lines_is_kept_and_the_skipped_lines_are_counted_on_screen() {
+    let moto = support::moto();
+    let cluster = support::unique("pty");
+    moto.cluster(&cluster, "ana").await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::config_file(dir.path(), moto, &cluster, "ana", &moto.endpoint);
+    let state = dir.path().join("state");
+    // The profile is `test`. (The demo starts its journal afresh, so this takes a real one.)
+    let journal = state.join("timeline/test.jsonl");
+    std::fs::create_dir_all(journal.parent().unwrap()).unwrap();
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/journal/bad_lines.jsonl"),
+        &journal,
+    )
+    .unwrap();
+    let mut pty = PtyBuilder::new(100, 30, &state)
+        .env("ONDECK_CONFIG", &config)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .spawn_ondeck(&[]);
+    // Said at start, and still there once the table is in.
+    pty.wait_for("the table and the count", SHORT, |screen| {
+        screen.contains("timeline journal: skipped 4 unreadable lines, kept the rest")
+            && screen.contains("No instances")
+    });
+    pty.send_keys("q");
+    assert!(pty.wait_for_exit(SHORT).success());
+}

@@ -84,3 +84,63 @@ fn a_pasted_newline_in_the_filter_is_a_space_and_the_filter_stays_open() {
     assert!(pty.wait_for_end(SHORT).success());
     assert_bracketed_paste_left(&pty.raw_bytes());
 }
+
+#[test]
+fn a_pasted_newline_on_the_command_line_or_in_the_extend_dialog_submits_nothing() {
+    let state = tempfile::tempdir().unwrap();
+    let mut pty = PtyBuilder::new(80, 24, state.path())
+        .env("ONDECK_DEMO_SPEED", "20")
+        .spawn_ondeck(&["--demo"]);
+    pty.wait_for_text("checkout-fix", SHORT);
+    // Typed as keys, this would quit.
+    pty.send_keys(":");
+    pty.paste("q\n");
+    let screen = pty.wait_for("the pasted line", SHORT, |screen| screen.contains(":q █"));
+    assert!(screen.contains("checkout-fix"), "still running:\n{screen}");
+    pty.send_keys("\x1b");
+    pty.wait_for("the line closed", SHORT, |screen| !screen.contains(":q █"));
+
+    // Typed as keys, this would extend by 2h at the newline.
+    pty.send_keys("/checkout\r");
+    pty.wait_for_text("filter: checkout", SHORT);
+    pty.send_keys("e");
+    pty.wait_for_text("by how long?", SHORT);
+    pty.send_keys("\x15");
+    pty.paste("2h\n");
+    let screen = pty.wait_for("the pasted duration", SHORT, |screen| {
+        screen.contains("By: [ 2h █ ]")
+    });
+    assert!(!screen.contains("extending"), "nothing was sent:\n{screen}");
+    pty.send_keys("\x1b");
+    pty.wait_for("the dialog closed", SHORT, |screen| {
+        screen.contains("kept as it was") && !screen.contains("by how long?")
+    });
+    pty.send_keys("q");
+    assert!(pty.wait_for_end(SHORT).success());
+    assert_bracketed_paste_left(&pty.raw_bytes());
+}
+
+#[test]
+fn a_pasted_newline_in_the_forward_dialog_does_not_start_the_forward() {
+    let state = tempfile::tempdir().unwrap();
+    let mut pty = PtyBuilder::new(160, 40, state.path())
+        .env("ONDECK_DEMO_SPEED", "20")
+        .spawn_ondeck(&["--demo"]);
+    pty.wait_for_text("checkout-fix", SHORT);
+    pty.send_keys("/checkout-fix\r");
+    pty.send_keys("F");
+    pty.wait_for_text("Forward a port", SHORT);
+    // Typed as keys, the newline would start a forward on 18080.
+    pty.paste("18080\n");
+    let screen = pty.wait_for("the pasted port", SHORT, |screen| {
+        screen.contains("Local port  [ 18080 █ ]")
+    });
+    assert!(!screen.contains("forwarding localhost"), "{screen}");
+    pty.send_keys("\x1b");
+    pty.wait_for("the dialog closed", SHORT, |screen| {
+        !screen.contains("Forward a port")
+    });
+    pty.send_keys("q");
+    assert!(pty.wait_for_end(SHORT).success());
+    assert_bracketed_paste_left(&pty.raw_bytes());
+}

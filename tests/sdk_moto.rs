@@ -351,3 +351,47 @@ async fn an_intent_whose_instance_was_destroyed_is_not_resumed() {
     let new = snapshot.find(&launched.id).expect("the new instance");
     assert_eq!(new.state, InstanceState::Lifecycle(TaskState::Running));
 }
+
+#[tokio::test]
+async fn a_launch_asking_for_spot_runs_on_fargate_spot_whatever_the_template_says() {
+    let moto = support::moto();
+    let state = tempfile::tempdir().unwrap();
+    let profile = moto.cluster(&support::unique("spot"), "ana").await;
+    assert!(
+        !profile.templates["pair"].spot,
+        "the template runs on demand"
+    );
+    let ctx = context(profile, state.path()).await;
+    let spot = LaunchRequest {
+        spot: Some(true),
+        ..request("pair", "on-spot")
+    };
+    ops::launch(&ctx, &spot).await.unwrap();
+    ops::launch(&ctx, &request("pair", "on-demand"))
+        .await
+        .unwrap();
+    let snapshot = ops::refresh(&ctx, false).await.unwrap();
+    let providers = |name: &str| -> Vec<Option<String>> {
+        let instance = snapshot
+            .instances
+            .iter()
+            .find(|instance| instance.name == name)
+            .expect("listed");
+        instance
+            .tasks
+            .iter()
+            .map(|task| task.capacity_provider.clone())
+            .collect()
+    };
+    assert_eq!(
+        providers("on-spot"),
+        vec![Some("FARGATE_SPOT".to_string()); 2]
+    );
+    assert!(
+        providers("on-demand")
+            .iter()
+            .all(|provider| provider.as_deref() != Some("FARGATE_SPOT")),
+        "{:?}",
+        providers("on-demand")
+    );
+}

@@ -18,10 +18,7 @@ pub(super) struct Confirmation {
 impl Confirmation {
     /// `action` is the verb phrase ("destroy", "extend by 2h").
     pub(super) fn new(action: &str, instance: &Instance, ctx: &OpsContext) -> Confirmation {
-        let tasks = match instance.tasks.len() {
-            1 => "1 task".to_string(),
-            count => format!("{count} tasks"),
-        };
+        let tasks = ondeck_core::format::count(instance.tasks.len(), "task");
         let place = format!(
             "{tasks}; profile {}, cluster {}",
             ctx.profile.name, ctx.profile.cluster

@@ -25,7 +25,10 @@ pub(super) async fn destroy(
     if stopped == 0 {
         eprintln!("{label} is already stopping");
     } else {
-        eprintln!("{label}: asked {stopped} task(s) to stop");
+        eprintln!(
+            "{label}: asked {} to stop",
+            ondeck_core::format::count(stopped, "task")
+        );
     }
     if !wait {
         return Ok(());

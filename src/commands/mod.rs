@@ -163,6 +163,7 @@ pub fn dashboard_options(
         select,
         all_owners,
         state_dir,
+        fresh_journal: global.demo,
         cloud_factory: Arc::new(move |profile: Profile| {
             let global = Arc::clone(&global);
             let config = Arc::clone(&factory_config);
@@ -239,6 +240,7 @@ pub async fn run(global: &GlobalArgs, command: &Command) -> Result<(), Failure> 
                     .map(expiry::parse_ttl)
                     .transpose()
                     .map_err(|err| Failure::Usage(format!("--ttl: {err}")))?,
+                spot: None,
             };
             launch::launch(&ctx, &request, *wait, *json).await
         }

@@ -6,7 +6,9 @@ use std::io::{self, Write};
 
 use anyhow::Context;
 use crossterm::cursor::{Hide, Show};
-use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::event::{
+    DisableBracketedPaste, DisableFocusChange, EnableBracketedPaste, EnableFocusChange,
+};
 use crossterm::execute;
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
 use futures::FutureExt;
@@ -58,15 +60,27 @@ impl ShellHost for TerminalHost {
             input.stop();
         }
         let mut out = io::stdout();
-        execute!(out, DisableBracketedPaste, LeaveAlternateScreen, Show)
-            .context("cannot hand the terminal to the shell")?;
+        execute!(
+            out,
+            DisableBracketedPaste,
+            DisableFocusChange,
+            LeaveAlternateScreen,
+            Show
+        )
+        .context("cannot hand the terminal to the shell")?;
         out.flush().context("cannot hand the terminal to the shell")
     }
 
     fn resume(&mut self) -> anyhow::Result<()> {
         let mut out = io::stdout();
-        execute!(out, EnterAlternateScreen, EnableBracketedPaste, Hide)
-            .context("cannot take the terminal back from the shell")?;
+        execute!(
+            out,
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            EnableFocusChange,
+            Hide
+        )
+        .context("cannot take the terminal back from the shell")?;
         out.flush()
             .context("cannot take the terminal back from the shell")?;
         if self.input.is_none() {

@@ -87,6 +87,20 @@ pub fn load(file: &Path, cap: usize) -> io::Result<Loaded> {
     Ok(loaded)
 }
 
+/// The journal a dashboard starts with: what `file` holds; or, `fresh`, nothing, with the
+/// file emptied. The demo starts fresh: its cluster is made anew at each start, with the same
+/// task ids but new times, so what an earlier start recorded would only pile up beside it.
+pub fn start(file: &Path, cap: usize, fresh: bool) -> io::Result<Loaded> {
+    if fresh {
+        match fs::remove_file(file) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+            Err(err) => return Err(err),
+        }
+    }
+    load(file, cap)
+}
+
 pub fn append(file: &Path, entries: &[TimelineEntry]) -> io::Result<()> {
     if let Some(dir) = file.parent() {
         fs::create_dir_all(dir)?;

@@ -75,6 +75,8 @@ pub struct DashboardOptions {
     pub all_owners: bool,
     /// ondeck's own state (launch intents, `timeline/<profile>.jsonl`); the demo keeps its own.
     pub state_dir: PathBuf,
+    /// Start the timeline journal empty (the demo, whose cluster is new at every start).
+    pub fresh_journal: bool,
     pub cloud_factory: CloudFactory,
 }
 
@@ -91,10 +93,11 @@ pub async fn dashboard(opts: DashboardOptions) -> anyhow::Result<()> {
     let profile = opts.config.profile(Some(&opts.profile))?.clone();
     let state_dir = opts.state_dir;
     let journal_file = journal::path(&state_dir, &profile.name);
-    let journal = journal::load(&journal_file, Journal::DEFAULT_CAP).unwrap_or_else(|err| {
-        tracing::warn!("cannot read {}: {err}", journal_file.display());
-        journal::Loaded::default()
-    });
+    let journal = journal::start(&journal_file, Journal::DEFAULT_CAP, opts.fresh_journal)
+        .unwrap_or_else(|err| {
+            tracing::warn!("cannot read {}: {err}", journal_file.display());
+            journal::Loaded::default()
+        });
     let keymap = Keymap::with_overrides(
         opts.config
             .keymap
@@ -419,6 +422,7 @@ impl Input {
                     let action = match crossterm::event::read() {
                         Ok(Event::Key(event)) => keys::convert(event).map(Action::Key),
                         Ok(Event::Paste(text)) => Some(Action::Paste(text)),
+                        Ok(Event::FocusGained) => Some(Action::FocusGained),
                         // Resizes are heard by the loop (SIGWINCH), which knows the layout.
                         Ok(_) => None,
                         Err(err) => {

@@ -170,11 +170,12 @@ impl Runner {
             Effect::Extend {
                 req,
                 target,
+                by,
                 all_owners,
             } => self.call(
                 self.timeouts.extend,
                 "extend timed out; refresh to see the expiry, then try again",
-                move |ctx| async move { ops::extend(&ctx, &target, None, all_owners).await },
+                move |ctx| async move { ops::extend(&ctx, &target, Some(by), all_owners).await },
                 move |result| Action::Extended { req, result },
             ),
             Effect::OpenShell {

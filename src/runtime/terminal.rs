@@ -7,7 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Once};
 
 use crossterm::cursor::{Hide, Show};
-use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste};
+use crossterm::event::{
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange,
+};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -32,12 +35,13 @@ impl TerminalGuard {
         // From here on, Drop restores whatever was entered.
         let guard = TerminalGuard { _private: () };
         // Bracketed paste: pasted text arrives as one paste, not as keys, so a pasted
-        // newline is never an enter.
+        // newline is never an enter. Focus changes: coming back to the dashboard refreshes.
         execute!(
             io::stdout(),
             EnterAlternateScreen,
             DisableMouseCapture,
             EnableBracketedPaste,
+            EnableFocusChange,
             Hide
         )?;
         Ok(guard)
@@ -60,6 +64,7 @@ pub fn restore() {
     let _ = execute!(
         io::stdout(),
         DisableBracketedPaste,
+        DisableFocusChange,
         LeaveAlternateScreen,
         Show
     );

@@ -255,10 +255,13 @@ async fn extend_runs_through_the_runner_and_its_refusal_reaches_the_message_line
     let answer = next(&mut inbox).await;
     dispatch(&mut state, &mut runner, answer);
 
+    use ondeck_tui::state::keymap::{Key, KeyCode};
+    // `e` asks how long; enter takes the template's ttl it is prefilled with.
+    dispatch(&mut state, &mut runner, Action::Key(Key::char('e')));
     dispatch(
         &mut state,
         &mut runner,
-        Action::Key(ondeck_tui::state::keymap::Key::char('e')),
+        Action::Key(Key::plain(KeyCode::Enter)),
     );
     let answer = next(&mut inbox).await;
     assert!(

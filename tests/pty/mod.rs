@@ -340,13 +340,19 @@ pub fn assert_left_alternate_screen(raw: &[u8]) {
     );
 }
 
-/// The raw output turned bracketed paste on, and off again after it last turned it on: the
-/// shell after ondeck does not get pastes wrapped in escape sequences.
+/// The raw output turned bracketed paste (and focus reports) on, and off again after it last
+/// turned them on: the shell after ondeck does not get pastes wrapped in escape sequences.
 pub fn assert_bracketed_paste_left(raw: &[u8]) {
     let on = find_last(raw, b"\x1b[?2004h").expect("ondeck turned bracketed paste on");
     assert!(
         find_last(raw, b"\x1b[?2004l").is_some_and(|off| off > on),
         "bracketed paste was not turned off after it was turned on last"
+    );
+    // Focus reports too: the shell after ondeck must not get `ESC [ I` typed at it.
+    let on = find_last(raw, b"\x1b[?1004h").expect("ondeck turned focus reports on");
+    assert!(
+        find_last(raw, b"\x1b[?1004l").is_some_and(|off| off > on),
+        "focus reports were not turned off after they were turned on last"
     );
 }
 

@@ -29,6 +29,15 @@ pub fn remaining(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// A count and its noun, plural unless the count is one: "1 task", "3 tasks", "0 lines".
+pub fn count(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 /// A rate per hour: three decimals while cents matter.
 pub fn rate(value: f64) -> String {
     match value {

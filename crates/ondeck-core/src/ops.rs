@@ -175,7 +175,11 @@ impl fmt::Display for OpsError {
                     write!(f, "{failure}")?;
                 }
                 if *rolled_back > 0 {
-                    write!(f, " — stopped the {rolled_back} task(s) that did start")?;
+                    write!(
+                        f,
+                        " — stopped the {} that did start",
+                        crate::format::count(*rolled_back, "task")
+                    )?;
                 }
                 Ok(())
             }
@@ -199,8 +203,8 @@ impl fmt::Display for OpsError {
             } => write!(
                 f,
                 "another launch of `{name}` (launch {winner}) started at the same time and came \
-                 first; this one stopped its {rolled_back} task(s) — `ondeck list` shows the one \
-                 that stays"
+                 first; this one stopped its {} — `ondeck list` shows the one that stays",
+                crate::format::count(*rolled_back, "task")
             ),
             OpsError::LaunchUnconfirmed { name, detail } => write!(
                 f,
@@ -313,6 +317,8 @@ pub struct LaunchRequest {
     pub env: BTreeMap<String, BTreeMap<String, String>>,
     /// Overrides the template's ttl.
     pub ttl: Option<Duration>,
+    /// Overrides the template's `spot`.
+    pub spot: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -386,6 +392,23 @@ pub fn check_run_limits(request: &RunRequest, definition: &str) -> Result<(), Op
         }
     }
     Ok(())
+}
+
+/// Every container `env` names is one of the template's `containers`, else the error that
+/// names it and the ones there are.
+pub fn check_env_containers(
+    template: &str,
+    env: &BTreeMap<String, BTreeMap<String, String>>,
+    containers: &[String],
+) -> Result<(), OpsError> {
+    match env.keys().find(|container| !containers.contains(container)) {
+        Some(container) => Err(OpsError::UnknownContainer {
+            container: container.clone(),
+            template: template.to_string(),
+            known: containers.to_vec(),
+        }),
+        None => Ok(()),
+    }
 }
 
 pub fn merged_env(

@@ -183,19 +183,11 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
     }
     let exec_warnings = connect::check_exec_at_launch(template, &definitions);
     let env = merged_env(&template.env, &req.env);
-    for container in env.keys() {
-        let known: Vec<String> = definitions
-            .iter()
-            .flat_map(|def| def.containers.iter().map(|c| c.name.clone()))
-            .collect();
-        if !known.contains(container) {
-            return Err(OpsError::UnknownContainer {
-                container: container.clone(),
-                template: template.name.clone(),
-                known,
-            });
-        }
-    }
+    let containers: Vec<String> = definitions
+        .iter()
+        .flat_map(|def| def.containers.iter().map(|c| c.name.clone()))
+        .collect();
+    check_env_containers(&template.name, &env, &containers)?;
 
     let store = IntentStore::new(&ctx.state_dir);
     let now = Utc::now();
@@ -286,7 +278,7 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
                     .map(|(container, vars)| (container.clone(), vars.clone()))
                     .collect(),
                 client_token: intent.task_token(index),
-                spot: template.spot,
+                spot: req.spot.unwrap_or(template.spot),
             }
         })
         .collect();

@@ -113,3 +113,52 @@ fn only_the_newest_part_of_a_huge_journal_is_read_and_the_file_is_cut_to_it() {
     let left = fs::metadata(&file).unwrap().len();
     assert!(left < 64 << 10, "rewritten to what was kept: {left} bytes");
 }
+
+/// Starts the demo `starts` times, five minutes apart, against one state dir, each start
+/// recording one snapshot as the dashboard does; returns the journal file's entries.
+async fn demo_starts(starts: i64, fresh: bool) -> Vec<TimelineEntry> {
+    use std::sync::Arc;
+
+    use ondeck_engine::ops::{OpsContext, refresh};
+    use ondeck_sim::{DemoCloud, ManualClock, demo_config};
+
+    let dir = tempfile::tempdir().unwrap();
+    let profile = demo_config("ana").profiles["demo"].clone();
+    let file = path(dir.path(), &profile.name);
+    for start_number in 0..starts {
+        let now = at(10, 0) + chrono::Duration::minutes(5 * start_number);
+        let cloud = DemoCloud::with_clock("ana", 1.0, Arc::new(ManualClock::new(now)));
+        let ctx = OpsContext::new(
+            Arc::new(cloud),
+            profile.clone(),
+            dir.path().to_path_buf(),
+            false,
+        );
+        let loaded = start(&file, Journal::DEFAULT_CAP, fresh).unwrap();
+        let mut journal = Journal::from_entries(loaded.entries, Journal::DEFAULT_CAP);
+        let snapshot = refresh(&ctx, true).await.unwrap();
+        append(&file, &journal.observe(&snapshot.instances, now)).unwrap();
+    }
+    load(&file, Journal::DEFAULT_CAP).unwrap().entries
+}
+
+/// How many entries repeat an event of a task already in `entries`.
+fn repeated(entries: &[TimelineEntry]) -> usize {
+    let mut seen = std::collections::BTreeSet::new();
+    entries
+        .iter()
+        .filter(|entry| !seen.insert((entry.task_arn.clone(), entry.event.clone())))
+        .count()
+}
+
+#[tokio::test]
+async fn two_starts_of_the_demo_keep_one_copy_of_each_event() {
+    let once = demo_starts(1, true).await;
+    assert!(!once.is_empty());
+    assert_eq!(repeated(&once), 0);
+    let twice = demo_starts(2, true).await;
+    assert_eq!(repeated(&twice), 0, "{twice:#?}");
+    assert_eq!(twice.len(), once.len());
+    // Kept across starts, the demo's new times for the same tasks would pile up.
+    assert!(repeated(&demo_starts(2, false).await) > 0);
+}

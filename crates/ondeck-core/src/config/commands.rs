@@ -64,6 +64,8 @@ commands! {
     Filter "filter" ["/"] "filter (esc clears)",
     Shell "shell" ["s"] "shell in a container",
     Sort "sort" ["S"] "cycle sort order",
+    ShowStopped "show_stopped" ["h"] "all stopped/failed",
+    Mark "mark" ["space"] "mark row (esc clears)",
     Refresh "refresh" ["r", "ctrl-r"] "refresh now",
     CopyEndpoint "copy_endpoint" ["y"] "copy endpoint",
     Forward "forward" ["F"] "forward a port",
@@ -126,6 +128,36 @@ impl Command {
     }
 }
 
+/// Overrides that would take a key from a command the config leaves alone: `filter = "n"`
+/// would silently leave `launch` without its `n`. Each is given as its index in `overrides`
+/// and the message, with the fix, to report there. A command that is itself rebound gives
+/// its defaults up, so taking them is fine.
+pub fn taken_defaults(overrides: &[(Command, KeySpec)]) -> Vec<(usize, String)> {
+    let rebound: Vec<Command> = overrides.iter().map(|(command, _)| *command).collect();
+    overrides
+        .iter()
+        .enumerate()
+        .filter_map(|(at, (command, spec))| {
+            let owner = Command::ALL.into_iter().find(|other| {
+                other != command
+                    && other.context() == command.context()
+                    && !rebound.contains(other)
+                    && other.default_keys().contains(spec)
+            })?;
+            Some((
+                at,
+                format!(
+                    "`{spec}` is the default key of `{}`, which would be left without it; pick \
+                     another key for `{}`, or bind `{}` to another key as well",
+                    owner.name(),
+                    command.name(),
+                    owner.name()
+                ),
+            ))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,6 +184,48 @@ mod tests {
                 );
             }
         }
+    }
+
+    fn spec(text: &str) -> KeySpec {
+        text.parse().expect("a key spec")
+    }
+
+    #[test]
+    fn an_override_may_not_take_the_default_of_a_command_left_alone() {
+        let taken = taken_defaults(&[(Command::Filter, spec("n"))]);
+        assert_eq!(taken.len(), 1);
+        assert_eq!(taken[0].0, 0);
+        assert!(
+            taken[0].1.starts_with("`n` is the default key of `launch`"),
+            "{}",
+            taken[0].1
+        );
+        assert!(taken[0].1.contains("pick another key for `filter`"));
+        let taken = taken_defaults(&[(Command::Quit, spec("x")), (Command::Up, spec("j"))]);
+        let owners: Vec<(usize, bool)> = taken
+            .iter()
+            .map(|(at, why)| {
+                (
+                    *at,
+                    why.contains("`down`") || why.contains("`close_forward`"),
+                )
+            })
+            .collect();
+        assert_eq!(owners, vec![(0, true), (1, true)]);
+    }
+
+    #[test]
+    fn taking_the_key_of_a_rebound_command_or_of_another_context_is_fine() {
+        // launch moves away from `n`, so filter may have it.
+        assert!(
+            taken_defaults(&[(Command::Filter, spec("n")), (Command::Launch, spec("N"))])
+                .is_empty()
+        );
+        // `n` in the log pane is next match's; the instances' launch is not touched.
+        assert!(taken_defaults(&[(Command::LogFollow, spec("e"))]).is_empty());
+        assert!(
+            taken_defaults(&[(Command::Sort, spec("S")), (Command::Help, spec("f1"))]).is_empty()
+        );
     }
 
     #[test]

@@ -59,3 +59,10 @@ fn bytes_read_in_the_largest_unit_that_fits() {
     assert_eq!(bytes(12 * 1024 * 1024), "12.0 MiB");
     assert_eq!(bytes(3 * 1024 * 1024 * 1024), "3.0 GiB");
 }
+
+#[test]
+fn a_count_of_one_takes_the_singular() {
+    assert_eq!(count(1, "task"), "1 task");
+    assert_eq!(count(0, "task"), "0 tasks");
+    assert_eq!(count(3, "unreadable line"), "3 unreadable lines");
+}

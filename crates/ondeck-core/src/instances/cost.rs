@@ -122,6 +122,38 @@ pub fn task_size(task: &Task, def: Option<&TaskDefinition>) -> Option<(f64, f64)
     Some((vcpu, gb))
 }
 
+/// (vCPU, GB) a task of `definition` is billed for when the launch sets no size of its own:
+/// the task-level size, else its containers' sum.
+pub fn definition_size(definition: &TaskDefinition) -> Option<(f64, f64)> {
+    let vcpu = definition
+        .cpu
+        .as_deref()
+        .and_then(parse_vcpu)
+        .or_else(|| container_sum(definition, |c| c.cpu).map(|units| units / 1024.0))?;
+    let gb = definition
+        .memory
+        .as_deref()
+        .and_then(parse_gb)
+        .or_else(|| container_sum(definition, |c| c.memory).map(|mib| mib / 1024.0))?;
+    Some((vcpu, gb))
+}
+
+/// What one task of `definition` would cost per hour, before it is launched, at the region's
+/// rates or the profile's override. None when its size or the rates are unknown.
+pub fn definition_per_hour(
+    definition: &TaskDefinition,
+    region: &str,
+    overrides: Option<PriceOverride>,
+    spot: bool,
+) -> Option<f64> {
+    let (vcpu, gb) = definition_size(definition)?;
+    let rates = match overrides {
+        Some(price) => Rates::from(price),
+        None => fargate_rates(region, Arch::of(Some(definition)), spot)?,
+    };
+    Some(rates.per_hour(vcpu, gb))
+}
+
 fn container_sum(
     def: &TaskDefinition,
     field: impl Fn(&crate::model::ContainerDefinition) -> Option<u32>,

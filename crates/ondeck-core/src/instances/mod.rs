@@ -175,6 +175,24 @@ impl Instance {
         (self.owner != me).then(|| format!("it belongs to {}, not to you ({me})", self.owner))
     }
 
+    /// When it stopped for good: its last task's stop as ECS dated it. `None` while something
+    /// still runs or is on its way down, or when ECS gave no time.
+    pub fn ended_at(&self) -> Option<DateTime<Utc>> {
+        if !self.state.is_final() {
+            return None;
+        }
+        self.tasks
+            .iter()
+            .filter_map(|task| {
+                let times = &task.times;
+                times
+                    .stopped_at
+                    .or(times.execution_stopped_at)
+                    .or(times.stopping_at)
+            })
+            .max()
+    }
+
     /// Some task is still meant to run: not destroyed, not stopped for good.
     pub fn is_wanted(&self) -> bool {
         self.tasks

@@ -197,3 +197,23 @@ fn request_env_overrides_template_env() {
     assert_eq!(merged["api"]["A"], "1");
     assert_eq!(merged["api"]["B"], "3");
 }
+
+#[test]
+fn env_for_a_container_the_template_lacks_is_named_with_those_it_has() {
+    let containers = vec!["api".to_string(), "redis".to_string()];
+    let env = |container: &str| {
+        BTreeMap::from([(
+            container.to_string(),
+            BTreeMap::from([("A".to_string(), "1".to_string())]),
+        )])
+    };
+    assert_eq!(
+        check_env_containers("web", &env("api"), &containers),
+        Ok(())
+    );
+    let error = check_env_containers("web", &env("worker"), &containers).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "template `web` has no container `worker`; containers: api, redis"
+    );
+}

@@ -1,5 +1,6 @@
-//! The question before a write on one instance. For one of mine a typed `y` is enough; for
-//! someone else's the dialog says whose it is, and only the instance's name typed out goes on.
+//! The question before a write on one instance or on the marked ones. For mine a typed `y` is
+//! enough; for someone else's the dialog says whose it is, and only the names of those typed
+//! out go on.
 
 use super::Outcome;
 use super::input::LineInput;
@@ -11,46 +12,76 @@ use ondeck_core::instances::identity::InstanceId;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Guarded {
     Destroy,
-    /// By the template's ttl, `by` as the dialog shows it ("8h").
+    /// By how long the extend dialog was told.
     Extend {
-        by: String,
+        by: chrono::Duration,
     },
+}
+
+/// One instance the write is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Target {
+    pub(crate) id: InstanceId,
+    pub(crate) tasks: usize,
+    /// Why this is someone else's instance (see [`Instance::foreign_note`]); then its name
+    /// must be typed.
+    pub(crate) foreign: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Confirm {
     pub(crate) action: Guarded,
-    pub(crate) target: InstanceId,
-    pub(crate) tasks: usize,
-    /// Why this is someone else's instance (see [`Instance::foreign_note`]); then the name
-    /// must be typed.
-    pub(crate) foreign: Option<String>,
+    /// In the order the table shows them; never empty.
+    pub(crate) targets: Vec<Target>,
     /// What has been typed so far.
     pub(crate) typed: LineInput,
 }
 
 impl Confirm {
-    pub(crate) fn new(action: Guarded, instance: &Instance, me: &str) -> Confirm {
+    pub(crate) fn new<'a>(
+        action: Guarded,
+        instances: impl IntoIterator<Item = &'a Instance>,
+        me: &str,
+    ) -> Confirm {
+        let targets: Vec<Target> = instances
+            .into_iter()
+            .map(|instance| Target {
+                id: instance.id(),
+                tasks: instance.tasks.len(),
+                foreign: instance.foreign_note(me),
+            })
+            .collect();
+        assert!(!targets.is_empty(), "a confirmation is for some instance");
         Confirm {
             action,
-            target: instance.id(),
-            tasks: instance.tasks.len(),
-            foreign: instance.foreign_note(me),
+            targets,
             typed: LineInput::new(),
         }
     }
 
+    /// The names of someone else's instances among the targets, separated by spaces: what
+    /// must be typed. `None` when all are mine and a `y` does.
+    pub(crate) fn names_to_type(&self) -> Option<String> {
+        let names: Vec<&str> = self
+            .targets
+            .iter()
+            .filter(|target| target.foreign.is_some())
+            .map(|target| target.id.name.as_str())
+            .collect();
+        (!names.is_empty()).then(|| names.join(" "))
+    }
+
     pub(crate) fn key(&mut self, key: Key) -> Outcome<()> {
-        if self.foreign.is_none() {
+        let Some(names) = self.names_to_type() else {
             return if key == Key::char('y') || key == Key::char('Y') {
                 Outcome::Done(())
             } else {
                 Outcome::Cancelled
             };
-        }
+        };
         match key.code {
             KeyCode::Esc => Outcome::Cancelled,
-            KeyCode::Enter if self.typed.text() == self.target.name => Outcome::Done(()),
+            KeyCode::Enter if self.typed.text() == names => Outcome::Done(()),
             KeyCode::Enter => Outcome::Cancelled,
             _ => {
                 self.typed.key(key);
@@ -59,10 +90,10 @@ impl Confirm {
         }
     }
 
-    /// A pasted name is typed, and still waits for enter. One of mine takes a key, not a
-    /// paste: the paste does nothing.
+    /// A pasted name is typed, and still waits for enter. Mine take a key, not a paste: the
+    /// paste does nothing.
     pub(crate) fn paste(&mut self, text: &str) {
-        if self.foreign.is_some() {
+        if self.names_to_type().is_some() {
             self.typed.paste(text);
         }
     }

@@ -103,17 +103,20 @@ impl Default for Keymap {
 
 impl Keymap {
     /// The defaults with each named command rebound to the given key. A rebound command loses
-    /// its default keys, and the key is taken from whatever command of the same context had it
-    /// before.
+    /// its default letters (`up = "i"` frees `k`) but keeps its named keys (↑ still moves up:
+    /// an arrow is not what a user means to replace). The key is taken from whatever command
+    /// of the same context had it before; the config refuses a key taken from a command it
+    /// leaves alone (`config::taken_defaults`).
     pub fn with_overrides(overrides: impl IntoIterator<Item = (Command, Key)>) -> Keymap {
         let mut keymap = Keymap::default();
         let mut rebound: BTreeMap<Command, Vec<Key>> = BTreeMap::new();
         for (command, key) in overrides {
             rebound.entry(command).or_default().push(key);
         }
-        keymap
-            .bindings
-            .retain(|_, command| !rebound.contains_key(command));
+        keymap.bindings.retain(|(_, key), command| {
+            let named = !matches!(key.code, KeyCode::Char(_)) && !key.ctrl && !key.alt;
+            named || !rebound.contains_key(command)
+        });
         for (command, keys) in rebound {
             for key in keys {
                 keymap.bindings.insert((command.context(), key), command);
@@ -187,6 +190,26 @@ mod tests {
         assert_eq!(keymap.command(Key::char('x')), Some(Command::Destroy));
         assert_eq!(keymap.command(Key::ctrl('d')), None);
         assert_eq!(keymap.keys_for(Command::Destroy), vec![Key::char('x')]);
+    }
+
+    #[test]
+    fn a_rebound_command_keeps_its_named_keys_and_the_others_keep_theirs() {
+        let keymap = Keymap::with_overrides([(Command::Up, Key::char('i'))]);
+        assert_eq!(keymap.command(Key::char('i')), Some(Command::Up));
+        assert_eq!(keymap.command(Key::plain(KeyCode::Up)), Some(Command::Up));
+        assert_eq!(
+            keymap.command(Key::char('k')),
+            None,
+            "the letter is replaced"
+        );
+        assert_eq!(keymap.command(Key::char('j')), Some(Command::Down));
+        assert_eq!(
+            keymap.command(Key::plain(KeyCode::Down)),
+            Some(Command::Down)
+        );
+        // A named key given to another command goes to it.
+        let keymap = Keymap::with_overrides([(Command::Top, Key::plain(KeyCode::Up))]);
+        assert_eq!(keymap.command(Key::plain(KeyCode::Up)), Some(Command::Top));
     }
 
     #[test]

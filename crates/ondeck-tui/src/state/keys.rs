@@ -1,14 +1,14 @@
 //! Keys and pastes to the part they are for: the line or dialog that is open, the log pane
 //! when it has the focus, else the keymap's commands on the table and panes.
 
-use super::command_line::{self, LineCommand};
+use super::command_line::{self, CommandLine, Completions, LineCommand};
 use super::help::Help;
 use super::keymap::{Command, Key, KeyCode};
 use super::launch::LaunchDialog;
 use super::profiles::ProfilePicker;
 use super::{AppState, Effect, Focus, Mode, Outcome, Pane};
 use ondeck_core::instances::identity::InstanceRef;
-use ondeck_core::ops::{LaunchRequest, pick};
+use ondeck_core::ops::{LaunchRequest, OpsError, pick};
 
 impl AppState {
     pub(super) fn key(&mut self, key: Key, effects: &mut Vec<Effect>) {
@@ -30,17 +30,28 @@ impl AppState {
                 }
                 self.reconcile_selection();
             }
+            Mode::CommandLine(mut line) if key == Key::plain(KeyCode::Tab) => {
+                line.complete(&self.completions());
+                self.mode = Mode::CommandLine(line);
+            }
             Mode::CommandLine(mut line) => match line.key(key) {
                 Outcome::Open => self.mode = Mode::CommandLine(line),
                 Outcome::Cancelled => {}
-                Outcome::Done(text) => self.execute_line(&text, effects),
+                Outcome::Done(text) => {
+                    command_line::remember(&mut self.line_history, &text);
+                    self.execute_line(&text, effects);
+                }
             },
             Mode::Launch(mut dialog) => match dialog.key(key) {
                 Outcome::Open => self.mode = Mode::Launch(dialog),
                 Outcome::Cancelled => self.info("launch cancelled"),
-                Outcome::Done(request) => self.launch(request, effects),
+                Outcome::Done(request) => {
+                    self.launch_draft = Some(dialog);
+                    self.launch(request, effects);
+                }
             },
             Mode::Confirm(confirm) => self.confirm_key(confirm, key, effects),
+            Mode::Extend(dialog) => self.extend_key(dialog, key, effects),
             Mode::Forward(mut dialog) => match dialog.key(key) {
                 Outcome::Open => self.mode = Mode::Forward(dialog),
                 Outcome::Cancelled => {}
@@ -81,6 +92,7 @@ impl AppState {
             Mode::CommandLine(line) => line.input.paste(text),
             Mode::Launch(dialog) => dialog.paste(text),
             Mode::Confirm(confirm) => confirm.paste(text),
+            Mode::Extend(dialog) => dialog.paste(text),
             Mode::Forward(dialog) => dialog.paste(text),
             Mode::Normal if logs_focused => {
                 if !self.paste_into_search(text) {
@@ -98,9 +110,12 @@ impl AppState {
 
     fn normal_key(&mut self, key: Key, effects: &mut Vec<Effect>) {
         if key == Key::plain(KeyCode::Esc) {
-            // Esc steps back: close a focused pane, else clear the filter and the message.
+            // Esc steps back: close a focused pane, else drop the marks, else clear the filter
+            // and the message.
             if self.focus == Focus::Pane {
                 self.focus = Focus::Table;
+            } else if self.table.clear_marks() {
+                self.info("marks cleared");
             } else {
                 self.table.filter.clear();
                 self.message = None;
@@ -122,15 +137,28 @@ impl AppState {
         match command {
             LineCommand::Nothing => {}
             LineCommand::Quit => self.run_command(Command::Quit, effects),
+            LineCommand::Help => self.run_command(Command::Help, effects),
+            LineCommand::LaunchDialog => self.run_command(Command::Launch, effects),
+            LineCommand::DestroySelected => self.run_command(Command::Destroy, effects),
+            LineCommand::ProfilePicker => self.run_command(Command::Profiles, effects),
             LineCommand::Launch { template, name } => {
                 if self.refuse_if_read_only(Command::Launch) {
                     return;
+                }
+                if !self.profile.templates.contains_key(&template) {
+                    let unknown = OpsError::UnknownTemplate {
+                        template,
+                        profile: self.profile.name.clone(),
+                        known: self.profile.templates.keys().cloned().collect(),
+                    };
+                    return self.error(unknown.to_string(), false);
                 }
                 let request = LaunchRequest {
                     template,
                     name,
                     ..LaunchRequest::default()
                 };
+                self.launch_draft = None;
                 self.launch(request, effects);
             }
             LineCommand::Destroy(name) => {
@@ -144,11 +172,27 @@ impl AppState {
                         .map_err(|err| err.to_string())
                 });
                 match found {
-                    Ok(instance) => self.confirm_destroy(&instance),
+                    Ok(instance) => self.confirm_destroy(vec![instance]),
                     Err(error) => self.error(error, false),
                 }
             }
             LineCommand::Profile(name) => self.switch_profile(&name, effects),
+        }
+    }
+
+    /// What tab offers on the command line: this profile's templates, the names of the
+    /// instances listed (as `:destroy` takes them) and the profiles.
+    fn completions(&self) -> Completions {
+        Completions {
+            templates: self.profile.templates.keys().cloned().collect(),
+            instances: self
+                .rows()
+                .iter()
+                .map(|instance| self.label(&instance.id()))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+            profiles: self.profiles.keys().cloned().collect(),
         }
     }
 
@@ -174,7 +218,9 @@ impl AppState {
             Command::Help => self.mode = Mode::Help(Help::default()),
             Command::Refresh => self.refresh_now(effects),
             Command::Filter => self.mode = Mode::Filter,
-            Command::CommandLine => self.mode = Mode::CommandLine(Default::default()),
+            Command::CommandLine => {
+                self.mode = Mode::CommandLine(CommandLine::new(&self.line_history))
+            }
             Command::Launch => {
                 if self.profile.templates.is_empty() {
                     self.error(
@@ -185,14 +231,18 @@ impl AppState {
                         false,
                     );
                 } else {
-                    self.mode = Mode::Launch(LaunchDialog::new(&self.profile));
+                    let dialog = self
+                        .launch_draft
+                        .take()
+                        .unwrap_or_else(|| LaunchDialog::new(&self.profile, &self.definitions));
+                    self.mode = Mode::Launch(dialog);
                 }
             }
-            Command::Destroy => match self.selected_instance().cloned() {
-                Some(instance) => self.confirm_destroy(&instance),
-                None => self.info("nothing selected to destroy"),
+            Command::Destroy => match self.chosen_instances() {
+                chosen if chosen.is_empty() => self.info("nothing selected to destroy"),
+                chosen => self.confirm_destroy(chosen),
             },
-            Command::Extend => self.extend_selected(effects),
+            Command::Extend => self.extend_chosen(),
             Command::CopyEndpoint => self.copy_endpoint(effects),
             // Read-only refuses F as it refuses s: both open a session into a container
             // (ssm:StartSession as the user), which is more than looking.
@@ -221,6 +271,24 @@ impl AppState {
             Command::Sort => {
                 self.table.next_sort();
                 self.reconcile_selection();
+            }
+            Command::ShowStopped => {
+                self.table.show_ended = !self.table.show_ended;
+                self.reconcile_selection();
+                self.info(if self.table.show_ended {
+                    "showing every stopped and failed instance"
+                } else {
+                    "stopped and failed instances are shown for an hour after they stop"
+                });
+            }
+            Command::Mark => {
+                if self.table.toggle_mark() {
+                    let rows = self.row_ids();
+                    self.table
+                        .move_selection(&rows, |at, last| (at + 1).min(last));
+                } else {
+                    self.info("nothing selected to mark");
+                }
             }
             Command::Up | Command::Down | Command::Top | Command::Bottom => self.navigate(command),
             Command::PageUp | Command::PageDown => self.navigate(command),
@@ -254,20 +322,8 @@ impl AppState {
     }
 
     fn navigate(&mut self, command: Command) {
-        if self.focus == Focus::Pane && self.pane.is_some() {
-            let by = match command {
-                Command::PageUp | Command::PageDown => self.layout.pane_rows.max(1) as u16,
-                _ => 1,
-            };
-            // Detail scrolls down from the top; the timeline scrolls up from its newest line.
-            let down = matches!(command, Command::Down | Command::PageDown | Command::Bottom)
-                == (self.pane == Some(Pane::Detail));
-            self.pane_scroll = match command {
-                Command::Top | Command::Bottom if !down => u16::MAX / 2,
-                Command::Top | Command::Bottom => 0,
-                _ if down => self.pane_scroll.saturating_add(by),
-                _ => self.pane_scroll.saturating_sub(by),
-            };
+        if let (Focus::Pane, Some(pane)) = (self.focus, self.pane) {
+            self.scroll_pane(pane, command);
             return;
         }
         let page = self.table.page();
@@ -294,6 +350,38 @@ impl AppState {
         }
     }
 
+    /// Scroll the focused pane as every list moves: up and down, a page, `g`/Home to its
+    /// first line and `G`/End to its last. The timeline keeps its offset up from its newest
+    /// (last) line, so that new lines show while it is at the end; the detail pane keeps its
+    /// offset down from the top, and the renderer stops it at the last page.
+    fn scroll_pane(&mut self, pane: Pane, command: Command) {
+        let by = match command {
+            Command::PageUp | Command::PageDown => self.layout.pane_rows.max(1) as u16,
+            _ => 1,
+        };
+        let timeline = pane == Pane::Timeline;
+        let last = if timeline {
+            let lines = self
+                .selected_instance()
+                .map_or(0, |instance| self.journal.for_instance(instance).len());
+            u16::try_from(lines.saturating_sub(self.layout.pane_rows)).unwrap_or(u16::MAX)
+        } else {
+            u16::MAX / 2
+        };
+        let from_top = if timeline {
+            last.saturating_sub(self.pane_scroll)
+        } else {
+            self.pane_scroll.min(last)
+        };
+        let to = match command {
+            Command::Top => 0,
+            Command::Bottom => last,
+            Command::Up | Command::PageUp => from_top.saturating_sub(by),
+            _ => from_top.saturating_add(by).min(last),
+        };
+        self.pane_scroll = if timeline { last - to } else { to };
+    }
+
     pub(super) fn switch_profile(&mut self, name: &str, effects: &mut Vec<Effect>) {
         let Some(profile) = self.profiles.get(name).cloned() else {
             let known: Vec<_> = self.profiles.keys().cloned().collect();
@@ -309,6 +397,7 @@ impl AppState {
         }
         let old = std::mem::replace(&mut self.profile, profile.clone()).name;
         let closed = self.close_all_forwards(effects);
+        self.launch_draft = None;
         self.loaded = false;
         self.instances.clear();
         self.definitions.clear();

@@ -11,6 +11,7 @@
 
 pub(crate) mod command_line;
 pub(crate) mod confirm;
+pub(crate) mod extend;
 pub(crate) mod forward_dialog;
 pub mod forwards;
 pub(crate) mod help;
@@ -40,6 +41,7 @@ use chrono::{DateTime, Utc};
 use crate::logview::LogView;
 use command_line::CommandLine;
 use confirm::Confirm;
+use extend::ExtendDialog;
 use forward_dialog::ForwardDialog;
 use forwards::{ForwardId, ForwardStats, ForwardTarget, Forwards};
 use help::Help;
@@ -67,6 +69,9 @@ pub enum Action {
     /// Text pasted into the terminal (bracketed paste): typed into the field being edited,
     /// never taken as keys.
     Paste(String),
+    /// The terminal has the user's focus again (from another window or tab): what was done
+    /// there, a launch say, should show soon.
+    FocusGained,
     /// The clock, from the runtime's ticker. Drives polling, the spinner and ages.
     Tick(DateTime<Utc>),
     /// The terminal went away (a dropped SSH link without SIGHUP): nobody is watching, so
@@ -157,6 +162,8 @@ pub enum Effect {
     Extend {
         req: RequestId,
         target: InstanceId,
+        /// From now or from the current expiry, whichever is later.
+        by: chrono::Duration,
         all_owners: bool,
     },
     /// Put this text on the clipboard.
@@ -255,7 +262,7 @@ pub(crate) enum Focus {
 }
 
 /// What the keys go to: the table (and a focused pane), or the line or dialog that is open.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Mode {
     Normal,
     /// The table's filter is being typed.
@@ -263,6 +270,8 @@ pub(crate) enum Mode {
     CommandLine(CommandLine),
     Help(Help),
     Launch(LaunchDialog),
+    /// How long to extend an instance by.
+    Extend(ExtendDialog),
     /// A destroy or an extend waiting for its confirmation.
     Confirm(Confirm),
     Profiles(ProfilePicker),
@@ -318,6 +327,11 @@ pub struct AppState {
     /// Lines scrolled in the pane (for the timeline: up from its newest line).
     pub(crate) pane_scroll: u16,
     pub(crate) mode: Mode,
+    /// The launch dialog as it was last submitted: after its launch fails, `n` reopens it
+    /// with everything typed. Dropped when the launch succeeds.
+    pub(crate) launch_draft: Option<LaunchDialog>,
+    /// Lines run from the `:` command line, oldest first (see `command_line::remember`).
+    pub(crate) line_history: Vec<String>,
     pub(crate) forwards: Forwards,
     pub(crate) layout: ScreenLayout,
     pub(crate) spinner: usize,
@@ -371,6 +385,8 @@ impl AppState {
             },
             pane_scroll: 0,
             mode: Mode::Normal,
+            launch_draft: None,
+            line_history: Vec::new(),
             forwards: Forwards::default(),
             layout,
             spinner: 0,
@@ -393,8 +409,31 @@ impl AppState {
 
     /// The rows of the table: snapshot plus launches not yet listed, filtered and sorted.
     pub fn rows(&self) -> Vec<&Instance> {
-        self.table
-            .rows(self.instances.iter().chain(self.poller.optimistic()))
+        let now = self.now;
+        self.table.rows(
+            self.instances
+                .iter()
+                .chain(self.poller.optimistic())
+                .filter(|instance| self.table.shows(instance, now)),
+        )
+    }
+
+    /// Stopped and failed instances the filter would show but hiding leaves out.
+    pub(crate) fn hidden_count(&self) -> usize {
+        self.table.hidden(&self.instances, self.now)
+    }
+
+    /// The marked rows in the order shown; with none marked, the selected one.
+    pub(crate) fn chosen_instances(&self) -> Vec<Instance> {
+        let marked = self.table.marked();
+        if marked.is_empty() {
+            return self.selected_instance().cloned().into_iter().collect();
+        }
+        self.rows()
+            .into_iter()
+            .filter(|instance| marked.contains(&instance.id()))
+            .cloned()
+            .collect()
     }
 
     fn row_ids(&self) -> Vec<InstanceId> {
@@ -467,9 +506,9 @@ impl AppState {
         self.journal =
             Journal::from_entries(entries.into_iter().chain(observed), Journal::DEFAULT_CAP);
         if skipped > 0 {
-            let lines = if skipped == 1 { "line" } else { "lines" };
             self.info(format!(
-                "timeline journal: skipped {skipped} unreadable {lines}, kept the rest"
+                "timeline journal: skipped {}, kept the rest",
+                ondeck_core::format::count(skipped, "unreadable line")
             ));
         }
         self.dirty = true;
@@ -483,9 +522,12 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(key) => {
             state.dirty = true;
+            // Someone is looking: what changed elsewhere should show soon.
+            state.poller.note_activity(state.now);
             state.key(key, &mut effects);
         }
         Action::Paste(text) => state.paste(&text),
+        Action::FocusGained => state.poller.note_activity(state.now),
         Action::Tick(now) => {
             state.tick(now, &mut effects);
             state.logs_tick(&mut effects);

@@ -17,6 +17,11 @@ use ondeck_core::model::TaskState;
 const OPTIMISTIC_GRACE_SECS: i64 = 120;
 /// The longest the poller waits after failures in a row.
 const MAX_REFRESH_BACKOFF_SECS: u64 = 300;
+/// Right after the user did something, the next refresh is this soon; each refresh after
+/// waits twice as long, back to the steady cadence (3 s, 6, 12, 24, then steady): what was
+/// launched from another terminal shows within seconds of looking, an idle dashboard costs
+/// no more than before.
+const ACTIVE_REFRESH_SECS: u64 = 3;
 
 /// A request sent and not yet answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +44,9 @@ pub(crate) struct Poller {
     refresh_sent_at: Option<DateTime<Utc>>,
     /// Launched instances ListTasks has not shown yet, with when RunTask answered.
     optimistic: Vec<(Instance, DateTime<Utc>)>,
+    /// Refreshes since the user last did something, while the cadence is still quickened by
+    /// it; `None` once it is back to steady.
+    since_activity: Option<u32>,
     next_id: u64,
 }
 
@@ -52,6 +60,7 @@ impl Default for Poller {
             failed_refreshes: 0,
             refresh_sent_at: None,
             optimistic: Vec::new(),
+            since_activity: None,
             next_id: 1,
         }
     }
@@ -159,9 +168,35 @@ impl Poller {
             StdDuration::from_secs(secs.max(1)),
             StdDuration::from_secs(MAX_REFRESH_BACKOFF_SECS.max(secs)),
         );
-        let wait = backoff.delay(self.failed_refreshes);
+        let mut wait = backoff.delay(self.failed_refreshes);
+        // After the user's activity the wait starts short and doubles, by the same policy, up
+        // to the cadence; failures take precedence, so a struggling AWS is not hammered.
+        if let Some(refreshes) = self.since_activity.filter(|_| self.failed_refreshes == 0) {
+            let quickened = Backoff::new(
+                StdDuration::from_secs(ACTIVE_REFRESH_SECS),
+                StdDuration::from_secs(secs.max(1)),
+            )
+            .delay(refreshes);
+            wait = wait.min(quickened);
+            self.since_activity =
+                (quickened < StdDuration::from_secs(secs)).then_some(refreshes + 1);
+        }
         self.next_refresh_at =
             Some(from + Duration::from_std(wait).unwrap_or(Duration::seconds(secs as i64)));
+    }
+
+    /// The user did something at `now` (a key, a launch): the next refresh comes within
+    /// seconds, and the cadence eases back to steady from there.
+    pub(crate) fn note_activity(&mut self, now: DateTime<Utc>) {
+        let soon = now + Duration::seconds(ACTIVE_REFRESH_SECS as i64);
+        // The refresh due soon is the first short wait; one out now is answered first.
+        self.since_activity = Some(match self.next_refresh_at.as_mut() {
+            Some(due) => {
+                *due = (*due).min(soon);
+                1
+            }
+            None => 0,
+        });
     }
 
     /// Shows `instance`, launched at `at`, until ListTasks has it or its grace runs out.

@@ -1,13 +1,15 @@
 //! What the dashboard asks of AWS — refreshes on the poller's schedule, launches, destroys and
 //! extends after their confirmation — and what it does with the answers.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::confirm::{Confirm, Guarded};
-use super::keymap::{Key, KeyCode};
+use super::extend::ExtendDialog;
+use super::keymap::{Command, Key, KeyCode};
 use super::poller::InFlight;
 use super::{Action, AppState, Effect, Mode, Outcome};
-use ondeck_core::instances::expiry::format_remaining;
+use ondeck_core::format::count;
+use ondeck_core::instances::expiry::{format_remaining, format_ttl};
 use ondeck_core::instances::identity::InstanceId;
 use ondeck_core::instances::{Instance, group};
 use ondeck_core::ops::{LaunchRequest, Launched, Snapshot};
@@ -17,6 +19,8 @@ impl AppState {
         let minute_changed = now.timestamp().div_euclid(60) != self.now.timestamp().div_euclid(60);
         self.now = now;
         if minute_changed {
+            // An instance stopped an hour ago leaves the table now.
+            self.reconcile_selection();
             self.dirty = true;
         }
         if self.waiting() {
@@ -50,27 +54,65 @@ impl AppState {
         effects.push(Effect::Launch { req, request });
     }
 
-    /// Ask to destroy `instance`: `y` for mine, the name typed for someone else's.
-    pub(super) fn confirm_destroy(&mut self, instance: &Instance) {
-        self.mode = Mode::Confirm(Confirm::new(
-            Guarded::Destroy,
-            instance,
-            &self.profile.owner,
-        ));
+    /// Ask to destroy `instances` (the marked rows, or the selected one): `y` when all are
+    /// mine, the names of someone else's typed. One that has stopped already is left out and
+    /// said so; with nothing left, nothing is asked and nothing sent.
+    pub(super) fn confirm_destroy(&mut self, instances: Vec<Instance>) {
+        let (stopped, live): (Vec<Instance>, Vec<Instance>) = instances
+            .into_iter()
+            .partition(|instance| instance.state.is_final());
+        if !stopped.is_empty() {
+            let names: Vec<String> = stopped.iter().map(|i| self.label(&i.id())).collect();
+            let verb = if names.len() == 1 { "has" } else { "have" };
+            let what = if live.is_empty() {
+                "there is nothing to destroy"
+            } else {
+                "left out"
+            };
+            self.info(format!(
+                "{} {verb} already stopped; {what}",
+                names.join(", ")
+            ));
+        }
+        if !live.is_empty() {
+            self.mode = Mode::Confirm(Confirm::new(Guarded::Destroy, &live, &self.profile.owner));
+        }
     }
 
-    /// Extend the selected instance by its template's ttl, or say why that cannot work
-    /// before asking AWS. Someone else's instance (in the all-owners view) is extended only
-    /// after its name is typed.
-    pub(super) fn extend_selected(&mut self, effects: &mut Vec<Effect>) {
-        let Some(instance) = self.selected_instance() else {
+    /// Ask how long to extend the marked instances (else the selected one) by, or say why
+    /// one cannot be extended before asking AWS.
+    pub(super) fn extend_chosen(&mut self) {
+        let chosen = self.chosen_instances();
+        let Some(first) = chosen.first() else {
             self.info("nothing selected to extend");
             return;
         };
-        let id = instance.id();
-        let label = self.label(&id);
-        let foreign = !instance.is_owned_by(&self.profile.owner);
-        let refusal = if foreign && !self.all_owners {
+        for instance in &chosen {
+            match self.extend_refusal(instance) {
+                Some(refusal) if chosen.len() > 1 => {
+                    return self.error(
+                        format!("{refusal}; unmark it (space) to extend the others"),
+                        false,
+                    );
+                }
+                Some(refusal) => return self.error(refusal, false),
+                None => {}
+            }
+        }
+        // One duration for all: the first one's template ttl is where the field starts.
+        let ttl = self
+            .profile
+            .templates
+            .get(&first.template)
+            .and_then(|template| template.ttl);
+        let targets = chosen.iter().map(Instance::id).collect();
+        self.mode = Mode::Extend(ExtendDialog::new(targets, ttl));
+    }
+
+    /// Why `instance` cannot be extended from here, if it cannot.
+    fn extend_refusal(&self, instance: &Instance) -> Option<String> {
+        let label = self.label(&instance.id());
+        if !instance.is_owned_by(&self.profile.owner) && !self.all_owners {
             Some(format!(
                 "{label} belongs to {}; only its owner can extend it, or someone in the \
                  --all-owners view",
@@ -80,50 +122,87 @@ impl AppState {
             Some(format!("{label} has stopped; there is nothing to extend"))
         } else {
             None
-        };
-        if let Some(refusal) = refusal {
-            self.error(refusal, false);
-            return;
-        }
-        let cli_name = if foreign {
-            format!("{id} --all-owners")
-        } else {
-            label.clone()
-        };
-        let profile = &self.profile.name;
-        let template = instance.template.clone();
-        let ttl = match self.profile.templates.get(&template) {
-            None => Err(format!(
-                "template `{template}` is not in profile {profile}; run `ondeck extend {cli_name} --by 2h`"
-            )),
-            Some(found) => found.ttl.ok_or_else(|| {
-                format!(
-                    "template `{template}` has no ttl to extend {label} by; add ttl = \"8h\" under \
-                     [profiles.{profile}.templates.{template}], or run `ondeck extend {cli_name} --by 2h`"
-                )
-            }),
-        };
-        match ttl {
-            Ok(ttl) if foreign => {
-                let by = format_remaining(ttl);
-                let confirm = Confirm::new(Guarded::Extend { by }, instance, &self.profile.owner);
-                self.mode = Mode::Confirm(confirm);
-            }
-            Ok(ttl) => self.send_extend(id, &format_remaining(ttl), effects),
-            Err(error) => self.error(error, false),
         }
     }
 
-    fn send_extend(&mut self, target: InstanceId, by: &str, effects: &mut Vec<Effect>) {
+    /// The extend dialog's answer goes to all its instances at once; when any is someone
+    /// else's, after one confirmation that takes their names typed.
+    pub(super) fn extend_key(
+        &mut self,
+        mut dialog: ExtendDialog,
+        key: Key,
+        effects: &mut Vec<Effect>,
+    ) {
+        let labels: Vec<String> = dialog.targets.iter().map(|id| self.label(id)).collect();
+        let label = labels.join(", ");
+        match dialog.key(key) {
+            Outcome::Open => self.mode = Mode::Extend(dialog),
+            Outcome::Cancelled if labels.len() == 1 => self.info(format!("{label} kept as it was")),
+            Outcome::Cancelled => self.info(format!("{label} kept as they were")),
+            Outcome::Done(by) => {
+                let rows = self.rows();
+                let (present, gone): (Vec<&InstanceId>, Vec<&InstanceId>) = dialog
+                    .targets
+                    .iter()
+                    .partition(|id| rows.iter().any(|instance| instance.is(id)));
+                if !gone.is_empty() {
+                    let gone: Vec<String> = gone.into_iter().map(|id| self.label(id)).collect();
+                    let what = if present.is_empty() {
+                        "nothing to extend".to_string()
+                    } else {
+                        "nothing was extended; press e again for the others".to_string()
+                    };
+                    return self.error(format!("{} is gone; {what}", gone.join(", ")), false);
+                }
+                let instances: Vec<Instance> = rows
+                    .into_iter()
+                    .filter(|instance| dialog.targets.iter().any(|id| instance.is(id)))
+                    .cloned()
+                    .collect();
+                if instances
+                    .iter()
+                    .any(|instance| !instance.is_owned_by(&self.profile.owner))
+                {
+                    let guarded = Guarded::Extend { by };
+                    self.mode =
+                        Mode::Confirm(Confirm::new(guarded, &instances, &self.profile.owner));
+                    return;
+                }
+                // The marks did their job.
+                self.table.clear_marks();
+                for target in dialog.targets {
+                    self.send_extend(target, by, effects);
+                }
+                if labels.len() > 1 {
+                    self.info(format!("extending {label} by {}…", format_ttl(by)));
+                }
+            }
+        }
+    }
+
+    fn send_destroy(&mut self, target: InstanceId, label: String, effects: &mut Vec<Effect>) {
+        let req = self.poller.send(InFlight::Destroy {
+            label: label.clone(),
+        });
+        self.info(format!("destroying {label}…"));
+        effects.push(Effect::Destroy {
+            req,
+            target,
+            all_owners: self.all_owners,
+        });
+    }
+
+    fn send_extend(&mut self, target: InstanceId, by: Duration, effects: &mut Vec<Effect>) {
         let label = self.label(&target);
         let req = self.poller.send(InFlight::Extend {
             target: target.clone(),
             label: label.clone(),
         });
-        self.info(format!("extending {label} by {by}…"));
+        self.info(format!("extending {label} by {}…", format_ttl(by)));
         effects.push(Effect::Extend {
             req,
             target,
+            by,
             all_owners: self.all_owners,
         });
     }
@@ -134,28 +213,41 @@ impl AppState {
         key: Key,
         effects: &mut Vec<Effect>,
     ) {
-        let label = self.label(&confirm.target);
+        let labels: Vec<String> = confirm.targets.iter().map(|t| self.label(&t.id)).collect();
+        let label = labels.join(", ");
         match confirm.key(key) {
             Outcome::Open => self.mode = Mode::Confirm(confirm),
-            Outcome::Cancelled if confirm.foreign.is_some() && key.code == KeyCode::Enter => {
+            Outcome::Cancelled
+                if confirm.names_to_type().is_some() && key.code == KeyCode::Enter =>
+            {
                 let typed = confirm.typed.text();
-                self.info(format!("{label} kept: `{typed}` is not its name"));
+                let whose = if labels.len() == 1 {
+                    "its name"
+                } else {
+                    "their names"
+                };
+                self.info(format!("{label} kept: `{typed}` is not {whose}"));
             }
             Outcome::Cancelled => self.info(format!("{label} kept")),
-            Outcome::Done(()) => match confirm.action {
-                Guarded::Destroy => {
-                    let req = self.poller.send(InFlight::Destroy {
-                        label: label.clone(),
-                    });
-                    self.info(format!("destroying {label}…"));
-                    effects.push(Effect::Destroy {
-                        req,
-                        target: confirm.target,
-                        all_owners: self.all_owners,
+            Outcome::Done(()) => {
+                // The marks did their job.
+                self.table.clear_marks();
+                let several = labels.len() > 1;
+                for (target, label) in confirm.targets.into_iter().zip(labels) {
+                    match &confirm.action {
+                        Guarded::Destroy => self.send_destroy(target.id, label, effects),
+                        Guarded::Extend { by } => self.send_extend(target.id, *by, effects),
+                    }
+                }
+                if several {
+                    self.info(match &confirm.action {
+                        Guarded::Destroy => format!("destroying {label}…"),
+                        Guarded::Extend { by } => {
+                            format!("extending {label} by {}…", format_ttl(*by))
+                        }
                     });
                 }
-                Guarded::Extend { by } => self.send_extend(confirm.target, &by, effects),
-            },
+            }
         }
     }
 
@@ -195,7 +287,9 @@ impl AppState {
             (InFlight::Destroy { label }, Action::Destroyed { result, .. }) => {
                 match result {
                     Ok(0) => self.info(format!("{label} was already stopping")),
-                    Ok(count) => self.info(format!("stopping {count} task(s) of {label}")),
+                    Ok(stopped) => {
+                        self.info(format!("stopping {} of {label}", count(stopped, "task")))
+                    }
                     Err(error) => self.error(error, false),
                 }
                 self.refresh_now(effects);
@@ -264,15 +358,16 @@ impl AppState {
     ) {
         match result {
             Ok(launched) => {
+                self.launch_draft = None;
                 let mut text = format!(
-                    "launched {} from {template} ({} tasks)",
+                    "launched {} from {template} ({})",
                     launched.id.name,
-                    launched.tasks.len()
+                    count(launched.tasks.len(), "task")
                 );
                 if !launched.failures.is_empty() {
                     text.push_str(&format!(
-                        "; RunTask reported {} failure(s) that a retry overcame",
-                        launched.failures.len()
+                        "; RunTask reported {} that a retry overcame",
+                        count(launched.failures.len(), "failure")
                     ));
                 }
                 if launched.exec_warnings.is_empty() {
@@ -292,7 +387,18 @@ impl AppState {
                 }
                 self.table.select(launched.id);
                 self.reconcile_selection();
+                self.poller.note_activity(at);
                 self.refresh_now(effects);
+            }
+            Err(error) if self.launch_draft.is_some() => {
+                let key = self.keymap.keys_for(Command::Launch).first().copied();
+                match key {
+                    Some(key) => self.error(
+                        format!("{error} — {key} reopens the launch dialog as you left it"),
+                        false,
+                    ),
+                    None => self.error(error, false),
+                }
             }
             Err(error) => self.error(error, false),
         }

@@ -1,12 +1,19 @@
 //! The instances table: how rows are filtered and sorted, which instance is selected (by
 //! identity, so it stays on the instance across refreshes), and which rows are on screen.
 
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, Utc};
+
 use super::Outcome;
 use super::input::LineInput;
 use super::keymap::{Key, KeyCode};
 use ondeck_core::instances::identity::InstanceId;
 use ondeck_core::instances::{Instance, InstanceState};
 use ondeck_core::model::TaskState;
+
+/// How long a stopped or failed instance stays in the table after it stopped, unless hidden.
+const ENDED_SHOWN_MINUTES: i64 = 60;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SortKey {
@@ -48,6 +55,10 @@ pub(crate) struct Table {
     top: usize,
     /// Rows on screen, as the layout last said.
     page: usize,
+    /// Every stopped and failed instance is shown, not only those stopped within the hour.
+    pub(crate) show_ended: bool,
+    /// Rows marked for one destroy or extend of them all.
+    marked: BTreeSet<InstanceId>,
 }
 
 impl Table {
@@ -59,7 +70,46 @@ impl Table {
             selected_row: 0,
             top: 0,
             page: page.max(1),
+            show_ended: false,
+            marked: BTreeSet::new(),
         }
+    }
+
+    /// Whether `instance` has a row at `now`: what still runs always; what stopped or failed
+    /// for an hour after it stopped, or always while those are shown.
+    pub(crate) fn shows(&self, instance: &Instance, now: DateTime<Utc>) -> bool {
+        self.show_ended
+            || !instance.state.is_final()
+            || instance
+                .ended_at()
+                .is_none_or(|at| now - at < Duration::minutes(ENDED_SHOWN_MINUTES))
+    }
+
+    /// The marked rows, in no particular order (callers take them in row order).
+    pub(crate) fn marked(&self) -> &BTreeSet<InstanceId> {
+        &self.marked
+    }
+
+    pub(crate) fn is_marked(&self, id: &InstanceId) -> bool {
+        self.marked.contains(id)
+    }
+
+    /// Marks the selected row, or unmarks it; false when nothing is selected.
+    pub(crate) fn toggle_mark(&mut self) -> bool {
+        let Some(id) = self.selected.clone() else {
+            return false;
+        };
+        if !self.marked.remove(&id) {
+            self.marked.insert(id);
+        }
+        true
+    }
+
+    /// No row marked; true when some were.
+    pub(crate) fn clear_marks(&mut self) -> bool {
+        let had = !self.marked.is_empty();
+        self.marked.clear();
+        had
     }
 
     /// The rows of `instances` the filter lets through, sorted.
@@ -70,7 +120,7 @@ impl Table {
         let needle = self.filter.text().to_lowercase();
         let mut rows: Vec<&Instance> = instances
             .into_iter()
-            .filter(|instance| needle.is_empty() || matches_filter(instance, &needle))
+            .filter(|instance| self.lets_through(instance, &needle))
             .collect();
         match self.sort {
             SortKey::Newest => rows.sort_by(|a, b| {
@@ -91,6 +141,24 @@ impl Table {
             }),
         }
         rows
+    }
+
+    /// The filter lets `instance` through; `needle` is the filter's text in lowercase.
+    fn lets_through(&self, instance: &Instance, needle: &str) -> bool {
+        needle.is_empty() || matches_filter(instance, needle)
+    }
+
+    /// Of `instances`, those the filter lets through and hiding leaves out at `now`.
+    pub(crate) fn hidden<'a>(
+        &self,
+        instances: impl IntoIterator<Item = &'a Instance>,
+        now: DateTime<Utc>,
+    ) -> usize {
+        let needle = self.filter.text().to_lowercase();
+        instances
+            .into_iter()
+            .filter(|instance| !self.shows(instance, now) && self.lets_through(instance, &needle))
+            .count()
     }
 
     pub(crate) fn selected(&self) -> Option<&InstanceId> {
@@ -114,6 +182,7 @@ impl Table {
 
     /// Nothing selected, the first row on top: a new profile's table.
     pub(crate) fn clear_selection(&mut self) {
+        self.marked.clear();
         self.selected = None;
         self.selected_row = 0;
         self.top = 0;
@@ -132,6 +201,8 @@ impl Table {
     /// After the rows changed (now `rows`, in order): keep the selection on the same
     /// instance; if it went away, on the same row; and keep it on screen.
     pub(crate) fn reconcile(&mut self, rows: &[InstanceId]) {
+        // A mark goes with its row: nothing acts on an instance the table no longer shows.
+        self.marked.retain(|id| rows.contains(id));
         match self
             .selected
             .as_ref()
@@ -227,3 +298,6 @@ fn state_order(state: &InstanceState) -> u8 {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod marks_tests;

@@ -69,23 +69,122 @@ fn read_only_refuses_writes_with_a_message() {
     assert!(press(&mut state, Key::plain(KeyCode::Enter)).is_empty());
 }
 
+/// `e`, then enter on the prefilled duration: the extend effect.
+fn extend_now(state: &mut AppState) -> Vec<Effect> {
+    assert!(press(state, Key::char('e')).is_empty(), "e only asks");
+    press(state, Key::plain(KeyCode::Enter))
+}
+
 #[test]
-fn extend_asks_for_the_selected_instance() {
+fn extend_asks_how_long_for_the_selected_instance_prefilled_with_its_ttl() {
     let mut state = loaded(vec![running("a"), running("b")]);
     press(&mut state, Key::char('j'));
-    let effects = press(&mut state, Key::char('e'));
+    assert!(press(&mut state, Key::char('e')).is_empty());
+    let Mode::Extend(dialog) = &state.mode else {
+        panic!("no extend dialog: {:?}", state.mode);
+    };
+    assert_eq!(
+        (dialog.targets[0].name.as_str(), dialog.by.text()),
+        ("b", "8h")
+    );
+    let effects = press(&mut state, Key::plain(KeyCode::Enter));
     assert!(
-        matches!(effects.as_slice(), [Effect::Extend { target, .. }] if target.name == "b"),
+        matches!(effects.as_slice(), [Effect::Extend { target, by, .. }]
+            if target.name == "b" && *by == Duration::hours(8)),
         "{effects:?}"
     );
     assert!(state.waiting());
+    assert_eq!(state.mode, Mode::Normal);
     assert_eq!(state.message.unwrap().text, "extending b by 8h…");
+}
+
+#[test]
+fn extend_takes_the_duration_typed_and_refuses_a_bad_one_in_place() {
+    let mut state = loaded(vec![running("a")]);
+    press(&mut state, Key::char('e'));
+    press(&mut state, Key::ctrl('u'));
+    type_text(&mut state, "90s");
+    assert!(press(&mut state, Key::plain(KeyCode::Enter)).is_empty());
+    let Mode::Extend(dialog) = &state.mode else {
+        panic!("the dialog closed on bad input: {:?}", state.mode);
+    };
+    assert_eq!(dialog.by.text(), "90s", "what was typed is kept");
+    let why = dialog.error.clone().expect("a reason");
+    assert!(why.contains("seconds are too fine"), "{why}");
+    assert!(!state.waiting());
+    press(&mut state, Key::plain(KeyCode::Backspace));
+    press(&mut state, Key::plain(KeyCode::Backspace));
+    type_text(&mut state, "m");
+    let Mode::Extend(dialog) = &state.mode else {
+        panic!("closed");
+    };
+    assert_eq!(dialog.error, None, "an edit clears the reason");
+    let effects = press(&mut state, Key::plain(KeyCode::Enter));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Extend { by, .. }] if *by == Duration::minutes(9)),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn pressing_e_twice_asks_twice_and_extends_once() {
+    let mut state = loaded(vec![running("a")]);
+    press(&mut state, Key::char('e'));
+    // The second `e` is typed into the field, not a second extend.
+    assert!(press(&mut state, Key::char('e')).is_empty());
+    assert!(matches!(&state.mode, Mode::Extend(d) if d.by.text() == "8he"));
+    assert!(press(&mut state, Key::plain(KeyCode::Esc)).is_empty());
+    assert_eq!(state.mode, Mode::Normal);
+    assert_eq!(state.message.clone().unwrap().text, "a kept as it was");
+    assert!(!state.waiting());
+}
+
+#[test]
+fn extend_works_for_a_template_without_ttl_or_not_in_the_profile() {
+    let mut unknown = running("unknown");
+    unknown.template = "batch".into();
+    let mut state = loaded(vec![unknown, running("no-ttl")]);
+    state
+        .profile
+        .templates
+        .get_mut("web")
+        .expect("web template")
+        .ttl = None;
+    state.table.sort = SortKey::Name;
+    for name in ["unknown", "no-ttl"] {
+        select(&mut state, name);
+        press(&mut state, Key::char('e'));
+        assert!(
+            matches!(&state.mode, Mode::Extend(d) if d.by.text() == "1h"),
+            "{name}"
+        );
+        let effects = press(&mut state, Key::plain(KeyCode::Enter));
+        assert!(
+            matches!(effects.as_slice(), [Effect::Extend { target, by, .. }]
+                if target.name == name && *by == Duration::hours(1)),
+            "{name}: {effects:?}"
+        );
+    }
+}
+
+#[test]
+fn a_paste_into_the_extend_field_never_submits_it() {
+    let mut state = loaded(vec![running("a")]);
+    press(&mut state, Key::char('e'));
+    press(&mut state, Key::ctrl('u'));
+    assert!(update(&mut state, Action::Paste("2h\n".into())).is_empty());
+    assert!(matches!(&state.mode, Mode::Extend(d) if d.by.text() == "2h "));
+    let effects = press(&mut state, Key::plain(KeyCode::Enter));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Extend { by, .. }] if *by == Duration::hours(2)),
+        "{effects:?}"
+    );
 }
 
 #[test]
 fn extend_answer_shows_the_new_expiry_at_once_and_refreshes() {
     let mut state = loaded(vec![running("a")]);
-    let Effect::Extend { req, .. } = press(&mut state, Key::char('e')).remove(0) else {
+    let Effect::Extend { req, .. } = extend_now(&mut state).remove(0) else {
         panic!("no extend");
     };
     let until = at(18, 30);
@@ -109,7 +208,7 @@ fn extend_answer_shows_the_new_expiry_at_once_and_refreshes() {
 #[test]
 fn extend_failure_shows_the_error_and_refreshes() {
     let mut state = loaded(vec![running("a")]);
-    let Effect::Extend { req, .. } = press(&mut state, Key::char('e')).remove(0) else {
+    let Effect::Extend { req, .. } = extend_now(&mut state).remove(0) else {
         panic!("no extend");
     };
     let error = "AWS denied ecs:TagResource; ask an admin to allow it";
@@ -135,30 +234,12 @@ fn extend_refuses_what_it_cannot_extend_before_asking_aws() {
     theirs.owner = "bob".into();
     let mut stopped = instance("stopped", vec![task("stopped", "s-1", TaskState::Stopped)]);
     stopped.created_at = Some(at(8, 0));
-    let mut unknown = running("unknown");
-    unknown.template = "batch".into();
-    let mut state = loaded(vec![theirs, stopped, unknown, running("no-ttl")]);
-    state
-        .profile
-        .templates
-        .get_mut("web")
-        .expect("web template")
-        .ttl = None;
+    let mut state = loaded(vec![theirs, stopped]);
     state.table.sort = SortKey::Name;
-    for (name, reason) in [
-        ("theirs", "belongs to bob"),
-        ("stopped", "has stopped"),
-        (
-            "unknown",
-            "`batch` is not in profile dev; run `ondeck extend unknown --by 2h`",
-        ),
-        (
-            "no-ttl",
-            "add ttl = \"8h\" under [profiles.dev.templates.web]",
-        ),
-    ] {
+    for (name, reason) in [("theirs", "belongs to bob"), ("stopped", "has stopped")] {
         select(&mut state, name);
         assert!(press(&mut state, Key::char('e')).is_empty(), "{name}");
+        assert_eq!(state.mode, Mode::Normal, "{name}: nothing to ask");
         let message = state.message.clone().unwrap();
         assert_eq!(message.kind, MessageKind::Error);
         assert!(message.text.contains(reason), "{name}: {}", message.text);
@@ -384,4 +465,50 @@ fn a_resize_alone_redraws() {
     };
     update(&mut state, Action::Layout(wider));
     assert!(state.dirty, "wider, same rows: still a new frame");
+}
+
+#[test]
+fn the_timeline_and_the_detail_go_to_their_first_and_last_lines_as_every_list_does() {
+    let web = running("web");
+    let task_arn = web.tasks[0].task_arn.clone();
+    let mut state = loaded(vec![web]);
+    let entries = (0..30).map(|minute| timeline::TimelineEntry {
+        at: at(9, minute),
+        instance: "web".into(),
+        task_arn: task_arn.clone(),
+        task_definition: "web:1".into(),
+        event: timeline::TimelineEvent::Ecs(format!("event{minute}")),
+    });
+    state.journal = Journal::from_entries(entries, Journal::DEFAULT_CAP);
+    update(&mut state, layout(5, 5));
+    press(&mut state, Key::char('t'));
+    press(&mut state, Key::plain(KeyCode::Tab));
+    // It opens on its newest (last) lines: at its end.
+    assert_eq!(state.pane_scroll, 0);
+    // `g` and Home: its first line, the oldest, at the top (30 lines, 5 on screen).
+    for top in [Key::char('g'), Key::plain(KeyCode::Home)] {
+        press(&mut state, top);
+        assert_eq!(state.pane_scroll, 25, "{top}");
+        // Up at the top stays there; down moves one line towards the end.
+        press(&mut state, Key::char('k'));
+        assert_eq!(state.pane_scroll, 25);
+        press(&mut state, Key::char('j'));
+        assert_eq!(state.pane_scroll, 24);
+    }
+    // `G` and End: its last line, the newest, at the bottom; down there stays there.
+    for bottom in [Key::char('G'), Key::plain(KeyCode::End)] {
+        press(&mut state, Key::char('g'));
+        press(&mut state, bottom);
+        assert_eq!(state.pane_scroll, 0, "{bottom}");
+        press(&mut state, Key::char('j'));
+        assert_eq!(state.pane_scroll, 0);
+        press(&mut state, Key::char('k'));
+        assert_eq!(state.pane_scroll, 1);
+    }
+    // The detail pane reads down from the top: `g` is its top, `G` its end.
+    press(&mut state, Key::char('d'));
+    press(&mut state, Key::char('G'));
+    assert!(state.pane_scroll > 0);
+    press(&mut state, Key::char('g'));
+    assert_eq!(state.pane_scroll, 0);
 }

@@ -47,11 +47,22 @@ pub(crate) fn pane(
         ctx,
     );
     let lines = lines(instance, state, ctx, wide);
+    // `G` asks for the end: the scroll stops where the last line is at the bottom.
+    let inner = block.inner(area);
+    let width = usize::from(inner.width.max(1));
+    let rows: usize = lines
+        .iter()
+        .map(|line| line.width().div_ceil(width).max(1))
+        .sum();
+    let last = rows.saturating_sub(usize::from(inner.height));
+    let scroll = state
+        .pane_scroll
+        .min(u16::try_from(last).unwrap_or(u16::MAX));
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
             .wrap(Wrap { trim: false })
-            .scroll((state.pane_scroll, 0)),
+            .scroll((scroll, 0)),
         area,
     );
 }

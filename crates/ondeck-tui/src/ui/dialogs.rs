@@ -9,8 +9,12 @@ use super::input::with_cursor;
 use super::{RenderContext, untrusted};
 use crate::state::AppState;
 use crate::state::confirm::{Confirm, Guarded};
+use crate::state::extend::ExtendDialog;
 use crate::state::input::LineInput;
-use crate::state::launch::{LaunchDialog, LaunchField};
+use crate::state::launch::{LaunchDialog, LaunchField, TemplateChoice};
+use ondeck_core::format;
+use ondeck_core::format::count;
+use ondeck_core::instances::expiry::format_ttl;
 use ondeck_core::logs::sanitize::printable;
 
 /// A cleared, bordered box of at most `width`×`height` in the middle of `area`.
@@ -79,10 +83,11 @@ impl Dialog<'_> {
         let [body_area, controls_area] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(controls_height)])
                 .areas(inner);
-        // Rows above the focused line, once wrapped; scrolled just enough to show it.
-        let focus_row = body_rows(&self.body[..self.focus.min(self.body.len())]);
+        // Rows down to the end of the focused line, once wrapped (a wrapped line is shown
+        // whole); scrolled just enough to show it.
+        let focus_end = body_rows(&self.body[..(self.focus + 1).min(self.body.len())]);
         let visible = usize::from(body_area.height);
-        let scroll = (focus_row + 1)
+        let scroll = focus_end
             .saturating_sub(visible)
             .min(all_body.saturating_sub(visible));
         let body = match self.flow {
@@ -124,6 +129,15 @@ pub(crate) fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: 
         spans.push(Span::raw(" ]"));
         Line::from(spans)
     };
+    // A field's problem right under it, as it is typed.
+    let problem = |lines: &mut Vec<Line<'static>>, field: LaunchField| {
+        if let Some(why) = dialog.problem(field) {
+            lines.push(Line::styled(
+                format!("    {} {why}", theme.glyphs.error),
+                theme.error(),
+            ));
+        }
+    };
 
     let mut lines = vec![heading(LaunchField::Template, "Template")];
     let name_width = dialog
@@ -155,22 +169,56 @@ pub(crate) fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: 
             ),
         ]));
     }
+    problem(&mut lines, LaunchField::Template);
+    let template_row = 1 + dialog.cursor;
+    if let Some(template) = dialog.template() {
+        lines.push(Line::styled(
+            format!("    {}", template_facts(template, dialog.spot())),
+            theme.dim(),
+        ));
+    }
     lines.push(heading(LaunchField::Name, "Name (optional)"));
     lines.push(text_field(
         LaunchField::Name,
         &dialog.name,
         "generated from the template",
     ));
+    problem(&mut lines, LaunchField::Name);
+    let env_row = lines.len();
     lines.push(heading(LaunchField::Env, "Env overrides (optional)"));
     lines.push(text_field(
         LaunchField::Env,
         &dialog.env,
         "api:LOG_LEVEL=debug worker:THREADS=4",
     ));
+    problem(&mut lines, LaunchField::Env);
+    let ttl_row = lines.len();
+    lines.push(heading(LaunchField::Ttl, "Time to live"));
+    let template_ttl = match dialog.template().and_then(|template| template.ttl) {
+        Some(ttl) => format!("{} (the template's)", format_ttl(ttl)),
+        None => "none (the template has none)".to_string(),
+    };
+    lines.push(text_field(LaunchField::Ttl, &dialog.ttl, &template_ttl));
+    problem(&mut lines, LaunchField::Ttl);
+    let spot_row = lines.len();
+    let mut spot = heading(LaunchField::Spot, "Spot ");
+    spot.spans
+        .push(Span::raw(if dialog.spot() { "[x] on" } else { "[ ] off" }));
+    lines.push(spot);
+    lines.push(Line::from(vec![
+        Span::raw("    "),
+        Span::styled(
+            "FARGATE_SPOT: cheaper, may be stopped · space toggles",
+            theme.dim(),
+        ),
+    ]));
+    // The focused field's last row, so that it and its problem stay in view.
     let focus = match dialog.focus {
-        LaunchField::Template => 1 + dialog.cursor,
-        LaunchField::Name => dialog.templates.len() + 2,
-        LaunchField::Env | LaunchField::Confirm => lines.len() - 1,
+        LaunchField::Template => template_row,
+        LaunchField::Name => env_row - 1,
+        LaunchField::Env => ttl_row - 1,
+        LaunchField::Ttl => spot_row - 1,
+        LaunchField::Spot | LaunchField::Confirm => spot_row + 1,
     };
     let mut controls = vec![Line::raw("")];
     let confirm_style = if dialog.focus == LaunchField::Confirm {
@@ -195,12 +243,6 @@ pub(crate) fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: 
         controls.push(button);
         controls.push(Line::from(vec![Span::raw("  "), keys]));
     }
-    if let Some(error) = &dialog.error {
-        controls.push(Line::styled(
-            format!("{} {error}", theme.glyphs.error),
-            theme.error(),
-        ));
-    }
     // Wrapped: a long description is read whole; the body scrolls to keep the focused field
     // in view.
     Dialog {
@@ -214,8 +256,36 @@ pub(crate) fn launch(frame: &mut Frame, area: Rect, dialog: &LaunchDialog, ctx: 
     .draw(frame, area, ctx);
 }
 
-/// The question before a destroy or an extend. Someone else's instance says whose it is and
-/// takes its name typed out; one of mine takes a `y`.
+/// What the chosen template runs and costs: "api, worker · 0.5 vCPU 1 GB · $0.025/h · ttl 8h".
+fn template_facts(template: &TemplateChoice, spot: bool) -> String {
+    let runs = match &template.containers {
+        Some(containers) => format!("containers {}", containers.join(", ")),
+        None => format!("task definitions {}", template.task_definitions.join(", ")),
+    };
+    let mut facts = vec![printable(&runs).into_owned()];
+    if let Some((vcpu, gb)) = template.size {
+        facts.push(format!("{vcpu} vCPU {gb} GB"));
+    }
+    let per_hour = if spot {
+        template.per_hour_spot
+    } else {
+        template.per_hour
+    };
+    facts.push(match per_hour {
+        Some(rate) if spot => format!("~${}/h on Spot", format::rate(rate)),
+        Some(rate) => format!("${}/h", format::rate(rate)),
+        None => "$/h known once one has run".to_string(),
+    });
+    facts.push(match template.ttl {
+        Some(ttl) => format!("ttl {}", format_ttl(ttl)),
+        None => "no ttl".to_string(),
+    });
+    facts.join(" · ")
+}
+
+/// The question before a destroy or an extend, of one instance or of the marked ones (listed,
+/// one a line). Someone else's instance says whose it is and takes its name typed out; when
+/// all are mine, a `y` does.
 pub(crate) fn confirm(
     frame: &mut Frame,
     area: Rect,
@@ -224,57 +294,155 @@ pub(crate) fn confirm(
     ctx: &RenderContext,
 ) {
     let theme = ctx.theme;
-    let label = confirm.target.label(&state.profile.owner);
-    let tasks = match confirm.tasks {
-        1 => "1 task".to_string(),
-        count => format!("{count} tasks"),
+    let me = &state.profile.owner;
+    let (title, verb) = match &confirm.action {
+        Guarded::Destroy => ("Destroy", "destroy"),
+        Guarded::Extend { .. } => ("Extend", "extend"),
     };
-    let (title, verb, question) = match &confirm.action {
-        Guarded::Destroy => (
-            "Destroy",
-            "destroy",
-            format!(" ({tasks})? Every task is stopped."),
-        ),
-        Guarded::Extend { by } => ("Extend", "extend", format!(" by {by}?")),
+    let tasks: usize = confirm.targets.iter().map(|target| target.tasks).sum();
+    let question = match &confirm.action {
+        Guarded::Destroy => format!(" ({})? Every task is stopped.", count(tasks, "task")),
+        Guarded::Extend { by } => format!(" by {}?", format_ttl(*by)),
     };
-    let mut first = vec![Span::raw(format!("{title} "))];
-    first.extend(untrusted(&label, theme.bold()));
-    first.push(Span::raw(question));
-    let mut lines = vec![Line::from(first)];
+    let mut lines = Vec::new();
+    let mut notes = Vec::new();
+    if let [target] = confirm.targets.as_slice() {
+        let mut first = vec![Span::raw(format!("{title} "))];
+        first.extend(untrusted(&target.id.label(me), theme.bold()));
+        first.push(Span::raw(question));
+        lines.push(Line::from(first));
+        notes.extend(target.foreign.as_deref());
+    } else {
+        lines.push(Line::raw(format!(
+            "{title} these {}{question}",
+            count(confirm.targets.len(), "instance")
+        )));
+        for target in &confirm.targets {
+            let mut line = vec![Span::raw(format!("  {} ", theme.glyphs.marked))];
+            line.extend(untrusted(&target.id.label(me), theme.bold()));
+            line.push(Span::styled(
+                format!("  {}", count(target.tasks, "task")),
+                theme.dim(),
+            ));
+            lines.push(Line::from(line));
+            notes.extend(target.foreign.as_deref());
+        }
+    }
+    for note in notes {
+        let mut note = printable(note).into_owned();
+        if let Some(first) = note.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        lines.push(Line::styled(
+            format!("{} {note}.", theme.glyphs.warning),
+            theme.error(),
+        ));
+    }
     let mut controls = vec![Line::raw("")];
-    let title = match &confirm.foreign {
+    let title = match confirm.names_to_type() {
         None => {
             controls.push(Line::from(vec![
                 Span::raw("Type "),
                 Span::styled("y", theme.key()),
                 Span::raw(format!(" to {verb}; any other key keeps it. [y/N]")),
             ]));
-            format!("{title} instance")
-        }
-        Some(note) => {
-            let mut note = printable(note).into_owned();
-            if let Some(first) = note.get_mut(..1) {
-                first.make_ascii_uppercase();
+            match confirm.targets.len() {
+                1 => format!("{title} instance"),
+                several => format!("{title} {several} instances"),
             }
-            lines.push(Line::styled(
-                format!("{} {note}.", theme.glyphs.warning),
-                theme.error(),
-            ));
-            let mut field = vec![Span::raw(format!("Type its name to {verb} it: [ "))];
+        }
+        Some(names) => {
+            let prompt = if confirm.targets.len() == 1 {
+                format!("Type its name to {verb} it: [ ")
+            } else {
+                format!("Type `{}` to {verb} them: [ ", printable(&names))
+            };
+            let mut field = vec![Span::raw(prompt)];
             field.extend(with_cursor(&confirm.typed, theme));
             field.push(Span::raw(" ]"));
             controls.push(Line::from(field));
+            let keeps = if confirm.targets.len() == 1 {
+                "it"
+            } else {
+                "them"
+            };
             controls.push(Line::styled(
-                format!("enter {verb}s · esc keeps it"),
+                format!("enter {verb}s · esc keeps {keeps}"),
                 theme.dim(),
             ));
-            format!("{title} {}'s instance", confirm.target.owner)
+            match confirm.targets.as_slice() {
+                [target] => format!("{title} {}'s instance", target.id.owner),
+                several => format!("{title} {} instances", several.len()),
+            }
         }
     };
     Dialog {
         title: &title,
         width: 64,
         body: lines,
+        focus: 0,
+        controls,
+        flow: Flow::Wrap,
+    }
+    .draw(frame, area, ctx);
+}
+
+/// How long to extend an instance, or the marked ones (listed, one a line), by: the field,
+/// prefilled, and why the last answer was refused.
+pub(crate) fn extend(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    dialog: &ExtendDialog,
+    ctx: &RenderContext,
+) {
+    let theme = ctx.theme;
+    let me = &state.profile.owner;
+    let mut body = Vec::new();
+    if let [target] = dialog.targets.as_slice() {
+        let mut first = vec![Span::raw("Extend ")];
+        first.extend(untrusted(&target.label(me), theme.bold()));
+        first.push(Span::raw(" by how long?"));
+        body.push(Line::from(first));
+        body.push(Line::styled(
+            "From now or from its expiry, whichever is later.",
+            theme.dim(),
+        ));
+    } else {
+        body.push(Line::raw(format!(
+            "Extend these {} by how long?",
+            count(dialog.targets.len(), "instance")
+        )));
+        for target in &dialog.targets {
+            let mut line = vec![Span::raw(format!("  {} ", theme.glyphs.marked))];
+            line.extend(untrusted(&target.label(me), theme.bold()));
+            body.push(Line::from(line));
+        }
+        body.push(Line::styled(
+            "Each from now or from its expiry, whichever is later.",
+            theme.dim(),
+        ));
+    }
+    let mut field = vec![Span::raw("By: [ ")];
+    field.extend(with_cursor(&dialog.by, theme));
+    field.push(Span::raw(" ]"));
+    let mut controls = vec![Line::raw(""), Line::from(field)];
+    if let Some(error) = &dialog.error {
+        controls.push(Line::styled(
+            format!("{} {error}", theme.glyphs.error),
+            theme.error(),
+        ));
+    }
+    let keeps = if dialog.targets.len() == 1 {
+        "enter extends · esc keeps it"
+    } else {
+        "enter extends them · esc keeps them"
+    };
+    controls.push(Line::styled(keeps, theme.dim()));
+    Dialog {
+        title: "Extend instance",
+        width: 64,
+        body,
         focus: 0,
         controls,
         flow: Flow::Wrap,

@@ -22,6 +22,8 @@ pub struct Glyphs {
     pub refreshed: &'static str,
     /// The selected row, field or item.
     pub pointer: &'static str,
+    /// A row marked for a write on several.
+    pub marked: &'static str,
     /// A note above the log lines.
     pub note: &'static str,
     /// A warning in a dialog.
@@ -56,6 +58,7 @@ impl Glyphs {
         expiry: "⏰",
         refreshed: "↻ ",
         pointer: "›",
+        marked: "■",
         note: "ⓘ",
         warning: "⚠",
         error: "✖",
@@ -82,6 +85,7 @@ impl Glyphs {
         expiry: "!",
         refreshed: "at ",
         pointer: ">",
+        marked: "#",
         note: "i",
         warning: "!",
         error: "x",

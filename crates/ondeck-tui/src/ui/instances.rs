@@ -149,9 +149,18 @@ pub(crate) fn table(
     wide: bool,
 ) {
     let rows = state.rows();
+    // "(6, 2 marked, 1 hidden)": the rows, then what marks and hiding do to them.
+    let mut counts = rows.len().to_string();
+    let marked = state.table.marked().len();
+    if marked > 0 {
+        counts.push_str(&format!(", {marked} marked"));
+    }
+    let hidden = state.hidden_count();
+    if hidden > 0 {
+        counts.push_str(&format!(", {hidden} hidden"));
+    }
     let mut title = format!(
-        " instances ({}) · sort: {} ",
-        rows.len(),
+        " instances ({counts}) · sort: {} ",
         state.table.sort.label()
     );
     let filter = state.table.filter.text();
@@ -329,14 +338,24 @@ fn cell(
         )
     };
     match column {
-        Column::Name => match urgent_style(instance, ctx) {
-            Some(style) => {
-                let mut spans = vec![Span::styled(format!("{} ", theme.glyphs.expiry), style)];
-                spans.extend(untrusted(&instance.name, style));
-                Line::from(spans)
+        Column::Name => {
+            // While rows are marked, each name starts with its mark or the room for one.
+            let mut spans = Vec::new();
+            if !state.table.marked().is_empty() {
+                let mark = theme.glyphs.marked;
+                spans.push(if state.table.is_marked(&instance.id()) {
+                    Span::styled(format!("{mark} "), theme.bold())
+                } else {
+                    Span::raw(" ".repeat(Span::raw(mark).width() + 1))
+                });
             }
-            None => Line::from(untrusted(&instance.name, Style::new())),
-        },
+            let style = urgent_style(instance, ctx);
+            if let Some(style) = style {
+                spans.push(Span::styled(format!("{} ", theme.glyphs.expiry), style));
+            }
+            spans.extend(untrusted(&instance.name, style.unwrap_or_default()));
+            Line::from(spans)
+        }
         Column::Owner => Line::from(untrusted(&instance.owner, Style::new())),
         Column::Template => Line::from(untrusted(&instance.template, Style::new())),
         Column::State => {

@@ -95,6 +95,7 @@ fn render_dashboard(frame: &mut Frame, state: &AppState, ctx: &RenderContext) {
         Mode::Help(help) => help::overlay(frame, body, state, *help, ctx),
         Mode::Launch(dialog) => dialogs::launch(frame, body, dialog, ctx),
         Mode::Confirm(confirm) => dialogs::confirm(frame, body, state, confirm, ctx),
+        Mode::Extend(dialog) => dialogs::extend(frame, body, state, dialog, ctx),
         Mode::Profiles(picker) => dialogs::profiles(frame, body, state, picker.cursor, ctx),
         Mode::Forward(dialog) => forward::dialog(frame, body, dialog, ctx),
         Mode::Shell(picker) => picker::shell(frame, body, picker, ctx),

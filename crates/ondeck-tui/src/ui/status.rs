@@ -12,7 +12,7 @@ use crate::state::keymap::Command;
 use crate::state::{AppState, Focus, MessageKind, Mode, Pane};
 use ondeck_core::format::remaining;
 use ondeck_core::instances::Instance;
-use ondeck_core::instances::expiry::{self, Urgency, format_remaining};
+use ondeck_core::instances::expiry::{self, Urgency, format_ttl};
 use ondeck_core::logs::sanitize::printable;
 
 pub(crate) fn top_bar(
@@ -100,6 +100,12 @@ pub(crate) fn bottom_line(frame: &mut Frame, area: Rect, state: &AppState, ctx: 
         Mode::CommandLine(line) => {
             let mut spans = vec![Span::styled(":", theme.key())];
             spans.extend(with_cursor(&line.input, theme));
+            if !line.matches.is_empty() {
+                spans.extend(untrusted(
+                    &format!("  {}", line.matches.join(" ")),
+                    theme.dim(),
+                ));
+            }
             Line::from(spans)
         }
         _ => match &state.message {
@@ -162,17 +168,17 @@ fn extend_hint(state: &AppState, instance: &Instance) -> Option<String> {
         .get(&instance.template)
         .and_then(|template| template.ttl);
     let key = state.keymap.keys_for(Command::Extend).first().copied();
+    let select = if state.table.selected().is_some_and(|id| instance.is(id)) {
+        ""
+    } else {
+        "select it, "
+    };
     Some(match (ttl, key) {
-        (Some(ttl), Some(key)) => {
-            let select = if state.table.selected().is_some_and(|id| instance.is(id)) {
-                ""
-            } else {
-                "select it, "
-            };
-            format!("{select}{key} extends by {}", format_remaining(ttl))
-        }
+        (Some(ttl), Some(key)) => format!("{select}{key} extends by {}", format_ttl(ttl)),
+        // The extend dialog asks how long.
+        (None, Some(key)) => format!("{select}{key} extends it"),
         (Some(_), None) => format!("`ondeck extend {name}` extends it"),
-        (None, _) => format!("`ondeck extend {name} --by 2h` extends it"),
+        (None, None) => format!("`ondeck extend {name} --by 2h` extends it"),
     })
 }
 

@@ -143,8 +143,9 @@ fn fleet() -> Vec<Instance> {
     crashed.stopped_reason = Some("Essential container in task exited".into());
     crashed.containers[0].exit_code = Some(137);
     crashed.containers[0].reason = Some("OutOfMemoryError: container killed".into());
-    crashed.times.created_at = Some(at(7, 30));
-    crashed.times.stopped_at = Some(at(7, 34));
+    // Within the hour: a failure is shown that long after it stopped.
+    crashed.times.created_at = Some(at(9, 30));
+    crashed.times.stopped_at = Some(at(9, 34));
 
     let survivor = task(
         "half",
@@ -362,6 +363,27 @@ fn launch_dialog() {
 }
 
 #[test]
+fn launch_dialog_shows_each_problem_under_its_field_as_it_is_typed() {
+    let mut state = populated();
+    press(&mut state, Key::char('n'));
+    press(&mut state, Key::plain(KeyCode::Tab));
+    type_text(&mut state, "Nightly");
+    press(&mut state, Key::plain(KeyCode::Tab));
+    type_text(&mut state, "worker:THREADS=4");
+    let screen = draw(&state, 200, 60, false).to_string();
+    for shown in [
+        "containers api, redis · 0.5 vCPU 1 GB · $0.025/h · ttl 8h",
+        "instance name `Nightly` is invalid",
+        "template `web` has no container `worker`; containers: api, redis",
+        "8h (the template's)",
+        "[ ] off",
+    ] {
+        assert!(screen.contains(shown), "{shown}\n{screen}");
+    }
+    snapshot_all_sizes("launch_dialog_problems", &state);
+}
+
+#[test]
 fn destroy_confirmation() {
     let mut state = populated();
     press(&mut state, Key::ctrl('d'));
@@ -394,6 +416,8 @@ fn another_owners_extend_confirmation() {
         vec![owned_by("bob", "search-tuning")],
     );
     press(&mut state, Key::char('e'));
+    // How long, then whose.
+    press(&mut state, Key::plain(KeyCode::Enter));
     let backend = draw(&state, 80, 24, true);
     insta::assert_snapshot!("extend_confirm_foreign_80x24", backend);
 }
@@ -431,7 +455,9 @@ fn read_only_help_hides_write_keys_and_shows_the_badge() {
 
 #[test]
 fn no_color_paints_nothing_and_keeps_the_symbols() {
-    let state = populated();
+    let mut state = populated();
+    // The stopped one too: it stopped days ago.
+    press(&mut state, Key::char('h'));
     let colored = draw(&state, 80, 24, true);
     let plain = draw(&state, 80, 24, false);
     let uses_color = |backend: &TestBackend| {
@@ -563,6 +589,7 @@ fn detail_pane_shows_expiry_cost_and_size() {
 
 mod aws_text;
 mod connect;
+mod marks;
 mod sizes;
 mod stopped;
 mod summary;

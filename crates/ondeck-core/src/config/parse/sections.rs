@@ -7,6 +7,7 @@ use std::ops::Range;
 use super::rules::{check_role_arn, endpoint_problem, is_plain_name};
 use super::schema::{PriceKey, ProfileKey, TopKey};
 use super::{Checker, Fields, Node, suggest};
+use crate::config::commands::taken_defaults;
 use crate::config::table_keys::TableKeys;
 use crate::config::{Command, Config, Context, ExecClient, KeySpec, PriceOverride, Profile};
 use crate::instances::{is_valid_owner, owner_from_login};
@@ -99,6 +100,14 @@ impl Checker<'_> {
         }
         // In file order, so the second binding of a key is the one reported.
         bindings.sort_by_key(|(_, _, value)| value.span.start);
+        let asked: Vec<_> = bindings
+            .iter()
+            .map(|(command, spec, _)| (*command, *spec))
+            .collect();
+        for (at, message) in taken_defaults(&asked) {
+            self.report(&bindings[at].2.span, &bindings[at].2.path, message);
+            complete = false;
+        }
         let mut keymap = BTreeMap::new();
         // Keyed by context too: a log pane key may repeat an instances-view key.
         let mut command_of: BTreeMap<(Context, KeySpec), Command> = BTreeMap::new();

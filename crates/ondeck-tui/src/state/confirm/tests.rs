@@ -3,11 +3,11 @@ use crate::state::fixtures::*;
 use crate::state::{Effect, Mode};
 
 fn mine() -> Confirm {
-    Confirm::new(Guarded::Destroy, &owned_by("ana", "one"), "ana")
+    Confirm::new(Guarded::Destroy, [&owned_by("ana", "one")], "ana")
 }
 
 fn theirs() -> Confirm {
-    Confirm::new(Guarded::Destroy, &owned_by("bob", "one"), "ana")
+    Confirm::new(Guarded::Destroy, [&owned_by("bob", "one")], "ana")
 }
 
 #[test]
@@ -30,7 +30,7 @@ fn one_of_mine_takes_a_y_and_any_other_key_keeps_it() {
 #[test]
 fn someone_elses_says_whose_and_takes_its_name_typed() {
     let mut confirm = theirs();
-    let note = confirm.foreign.clone().expect("whose it is");
+    let note = confirm.targets[0].foreign.clone().expect("whose it is");
     assert!(note.contains("belongs to bob"), "{note}");
     assert_eq!(confirm.key(Key::char('y')), Outcome::Open);
     assert_eq!(confirm.key(Key::plain(KeyCode::Backspace)), Outcome::Open);
@@ -70,11 +70,13 @@ fn a_pasted_name_waits_for_enter() {
 #[test]
 fn it_counts_the_tasks_it_stops() {
     let instance = owned_by("ana", "one");
-    let by = Guarded::Extend { by: "8h".into() };
-    let confirm = Confirm::new(by.clone(), &instance, &profile("dev").owner);
-    assert_eq!(confirm.tasks, instance.tasks.len());
+    let by = Guarded::Extend {
+        by: chrono::Duration::hours(8),
+    };
+    let confirm = Confirm::new(by.clone(), [&instance], &profile("dev").owner);
+    assert_eq!(confirm.targets[0].tasks, instance.tasks.len());
     assert_eq!(confirm.action, by);
-    assert_eq!(confirm.target, instance.id());
+    assert_eq!(confirm.targets[0].id, instance.id());
 }
 
 // Through `update`: the confirmation as the table's keys open it.
@@ -84,7 +86,7 @@ fn destroy_needs_a_typed_y() {
     let mut state = loaded(vec![running("a")]);
     assert!(press(&mut state, Key::ctrl('d')).is_empty());
     assert!(
-        matches!(&state.mode, Mode::Confirm(c) if c.target.name == "a" && c.action == Guarded::Destroy && c.foreign.is_none()),
+        matches!(&state.mode, Mode::Confirm(c) if c.targets[0].id.name == "a" && c.action == Guarded::Destroy && c.names_to_type().is_none()),
         "{:?}",
         state.mode
     );
@@ -109,8 +111,11 @@ fn destroying_another_owners_instance_says_whose_and_needs_its_name_typed() {
     let Mode::Confirm(confirm) = &state.mode else {
         panic!("no confirmation: {:?}", state.mode);
     };
-    assert_eq!(confirm.target.to_string(), "bob/one");
-    let note = confirm.foreign.clone().expect("says whose it is");
+    assert_eq!(confirm.targets[0].id.to_string(), "bob/one");
+    let note = confirm.targets[0]
+        .foreign
+        .clone()
+        .expect("says whose it is");
     assert!(note.contains("belongs to bob"), "{note}");
 
     // `y` is not enough: it is typed into the name, and enter with the wrong name keeps it.
@@ -144,7 +149,7 @@ fn my_own_instance_still_takes_a_y() {
     let mut state = everyone(None, vec![owned_by("ana", "one"), owned_by("bob", "one")]);
     press(&mut state, Key::char('g'));
     press(&mut state, Key::ctrl('d'));
-    assert!(matches!(&state.mode, Mode::Confirm(c) if c.foreign.is_none()));
+    assert!(matches!(&state.mode, Mode::Confirm(c) if c.names_to_type().is_none()));
     let effects = press(&mut state, Key::char('y'));
     assert!(
         matches!(effects.as_slice(), [Effect::Destroy { target, .. }] if target.owner == "ana"),
@@ -157,8 +162,12 @@ fn extending_another_owners_instance_needs_its_name_typed() {
     let mut state = everyone(None, vec![owned_by("ana", "one"), owned_by("bob", "one")]);
     press(&mut state, Key::char('G'));
     assert!(press(&mut state, Key::char('e')).is_empty());
+    // How long first, then the name.
+    assert!(matches!(&state.mode, Mode::Extend(_)), "{:?}", state.mode);
+    press(&mut state, Key::plain(KeyCode::Enter));
+    let by = chrono::Duration::hours(8);
     assert!(
-        matches!(&state.mode, Mode::Confirm(c) if c.action == Guarded::Extend { by: "8h".into() } && c.foreign.is_some()),
+        matches!(&state.mode, Mode::Confirm(c) if c.action == Guarded::Extend { by } && c.names_to_type().is_some()),
         "{:?}",
         state.mode
     );

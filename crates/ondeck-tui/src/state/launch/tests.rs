@@ -9,7 +9,14 @@ use ondeck_core::ops::Launched;
 use ondeck_core::ops::connect::ExecWarning;
 
 fn dialog() -> LaunchDialog {
-    LaunchDialog::new(&profile("dev"))
+    // `web:3` has been seen running (containers api and redis); `worker:3` has not.
+    LaunchDialog::new(&profile("dev"), &ondeck_core::fixtures::definitions())
+}
+
+fn tab_to(dialog: &mut LaunchDialog, field: LaunchField) {
+    while dialog.focus != field {
+        dialog.key(Key::plain(KeyCode::Tab));
+    }
 }
 
 fn type_into(dialog: &mut LaunchDialog, text: &str) {
@@ -26,6 +33,10 @@ fn tab_and_enter_step_through_the_fields_and_back_tab_goes_back() {
     assert_eq!(dialog.focus, LaunchField::Name);
     dialog.key(Key::plain(KeyCode::Enter));
     assert_eq!(dialog.focus, LaunchField::Env);
+    dialog.key(Key::plain(KeyCode::Tab));
+    assert_eq!(dialog.focus, LaunchField::Ttl);
+    dialog.key(Key::plain(KeyCode::Tab));
+    assert_eq!(dialog.focus, LaunchField::Spot);
     dialog.key(Key::plain(KeyCode::Tab));
     assert_eq!(dialog.focus, LaunchField::Confirm);
     dialog.key(Key::plain(KeyCode::Tab));
@@ -61,7 +72,7 @@ fn text_fields_edit_with_the_line_keys_and_the_request_carries_them() {
     assert_eq!(dialog.name.text(), "x-jobs ");
     dialog.key(Key::plain(KeyCode::Tab));
     type_into(&mut dialog, "worker:THREADS=4");
-    dialog.key(Key::plain(KeyCode::Tab));
+    tab_to(&mut dialog, LaunchField::Confirm);
     let Outcome::Done(request) = dialog.key(Key::plain(KeyCode::Enter)) else {
         panic!("not submitted: {dialog:?}");
     };
@@ -89,36 +100,131 @@ fn a_paste_goes_into_the_focused_field_and_its_newlines_submit_nothing() {
     dialog.paste("api:A=1\r\nworker:B=2");
     assert_eq!(dialog.env.text(), "api:A=1 worker:B=2");
     dialog.key(Key::plain(KeyCode::Tab));
+    dialog.paste("90m\n");
+    assert_eq!(dialog.ttl.text(), "90m ");
+    tab_to(&mut dialog, LaunchField::Confirm);
     dialog.paste("\n");
     assert_eq!(dialog.focus, LaunchField::Confirm, "a paste is not a key");
 }
 
 #[test]
-fn a_bad_env_override_is_refused_with_the_reason() {
+fn each_field_is_checked_as_it_is_typed_by_the_launchs_own_rules() {
     let mut dialog = dialog();
-    dialog.key(Key::plain(KeyCode::Tab));
-    dialog.key(Key::plain(KeyCode::Tab));
-    type_into(&mut dialog, "THREADS=4");
-    dialog.key(Key::plain(KeyCode::Tab));
-    assert_eq!(dialog.key(Key::plain(KeyCode::Enter)), Outcome::Open);
+    tab_to(&mut dialog, LaunchField::Name);
+    type_into(&mut dialog, "Bad_Name");
+    let why = dialog.problem(LaunchField::Name).expect("a bad name");
     assert!(
-        dialog
-            .error
-            .as_deref()
-            .is_some_and(|error| error.contains("CONTAINER:KEY=VALUE")),
-        "{:?}",
-        dialog.error
+        why.contains("1–48 lowercase letters, digits and -"),
+        "{why}"
     );
+    dialog.key(Key::ctrl('u'));
+    type_into(&mut dialog, "good-name");
+    assert_eq!(dialog.problem(LaunchField::Name), None);
+
+    tab_to(&mut dialog, LaunchField::Env);
+    type_into(&mut dialog, "THREADS=4");
+    let why = dialog
+        .problem(LaunchField::Env)
+        .expect("not CONTAINER:KEY=VALUE");
+    assert!(why.contains("CONTAINER:KEY=VALUE"), "{why}");
+    dialog.key(Key::ctrl('u'));
+    type_into(&mut dialog, "worker:THREADS=4");
+    let why = dialog.problem(LaunchField::Env).expect("web has no worker");
+    assert!(
+        why.contains("template `web` has no container `worker`; containers: api, redis"),
+        "{why}"
+    );
+    dialog.key(Key::ctrl('u'));
+    type_into(&mut dialog, "redis:MAXMEM=1g");
+    assert_eq!(dialog.problem(LaunchField::Env), None);
+
+    tab_to(&mut dialog, LaunchField::Ttl);
+    type_into(&mut dialog, "45d");
+    let why = dialog.problem(LaunchField::Ttl).expect("too long");
+    assert!(why.contains("longer than 30 days"), "{why}");
+}
+
+#[test]
+fn a_problem_keeps_the_dialog_open_as_typed_and_enter_goes_to_the_field() {
+    let mut dialog = dialog();
+    tab_to(&mut dialog, LaunchField::Name);
+    type_into(&mut dialog, "UPPER");
+    tab_to(&mut dialog, LaunchField::Env);
+    type_into(&mut dialog, "api:A=1");
+    tab_to(&mut dialog, LaunchField::Confirm);
+    assert_eq!(dialog.key(Key::plain(KeyCode::Enter)), Outcome::Open);
+    assert_eq!(dialog.focus, LaunchField::Name);
+    assert_eq!(
+        (dialog.name.text(), dialog.env.text()),
+        ("UPPER", "api:A=1")
+    );
+}
+
+#[test]
+fn containers_of_a_template_never_seen_running_are_left_to_the_launch() {
+    let mut dialog = dialog();
+    dialog.key(Key::char('j'));
+    assert_eq!(dialog.template().unwrap().containers, None);
+    tab_to(&mut dialog, LaunchField::Env);
+    type_into(&mut dialog, "anything:A=1");
+    assert_eq!(dialog.problem(LaunchField::Env), None);
+}
+
+#[test]
+fn it_knows_what_the_template_runs_its_size_price_and_ttl() {
+    let dialog = dialog();
+    let web = dialog.template().unwrap();
+    assert_eq!(
+        web.containers.as_deref(),
+        Some(&["api".to_string(), "redis".to_string()][..])
+    );
+    assert_eq!(web.size, Some((0.5, 1.0)));
+    let on_demand = web.per_hour.unwrap();
+    assert!(
+        (on_demand - (0.5 * 0.04048 + 0.004445)).abs() < 1e-9,
+        "{on_demand}"
+    );
+    assert!(web.per_hour_spot.unwrap() < on_demand);
+    assert_eq!(web.ttl, Some(chrono::Duration::hours(8)));
+    let worker = &dialog.templates[1];
+    assert_eq!((worker.size, worker.per_hour), (None, None));
+}
+
+#[test]
+fn ttl_and_spot_override_the_templates() {
+    let mut dialog = dialog();
+    tab_to(&mut dialog, LaunchField::Confirm);
+    let Outcome::Done(plain) = dialog.key(Key::plain(KeyCode::Enter)) else {
+        panic!("not submitted");
+    };
+    assert_eq!((plain.ttl, plain.spot), (None, None), "the template's");
+    tab_to(&mut dialog, LaunchField::Ttl);
+    type_into(&mut dialog, "1h30m");
+    tab_to(&mut dialog, LaunchField::Spot);
+    dialog.key(Key::char(' '));
+    assert!(dialog.spot());
+    tab_to(&mut dialog, LaunchField::Confirm);
+    let Outcome::Done(request) = dialog.key(Key::plain(KeyCode::Enter)) else {
+        panic!("not submitted");
+    };
+    assert_eq!(request.ttl, Some(chrono::Duration::minutes(90)));
+    assert_eq!(request.spot, Some(true));
 }
 
 #[test]
 fn a_profile_without_templates_cannot_submit() {
     let mut bare = profile("dev");
     bare.templates.clear();
-    let mut dialog = LaunchDialog::new(&bare);
+    let mut dialog = LaunchDialog::new(&bare, &BTreeMap::new());
     dialog.key(Key::plain(KeyCode::BackTab));
     assert_eq!(dialog.key(Key::plain(KeyCode::Enter)), Outcome::Open);
-    assert!(dialog.error.unwrap().contains("has no templates"));
+    assert_eq!(dialog.focus, LaunchField::Template);
+    assert!(
+        dialog
+            .problem(LaunchField::Template)
+            .unwrap()
+            .contains("has no templates")
+    );
 }
 
 // Through `update`: the dialog as `n` opens it.
@@ -133,7 +239,9 @@ fn launch_dialog_flow_submits_and_shows_the_instance_at_once() {
     type_text(&mut state, "jobs");
     press(&mut state, Key::plain(KeyCode::Enter));
     type_text(&mut state, "worker:THREADS=4");
-    press(&mut state, Key::plain(KeyCode::Enter));
+    for _ in 0..3 {
+        press(&mut state, Key::plain(KeyCode::Enter)); // past the ttl and Spot
+    }
     let effects = press(&mut state, Key::plain(KeyCode::Enter));
     let [Effect::Launch { req, request }] = effects.as_slice() else {
         panic!("expected a launch, got {effects:?}");
@@ -148,6 +256,7 @@ fn launch_dialog_flow_submits_and_shows_the_instance_at_once() {
                 BTreeMap::from([("THREADS".to_string(), "4".to_string())])
             )]),
             ttl: None,
+            spot: None,
         }
     );
     assert_eq!(state.mode, Mode::Normal);
@@ -234,15 +343,18 @@ fn a_bad_env_override_keeps_the_dialog_open_with_the_reason() {
     press(&mut state, Key::plain(KeyCode::Tab));
     press(&mut state, Key::plain(KeyCode::Tab));
     type_text(&mut state, "THREADS=4");
-    press(&mut state, Key::plain(KeyCode::Tab));
+    for _ in 0..3 {
+        press(&mut state, Key::plain(KeyCode::BackTab)); // round to the button
+    }
     assert!(press(&mut state, Key::plain(KeyCode::Enter)).is_empty());
     let Mode::Launch(dialog) = &state.mode else {
         panic!("dialog closed");
     };
+    assert_eq!(dialog.focus, LaunchField::Env);
+    assert_eq!(dialog.env.text(), "THREADS=4");
     assert!(
         dialog
-            .error
-            .as_deref()
+            .problem(LaunchField::Env)
             .unwrap()
             .contains("CONTAINER:KEY=VALUE")
     );
@@ -259,8 +371,9 @@ fn a_launch_under_way_shows_its_registration_and_nothing_else_does() {
     press(&mut state, Key::char('n'));
     press(&mut state, Key::plain(KeyCode::Tab));
     type_text(&mut state, "shop-1");
-    press(&mut state, Key::plain(KeyCode::Enter));
-    press(&mut state, Key::plain(KeyCode::Enter));
+    for _ in 0..4 {
+        press(&mut state, Key::plain(KeyCode::Tab)); // to the button
+    }
     let effects = press(&mut state, Key::plain(KeyCode::Enter));
     assert!(
         matches!(effects.as_slice(), [Effect::Launch { .. }]),
@@ -272,4 +385,59 @@ fn a_launch_under_way_shows_its_registration_and_nothing_else_does() {
     );
     let message = state.message.as_ref().expect("a message");
     assert_eq!(message.text, "registering ondeck-dev-shop revision 3…");
+}
+
+#[test]
+fn after_a_failed_launch_n_reopens_the_dialog_as_it_was_typed() {
+    let mut state = loaded(vec![]);
+    press(&mut state, Key::char('n'));
+    press(&mut state, Key::plain(KeyCode::Tab));
+    type_text(&mut state, "taken");
+    for _ in 0..4 {
+        press(&mut state, Key::plain(KeyCode::Tab)); // to the button
+    }
+    let [Effect::Launch { req, .. }] = press(&mut state, Key::plain(KeyCode::Enter))[..] else {
+        panic!("no launch");
+    };
+    update(
+        &mut state,
+        Action::Launched {
+            req,
+            at: at(10, 1),
+            result: Err("an instance named `taken` is already live".into()),
+        },
+    );
+    let message = state.message.clone().unwrap();
+    assert!(
+        message
+            .text
+            .ends_with("— n reopens the launch dialog as you left it"),
+        "{}",
+        message.text
+    );
+    press(&mut state, Key::char('n'));
+    let Mode::Launch(dialog) = &state.mode else {
+        panic!("no dialog: {:?}", state.mode);
+    };
+    assert_eq!(dialog.name.text(), "taken");
+    // Once a launch succeeds, the next dialog starts afresh.
+    let [Effect::Launch { req, .. }] = press(&mut state, Key::plain(KeyCode::Enter))[..] else {
+        panic!("no launch");
+    };
+    update(
+        &mut state,
+        Action::Launched {
+            req,
+            at: at(10, 2),
+            result: Ok(Launched {
+                id: mine("taken"),
+                tasks: vec![task("taken", "t-1", TaskState::Provisioning)],
+                failures: vec![],
+                recovered: false,
+                exec_warnings: vec![],
+            }),
+        },
+    );
+    press(&mut state, Key::char('n'));
+    assert!(matches!(&state.mode, Mode::Launch(d) if d.name.is_empty()));
 }

@@ -424,3 +424,88 @@ fn optimistic_rows_give_way_to_the_listed_instance() {
         InstanceState::Lifecycle(TaskState::Pending)
     );
 }
+
+/// Runs the dashboard from `from` for `secs` seconds of the clock, a tick a second, answering
+/// each refresh at once with one steady instance; `keys` are pressed at those seconds.
+/// Returns the seconds at which a refresh (one ListTasks) went out.
+fn refreshes_over(
+    state: &mut crate::state::AppState,
+    from: chrono::DateTime<chrono::Utc>,
+    secs: i64,
+    keys: &[i64],
+) -> Vec<i64> {
+    let mut sent = Vec::new();
+    for second in 0..secs {
+        let now = from + Duration::seconds(second);
+        let mut effects = update(state, Action::Tick(now));
+        if keys.contains(&second) {
+            effects.extend(press(state, Key::char('j')));
+        }
+        for effect in effects {
+            if let Effect::Refresh { req, .. } = effect {
+                sent.push(second);
+                answer(state, req, now, snapshot(vec![running("web")]));
+            }
+        }
+    }
+    sent
+}
+
+#[test]
+fn an_idle_dashboard_refreshes_at_the_steady_cadence_only() {
+    let mut state = loaded(vec![running("web")]);
+    // Ten minutes with nobody at the keys (the first refresh was at load): one refresh
+    // every 30 s, 2 a minute.
+    let sent = refreshes_over(&mut state, at(10, 0), 601, &[]);
+    assert_eq!(sent.len(), 20, "{sent:?}");
+    assert_eq!(sent[0], 30);
+    assert!(
+        sent.windows(2).all(|pair| pair[1] - pair[0] == 30),
+        "{sent:?}"
+    );
+}
+
+#[test]
+fn a_key_brings_the_next_refresh_within_seconds_then_the_cadence_eases_back() {
+    let mut state = loaded(vec![running("web")]);
+    // The refresh of 10:00 is answered; a key at 10 s (20 s before the next steady one).
+    let sent = refreshes_over(&mut state, at(10, 0), 300, &[10]);
+    let first = sent[0];
+    assert_eq!(first, 13, "3 s after the key: {sent:?}");
+    let gaps: Vec<i64> = sent.windows(2).map(|pair| pair[1] - pair[0]).collect();
+    // 6, 12, 24 s, then the steady 30 s.
+    assert_eq!(&gaps[..5], [6, 12, 24, 30, 30], "{sent:?}");
+    // Within the budget once idle again: the last minute has the steady two.
+    assert_eq!(sent.iter().filter(|&&second| second >= 240).count(), 2);
+}
+
+#[test]
+fn keys_held_down_refresh_no_more_than_every_three_seconds() {
+    let mut state = loaded(vec![running("web")]);
+    let keys: Vec<i64> = (0..60).collect();
+    let sent = refreshes_over(&mut state, at(10, 0), 60, &keys);
+    assert!(
+        sent.windows(2).all(|pair| pair[1] - pair[0] >= 3),
+        "{sent:?}"
+    );
+    assert!(sent.len() <= 20, "{sent:?}");
+}
+
+#[test]
+fn coming_back_to_the_terminal_refreshes_soon_and_failures_still_back_off() {
+    let mut state = loaded(vec![running("web")]);
+    update(&mut state, Action::Tick(at(10, 0) + Duration::seconds(5)));
+    update(&mut state, Action::FocusGained);
+    let due = state.poller.next_refresh_at().unwrap();
+    assert_eq!(due, at(10, 0) + Duration::seconds(8));
+
+    // While AWS fails, activity does not shorten the backed-off wait.
+    let mut poller = Poller::default();
+    poller.refresh_answered(false);
+    poller.note_activity(at(10, 0));
+    poller.schedule_next_refresh(at(10, 0), false, 3, 30);
+    assert_eq!(
+        poller.next_refresh_at(),
+        Some(at(10, 0) + Duration::seconds(60))
+    );
+}

@@ -66,15 +66,22 @@ fn dialogs() -> Vec<(&'static str, AppState, &'static str)> {
     press(&mut launch, Key::char('n'));
     let mut destroy = populated();
     press(&mut destroy, Key::ctrl('d'));
-    // Extending one of mine asks nothing; someone else's asks for its name.
-    let mut extend = app(false, at(10, 5));
-    extend.all_owners = true;
+    // How long to extend by, with a refused answer's reason; someone else's then asks for
+    // its name.
+    let mut extend = populated();
+    select(&mut extend, "api-demo");
+    press(&mut extend, Key::char('e'));
+    type_text(&mut extend, "s");
+    press(&mut extend, Key::plain(KeyCode::Enter));
+    let mut extend_foreign = app(false, at(10, 5));
+    extend_foreign.all_owners = true;
     poll(
-        &mut extend,
+        &mut extend_foreign,
         at(10, 4),
         vec![owned_by("bob", "search-tuning")],
     );
-    press(&mut extend, Key::char('e'));
+    press(&mut extend_foreign, Key::char('e'));
+    press(&mut extend_foreign, Key::plain(KeyCode::Enter));
     let mut profiles = populated();
     press(&mut profiles, Key::char('p'));
     let mut help = populated();
@@ -83,6 +90,7 @@ fn dialogs() -> Vec<(&'static str, AppState, &'static str)> {
         ("launch", launch, "[ Launch ]"),
         ("destroy", destroy, "[y/N]"),
         ("extend", extend, "esc keeps it"),
+        ("extend_foreign", extend_foreign, "esc keeps it"),
         ("profiles", profiles, "esc cancel"),
         ("help", help, "close"),
     ]
@@ -104,7 +112,7 @@ fn every_dialog_shows_its_controls_at_every_size() {
 #[test]
 fn the_extend_and_profile_dialogs() {
     for (scene, state, _) in dialogs() {
-        if matches!(scene, "extend" | "profiles") {
+        if matches!(scene, "extend" | "extend_foreign" | "profiles") {
             snapshot_all_sizes(&format!("{scene}_dialog"), &state);
         }
     }
@@ -191,4 +199,58 @@ fn the_ascii_symbols_leave_nothing_but_ascii_on_screen() {
         "{screen}"
     );
     insta::assert_snapshot!("ascii_80x24", table);
+}
+
+#[test]
+fn the_command_line_lists_what_tab_could_complete() {
+    let mut state = populated();
+    press(&mut state, Key::char(':'));
+    type_text(&mut state, "launch w");
+    press(&mut state, Key::plain(KeyCode::Tab));
+    let screen = text(&state, 80, 24);
+    assert!(screen.contains(":launch w█  web worker"), "{screen}");
+    snapshot_all_sizes("command_line_completion", &state);
+}
+
+#[test]
+fn the_detail_pane_scrolled_to_its_end_shows_its_last_lines_not_blank() {
+    let mut state = populated();
+    select(&mut state, "api-demo");
+    press(&mut state, Key::char('d'));
+    lay_out(&mut state, 80, 24);
+    press(&mut state, Key::plain(KeyCode::Tab));
+    // The pane's lines between its borders.
+    let pane_of = |screen: &str| -> Vec<String> {
+        let mut lines: Vec<String> = screen
+            .lines()
+            .skip_while(|line| !line.contains("detail ·"))
+            .skip(1)
+            .take_while(|line| !line.contains('└'))
+            .map(|line| {
+                line.trim_matches(|c| c == '"' || c == '│')
+                    .trim()
+                    .to_string()
+            })
+            .collect();
+        while lines.last().is_some_and(|line| line.is_empty()) {
+            lines.pop();
+        }
+        lines
+    };
+    let whole = pane_of(&text(&state, 200, 60));
+    let top = pane_of(&text(&state, 80, 24));
+    assert_ne!(
+        top.last(),
+        whole.last(),
+        "at 80×24 the detail is taller than its pane"
+    );
+    press(&mut state, Key::char('G'));
+    let end = pane_of(&text(&state, 80, 24));
+    assert_eq!(end.last(), whole.last(), "{end:#?}");
+    assert!(
+        !end.iter().any(|line| line.contains("template web")),
+        "{end:#?}"
+    );
+    press(&mut state, Key::char('g'));
+    assert_eq!(pane_of(&text(&state, 80, 24)), top);
 }

@@ -5,6 +5,8 @@ use super::*;
 #[test]
 fn a_stopped_or_failed_instance_shows_no_readiness_expiry_or_endpoints_to_wait_for() {
     let mut state = populated();
+    // `old` stopped days ago: shown only on asking.
+    press(&mut state, Key::char('h'));
     for instance in state.instances.iter_mut() {
         if matches!(instance.name.as_str(), "old" | "broken") {
             instance.expires_at = Some(at(18, 0));
@@ -40,4 +42,27 @@ fn the_title_counts_running_instances_only() {
         .expect("the title")
         .to_string();
     assert!(title.contains(" 2 running · "), "{title}");
+}
+
+#[test]
+fn what_stopped_over_an_hour_ago_is_hidden_and_counted_until_h_shows_it() {
+    let mut state = populated();
+    let names =
+        |state: &AppState| -> Vec<String> { state.rows().iter().map(|i| i.name.clone()).collect() };
+    // `broken` failed 31 minutes ago, `old` was destroyed four days ago.
+    assert!(names(&state).contains(&"broken".to_string()));
+    assert!(!names(&state).contains(&"old".to_string()));
+    let screen = draw(&state, 80, 24, false).to_string();
+    assert!(screen.contains("instances (6, 1 hidden)"), "{screen}");
+    press(&mut state, Key::char('h'));
+    assert!(names(&state).contains(&"old".to_string()));
+    let screen = draw(&state, 80, 24, false).to_string();
+    assert!(screen.contains("instances (7)"), "{screen}");
+    press(&mut state, Key::char('h'));
+    assert!(!names(&state).contains(&"old".to_string()));
+    // Half an hour on, `broken` has been stopped for over an hour: it goes too.
+    update(&mut state, Action::Tick(at(10, 35)));
+    assert!(!names(&state).contains(&"broken".to_string()));
+    let screen = draw(&state, 80, 24, false).to_string();
+    assert!(screen.contains("instances (5, 2 hidden)"), "{screen}");
 }
