@@ -533,6 +533,7 @@ async fn a_shell_takes_the_terminal_and_gives_it_back_to_a_fully_redrawn_screen(
     web.exec_enabled = true;
     for container in &mut web.containers {
         container.exec_agent = Some("RUNNING".into());
+        container.runtime_id = Some(format!("t1-{}", container.name));
     }
     let cloud = FakeCloud {
         tasks: vec![web],
@@ -553,9 +554,14 @@ async fn a_shell_takes_the_terminal_and_gives_it_back_to_a_fully_redrawn_screen(
                 ondeck_tui::state::keymap::KeyCode::Enter,
             )))
             .unwrap();
-        while !calls.lock().unwrap().contains(&"attach") {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        let attached = async {
+            while !calls.lock().unwrap().contains(&"attach") {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(60), attached)
+            .await
+            .unwrap_or_else(|_| panic!("no shell attached:\n{}", screen_text(&written)));
         let attached_at = written.len();
         // Ticks and refreshes go on while the shell has the terminal; nothing is drawn.
         tokio::time::sleep(Duration::from_secs(20)).await;
