@@ -547,3 +547,22 @@ async fn launch_warns_when_exec_cannot_work_for_want_of_a_task_role() {
     );
     assert_eq!(proxy.count("RunTask"), 4);
 }
+
+#[tokio::test]
+async fn read_only_refuses_exec_and_forward_before_any_session() {
+    let env = Env::new(true, &[]).await;
+    for args in [
+        &["--read-only", "exec", "box-1", "--", "true"][..],
+        &["--read-only", "forward", "box-1", "0:80"][..],
+    ] {
+        let out = env.run(args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("run without --read-only"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(env.api.calls_to("ExecuteCommand").is_empty());
+    assert!(env.api.calls_to("StartSession").is_empty());
+}

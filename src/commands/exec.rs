@@ -9,7 +9,7 @@ use ondeck_core::config::ExecClient;
 use ondeck_core::logs::sanitize::printable;
 use ondeck_core::model::SessionGrant;
 use ondeck_core::ops::connect::NoShell;
-use ondeck_engine::ops::{self, OpsContext};
+use ondeck_engine::ops::{self, OpsContext, OpsError};
 
 const DEFAULT_SHELL: &str = "/bin/sh";
 
@@ -22,6 +22,10 @@ pub(super) struct ExecArgs<'a> {
 
 /// Ends with the remote command's exit code when the session reports one.
 pub(super) async fn exec(ctx: &OpsContext, args: &ExecArgs<'_>) -> Result<(), Failure> {
+    // A session runs commands in the container as the user: more than looking.
+    if ctx.read_only {
+        return Err(OpsError::ReadOnly("open a shell in a container".into()).into());
+    }
     // Found before any session opens, so that a missing plugin leaves nothing behind.
     let plugin = match ctx.profile.exec_client {
         ExecClient::Native => None,

@@ -7,7 +7,7 @@ use super::{Failure, instance_ref, label};
 use crate::connect::forward::{Forward, ForwardSpec};
 use crate::connect::{explain, target};
 use ondeck_core::logs::sanitize::printable;
-use ondeck_engine::ops::{self, OpsContext};
+use ondeck_engine::ops::{self, OpsContext, OpsError};
 
 /// How often the forwards are looked at for connections the container refused.
 const REFUSED_LOOK: std::time::Duration = std::time::Duration::from_millis(500);
@@ -37,6 +37,10 @@ pub(super) fn parse_port_pair(text: &str) -> Result<(u16, u16), String> {
 }
 
 pub(super) async fn forward(ctx: &OpsContext, args: &ForwardArgs<'_>) -> Result<(), Failure> {
+    // A session runs commands in the container as the user: more than looking.
+    if ctx.read_only {
+        return Err(OpsError::ReadOnly("forward ports to a container".into()).into());
+    }
     let pairs = args
         .ports
         .iter()

@@ -69,8 +69,8 @@ commands! {
     Refresh "refresh" ["r", "ctrl-r"] "refresh now",
     CopyEndpoint "copy_endpoint" ["y"] "copy endpoint",
     Forward "forward" ["F"] "forward a port",
-    NextItem "next_item" ["]"] "next link/forward",
-    PrevItem "prev_item" ["["] "previous link/forward",
+    NextItem "next_item" ["]"] "next link/forward/container",
+    PrevItem "prev_item" ["["] "previous link/forward/container",
     CopyLink "copy_link" ["o"] "copy selected link",
     CloseForward "close_forward" ["x"] "close selected forward",
     Launch "launch" ["n"] "launch an instance",
@@ -89,6 +89,8 @@ commands! {
     LogLevel "log_level" ["v"] "cycle level filter",
     LogTimestamps "log_timestamps" ["T"] "timestamps",
     LogWrap "log_wrap" ["w"] "wrap long lines",
+    LogLeft "log_left" ["left", "h"] "scroll left (wrap off)",
+    LogRight "log_right" ["right", "l"] "scroll right (wrap off)",
     LogJson "log_json" ["J"] "pretty JSON",
     LogSince "log_since" ["s"] "since: tail … 24h",
     LogSave "log_save" ["S"] "save to a file",
@@ -111,11 +113,16 @@ impl Command {
         }
     }
 
-    /// Changes something in AWS; refused (and hidden from help) in read-only mode.
+    /// Changes something in AWS, or opens a session into a container; refused (and hidden
+    /// from help) in read-only mode.
     pub fn is_write(self) -> bool {
         matches!(
             self,
-            Command::Launch | Command::Destroy | Command::Extend | Command::Shell
+            Command::Launch
+                | Command::Destroy
+                | Command::Extend
+                | Command::Shell
+                | Command::Forward
         )
     }
 

@@ -244,9 +244,6 @@ impl AppState {
             },
             Command::Extend => self.extend_chosen(),
             Command::CopyEndpoint => self.copy_endpoint(effects),
-            // Read-only refuses F as it refuses s: both open a session into a container
-            // (ssm:StartSession as the user), which is more than looking.
-            Command::Forward if self.refuse_if_read_only(command) => {}
             Command::Forward => self.open_forward_dialog(),
             Command::CloseForward => self.close_selected_forward(effects),
             Command::CopyLink => self.copy_link(effects),
@@ -302,6 +299,8 @@ impl AppState {
             | Command::LogLevel
             | Command::LogTimestamps
             | Command::LogWrap
+            | Command::LogLeft
+            | Command::LogRight
             | Command::LogJson
             | Command::LogSince
             | Command::LogSave
