@@ -451,18 +451,6 @@ impl AppState {
             }
             return true;
         }
-        // ←/→ and h/l move unwrapped lines sideways, unless the keymap gave the key a command.
-        let sideways = match key.code {
-            KeyCode::Left | KeyCode::Char('h') => -SIDEWAYS_STEP,
-            KeyCode::Right | KeyCode::Char('l') => SIDEWAYS_STEP,
-            _ => 0,
-        };
-        if command.is_none() && sideways != 0 && !key.ctrl && !key.alt {
-            if !logs.view.scroll_sideways(sideways) {
-                self.info("lines wrap, so nothing is to the side: w turns wrapping off");
-            }
-            return true;
-        }
         let Some(command) = command else {
             return false;
         };
@@ -500,6 +488,15 @@ impl AppState {
             Command::LogLevel => view.cycle_level(),
             Command::LogTimestamps => view.toggle_timestamps(),
             Command::LogWrap => view.toggle_wrap(),
+            Command::LogLeft | Command::LogRight => {
+                let step = match command {
+                    Command::LogLeft => -SIDEWAYS_STEP,
+                    _ => SIDEWAYS_STEP,
+                };
+                if !view.scroll_sideways(step) {
+                    self.info("lines wrap, so nothing is to the side: w turns wrapping off");
+                }
+            }
             Command::LogJson => view.toggle_json(),
             Command::LogFullScreen => logs.full_screen = !logs.full_screen,
             Command::LogSince => {

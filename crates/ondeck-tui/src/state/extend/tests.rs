@@ -21,7 +21,7 @@ fn it_is_prefilled_with_the_ttl_or_an_hour() {
 #[test]
 fn bad_input_stays_with_the_parsers_reason() {
     for (typed, reason) in [
-        ("", "empty time to live"),
+        ("", "empty value for a time to live"),
         ("8", "lacks a unit"),
         ("0m", "is zero"),
         ("31d", "longer than 30 days"),

@@ -291,8 +291,9 @@ fn a_launch_whose_exec_cannot_work_says_so_in_the_status_line() {
     press(&mut state, Key::char('n'));
     press(&mut state, Key::plain(KeyCode::Tab));
     type_text(&mut state, "jobs");
-    press(&mut state, Key::plain(KeyCode::Enter));
-    press(&mut state, Key::plain(KeyCode::Enter));
+    for _ in 0..4 {
+        press(&mut state, Key::plain(KeyCode::Tab)); // to the button
+    }
     let effects = press(&mut state, Key::plain(KeyCode::Enter));
     let [Effect::Launch { req, .. }] = effects.as_slice() else {
         panic!("expected a launch, got {effects:?}");
