@@ -38,7 +38,7 @@ fn f_forwards_a_port_that_a_local_client_reaches() {
         screen.contains("Forward a port")
             && screen
                 .lines()
-                .any(|line| line.contains("web:8080") && line.contains("exec RUNNING"))
+                .any(|line| line.contains("web:8080") && line.contains("agent RUNNING"))
             && screen.contains("db:5432")
     });
 
