@@ -1,5 +1,6 @@
 use super::*;
 use crate::state::fixtures::{everyone, loaded, press, running, select};
+use crate::state::keymap::KeyCode;
 use crate::state::{Action, MessageKind, update};
 use ondeck_core::instances::Instance;
 
