@@ -45,7 +45,7 @@ use extend::ExtendDialog;
 use forward_dialog::ForwardDialog;
 use forwards::{ForwardId, ForwardStats, ForwardTarget, Forwards};
 use help::Help;
-use keymap::{Key, Keymap};
+use keymap::{Command, Key, KeyCode, Keymap};
 use launch::LaunchDialog;
 use logs::{LogsPane, TailId};
 use ondeck_core::config::{Config, Profile};
@@ -287,6 +287,24 @@ pub(crate) enum Outcome<T> {
     Open,
     Cancelled,
     Done(T),
+}
+
+/// A key in a dialog that picks one of `len` rows: esc cancels, enter picks the row at
+/// `cursor`, up and down (as the keymap names them) move it within the rows.
+pub(crate) fn choose_row(
+    cursor: &mut usize,
+    len: usize,
+    key: Key,
+    command: Option<Command>,
+) -> Outcome<usize> {
+    match key.code {
+        KeyCode::Esc => return Outcome::Cancelled,
+        KeyCode::Enter => return Outcome::Done(*cursor),
+        _ if command == Some(Command::Up) => *cursor = cursor.saturating_sub(1),
+        _ if command == Some(Command::Down) => *cursor = (*cursor + 1).min(len.saturating_sub(1)),
+        _ => {}
+    }
+    Outcome::Open
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,8 +1,8 @@
 //! The profile switcher: a list of the config's profiles, moved through with the keymap's
 //! up and down.
 
-use super::Outcome;
-use super::keymap::{Command, Key, KeyCode};
+use super::keymap::{Command, Key};
+use super::{Outcome, choose_row};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ProfilePicker {
@@ -24,16 +24,7 @@ impl ProfilePicker {
 
     /// `command` is what the keymap makes of `key`. Enter picks the profile at the cursor.
     pub(crate) fn key(&mut self, key: Key, command: Option<Command>) -> Outcome<usize> {
-        match key.code {
-            KeyCode::Esc => return Outcome::Cancelled,
-            KeyCode::Enter => return Outcome::Done(self.cursor),
-            _ if command == Some(Command::Up) => self.cursor = self.cursor.saturating_sub(1),
-            _ if command == Some(Command::Down) => {
-                self.cursor = (self.cursor + 1).min(self.count.saturating_sub(1))
-            }
-            _ => {}
-        }
-        Outcome::Open
+        choose_row(&mut self.cursor, self.count, key, command)
     }
 }
 

@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use super::keymap::{Command, Key, KeyCode};
-use super::{AppState, Effect, Mode, Outcome, RequestId};
+use super::keymap::{Command, Key};
+use super::{AppState, Effect, Mode, Outcome, RequestId, choose_row};
 
 use ondeck_core::instances::Instance;
 use ondeck_core::model::{Container, SessionGrant, Task, TaskDefinition};
@@ -63,16 +63,7 @@ pub(crate) struct ShellPicker {
 impl ShellPicker {
     /// `command` is what the keymap makes of `key`. Enter opens the shell at the cursor.
     pub(crate) fn key(&mut self, key: Key, command: Option<Command>) -> Outcome<usize> {
-        match key.code {
-            KeyCode::Esc => return Outcome::Cancelled,
-            KeyCode::Enter => return Outcome::Done(self.cursor),
-            _ if command == Some(Command::Up) => self.cursor = self.cursor.saturating_sub(1),
-            _ if command == Some(Command::Down) => {
-                self.cursor = (self.cursor + 1).min(self.choices.len().saturating_sub(1))
-            }
-            _ => {}
-        }
-        Outcome::Open
+        choose_row(&mut self.cursor, self.choices.len(), key, command)
     }
 }
 

@@ -1,5 +1,5 @@
 use super::*;
-use crate::state::keymap::Keymap;
+use crate::state::keymap::{KeyCode, Keymap};
 
 const NAMES: [&str; 3] = ["dev", "prod", "staging"];
 

@@ -1,5 +1,6 @@
 use super::*;
 use crate::state::fixtures::{everyone, exec_ready, loaded, press, running, select};
+use crate::state::keymap::KeyCode;
 use crate::state::{Action, MessageKind, update};
 
 fn open_shell_effect(effects: &[Effect]) -> Option<(RequestId, String, String)> {
