@@ -4,20 +4,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::intent::{IntentStore, LaunchIntent, LaunchLock};
-use crate::register::{Registrations, launch_definition};
+use crate::register::Registrations;
 use ondeck_core::config::Profile;
-use ondeck_core::instances::identity::{InstanceId, InstanceRef, is_valid_name, short_launch};
+use ondeck_core::instances::identity::{InstanceId, InstanceRef, short_launch};
 use ondeck_core::instances::{Instance, group, owner_key};
-use ondeck_core::model::{
-    NetworkConfig, RunFailure, RunRequest, Scope, Task, TaskDefinition, TaskState, tags,
-};
+use ondeck_core::model::{Scope, TaskDefinition, TaskState, tags};
 pub use ondeck_core::ops::*;
-use ondeck_core::{Backoff, Cloud, CloudError};
+use ondeck_core::{Cloud, CloudError};
 pub use ondeck_templates::model::TaskDefinition as BuiltDefinition;
 use ondeck_templates::registry::Registry;
 
@@ -134,7 +130,6 @@ pub async fn refresh(ctx: &OpsContext, all_owners: bool) -> Result<Snapshot, Ops
         definitions,
     })
 }
-
 
 /// The instance `wanted` names (see [`pick`]), from a fresh look, and that look. Without
 /// `all_owners` a miss looks at everyone's to say whose the name is.

@@ -1,14 +1,21 @@
 //! `launch`: one RunTask per task definition of the template, exactly once.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::collections::BTreeMap;
 use std::time::Duration as StdDuration;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Utc;
 
-use super::*;
+use super::{OpsContext, refresh};
 use crate::intent::{IntentStore, LaunchIntent, LaunchLock};
-use crate::register::{Registrations, launch_definition};
+use crate::register::launch_definition;
+use ondeck_core::instances::identity::{InstanceId, is_valid_name, short_launch};
+use ondeck_core::instances::owner_key;
+use ondeck_core::model::{NetworkConfig, RunFailure, RunRequest, Task, tags};
+use ondeck_core::ops::{
+    LaunchRequest, Launched, OpsError, Snapshot, check_env_containers, check_run_limits, connect,
+    first_launch, generated_name, merged_env,
+};
+use ondeck_core::{Backoff, CloudError};
 
 /// RunTask attempts per task definition; between attempts the launch reconciles by tag.
 const RUN_ATTEMPTS: u32 = 3;
