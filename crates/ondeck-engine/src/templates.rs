@@ -12,19 +12,6 @@ use ondeck_templates::model::TemplateContext;
 use ondeck_templates::problem::{Problem, Severity};
 use ondeck_templates::toml_template;
 
-/// Where `template`'s task definition is registered and how its containers log.
-pub fn template_context(profile: &Profile, template: &Template) -> TemplateContext {
-    TemplateContext {
-        profile: profile.name.clone(),
-        template: template.name.clone(),
-        region: profile.region.clone(),
-        log_group: profile.log_group.clone(),
-        stream_prefix: profile.log_stream_prefix.clone(),
-        execution_role_arn: profile.execution_role_arn.clone(),
-        task_role_arn: profile.task_role_arn.clone(),
-    }
-}
-
 /// The task definition a container or compose template registers, with its warnings; every
 /// problem found, located in the config or compose file, when it cannot be registered.
 /// Compose files interpolate from the environment ondeck runs in and the `.env` beside them.
@@ -45,7 +32,7 @@ pub fn template_task_definition_with(
     template: &Template,
     environment: Variables,
 ) -> Result<Converted, Vec<Problem>> {
-    let context = template_context(profile, template);
+    let context = TemplateContext::new(profile, template);
     match &template.source {
         TemplateSource::TaskDefinitions(_) => Err(vec![Problem {
             severity: Severity::Error,

@@ -161,15 +161,7 @@ pub fn demo_task_definitions(profile: &Profile) -> BTreeMap<String, TaskDefiniti
         .values()
         .filter(|template| template.source == TemplateSource::Containers)
         .map(|template| {
-            let context = TemplateContext {
-                profile: profile.name.clone(),
-                template: template.name.clone(),
-                region: profile.region.clone(),
-                log_group: profile.log_group.clone(),
-                stream_prefix: profile.log_stream_prefix.clone(),
-                execution_role_arn: profile.execution_role_arn.clone(),
-                task_role_arn: profile.task_role_arn.clone(),
-            };
+            let context = TemplateContext::new(profile, template);
             let converted = read_template(Path::new("demo"), DEMO_CONTAINERS, &context)
                 .expect("the demo's containers are valid");
             (template.name.clone(), converted.task_definition)

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use ondeck_core::config::{Profile, Template};
 use serde::Serialize;
 
 use crate::size::TaskSize;
@@ -32,6 +33,19 @@ pub struct TemplateContext {
 }
 
 impl TemplateContext {
+    /// `template` of `profile`: registered under the profile's name, with its roles and logs.
+    pub fn new(profile: &Profile, template: &Template) -> TemplateContext {
+        TemplateContext {
+            profile: profile.name.clone(),
+            template: template.name.clone(),
+            region: profile.region.clone(),
+            log_group: profile.log_group.clone(),
+            stream_prefix: profile.log_stream_prefix.clone(),
+            execution_role_arn: profile.execution_role_arn.clone(),
+            task_role_arn: profile.task_role_arn.clone(),
+        }
+    }
+
     /// `ondeck-<profile>-<template>`.
     pub fn family(&self) -> String {
         format!("ondeck-{}-{}", self.profile, self.template)
