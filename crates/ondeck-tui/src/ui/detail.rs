@@ -18,6 +18,7 @@ use ondeck_core::instances::cost::{self, Arch};
 use ondeck_core::instances::expiry::urgency;
 use ondeck_core::logs::sanitize::printable;
 use ondeck_core::model::{Task, TaskDefinition, TaskState};
+use ondeck_core::ops::connect::{READY_BRIEF, readiness};
 use ondeck_core::ops::endpoints;
 
 pub(crate) fn pane(
@@ -253,18 +254,21 @@ fn item_lines(instance: &Instance, state: &AppState, ctx: &RenderContext) -> Vec
     lines
 }
 
-/// The container's ExecuteCommandAgent state: whether a shell or a forward can open.
-fn exec_agent(
+/// Whether a shell or a forward can open in the container, in the words of the shell and
+/// forward pickers (one readiness rule decides for them, the CLI and this pane).
+fn exec_readiness(
+    task: &Task,
     container: &ondeck_core::model::Container,
-    exec_enabled: bool,
+    definition: Option<&TaskDefinition>,
     ctx: &RenderContext,
 ) -> Span<'static> {
     let theme = ctx.theme;
-    match container.exec_agent.as_deref() {
-        Some("RUNNING") => Span::styled("  exec RUNNING", theme.fg(ratatui::style::Color::Green)),
-        Some(state) => Span::styled(format!("  exec {}", printable(state)), theme.dim()),
-        None if exec_enabled => Span::styled("  exec starting", theme.dim()),
-        None => Span::styled("  exec not enabled", theme.dim()),
+    match readiness(task, container, definition) {
+        Ok(()) => Span::styled(
+            format!("  {READY_BRIEF}"),
+            theme.fg(ratatui::style::Color::Green),
+        ),
+        Err(why) => Span::styled(format!("  {}", why.brief()), theme.dim()),
     }
 }
 
@@ -413,7 +417,12 @@ fn task_lines(
         }
         // Whether a shell or a forward can open: moot once the task has stopped.
         if task.last_status != TaskState::Stopped {
-            spans.push(exec_agent(container, task.exec_enabled, ctx));
+            spans.push(exec_readiness(
+                task,
+                container,
+                definitions.get(&task.task_definition_arn),
+                ctx,
+            ));
         }
         if let Some(code) = container.exit_code {
             let style = if code == 0 {

@@ -95,8 +95,8 @@ fn detail_pane_with_exec_links_and_forwards() {
         "↑1.5 KiB ↓12.0 MiB · 2 open",
         "1 refused: nothing listens on 8080 in the container",
         "localhost:… → api:8080",
-        "exec RUNNING",
-        "exec PENDING",
+        "agent RUNNING",
+        "agent PENDING",
     ] {
         assert!(screen.contains(expected), "{expected} on screen: {screen}");
     }
