@@ -301,7 +301,7 @@ async fn a_follow_survives_the_server_going_away_without_losing_or_repeating_lin
     // The server goes away: every connection is reset. Lines keep arriving at CloudWatch.
     proxy.inject(None, Fault::Reset, None);
     wait_until("a read turned away", Duration::from_secs(60), || {
-        proxy.injected("GetLogEvents") > 0
+        log_reads(&proxy, Proxy::injected) > 0
     });
     let outage = now_ms();
     for i in 1..=3 {
@@ -309,11 +309,11 @@ async fn a_follow_survives_the_server_going_away_without_losing_or_repeating_lin
         fx.put("api", &[(outage + 10 + i, &format!("a{i}"))]).await;
     }
     // The follower tries to read the new lines and is turned away.
-    let resets = proxy.injected("GetLogEvents");
+    let resets = log_reads(&proxy, Proxy::injected);
     wait_until(
         "two reads turned away after the lines were written",
         Duration::from_secs(60),
-        || proxy.injected("GetLogEvents") >= resets + 2,
+        || log_reads(&proxy, Proxy::injected) >= resets + 2,
     );
     assert!(
         rx.try_recv().is_err(),
@@ -344,10 +344,16 @@ fn wait_until(what: &str, limit: Duration, done: impl Fn() -> bool) {
 /// it was going to print again would be out by then. Reads go one at a time and are counted
 /// as they reach the proxy, so four more means at least three answered.
 fn after_more_reads_of_every_stream(proxy: &Proxy) {
-    let reads = proxy.count("GetLogEvents");
+    let reads = log_reads(proxy, Proxy::count);
     wait_until("four more reads", Duration::from_secs(60), || {
-        proxy.count("GetLogEvents") >= reads + 4
+        log_reads(proxy, Proxy::count) >= reads + 4
     });
+}
+
+/// Reads of log lines by either call (`count` or `injected`): GetLogEvents reads back,
+/// FilterLogEvents follows.
+fn log_reads(proxy: &Proxy, by: fn(&Proxy, &str) -> usize) -> usize {
+    by(proxy, "GetLogEvents") + by(proxy, "FilterLogEvents")
 }
 
 /// The command's output once it ends by itself. One that is still running after `limit` is
@@ -497,9 +503,10 @@ async fn a_follow_retries_trouble_on_the_way_and_says_so_on_stderr() {
         message_of(&out, Duration::from_secs(20)),
     ];
 
-    proxy.inject(Some("GetLogEvents"), Fault::Status(503), None);
+    // Following reads with FilterLogEvents.
+    proxy.inject(Some("FilterLogEvents"), Fault::Status(503), None);
     wait_for_line(&err, "retrying (attempt 1)", Duration::from_secs(60));
-    assert!(proxy.injected("GetLogEvents") > 0, "the fault fired");
+    assert!(proxy.injected("FilterLogEvents") > 0, "the fault fired");
     assert!(
         child.0.try_wait().unwrap().is_none(),
         "trouble on the way does not end a follow"
@@ -510,6 +517,54 @@ async fn a_follow_retries_trouble_on_the_way_and_says_so_on_stderr() {
     wait_for_line(&err, "reading logs again", Duration::from_secs(20));
     seen.sort();
     assert_eq!(seen, ["a0", "w0", "w1"]);
+}
+
+#[tokio::test]
+async fn a_follow_without_filter_permission_reads_stream_by_stream() {
+    let fx = Fixture::new("logs-no-filter").await;
+    let t = now_ms() - 5_000;
+    fx.put("web", &[(t, "w0")]).await;
+    fx.put("api", &[(t + 1, "a0")]).await;
+    let proxy = Proxy::start(&support::moto().endpoint);
+    let config = fx.via(&proxy);
+    // A policy written before ondeck followed with FilterLogEvents.
+    let denied = Fault::aws_error(
+        "AccessDeniedException",
+        "User: arn:aws:sts::123456789012:assumed-role/dev/ana is not authorized to perform: \
+         logs:FilterLogEvents",
+    );
+    proxy.inject(Some("FilterLogEvents"), denied, None);
+    let mut child = KillOnDrop(
+        fx.command_with(&config, &["logs", "logs-1", "--follow", "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let out = lines_of(&mut child);
+    let err = stderr_of(&mut child);
+    let mut seen = vec![
+        message_of(&out, Duration::from_secs(20)),
+        message_of(&out, Duration::from_secs(20)),
+    ];
+    wait_until("a filter turned away", Duration::from_secs(60), || {
+        proxy.injected("FilterLogEvents") > 0
+    });
+    fx.put("api", &[(now_ms(), "a1")]).await;
+    seen.push(message_of(&out, Duration::from_secs(60)));
+    seen.sort();
+    assert_eq!(seen, ["a0", "a1", "w0"]);
+    assert_eq!(
+        proxy.injected("FilterLogEvents"),
+        1,
+        "the filter is not asked again"
+    );
+    assert!(child.0.try_wait().unwrap().is_none(), "still following");
+    let said: Vec<String> = err.try_iter().collect();
+    assert!(
+        said.is_empty(),
+        "reading stream by stream is no news: {said:?}"
+    );
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! The log tail against moto's CloudWatch Logs through the real SDK client: a stream added
-//! while it follows is read once, and the streams it already followed are not repeated.
+//! while it follows is read once, the streams it already followed are not repeated, and a quiet
+//! follow reads every stream with one FilterLogEvents.
 
 mod support;
 
@@ -122,9 +123,9 @@ async fn a_stream_added_to_a_running_tail_is_read_once_and_the_others_are_not_re
     tail_until(&mut rx, &mut seen, limit, |seen| seen.len() >= 5).await;
 
     // Nothing comes twice while the tail keeps reading both streams.
-    let reads = proxy.count("GetLogEvents");
+    let reads = proxy.count("FilterLogEvents");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while proxy.count("GetLogEvents") < reads + 4 {
+    while proxy.count("FilterLogEvents") < reads + 4 {
         assert!(tokio::time::Instant::now() < deadline, "no more reads");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -140,6 +141,130 @@ async fn a_stream_added_to_a_running_tail_is_read_once_and_the_others_are_not_re
         (1, "added live"),
         (1, "added one"),
         (1, "added two"),
+    ]
+    .into_iter()
+    .map(|(source, message)| (source, message.to_string()))
+    .collect();
+    assert_eq!(seen, expected, "each line exactly once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_follow_reads_every_stream_with_one_filter_and_finds_the_next_line() {
+    let moto = support::moto();
+    let cluster = support::unique("logs-filter");
+    moto.cluster(&cluster, "ana").await;
+    let logs = moto.logs().await;
+    let _ = logs
+        .create_log_group()
+        .log_group_name("/ecs/web")
+        .send()
+        .await;
+    let streams = [
+        format!("ecs/web/{}", support::unique("web")),
+        format!("ecs/api/{}", support::unique("api")),
+    ];
+    let put = |stream: &str, timestamp: i64, message: &str| {
+        logs.put_log_events()
+            .log_group_name("/ecs/web")
+            .log_stream_name(stream)
+            .log_events(
+                InputLogEvent::builder()
+                    .timestamp(timestamp)
+                    .message(message)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+    };
+    for stream in &streams {
+        logs.create_log_stream()
+            .log_group_name("/ecs/web")
+            .log_stream_name(stream)
+            .send()
+            .await
+            .unwrap();
+    }
+    put(&streams[0], now_ms() - 5_000, "web before")
+        .await
+        .unwrap();
+    put(&streams[1], now_ms() - 4_000, "api before")
+        .await
+        .unwrap();
+
+    let proxy = Proxy::start(&moto.endpoint);
+    let cloud = SdkCloud::connect(&moto.profile(&cluster, "ana", &proxy.endpoint)).await;
+    let sources = streams
+        .iter()
+        .enumerate()
+        .map(|(index, stream)| TailSource {
+            index: index as u16,
+            container: format!("container-{index}"),
+            stream: LogStreamRef {
+                group: "/ecs/web".into(),
+                stream: stream.clone(),
+            },
+            creates_group: false,
+        })
+        .collect();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1_000);
+    let _tail = spawn_tail(
+        Arc::new(cloud),
+        TailSpec {
+            sources,
+            since: None,
+            backfill_limit: 100,
+            follow: true,
+            prefer_live: true,
+            timing: TailTiming::default(),
+            when_full: WhenFull::Wait,
+        },
+        tx,
+    );
+    let mut seen = Vec::new();
+    let limit = Duration::from_secs(30);
+    tail_until(&mut rx, &mut seen, limit, |seen| seen.len() >= 2).await;
+
+    // A quiet spell: only FilterLogEvents goes out, one call for both streams each time.
+    let backfill = proxy.count("GetLogEvents");
+    assert_eq!(
+        backfill,
+        2,
+        "one backfill read per stream: {:?}",
+        proxy.counts()
+    );
+    let filters = proxy.count("FilterLogEvents");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while proxy.count("FilterLogEvents") < filters + 5 {
+        assert!(tokio::time::Instant::now() < deadline, "no more filters");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        proxy.count("GetLogEvents"),
+        backfill,
+        "{:?}",
+        proxy.counts()
+    );
+
+    // The next line of either stream arrives, and nothing comes twice.
+    put(&streams[1], now_ms(), "api after the quiet")
+        .await
+        .unwrap();
+    tail_until(&mut rx, &mut seen, limit, |seen| seen.len() >= 3).await;
+    let filters = proxy.count("FilterLogEvents");
+    while proxy.count("FilterLogEvents") < filters + 3 {
+        assert!(tokio::time::Instant::now() < deadline, "no more filters");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    while let Ok(message) = rx.try_recv() {
+        if let TailMessage::Events(events) = message {
+            seen.extend(events.into_iter().map(|e| (e.source, e.message)));
+        }
+    }
+    seen.sort();
+    let expected: Vec<(u16, String)> = [
+        (0, "web before"),
+        (1, "api after the quiet"),
+        (1, "api before"),
     ]
     .into_iter()
     .map(|(source, message)| (source, message.to_string()))

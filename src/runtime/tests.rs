@@ -12,7 +12,8 @@ use async_trait::async_trait;
 use super::*;
 use ondeck_core::model::SessionGrant;
 use ondeck_core::model::{
-    LogPage, LogQuery, RunOutcome, RunRequest, Scope, Task, TaskDefinition, TaskState,
+    FilteredPage, LogFilter, LogPage, LogQuery, RunOutcome, RunRequest, Scope, Task,
+    TaskDefinition, TaskState,
 };
 use ondeck_core::{CloudError, LiveTail};
 use ondeck_tui::state::Effect;
@@ -68,6 +69,10 @@ impl Cloud for FakeCloud {
     }
 
     async fn get_log_events(&self, _query: &LogQuery) -> Result<LogPage, CloudError> {
+        Err(CloudError::Refused("fake cloud".into()))
+    }
+
+    async fn filter_log_events(&self, _filter: &LogFilter) -> Result<FilteredPage, CloudError> {
         Err(CloudError::Refused("fake cloud".into()))
     }
 

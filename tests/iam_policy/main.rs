@@ -45,7 +45,7 @@ const TASK_ROLE_POLICY: &str = "assets/task-role-policy.json";
 /// The condition keys each granted action supports, from AWS's Service Authorization
 /// Reference. A key an action does not support is absent from its requests, so a condition on
 /// it fails and the statement silently allows nothing.
-const SUPPORTED_KEYS: [(&str, &[&str]); 14] = [
+const SUPPORTED_KEYS: [(&str, &[&str]); 15] = [
     (
         "ssm:StartSession",
         &[
@@ -102,6 +102,7 @@ const SUPPORTED_KEYS: [(&str, &[&str]); 14] = [
         &["iam:PassedToService", "iam:AssociatedResourceArn"],
     ),
     ("logs:GetLogEvents", &[]),
+    ("logs:FilterLogEvents", &[]),
     ("logs:StartLiveTail", &[]),
 ];
 
@@ -158,6 +159,7 @@ fn the_operations_are_read_from_the_sdk_adapter() {
         "ssm:StartSession",
         "ssm:TerminateSession",
         "logs:GetLogEvents",
+        "logs:FilterLogEvents",
     ] {
         assert!(
             called.contains(expected),

@@ -22,8 +22,8 @@ use ecs::types::{
 
 use ondeck_core::config::Profile;
 use ondeck_core::model::{
-    LogPage, LogQuery, RawLogEvent, RunFailure, RunOutcome, RunRequest, Scope, SessionGrant, Task,
-    TaskDefinition, tags,
+    FilteredPage, LogFilter, LogPage, LogQuery, RawLogEvent, RunFailure, RunOutcome, RunRequest,
+    Scope, SessionGrant, Task, TaskDefinition, tags,
 };
 use ondeck_core::{Cloud, CloudError, LiveTail};
 
@@ -209,6 +209,14 @@ pub(crate) async fn load_shared(
         loader = loader.endpoint_url(url);
     }
     loader.load().await
+}
+
+/// A log group that is not there is lasting: the task definition or the region is wrong.
+fn no_log_group(group: &str) -> CloudError {
+    CloudError::NotFound {
+        what: format!("log group {group}"),
+        detail: "check awslogs-group in the task definition and the profile's region".into(),
+    }
 }
 
 #[derive(Clone)]
@@ -503,12 +511,7 @@ impl Cloud for SdkCloud {
                 CloudError::NotFound { detail, .. }
                     if detail.to_ascii_lowercase().contains("log group") =>
                 {
-                    CloudError::NotFound {
-                        what: format!("log group {}", query.stream.group),
-                        detail: "check awslogs-group in the task definition and the profile's \
-                                 region"
-                            .into(),
-                    }
+                    no_log_group(&query.stream.group)
                 }
                 CloudError::NotFound { .. } => CloudError::NoLogStream {
                     group: query.stream.group.clone(),
@@ -527,6 +530,41 @@ impl Cloud for SdkCloud {
                 })
                 .collect(),
             next_forward_token: answer.next_forward_token().map(str::to_string),
+        })
+    }
+
+    async fn filter_log_events(&self, filter: &LogFilter) -> Result<FilteredPage, CloudError> {
+        let answer = self
+            .logs
+            .filter_log_events()
+            .log_group_name(&filter.group)
+            .set_log_stream_names(Some(filter.streams.clone()))
+            .set_start_time(filter.start_time)
+            .set_next_token(filter.next_token.clone())
+            .send()
+            .await
+            .map_err(
+                |err| match self.classify(Api::Logs, "FilterLogEvents", err) {
+                    // Streams not there yet are left out of the answer: what is missing is the group.
+                    CloudError::NotFound { .. } => no_log_group(&filter.group),
+                    other => other,
+                },
+            )?;
+        Ok(FilteredPage {
+            events: answer
+                .events()
+                .iter()
+                .map(|event| {
+                    let stream = event.log_stream_name().unwrap_or_default().to_string();
+                    let raw = RawLogEvent {
+                        timestamp: event.timestamp().unwrap_or_default(),
+                        ingestion_time: event.ingestion_time().unwrap_or_default(),
+                        message: event.message().unwrap_or_default().to_string(),
+                    };
+                    (stream, raw)
+                })
+                .collect(),
+            next_token: answer.next_token().map(str::to_string),
         })
     }
 

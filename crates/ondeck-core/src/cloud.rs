@@ -9,8 +9,8 @@ use futures::Stream;
 
 use crate::error::CloudError;
 use crate::model::{
-    LogPage, LogQuery, RawLogEvent, RunOutcome, RunRequest, Scope, SessionGrant, Task,
-    TaskDefinition,
+    FilteredPage, LogFilter, LogPage, LogQuery, RawLogEvent, RunOutcome, RunRequest, Scope,
+    SessionGrant, Task, TaskDefinition,
 };
 
 /// One batch pushed by a Live Tail session (about once a second).
@@ -51,6 +51,10 @@ pub trait Cloud: Send + Sync {
 
     /// One page of GetLogEvents.
     async fn get_log_events(&self, query: &LogQuery) -> Result<LogPage, CloudError>;
+
+    /// One page of FilterLogEvents over some streams of one group: one request follows all of
+    /// an instance's streams where GetLogEvents takes one per stream.
+    async fn filter_log_events(&self, filter: &LogFilter) -> Result<FilteredPage, CloudError>;
 
     /// A Live Tail session over `streams` of one log group. Backends without Live Tail
     /// return an error and callers fall back to polling.

@@ -365,6 +365,26 @@ pub struct LogQuery {
     pub limit: Option<i32>,
 }
 
+/// How to read several streams of one log group at once in FilterLogEvents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogFilter {
+    pub group: String,
+    /// At least one: FilterLogEvents reads the whole group when given none.
+    pub streams: Vec<String>,
+    /// Milliseconds since the epoch: events at or after it.
+    pub start_time: Option<i64>,
+    /// From an earlier page of the same filter.
+    pub next_token: Option<String>,
+}
+
+/// One page of FilterLogEvents: (stream name, event), oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FilteredPage {
+    pub events: Vec<(String, RawLogEvent)>,
+    /// More of the same filter to read.
+    pub next_token: Option<String>,
+}
+
 /// What ECS ExecuteCommand or SSM StartSession grants: the data channel's address and the token
 /// that opens it.
 #[derive(Clone, PartialEq, Eq)]

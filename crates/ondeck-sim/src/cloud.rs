@@ -10,14 +10,15 @@ use fastrand::Rng;
 
 use super::catalog::{CLUSTER, FamilySpec, family_of_group};
 use super::connect::{exec_unavailable, target_not_connected};
-use super::logs::Pos;
+use super::logs::{Pos, filter_page};
 use super::{
     CLIENT_TOKEN_HOURS, DemoCloud, LIVE_TAIL_MAX_EVENTS, LIVE_TAIL_MAX_STREAMS, Launch, Shared,
     World, invalid,
 };
 use ondeck_core::model::SessionGrant;
 use ondeck_core::model::{
-    LogPage, LogQuery, RawLogEvent, RunOutcome, RunRequest, Scope, Task, TaskDefinition, tags,
+    FilteredPage, LogFilter, LogPage, LogQuery, RawLogEvent, RunOutcome, RunRequest, Scope, Task,
+    TaskDefinition, tags,
 };
 use ondeck_core::{Cloud, CloudError, LiveTail, LiveTailUpdate};
 
@@ -184,6 +185,20 @@ impl Cloud for DemoCloud {
             self.shared.pace,
         )?;
         source.page(query, now.timestamp_millis())
+    }
+
+    async fn filter_log_events(&self, filter: &LogFilter) -> Result<FilteredPage, CloudError> {
+        let now = self.shared.now();
+        let world = self.shared.world();
+        let mut sources = Vec::new();
+        for stream in &filter.streams {
+            match world.stream_source(&filter.group, stream, now, self.shared.pace) {
+                Ok(source) => sources.push(Some(source)),
+                Err(CloudError::NoLogStream { .. }) => sources.push(None),
+                Err(error) => return Err(error),
+            }
+        }
+        filter_page(filter, &sources, now.timestamp_millis())
     }
 
     async fn start_live_tail(

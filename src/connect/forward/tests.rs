@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use ondeck_core::model::{
-    LogPage, LogQuery, RunOutcome, RunRequest, Scope, SessionGrant, Task, TaskDefinition,
+    FilteredPage, LogFilter, LogPage, LogQuery, RunOutcome, RunRequest, Scope, SessionGrant, Task,
+    TaskDefinition,
 };
 use ondeck_core::{Cloud, CloudError, LiveTail};
 use ondeck_ssm_agent::{Agent, AgentConfig, SessionKind};
@@ -61,6 +62,9 @@ impl Cloud for AgentCloud {
         Err(unused())
     }
     async fn get_log_events(&self, _: &LogQuery) -> Result<LogPage, CloudError> {
+        Err(unused())
+    }
+    async fn filter_log_events(&self, _: &LogFilter) -> Result<FilteredPage, CloudError> {
         Err(unused())
     }
     async fn start_live_tail(&self, _: &str, _: &[String]) -> Result<LiveTail, CloudError> {

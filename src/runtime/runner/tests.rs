@@ -9,8 +9,8 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use super::*;
 use ondeck_core::fixtures::profile;
 use ondeck_core::model::{
-    LogPage, LogQuery, LogStreamRef, RawLogEvent, RunOutcome, RunRequest, Scope, Task,
-    TaskDefinition,
+    FilteredPage, LogFilter, LogPage, LogQuery, LogStreamRef, RawLogEvent, RunOutcome, RunRequest,
+    Scope, Task, TaskDefinition,
 };
 use ondeck_core::{Cloud, CloudError, LiveTail};
 use ondeck_engine::tail::{TailTiming, WhenFull};
@@ -56,6 +56,9 @@ impl Cloud for NamedStreams {
             events,
             next_forward_token: Some("end".into()),
         })
+    }
+    async fn filter_log_events(&self, _: &LogFilter) -> Result<FilteredPage, CloudError> {
+        Ok(FilteredPage::default())
     }
     async fn start_live_tail(&self, _: &str, _: &[String]) -> Result<LiveTail, CloudError> {
         logs_only()

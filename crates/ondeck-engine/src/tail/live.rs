@@ -18,9 +18,6 @@ const MAX_STREAMS_PER_SESSION: usize = 100;
 /// How long a renewed session's predecessor stays open, so nothing falls between the two.
 const RENEWAL_OVERLAP: Duration = Duration::from_secs(5);
 
-/// When polling takes over from Live Tail it re-reads this far back; the overlap is deduplicated.
-pub(super) const RESUME_OVERLAP_MS: i64 = 10_000;
-
 pub(super) struct Session {
     pub(super) channel: u64,
     pub(super) updates: LiveTail,
@@ -285,11 +282,10 @@ impl Tail {
     /// Polling takes over a stream from Live Tail: read again from shortly before the last
     /// line, so nothing logged while the session failed is lost.
     fn resume_polling(&mut self, i: usize, now: Instant) {
-        let stream = &mut self.streams[i];
-        if let Some(last) = stream.last_timestamp {
-            let from = last - RESUME_OVERLAP_MS;
-            stream.cursor = Cursor::Start(Some(self.since.map_or(from, |since| from.max(since))));
+        if let Some(last) = self.streams[i].last_timestamp {
+            self.streams[i].cursor = Cursor::Start(Some(self.reread_from(last)));
         }
+        let stream = &mut self.streams[i];
         stream.catch_up = false;
         stream.interval = self.timing.poll_min;
         stream.next_poll = now;

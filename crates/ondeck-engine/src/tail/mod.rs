@@ -62,6 +62,11 @@ pub fn spawn_tail(
     TailHandle { task, added }
 }
 
+/// Reading a stream again re-reads this far back: awslogs sends a container's lines every
+/// few seconds, so they reach CloudWatch late, and polling that takes over from Live Tail
+/// must not miss what the session lost.
+const REREAD_OVERLAP_MS: i64 = 10_000;
+
 /// Why the tail ends early.
 enum Stop {
     /// The receiver was dropped.
@@ -101,6 +106,15 @@ struct StreamState {
     stopped: Option<String>,
 }
 
+/// How the polled streams of one log group are read together.
+struct GroupPoll {
+    group: String,
+    next_poll: Instant,
+    /// FilterLogEvents failed for good here: each stream is read on its own, so that one
+    /// stream's lasting error stops that stream alone.
+    per_stream: bool,
+}
+
 struct Tail {
     cloud: Arc<dyn Cloud>,
     tx: mpsc::Sender<TailMessage>,
@@ -112,6 +126,8 @@ struct Tail {
     prefer_live: bool,
     timing: TailTiming,
     streams: Vec<StreamState>,
+    /// One FilterLogEvents schedule per log group, for its polled streams.
+    groups: Vec<GroupPoll>,
     plans: Vec<LivePlan>,
     dedupe: Dedupe,
     next_channel: u64,
@@ -145,6 +161,7 @@ impl Tail {
             prefer_live: spec.prefer_live,
             timing: spec.timing,
             streams: Vec::new(),
+            groups: Vec::new(),
             plans: Vec::new(),
             dedupe: Dedupe::new(DEDUPE_CAPACITY, DEDUPE_WINDOW_MS),
             next_channel,
@@ -254,6 +271,21 @@ impl Tail {
     /// The polling schedule of the streams `from..`, whose history was just read.
     fn schedule_polls(&mut self, from: usize) {
         let now = Instant::now();
+        for stream in &self.streams[from..] {
+            match self
+                .groups
+                .iter_mut()
+                .find(|g| g.group == stream.stream.group)
+            {
+                // A group none of whose streams was polled has a schedule long past.
+                Some(group) => group.next_poll = group.next_poll.max(now + self.timing.poll_min),
+                None => self.groups.push(GroupPoll {
+                    group: stream.stream.group.clone(),
+                    next_poll: now + self.timing.poll_min,
+                    per_stream: false,
+                }),
+            }
+        }
         for stream in &mut self.streams[from..] {
             stream.interval = self.timing.poll_min;
             // Read through to now after any session covering it opened: no gap to fill.
@@ -300,10 +332,30 @@ impl Tail {
         self.streams[i].stopped.is_none() && (!self.is_live(i) || self.streams[i].catch_up)
     }
 
+    /// Read with the rest of its group by FilterLogEvents: polled, known to exist (a missing
+    /// stream is looked for alone), not catching up on a Live Tail gap (that reads from its
+    /// own cursor), in a group whose filter works.
+    fn filtered(&self, i: usize) -> bool {
+        let stream = &self.streams[i];
+        self.needs_poll(i)
+            && stream.exists
+            && !stream.catch_up
+            && self
+                .groups
+                .iter()
+                .any(|g| g.group == stream.stream.group && !g.per_stream)
+    }
+
     fn next_wake(&self) -> Option<Instant> {
+        let filters = self
+            .groups
+            .iter()
+            .filter(|g| self.filter_members(&g.group).next().is_some())
+            .map(|g| g.next_poll);
         let polls = (0..self.streams.len())
-            .filter(|&i| self.needs_poll(i))
+            .filter(|&i| self.needs_poll(i) && !self.filtered(i))
             .map(|i| self.streams[i].next_poll)
+            .chain(filters)
             .min()
             .map(|at| self.resume_at.map_or(at, |resume| at.max(resume)));
         let plans = self.plans.iter().flat_map(|plan| {
@@ -314,6 +366,13 @@ impl Tail {
             ]
         });
         polls.into_iter().chain(plans.flatten()).min()
+    }
+
+    /// Where reading again after `last` starts: a little before it, for lines that reached
+    /// CloudWatch late (the overlap is deduplicated), never before `since`.
+    fn reread_from(&self, last: i64) -> i64 {
+        let from = last - REREAD_OVERLAP_MS;
+        self.since.map_or(from, |since| from.max(since))
     }
 
     fn new_channel(&mut self) -> u64 {

@@ -5,12 +5,18 @@ use tokio::time::{Instant, sleep_until};
 
 use super::{Cursor, Stop, Tail, backoff};
 use ondeck_core::CloudError;
-use ondeck_core::model::{LogPage, LogQuery, RawLogEvent};
+use ondeck_core::model::{LogFilter, LogPage, LogQuery, RawLogEvent};
 use ondeck_core::tail::{StreamHealth, TailEvent, TailMessage};
 
 /// Without follow, a read that keeps failing with errors worth retrying ends after this many
 /// tries (the SDK has retried each one already).
 const ONE_SHOT_ATTEMPTS: u32 = 4;
+
+/// FilterLogEvents takes at most this many stream names.
+const MAX_FILTER_STREAMS: usize = 100;
+
+/// Pages one poll reads of a filter at most; a flood goes on at the next poll.
+const MAX_FILTER_PAGES: usize = 10;
 
 /// What a failed GetLogEvents means for the stream it was for.
 enum Verdict {
@@ -22,19 +28,137 @@ enum Verdict {
 }
 
 impl Tail {
-    /// One GetLogEvents per stream that is due, in one pass over the whole set.
+    /// One FilterLogEvents per log group whose turn it is, then one GetLogEvents per stream
+    /// that is polled on its own and due, in one pass.
     pub(super) async fn poll_due(&mut self) -> Result<(), Stop> {
         let mut batch = Vec::new();
         let mut ended = None;
+        if self.filter_due(&mut batch).await {
+            ended = self.poll_streams_due(&mut batch).await?;
+        }
+        self.send_events(batch).await?;
+        ended.map_or(Ok(()), |reason| Err(Stop::Failed(reason)))
+    }
+
+    /// The polled streams of a group, found and read together.
+    pub(super) fn filter_members<'a>(&'a self, group: &'a str) -> impl Iterator<Item = usize> + 'a {
+        (0..self.streams.len())
+            .filter(move |&i| self.streams[i].stream.group == group && self.filtered(i))
+    }
+
+    /// The groups' FilterLogEvents, each at most once per its interval: the interval stays
+    /// short however long the streams are quiet, because one request covers all of them.
+    /// False when a call failed in a way worth retrying: the whole set waits then.
+    async fn filter_due(&mut self, batch: &mut Vec<TailEvent>) -> bool {
+        let active: Vec<usize> = (0..self.groups.len())
+            .filter(|&g| self.filter_members(&self.groups[g].group).next().is_some())
+            .collect();
+        // Several groups share the budget of one request per interval.
+        let interval = self.timing.poll_min * active.len().max(1) as u32;
+        for g in active {
+            if self.groups[g].next_poll > Instant::now() {
+                continue;
+            }
+            let members: Vec<usize> = self.filter_members(&self.groups[g].group).collect();
+            match self.filter_group(g, &members, batch).await {
+                Ok(()) => {
+                    self.recovered();
+                    self.groups[g].next_poll = Instant::now() + interval;
+                    for &i in &members {
+                        self.streams[i].interval = interval;
+                    }
+                }
+                Err(error) if error.is_transient() => {
+                    // The quota is per account: one failure pauses the whole set.
+                    self.failed(&error);
+                    return false;
+                }
+                Err(error) => {
+                    tracing::debug!(group = %self.groups[g].group, %error,
+                        "FilterLogEvents failed for good, reading stream by stream");
+                    self.groups[g].per_stream = true;
+                    let now = Instant::now();
+                    for &i in &members {
+                        self.streams[i].next_poll = now;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Reads a group's new lines: from shortly before the newest line its streams have
+    /// delivered (lines reach CloudWatch seconds late; the overlap is deduplicated), page by
+    /// page up to a bound; a poll that stops early goes on from its newest line next time.
+    async fn filter_group(
+        &mut self,
+        g: usize,
+        members: &[usize],
+        batch: &mut Vec<TailEvent>,
+    ) -> Result<(), CloudError> {
+        // One answer, one dedupe channel: the pages of a filter never overlap each other.
+        let channel = self.new_channel();
+        // FilterLogEvents takes at most 100 stream names.
+        for chunk in members.chunks(MAX_FILTER_STREAMS) {
+            let newest = chunk
+                .iter()
+                .filter_map(|&i| self.streams[i].last_timestamp)
+                .max();
+            let mut filter = LogFilter {
+                group: self.groups[g].group.clone(),
+                streams: chunk
+                    .iter()
+                    .map(|&i| self.streams[i].stream.stream.clone())
+                    .collect(),
+                start_time: newest.map(|last| self.reread_from(last)).or(self.since),
+                next_token: None,
+            };
+            for _ in 0..MAX_FILTER_PAGES {
+                let page = self.cloud.filter_log_events(&filter).await;
+                let page = page.inspect_err(|error| {
+                    tracing::debug!(group = %filter.group, %error, "FilterLogEvents failed");
+                })?;
+                for (name, event) in page.events {
+                    let stream = chunk
+                        .iter()
+                        .find(|&&i| self.streams[i].stream.stream == name);
+                    if let Some(&i) = stream {
+                        self.admit(i, channel, event, batch);
+                    }
+                }
+                filter.next_token = page.next_token;
+                if filter.next_token.is_none() {
+                    break;
+                }
+            }
+        }
+        for &i in members {
+            // Should the stream be read alone later (a Live Tail gap, a failed filter), it
+            // reads on from here instead of from its backfill.
+            if let Some(last) = self.streams[i].last_timestamp {
+                self.streams[i].cursor = Cursor::Start(Some(self.reread_from(last)));
+            }
+        }
+        Ok(())
+    }
+
+    /// One GetLogEvents per stream polled on its own that is due; idle ones slow down. The
+    /// reason to end the tail when a lasting error stopped the last stream.
+    async fn poll_streams_due(
+        &mut self,
+        batch: &mut Vec<TailEvent>,
+    ) -> Result<Option<String>, Stop> {
+        let mut ended = None;
         for i in 0..self.streams.len() {
-            if !self.needs_poll(i) || self.streams[i].next_poll > Instant::now() {
+            if !self.needs_poll(i) || self.filtered(i) || self.streams[i].next_poll > Instant::now()
+            {
                 continue;
             }
             match self.read_page(i).await {
                 Ok(page) => {
                     self.recovered();
                     let flowing = !page.events.is_empty();
-                    self.accept_page(i, page, &mut batch);
+                    self.accept_page(i, page, batch);
                     let stream = &mut self.streams[i];
                     stream.catch_up = false;
                     stream.interval = if flowing {
@@ -52,7 +176,6 @@ impl Tail {
                         stream.next_poll = Instant::now() + self.timing.waiting_retry;
                     }
                     Verdict::Retry => {
-                        // The quota is per account: one failure pauses the whole set.
                         self.failed(&error);
                         break;
                     }
@@ -60,8 +183,7 @@ impl Tail {
                 },
             }
         }
-        self.send_events(batch).await?;
-        ended.map_or(Ok(()), |reason| Err(Stop::Failed(reason)))
+        Ok(ended)
     }
 
     /// Read what was there before the tail started, merge it across streams, send it.

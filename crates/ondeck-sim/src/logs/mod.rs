@@ -10,7 +10,7 @@ use fastrand::Rng;
 use crate::catalog::Kind;
 use lines::{burst_line, farewell, farewell_len, hostile_line, line, startup, startup_len};
 use ondeck_core::CloudError;
-use ondeck_core::model::{LogPage, LogQuery, RawLogEvent};
+use ondeck_core::model::{FilteredPage, LogFilter, LogPage, LogQuery, RawLogEvent};
 
 /// Our cap on one GetLogEvents page (CloudWatch allows 10 000).
 pub(super) const MAX_PAGE: usize = 1000;
@@ -266,6 +266,57 @@ impl StreamSource {
     fn ending(&self) -> Ending {
         self.end.map_or(Ending::Graceful, |(_, ending)| ending)
     }
+}
+
+/// One page of FilterLogEvents over `sources` (None: a stream that does not exist, which
+/// CloudWatch leaves out of the answer). Each stream reads its share of the page from where
+/// the token left it; the token holds every stream's place, so pages never repeat or skip.
+pub(super) fn filter_page(
+    filter: &LogFilter,
+    sources: &[Option<StreamSource>],
+    now_ms: i64,
+) -> Result<FilteredPage, CloudError> {
+    let places: Vec<Option<Pos>> = match &filter.next_token {
+        Some(token) => token
+            .split(',')
+            .map(|place| (place != "-").then(|| Pos::decode(place)).transpose())
+            .collect::<Result<_, _>>()?,
+        None => sources
+            .iter()
+            .map(|source| {
+                source.as_ref().map(|source| {
+                    filter
+                        .start_time
+                        .map_or(Pos::HEAD, |start| source.first_at_or_after(start))
+                })
+            })
+            .collect(),
+    };
+    if places.len() != sources.len() {
+        return Err(CloudError::Invalid {
+            action: "logs:FilterLogEvents".into(),
+            detail: "the next token belongs to another filter".into(),
+        });
+    }
+    let share = (MAX_PAGE / sources.len().max(1)).max(1);
+    let mut events = Vec::new();
+    let mut more = false;
+    let mut next = Vec::new();
+    for ((name, source), place) in filter.streams.iter().zip(sources).zip(places) {
+        let (Some(source), Some(place)) = (source, place) else {
+            next.push("-".to_string());
+            continue;
+        };
+        let (read, after) = source.read_forward(place, now_ms, share);
+        more |= read.len() == share;
+        events.extend(read.into_iter().map(|event| (name.clone(), event)));
+        next.push(after.encode());
+    }
+    events.sort_by_key(|(_, event)| event.timestamp);
+    Ok(FilteredPage {
+        events,
+        next_token: more.then(|| next.join(",")),
+    })
 }
 
 fn page(events: Vec<RawLogEvent>, next: Pos) -> LogPage {

@@ -248,3 +248,49 @@ fn hostile_lines_appear_only_when_asked_for() {
         );
     }
 }
+
+#[test]
+fn a_filter_over_several_streams_pages_through_each_line_of_each_once() {
+    let (cloud, clock) = demo(1.0);
+    let task = run(&cloud, "web-stack");
+    clock.advance(Duration::seconds(600));
+    let web = stream_of(&task, "web");
+    let api = stream_of(&task, "api");
+    let since = read_all(&cloud, &web)[5].timestamp;
+    let mut filter = LogFilter {
+        group: web.group.clone(),
+        // A stream that does not exist is left out of the answer, as CloudWatch does.
+        streams: vec![
+            web.stream.clone(),
+            api.stream.clone(),
+            "ecs/web/nope".into(),
+        ],
+        start_time: Some(since),
+        next_token: None,
+    };
+    let mut by_stream: BTreeMap<String, Vec<RawLogEvent>> = BTreeMap::new();
+    let mut pages = 0;
+    loop {
+        let page = block_on(cloud.filter_log_events(&filter)).unwrap();
+        pages += 1;
+        for (stream, event) in page.events {
+            by_stream.entry(stream).or_default().push(event);
+        }
+        match page.next_token {
+            Some(token) => filter.next_token = Some(token),
+            None => break,
+        }
+    }
+    assert!(
+        pages > 1,
+        "ten minutes of two streams take more than a page"
+    );
+    assert_eq!(by_stream.len(), 2, "{:?}", by_stream.keys());
+    for stream in [&web, &api] {
+        let expected: Vec<RawLogEvent> = read_all(&cloud, stream)
+            .into_iter()
+            .filter(|event| event.timestamp >= since)
+            .collect();
+        assert_eq!(by_stream[&stream.stream], expected, "{}", stream.stream);
+    }
+}

@@ -19,7 +19,7 @@ use super::*;
 use ondeck_core::Cloud;
 use ondeck_core::instances::{InstanceState, group, instance_state};
 use ondeck_core::model::{
-    LogQuery, LogStreamRef, NetworkConfig, RawLogEvent, Scope, Task, TaskState,
+    LogFilter, LogQuery, LogStreamRef, NetworkConfig, RawLogEvent, Scope, Task, TaskState,
 };
 
 const OWNER: &str = "ana";

@@ -5,12 +5,20 @@ use super::*;
 /// Each GetLogEvents call for `stream`: (seconds since start, asked for its last lines).
 fn reads_of(cloud: &FakeCloud, stream: &str) -> Vec<(f64, bool)> {
     let state = cloud.state();
-    state
+    let filtered = state
+        .filters
+        .iter()
+        .filter(|(_, filter)| filter.streams.iter().any(|s| s == stream))
+        .map(|(at, _)| (at.as_secs_f64(), false));
+    let mut reads: Vec<_> = state
         .calls
         .iter()
         .filter(|(_, query)| query.stream.stream == stream)
         .map(|(at, query)| (at.as_secs_f64(), !query.start_from_head))
-        .collect()
+        .chain(filtered)
+        .collect();
+    reads.sort_by(|a, b| a.0.total_cmp(&b.0));
+    reads
 }
 
 /// Delivered lines by source and time: across streams the order depends on which was read first.

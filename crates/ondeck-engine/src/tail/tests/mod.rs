@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use super::*;
 use ondeck_core::model::SessionGrant;
 use ondeck_core::model::{
-    LogPage, LogQuery, RawLogEvent, RunOutcome, RunRequest, Scope, Task, TaskDefinition,
+    FilteredPage, LogFilter, LogPage, LogQuery, RawLogEvent, RunOutcome, RunRequest, Scope, Task,
+    TaskDefinition,
 };
 use ondeck_core::{CloudError, LiveTail, LiveTailUpdate};
 
@@ -29,15 +30,16 @@ struct FakeState {
     /// Existing streams by name; GetLogEvents answers NotFound for the others.
     streams: HashMap<String, Vec<RawLogEvent>>,
     page_size: usize,
-    /// The next GetLogEvents calls fail with these, in order.
+    /// The next log reads (GetLogEvents or FilterLogEvents) fail with these, in order.
     errors: VecDeque<CloudError>,
-    /// Every GetLogEvents call for these streams fails with this.
+    /// Every read of these streams fails with this (a filter naming one of them too).
     broken: HashMap<String, CloudError>,
     /// The next StartLiveTail calls fail with these, in order; then sessions open.
     live_refusals: VecDeque<CloudError>,
     /// Pushed into every session as soon as it opens.
     live_greeting: Vec<(String, RawLogEvent)>,
     calls: Vec<(Duration, LogQuery)>,
+    filters: Vec<(Duration, LogFilter)>,
     live_calls: Vec<Duration>,
     sessions: Vec<FakeSession>,
 }
@@ -61,6 +63,7 @@ impl FakeCloud {
                 live_refusals: VecDeque::new(),
                 live_greeting: Vec::new(),
                 calls: Vec::new(),
+                filters: Vec::new(),
                 live_calls: Vec::new(),
                 sessions: Vec::new(),
             }),
@@ -107,6 +110,33 @@ impl FakeCloud {
     fn call_times(&self) -> Vec<f64> {
         let state = self.state();
         state.calls.iter().map(|(at, _)| at.as_secs_f64()).collect()
+    }
+
+    /// Seconds since the fake was made, of each FilterLogEvents call.
+    fn filter_times(&self) -> Vec<f64> {
+        let state = self.state();
+        state
+            .filters
+            .iter()
+            .map(|(at, _)| at.as_secs_f64())
+            .collect()
+    }
+
+    /// Seconds since the fake was made, of every read: GetLogEvents and FilterLogEvents.
+    fn read_times(&self) -> Vec<f64> {
+        let mut times = self.call_times();
+        times.extend(self.filter_times());
+        times.sort_by(f64::total_cmp);
+        times
+    }
+
+    fn filters(&self) -> Vec<LogFilter> {
+        let state = self.state();
+        state
+            .filters
+            .iter()
+            .map(|(_, filter)| filter.clone())
+            .collect()
     }
 
     fn calls(&self) -> Vec<LogQuery> {
@@ -179,6 +209,40 @@ impl Cloud for FakeCloud {
         Ok(LogPage {
             events: events[start..end].to_vec(),
             next_forward_token: Some(end.to_string()),
+        })
+    }
+
+    async fn filter_log_events(&self, filter: &LogFilter) -> Result<FilteredPage, CloudError> {
+        let mut state = self.state();
+        state.filters.push((self.started.elapsed(), filter.clone()));
+        assert!(
+            !filter.streams.is_empty() && filter.streams.len() <= 100,
+            "FilterLogEvents takes 1 to 100 stream names"
+        );
+        if let Some(error) = state.errors.pop_front() {
+            return Err(error);
+        }
+        if let Some(error) = filter.streams.iter().find_map(|s| state.broken.get(s)) {
+            return Err(error.clone());
+        }
+        // Streams that do not exist are left out, as CloudWatch does.
+        let mut events: Vec<(String, RawLogEvent)> = filter
+            .streams
+            .iter()
+            .filter_map(|name| state.streams.get(name).map(|events| (name, events)))
+            .flat_map(|(name, events)| {
+                events
+                    .iter()
+                    .filter(|e| filter.start_time.is_none_or(|start| e.timestamp >= start))
+                    .map(|e| (name.clone(), e.clone()))
+            })
+            .collect();
+        events.sort_by_key(|(_, e)| e.timestamp);
+        let start: usize = filter.next_token.as_ref().map_or(0, |t| t.parse().unwrap());
+        let end = (start + state.page_size).min(events.len());
+        Ok(FilteredPage {
+            events: events[start..end].to_vec(),
+            next_token: (end < events.len()).then(|| end.to_string()),
         })
     }
 

@@ -1,41 +1,99 @@
 use super::*;
 
 #[tokio::test(start_paused = true)]
-async fn polling_slows_down_when_idle_and_speeds_up_on_new_lines() {
+async fn one_filter_follows_every_stream_each_second_however_long_they_are_quiet() {
     let cloud = FakeCloud::new();
     cloud.log("a", 1_000, "hello");
-    let (_handle, mut rx) = start(&cloud, spec(vec![source(7, "a")], false));
+    cloud.log("b", 1_200, "from b");
+    let (_handle, mut rx) = start(&cloud, spec(vec![source(7, "a"), source(8, "b")], false));
 
     sleep_secs(30.5).await;
-    assert_eq!(cloud.call_times(), [0.0, 1.0, 3.0, 7.0, 15.0, 25.0]);
+    // The backfill reads each stream; then one FilterLogEvents a second covers both.
+    assert_eq!(cloud.call_times(), [0.0, 0.0]);
     let backfill = &cloud.calls()[0];
     assert!(!backfill.start_from_head);
     assert_eq!(backfill.limit, Some(100));
-    let poll = &cloud.calls()[1];
-    assert_eq!(poll.next_token.as_deref(), Some("1"));
-    assert!(poll.start_from_head);
+    let expected: Vec<f64> = (1..=30).map(f64::from).collect();
+    assert_eq!(cloud.filter_times(), expected);
+    let filter = &cloud.filters()[0];
+    assert_eq!(filter.group, GROUP);
+    assert_eq!(filter.streams, ["a", "b"]);
+    // From shortly before the newest line seen: what reached CloudWatch late is found.
+    assert_eq!(filter.start_time, Some(1_200 - REREAD_OVERLAP_MS));
     let messages = drain(&mut rx);
-    assert_eq!(lines(&messages), [(7, 1_000, "hello".to_string())]);
-    assert!(messages.contains(&TailMessage::BackfillDone));
     assert_eq!(
-        healths(&messages),
-        [
-            StreamHealth::Starting,
-            polling(1),
-            polling(2),
-            polling(4),
-            polling(8),
-            polling(10)
-        ]
+        lines(&messages),
+        [(7, 1_000, "hello".to_string()), (8, 1_200, "from b".into())]
     );
+    assert!(messages.contains(&TailMessage::BackfillDone));
+    assert_eq!(healths(&messages), [StreamHealth::Starting, polling(1)]);
 
-    cloud.log("a", 2_000, "again");
-    sleep_secs(10.0).await;
-    // Found at 35 s, then back to one second, then slowing down again.
-    assert_eq!(gaps(&cloud.call_times()[5..]), [10.0, 1.0, 2.0]);
-    let messages = drain(&mut rx);
-    assert_eq!(lines(&messages), [(7, 2_000, "again".to_string())]);
-    assert_eq!(healths(&messages), [polling(1), polling(2), polling(4)]);
+    // After the quiet spell, the next line is read within a second, the overlap only once.
+    cloud.log("a", 40_000, "again");
+    sleep_secs(1.0).await;
+    assert_eq!(lines(&drain(&mut rx)), [(7, 40_000, "again".to_string())]);
+    cloud.log("b", 39_500, "late but within the overlap");
+    sleep_secs(2.0).await;
+    assert_eq!(
+        lines(&drain(&mut rx)),
+        [(8, 39_500, "late but within the overlap".to_string())]
+    );
+    assert_eq!(
+        cloud.filters().last().unwrap().start_time,
+        Some(40_000 - REREAD_OVERLAP_MS)
+    );
+    assert_eq!(
+        cloud.call_times().len(),
+        2,
+        "no GetLogEvents while filtering"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_filter_with_many_pages_reads_them_all_in_one_poll() {
+    let cloud = FakeCloud::new();
+    cloud.create_stream("a");
+    cloud.create_stream("b");
+    cloud.state().page_size = 3;
+    let (_handle, mut rx) = start(&cloud, spec(vec![source(0, "a"), source(1, "b")], false));
+    sleep_secs(0.5).await;
+    for t in 0..5 {
+        cloud.log("a", 1_000 + t * 2, &format!("a{t}"));
+        cloud.log("b", 1_001 + t * 2, &format!("b{t}"));
+    }
+    sleep_secs(1.0).await;
+    let filters = cloud.filters();
+    let tokens: Vec<_> = filters.iter().map(|f| f.next_token.clone()).collect();
+    assert_eq!(
+        tokens,
+        [None, Some("3".into()), Some("6".into()), Some("9".into())]
+    );
+    let got: Vec<String> = lines(&drain(&mut rx)).into_iter().map(|l| l.2).collect();
+    assert_eq!(
+        got,
+        ["a0", "b0", "a1", "b1", "a2", "b2", "a3", "b3", "a4", "b4"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn streams_of_several_groups_share_the_budget_of_one_request_a_second() {
+    let cloud = FakeCloud::new();
+    cloud.log("a", 1_000, "in the first group");
+    cloud.log("z", 1_000, "in the second group");
+    let mut other = source(1, "z");
+    other.stream.group = "/ecs/other".into();
+    let (_handle, mut rx) = start(&cloud, spec(vec![source(0, "a"), other], false));
+    sleep_secs(10.5).await;
+    let filters = cloud.filters();
+    assert!(
+        (9..=11).contains(&filters.len()),
+        "about one request a second in all: {:?}",
+        cloud.filter_times()
+    );
+    for group in [GROUP, "/ecs/other"] {
+        assert!(filters.iter().filter(|f| f.group == group).count() >= 4);
+    }
+    assert_eq!(healths(&drain(&mut rx)).last(), Some(&polling(2)));
 }
 
 #[tokio::test(start_paused = true)]
@@ -47,10 +105,10 @@ async fn throttling_backs_off_up_to_the_ceiling_and_recovers() {
     cloud.fail_next((0..7).map(|_| throttled()));
 
     sleep_secs(200.0).await;
-    // Throttled at 1, 3, 7, 15, 31, 63 and 123 s; 183 s succeeds, then polling resumes.
+    // Throttled at 1, 3, 7, 15, 31, 63 and 123 s; 183 s succeeds, then a filter a second.
     assert_eq!(
-        gaps(&cloud.call_times()[1..]),
-        [2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 2.0, 4.0, 8.0]
+        gaps(&cloud.filter_times()[..10]),
+        [2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 1.0, 1.0]
     );
     let retries: Vec<u64> = healths(&drain(&mut rx))
         .iter()
@@ -69,7 +127,6 @@ async fn throttling_backs_off_up_to_the_ceiling_and_recovers() {
         lines(&messages),
         [(0, 2_000, "after the storm".to_string())]
     );
-    assert_eq!(healths(&messages)[0], polling(1));
 }
 
 #[tokio::test(start_paused = true)]
@@ -78,11 +135,7 @@ async fn transient_errors_say_reconnecting_with_the_attempt_and_never_stop() {
     cloud.log("a", 1_000, "hello");
     let (_handle, mut rx) = start(&cloud, spec(vec![source(0, "a")], false));
     sleep_secs(0.5).await;
-    let unreachable = CloudError::Unreachable {
-        endpoint: "logs.eu-west-1.amazonaws.com".into(),
-        detail: "connection reset".into(),
-    };
-    cloud.fail_next([unreachable.clone(), unreachable]);
+    cloud.fail_next([unreachable(), unreachable()]);
     cloud.log("a", 2_000, "still here");
 
     sleep_secs(10.0).await;
@@ -98,13 +151,9 @@ async fn transient_errors_say_reconnecting_with_the_attempt_and_never_stop() {
         })
         .collect();
     assert_eq!(attempts, [1, 2]);
-    // Failed at 1 and 3 s, recovered at 7 s with a line, idle at 8 and 10 s.
-    assert_eq!(cloud.call_times(), [0.0, 1.0, 3.0, 7.0, 8.0, 10.0]);
-    let healths = healths(&messages);
-    assert_eq!(
-        healths[healths.len() - 3..],
-        [polling(1), polling(2), polling(4)]
-    );
+    // Failed at 1 and 3 s, recovered at 7 s with the line, then each second.
+    assert_eq!(cloud.filter_times(), [1.0, 3.0, 7.0, 8.0, 9.0, 10.0]);
+    assert_eq!(healths(&messages).last(), Some(&polling(1)));
     assert_eq!(
         lines(&messages),
         [(0, 1_000, "hello".into()), (0, 2_000, "still here".into())]
@@ -254,14 +303,26 @@ async fn a_lasting_error_on_one_stream_stops_only_that_stream() {
         cloud.log("b", 1_500, "from b");
         let (_handle, mut rx) = start(&cloud, spec(vec![source(0, "a"), source(1, "b")], false));
         sleep_secs(10.0).await;
+        assert!(cloud.filters().iter().all(|f| f.streams == ["a", "b"]));
         cloud.break_stream("b", error.clone());
         sleep_secs(10.0).await;
         let asked_b = calls_for(&cloud, "b");
+        // The filter failed for good: each stream was asked alone, and b stopped.
+        let filters = cloud.filters().len();
+        assert!(
+            asked_b >= 2,
+            "{error}: b was read alone after the filter failed"
+        );
         cloud.log("a", 30_000, "a goes on");
         sleep_secs(60.0).await;
 
         assert!(!tail_ended(&cloud), "{error}: stream a is still followed");
         assert_eq!(calls_for(&cloud, "b"), asked_b, "{error}: b asked again");
+        assert_eq!(
+            cloud.filters().len(),
+            filters,
+            "{error}: the filter was tried again"
+        );
         let messages = drain(&mut rx);
         assert_eq!(
             lines(&messages),
@@ -307,7 +368,7 @@ async fn a_stream_that_fails_during_the_backfill_stops_alone() {
     assert_eq!(lines(&messages), [(0, 1_000, "hello".into())]);
     assert_eq!(stopped_sources(&messages).len(), 1);
     assert!(messages.contains(&TailMessage::BackfillDone));
-    assert_eq!(healths(&messages).last(), Some(&polling(8)));
+    assert_eq!(healths(&messages).last(), Some(&polling(1)));
 }
 
 #[tokio::test(start_paused = true)]
