@@ -78,6 +78,24 @@ impl Fixture {
     }
 
     /// `ondeck ARGS` with the config `config` and this fixture's state.
+    /// `ondeck logs logs-1 --follow --json` through `config`: the child, its stdout lines
+    /// and its stderr lines.
+    fn follow_json(
+        &self,
+        config: &std::path::Path,
+    ) -> (KillOnDrop, mpsc::Receiver<String>, mpsc::Receiver<String>) {
+        let mut child = KillOnDrop(
+            self.command_with(config, &["logs", "logs-1", "--follow", "--json"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let out = lines_of(&mut child);
+        let err = stderr_of(&mut child);
+        (child, out, err)
+    }
+
     fn command_with(&self, config: &std::path::Path, args: &[&str]) -> std::process::Command {
         let mut command = support::ondeck(config, &self.dir.path().join("state"));
         command.args(args);
@@ -489,15 +507,7 @@ async fn a_follow_retries_trouble_on_the_way_and_says_so_on_stderr() {
     fx.put("api", &[(t + 1, "a0")]).await;
     let proxy = Proxy::start(&support::moto().endpoint);
     let config = fx.via(&proxy);
-    let mut child = KillOnDrop(
-        fx.command_with(&config, &["logs", "logs-1", "--follow", "--json"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let out = lines_of(&mut child);
-    let err = stderr_of(&mut child);
+    let (mut child, out, err) = fx.follow_json(&config);
     let mut seen = vec![
         message_of(&out, Duration::from_secs(20)),
         message_of(&out, Duration::from_secs(20)),
@@ -534,15 +544,7 @@ async fn a_follow_without_filter_permission_reads_stream_by_stream() {
          logs:FilterLogEvents",
     );
     proxy.inject(Some("FilterLogEvents"), denied, None);
-    let mut child = KillOnDrop(
-        fx.command_with(&config, &["logs", "logs-1", "--follow", "--json"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let out = lines_of(&mut child);
-    let err = stderr_of(&mut child);
+    let (mut child, out, err) = fx.follow_json(&config);
     let mut seen = vec![
         message_of(&out, Duration::from_secs(20)),
         message_of(&out, Duration::from_secs(20)),
@@ -581,15 +583,7 @@ async fn a_stream_that_does_not_exist_yet_is_awaited_quietly() {
         "The specified log stream does not exist.",
     );
     proxy.inject(Some("GetLogEvents"), not_yet, Some(6));
-    let mut child = KillOnDrop(
-        fx.command_with(&config, &["logs", "logs-1", "--follow", "--json"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let out = lines_of(&mut child);
-    let err = stderr_of(&mut child);
+    let (mut child, out, err) = fx.follow_json(&config);
     let mut seen = vec![
         message_of(&out, Duration::from_secs(60)),
         message_of(&out, Duration::from_secs(60)),

@@ -12,6 +12,7 @@ use ondeck_aws::SdkCloud;
 use ondeck_core::model::LogStreamRef;
 use ondeck_engine::tail::{TailMessage, TailSource, TailSpec, TailTiming, WhenFull, spawn_tail};
 use support::proxy::Proxy;
+use tokio::time::Instant;
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -24,7 +25,7 @@ async fn tail_until(
     limit: Duration,
     done: impl Fn(&[(u16, String)]) -> bool,
 ) {
-    let deadline = tokio::time::Instant::now() + limit;
+    let deadline = Instant::now() + limit;
     while !done(seen) {
         let message = tokio::time::timeout_at(deadline, rx.recv())
             .await
@@ -34,6 +35,35 @@ async fn tail_until(
             seen.extend(events.into_iter().map(|e| (e.source, e.message)));
         }
     }
+}
+
+/// Waits until the proxy has seen `more` calls of `action` beyond `from`, by `deadline`.
+async fn more_calls(proxy: &Proxy, action: &str, from: usize, more: usize, deadline: Instant) {
+    while proxy.count(action) < from + more {
+        assert!(Instant::now() < deadline, "no more {action}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The lines already delivered, added to `seen`; then all of them in order, to compare.
+fn all_lines(
+    rx: &mut tokio::sync::mpsc::Receiver<TailMessage>,
+    mut seen: Vec<(u16, String)>,
+) -> Vec<(u16, String)> {
+    while let Ok(message) = rx.try_recv() {
+        if let TailMessage::Events(events) = message {
+            seen.extend(events.into_iter().map(|e| (e.source, e.message)));
+        }
+    }
+    seen.sort();
+    seen
+}
+
+fn owned(lines: &[(u16, &str)]) -> Vec<(u16, String)> {
+    lines
+        .iter()
+        .map(|&(source, message)| (source, message.to_string()))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,29 +153,20 @@ async fn a_stream_added_to_a_running_tail_is_read_once_and_the_others_are_not_re
     tail_until(&mut rx, &mut seen, limit, |seen| seen.len() >= 5).await;
 
     // Nothing comes twice while the tail keeps reading both streams.
+    let deadline = Instant::now() + Duration::from_secs(60);
     let reads = proxy.count("FilterLogEvents");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while proxy.count("FilterLogEvents") < reads + 4 {
-        assert!(tokio::time::Instant::now() < deadline, "no more reads");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    while let Ok(message) = rx.try_recv() {
-        if let TailMessage::Events(events) = message {
-            seen.extend(events.into_iter().map(|e| (e.source, e.message)));
-        }
-    }
-    seen.sort();
-    let expected: Vec<(u16, String)> = [
-        (0, "first before"),
-        (0, "first while"),
-        (1, "added live"),
-        (1, "added one"),
-        (1, "added two"),
-    ]
-    .into_iter()
-    .map(|(source, message)| (source, message.to_string()))
-    .collect();
-    assert_eq!(seen, expected, "each line exactly once");
+    more_calls(&proxy, "FilterLogEvents", reads, 4, deadline).await;
+    assert_eq!(
+        all_lines(&mut rx, seen),
+        owned(&[
+            (0, "first before"),
+            (0, "first while"),
+            (1, "added live"),
+            (1, "added one"),
+            (1, "added two"),
+        ]),
+        "each line exactly once"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -232,12 +253,9 @@ async fn a_quiet_follow_reads_every_stream_with_one_filter_and_finds_the_next_li
         "one backfill read per stream: {:?}",
         proxy.counts()
     );
+    let deadline = Instant::now() + Duration::from_secs(60);
     let filters = proxy.count("FilterLogEvents");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while proxy.count("FilterLogEvents") < filters + 5 {
-        assert!(tokio::time::Instant::now() < deadline, "no more filters");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    more_calls(&proxy, "FilterLogEvents", filters, 5, deadline).await;
     assert_eq!(
         proxy.count("GetLogEvents"),
         backfill,
@@ -251,23 +269,14 @@ async fn a_quiet_follow_reads_every_stream_with_one_filter_and_finds_the_next_li
         .unwrap();
     tail_until(&mut rx, &mut seen, limit, |seen| seen.len() >= 3).await;
     let filters = proxy.count("FilterLogEvents");
-    while proxy.count("FilterLogEvents") < filters + 3 {
-        assert!(tokio::time::Instant::now() < deadline, "no more filters");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    while let Ok(message) = rx.try_recv() {
-        if let TailMessage::Events(events) = message {
-            seen.extend(events.into_iter().map(|e| (e.source, e.message)));
-        }
-    }
-    seen.sort();
-    let expected: Vec<(u16, String)> = [
-        (0, "web before"),
-        (1, "api after the quiet"),
-        (1, "api before"),
-    ]
-    .into_iter()
-    .map(|(source, message)| (source, message.to_string()))
-    .collect();
-    assert_eq!(seen, expected, "each line exactly once");
+    more_calls(&proxy, "FilterLogEvents", filters, 3, deadline).await;
+    assert_eq!(
+        all_lines(&mut rx, seen),
+        owned(&[
+            (0, "web before"),
+            (1, "api after the quiet"),
+            (1, "api before")
+        ]),
+        "each line exactly once"
+    );
 }

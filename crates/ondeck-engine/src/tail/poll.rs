@@ -1,6 +1,8 @@
 //! GetLogEvents: the backfill before following, and the adaptive polling loop that follows
 //! whatever Live Tail does not cover; errors judged, retried with backoff or reported.
 
+use std::collections::HashMap;
+
 use tokio::time::{Instant, sleep_until};
 
 use super::{Cursor, Stop, Tail, backoff};
@@ -104,6 +106,10 @@ impl Tail {
                 .iter()
                 .filter_map(|&i| self.streams[i].last_timestamp)
                 .max();
+            let by_name: HashMap<String, usize> = chunk
+                .iter()
+                .map(|&i| (self.streams[i].stream.stream.clone(), i))
+                .collect();
             let mut filter = LogFilter {
                 group: self.groups[g].group.clone(),
                 streams: chunk
@@ -119,10 +125,7 @@ impl Tail {
                     tracing::debug!(group = %filter.group, %error, "FilterLogEvents failed");
                 })?;
                 for (name, event) in page.events {
-                    let stream = chunk
-                        .iter()
-                        .find(|&&i| self.streams[i].stream.stream == name);
-                    if let Some(&i) = stream {
+                    if let Some(&i) = by_name.get(&name) {
                         self.admit(i, channel, event, batch);
                     }
                 }

@@ -76,6 +76,26 @@ async fn a_filter_with_many_pages_reads_them_all_in_one_poll() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_filter_names_at_most_a_hundred_streams_and_covers_every_one() {
+    let cloud = FakeCloud::new();
+    let names: Vec<String> = (0..150).map(|n| format!("s{n}")).collect();
+    for name in &names {
+        cloud.create_stream(name);
+    }
+    let sources = (0..150).map(|n| source(n, &names[n as usize])).collect();
+    let (_handle, mut rx) = start(&cloud, spec(sources, false));
+    sleep_secs(0.5).await;
+    cloud.log("s149", 2_000, "from the last one");
+    sleep_secs(1.0).await;
+    let named: Vec<usize> = cloud.filters().iter().map(|f| f.streams.len()).collect();
+    assert_eq!(named, [100, 50], "one poll, two calls");
+    assert_eq!(
+        lines(&drain(&mut rx)),
+        [(149, 2_000, "from the last one".to_string())]
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn streams_of_several_groups_share_the_budget_of_one_request_a_second() {
     let cloud = FakeCloud::new();
     cloud.log("a", 1_000, "in the first group");
