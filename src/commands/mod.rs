@@ -69,7 +69,8 @@ impl From<OpsError> for Failure {
             OpsError::UnknownTemplate { .. }
             | OpsError::InvalidName(_)
             | OpsError::UnknownContainer { .. }
-            | OpsError::TooLarge(_) => Failure::Usage(err.to_string()),
+            | OpsError::TooLarge(_)
+            | OpsError::Refused(_) => Failure::Usage(err.to_string()),
             other => Failure::Failed(other.to_string()),
         }
     }

@@ -15,6 +15,7 @@ use ondeck_core::model::{
     FilteredPage, LogFilter, LogPage, LogQuery, RunOutcome, RunRequest, Scope, Task,
     TaskDefinition, TaskState,
 };
+use ondeck_core::model::{Service, ServiceRequest};
 use ondeck_core::{CloudError, LiveTail};
 use ondeck_tui::state::Effect;
 use ondeck_tui::state::fixtures::{app, at, definitions, profile, task};
@@ -60,11 +61,23 @@ impl Cloud for FakeCloud {
         Err(CloudError::Refused("fake cloud".into()))
     }
 
-    async fn tag_task(
+    async fn tag_resource(
         &self,
         _task_arn: &str,
         _tags: &BTreeMap<String, String>,
     ) -> Result<(), CloudError> {
+        Err(CloudError::Refused("fake cloud".into()))
+    }
+    async fn list_services(&self, _: &Scope) -> Result<Vec<Service>, CloudError> {
+        Ok(Vec::new())
+    }
+    async fn create_service(&self, _: &ServiceRequest) -> Result<Service, CloudError> {
+        Err(CloudError::Refused("fake cloud".into()))
+    }
+    async fn scale_service(&self, _: &str, _: i32) -> Result<(), CloudError> {
+        Err(CloudError::Refused("fake cloud".into()))
+    }
+    async fn delete_service(&self, _: &str) -> Result<(), CloudError> {
         Err(CloudError::Refused("fake cloud".into()))
     }
 

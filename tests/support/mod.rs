@@ -143,6 +143,7 @@ impl Moto {
             env: BTreeMap::new(),
             ttl: None,
             spot: false,
+            kind: Default::default(),
         };
         Profile {
             name: "test".into(),

@@ -4,7 +4,8 @@ use aws_sdk_ecs as ecs;
 use chrono::{DateTime, Utc};
 
 use ondeck_core::model::{
-    Container, ContainerDefinition, LogConfig, Task, TaskDefinition, TaskState, TaskTimes,
+    Container, ContainerDefinition, LogConfig, Service, ServiceEvent, Task, TaskDefinition,
+    TaskState, TaskTimes,
 };
 
 fn time(value: Option<&aws_smithy_types::DateTime>) -> Option<DateTime<Utc>> {
@@ -73,6 +74,70 @@ pub(crate) fn task_from_sdk(task: &ecs::types::Task) -> Task {
             stopped_at: time(task.stopped_at()),
         },
         exec_enabled: task.enable_execute_command(),
+        group: task.group().map(str::to_string),
+        env_overrides: task
+            .overrides()
+            .map(|overrides| overrides.container_overrides())
+            .unwrap_or_default()
+            .iter()
+            .filter(|container| !container.environment().is_empty())
+            .filter_map(|container| {
+                let vars = container
+                    .environment()
+                    .iter()
+                    .filter_map(|pair| Some((pair.name()?.to_string(), pair.value()?.to_string())))
+                    .collect();
+                Some((container.name()?.to_string(), vars))
+            })
+            .collect(),
+    }
+}
+
+/// How many of a service's events are kept: the timeline shows the recent ones, and ECS
+/// returns up to 100 per service on every describe.
+const SERVICE_EVENTS_KEPT: usize = 20;
+
+pub(crate) fn service_from_sdk(service: &ecs::types::Service) -> Service {
+    let rollout_failed = service
+        .deployments()
+        .iter()
+        .find(|deployment| deployment.status() == Some("PRIMARY"))
+        .filter(|deployment| {
+            deployment.rollout_state() == Some(&ecs::types::DeploymentRolloutState::Failed)
+        })
+        .map(|deployment| {
+            deployment
+                .rollout_state_reason()
+                .unwrap_or("the deployment circuit breaker stopped the rollout")
+                .to_string()
+        });
+    Service {
+        arn: service.service_arn().unwrap_or_default().to_string(),
+        name: service.service_name().unwrap_or_default().to_string(),
+        status: service.status().unwrap_or_default().to_string(),
+        task_definition_arn: service.task_definition().unwrap_or_default().to_string(),
+        desired_count: service.desired_count(),
+        running_count: service.running_count(),
+        pending_count: service.pending_count(),
+        tags: service
+            .tags()
+            .iter()
+            .filter_map(|tag| Some((tag.key()?.to_string(), tag.value()?.to_string())))
+            .collect(),
+        created_at: time(service.created_at()),
+        rollout_failed,
+        events: service
+            .events()
+            .iter()
+            .take(SERVICE_EVENTS_KEPT)
+            .filter_map(|event| {
+                Some(ServiceEvent {
+                    id: event.id()?.to_string(),
+                    created_at: time(event.created_at())?,
+                    message: event.message()?.to_string(),
+                })
+            })
+            .collect(),
     }
 }
 

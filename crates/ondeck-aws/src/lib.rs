@@ -17,17 +17,19 @@ use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, ContainerOverride,
-    DesiredStatus, KeyValuePair, LaunchType, NetworkConfiguration, Tag, TaskField, TaskOverride,
+    DeploymentCircuitBreaker, DeploymentConfiguration, DesiredStatus, KeyValuePair, LaunchType,
+    NetworkConfiguration, PropagateTags, ServiceField, Tag, TaskField, TaskOverride,
 };
 
 use ondeck_core::config::Profile;
+use ondeck_core::instances::owner_key;
 use ondeck_core::model::{
-    FilteredPage, LogFilter, LogPage, LogQuery, RawLogEvent, RunFailure, RunOutcome, RunRequest,
-    Scope, SessionGrant, Task, TaskDefinition, tags,
+    FilteredPage, LogFilter, LogPage, LogQuery, NetworkConfig, RawLogEvent, RunFailure, RunOutcome,
+    RunRequest, Scope, Service, ServiceRequest, SessionGrant, Task, TaskDefinition, tags,
 };
 use ondeck_core::{Cloud, CloudError, LiveTail};
 
-use convert::{definition_from_sdk, task_from_sdk};
+use convert::{definition_from_sdk, service_from_sdk, task_from_sdk};
 use error::{Api, classify};
 
 mod convert;
@@ -52,6 +54,8 @@ const OPERATION_TIMEOUT: Duration = Duration::from_secs(25);
 const MAX_BACKOFF: Duration = Duration::from_secs(4);
 /// DescribeTasks accepts at most 100 tasks per call.
 const DESCRIBE_BATCH: usize = 100;
+/// DescribeServices accepts at most 10 services per call.
+const DESCRIBE_SERVICES_BATCH: usize = 10;
 
 pub struct SdkCloud {
     ecs: ecs::Client,
@@ -64,8 +68,9 @@ pub struct SdkCloud {
     aws_profile: Option<String>,
     /// A local AWS-API server (endpoint_url): it speaks no event streams, so no Live Tail.
     custom_endpoint: bool,
-    /// What the previous listing found, so that a steady refresh needs only two requests.
-    listing: Mutex<Option<Listed>>,
+    /// What the previous listing of each scope found, so that a steady refresh needs only two
+    /// requests per scope.
+    listing: Mutex<BTreeMap<Scope, Listed>>,
     /// Learnt from task ARNs; Live Tail wants log group ARNs.
     account_id: Mutex<Option<String>>,
     /// Session Manager's StartSession and TerminateSession, signed by hand.
@@ -119,7 +124,7 @@ impl SdkCloud {
             aws_profile: profile.aws_profile.clone(),
             custom_endpoint: profile.endpoint_url.is_some(),
             account_id: Mutex::new(None),
-            listing: Mutex::new(None),
+            listing: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -150,8 +155,10 @@ impl SdkCloud {
             .list_tasks()
             .cluster(&self.cluster)
             .desired_status(desired);
-        if let Scope::StartedBy(key) = scope {
-            request = request.started_by(key);
+        match scope {
+            Scope::StartedBy(key) => request = request.started_by(key),
+            Scope::Service(name) => request = request.service_name(name),
+            Scope::AllOwners => {}
         }
         let mut pages = request.into_paginator().send();
         let mut arns = Vec::new();
@@ -160,6 +167,24 @@ impl SdkCloud {
             arns.extend(page.task_arns().iter().cloned());
         }
         Ok(arns)
+    }
+
+    /// DescribeServices with tags, ten at a time (its limit).
+    async fn describe_services(&self, arns: &[String]) -> Result<Vec<Service>, CloudError> {
+        let mut services = Vec::with_capacity(arns.len());
+        for batch in arns.chunks(DESCRIBE_SERVICES_BATCH) {
+            let answer = self
+                .ecs
+                .describe_services()
+                .cluster(&self.cluster)
+                .set_services(Some(batch.to_vec()))
+                .include(ServiceField::Tags)
+                .send()
+                .await
+                .map_err(|err| self.classify(Api::Ecs, "DescribeServices", err))?;
+            services.extend(answer.services().iter().map(service_from_sdk));
+        }
+        Ok(services)
     }
 
     fn remember_account(&self, task_arn: &str) {
@@ -219,9 +244,48 @@ fn no_log_group(group: &str) -> CloudError {
     }
 }
 
+fn sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .map(|(key, value)| Tag::builder().key(key).value(value).build())
+        .collect()
+}
+
+/// The profile's subnets and security groups as RunTask and CreateService take them.
+fn network_configuration(
+    operation: &str,
+    network: &NetworkConfig,
+) -> Result<NetworkConfiguration, CloudError> {
+    let vpc = AwsVpcConfiguration::builder()
+        .set_subnets(Some(network.subnets.clone()))
+        .set_security_groups(Some(network.security_groups.clone()))
+        .assign_public_ip(if network.assign_public_ip {
+            AssignPublicIp::Enabled
+        } else {
+            AssignPublicIp::Disabled
+        })
+        .build()
+        .map_err(|err| CloudError::Invalid {
+            action: Api::Ecs.action(operation),
+            detail: err.to_string(),
+        })?;
+    Ok(NetworkConfiguration::builder()
+        .awsvpc_configuration(vpc)
+        .build())
+}
+
+fn spot_strategy(operation: &str) -> Result<CapacityProviderStrategyItem, CloudError> {
+    CapacityProviderStrategyItem::builder()
+        .capacity_provider("FARGATE_SPOT")
+        .weight(1)
+        .build()
+        .map_err(|err| CloudError::Invalid {
+            action: Api::Ecs.action(operation),
+            detail: err.to_string(),
+        })
+}
+
 #[derive(Clone)]
 struct Listed {
-    scope: Scope,
     /// ListTasks(RUNNING) as it was, sorted as ECS returned it.
     running: Vec<String>,
     described: Vec<String>,
@@ -235,8 +299,8 @@ impl Cloud for SdkCloud {
             .listing
             .lock()
             .expect("listing lock")
-            .clone()
-            .filter(|listed| &listed.scope == scope);
+            .get(scope)
+            .cloned();
         // ListTasks filters on one desired status at a time. Stopped tasks are listed on the
         // first call and whenever the running set changes; in between, the tasks seen last
         // time are described again, so a task that stops shows as STOPPED with its reason
@@ -254,12 +318,14 @@ impl Cloud for SdkCloud {
         if scope == &Scope::AllOwners {
             tasks.retain(|task| task.tags.contains_key(tags::INSTANCE));
         }
-        *self.listing.lock().expect("listing lock") = Some(Listed {
-            scope: scope.clone(),
-            running,
-            // ECS forgets stopped tasks after about an hour; those drop out here.
-            described: tasks.iter().map(|task| task.task_arn.clone()).collect(),
-        });
+        self.listing.lock().expect("listing lock").insert(
+            scope.clone(),
+            Listed {
+                running,
+                // ECS forgets stopped tasks after about an hour; those drop out here.
+                described: tasks.iter().map(|task| task.task_arn.clone()).collect(),
+            },
+        );
         Ok(tasks)
     }
 
@@ -334,23 +400,7 @@ impl Cloud for SdkCloud {
                     .collect(),
             ))
             .build();
-        let network = NetworkConfiguration::builder()
-            .awsvpc_configuration(
-                AwsVpcConfiguration::builder()
-                    .set_subnets(Some(request.network.subnets.clone()))
-                    .set_security_groups(Some(request.network.security_groups.clone()))
-                    .assign_public_ip(if request.network.assign_public_ip {
-                        AssignPublicIp::Enabled
-                    } else {
-                        AssignPublicIp::Disabled
-                    })
-                    .build()
-                    .map_err(|err| CloudError::Invalid {
-                        action: Api::Ecs.action("RunTask"),
-                        detail: err.to_string(),
-                    })?,
-            )
-            .build();
+        let network = network_configuration("RunTask", &request.network)?;
         let mut call = self
             .ecs
             .run_task()
@@ -362,24 +412,9 @@ impl Cloud for SdkCloud {
             .enable_execute_command(request.enable_exec)
             .network_configuration(network)
             .overrides(overrides)
-            .set_tags(Some(
-                request
-                    .tags
-                    .iter()
-                    .map(|(key, value)| Tag::builder().key(key).value(value).build())
-                    .collect(),
-            ));
+            .set_tags(Some(sdk_tags(&request.tags)));
         call = if request.spot {
-            call.capacity_provider_strategy(
-                CapacityProviderStrategyItem::builder()
-                    .capacity_provider("FARGATE_SPOT")
-                    .weight(1)
-                    .build()
-                    .map_err(|err| CloudError::Invalid {
-                        action: Api::Ecs.action("RunTask"),
-                        detail: err.to_string(),
-                    })?,
-            )
+            call.capacity_provider_strategy(spot_strategy("RunTask")?)
         } else {
             call.launch_type(LaunchType::Fargate)
         };
@@ -473,22 +508,114 @@ impl Cloud for SdkCloud {
         Ok(())
     }
 
-    async fn tag_task(
+    async fn tag_resource(
         &self,
-        task_arn: &str,
+        arn: &str,
         tags: &BTreeMap<String, String>,
     ) -> Result<(), CloudError> {
         self.ecs
             .tag_resource()
-            .resource_arn(task_arn)
-            .set_tags(Some(
-                tags.iter()
-                    .map(|(key, value)| Tag::builder().key(key).value(value).build())
-                    .collect(),
-            ))
+            .resource_arn(arn)
+            .set_tags(Some(sdk_tags(tags)))
             .send()
             .await
             .map_err(|err| self.classify(Api::Ecs, "TagResource", err))?;
+        Ok(())
+    }
+
+    async fn list_services(&self, scope: &Scope) -> Result<Vec<Service>, CloudError> {
+        if let Scope::Service(name) = scope {
+            // By name: one DescribeServices, which is what a launch asks before a retry.
+            let mut found = self.describe_services(std::slice::from_ref(name)).await?;
+            found.retain(|service| service.tags.contains_key(tags::INSTANCE));
+            return Ok(found);
+        }
+        let mut pages = self
+            .ecs
+            .list_services()
+            .cluster(&self.cluster)
+            .into_paginator()
+            .send();
+        let mut arns = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|err| self.classify(Api::Ecs, "ListServices", err))?;
+            arns.extend(page.service_arns().iter().cloned());
+        }
+        let mut services = self.describe_services(&arns).await?;
+        services.retain(|service| {
+            let owner = service.tag(tags::OWNER);
+            service.tags.contains_key(tags::INSTANCE)
+                && match scope {
+                    Scope::StartedBy(key) => owner.is_some_and(|owner| &owner_key(owner) == key),
+                    Scope::AllOwners | Scope::Service(_) => true,
+                }
+        });
+        Ok(services)
+    }
+
+    async fn create_service(&self, request: &ServiceRequest) -> Result<Service, CloudError> {
+        let mut call = self
+            .ecs
+            .create_service()
+            .cluster(&self.cluster)
+            .service_name(&request.name)
+            .task_definition(&request.task_definition)
+            .desired_count(1)
+            .client_token(&request.client_token)
+            .enable_execute_command(request.enable_exec)
+            .network_configuration(network_configuration("CreateService", &request.network)?)
+            .propagate_tags(PropagateTags::Service)
+            .deployment_configuration(
+                DeploymentConfiguration::builder()
+                    .deployment_circuit_breaker(
+                        DeploymentCircuitBreaker::builder()
+                            .enable(true)
+                            .rollback(false)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .set_tags(Some(sdk_tags(&request.tags)));
+        call = if request.spot {
+            call.capacity_provider_strategy(spot_strategy("CreateService")?)
+        } else {
+            call.launch_type(LaunchType::Fargate)
+        };
+        // As for RunTask: the launcher looks for the service by name before it retries.
+        let answer = call
+            .customize()
+            .config_override(ecs::config::Builder::default().retry_config(RetryConfig::disabled()))
+            .send()
+            .await
+            .map_err(|err| self.classify(Api::Ecs, "CreateService", err))?;
+        let service = answer.service().ok_or_else(|| CloudError::Unreadable {
+            action: Api::Ecs.action("CreateService"),
+            detail: "the answer has no service".into(),
+        })?;
+        Ok(service_from_sdk(service))
+    }
+
+    async fn scale_service(&self, name: &str, desired_count: i32) -> Result<(), CloudError> {
+        self.ecs
+            .update_service()
+            .cluster(&self.cluster)
+            .service(name)
+            .desired_count(desired_count)
+            .send()
+            .await
+            .map_err(|err| self.classify(Api::Ecs, "UpdateService", err))?;
+        Ok(())
+    }
+
+    async fn delete_service(&self, name: &str) -> Result<(), CloudError> {
+        self.ecs
+            .delete_service()
+            .cluster(&self.cluster)
+            .service(name)
+            .force(true)
+            .send()
+            .await
+            .map_err(|err| self.classify(Api::Ecs, "DeleteService", err))?;
         Ok(())
     }
 

@@ -10,7 +10,7 @@ use futures::Stream;
 use crate::error::CloudError;
 use crate::model::{
     FilteredPage, LogFilter, LogPage, LogQuery, RawLogEvent, RunOutcome, RunRequest, Scope,
-    SessionGrant, Task, TaskDefinition,
+    Service, ServiceRequest, SessionGrant, Task, TaskDefinition,
 };
 
 /// One batch pushed by a Live Tail session (about once a second).
@@ -42,12 +42,25 @@ pub trait Cloud: Send + Sync {
 
     async fn stop_task(&self, task_arn: &str, reason: &str) -> Result<(), CloudError>;
 
-    /// Add or overwrite tags on a task (TagResource).
-    async fn tag_task(
+    /// Add or overwrite tags on a task or a service (TagResource).
+    async fn tag_resource(
         &self,
-        task_arn: &str,
+        arn: &str,
         tags: &BTreeMap<String, String>,
     ) -> Result<(), CloudError>;
+
+    /// Every ondeck service in scope (ListServices, DescribeServices with tags and events):
+    /// deleted ones too while ECS still has them, as DRAINING or INACTIVE.
+    async fn list_services(&self, scope: &Scope) -> Result<Vec<Service>, CloudError>;
+
+    /// One CreateService call, answered with the service as ECS created it.
+    async fn create_service(&self, request: &ServiceRequest) -> Result<Service, CloudError>;
+
+    /// UpdateService's desired count: 0 pauses, 1 resumes.
+    async fn scale_service(&self, name: &str, desired_count: i32) -> Result<(), CloudError>;
+
+    /// DeleteService with force: ECS stops its tasks and the service turns DRAINING.
+    async fn delete_service(&self, name: &str) -> Result<(), CloudError>;
 
     /// One page of GetLogEvents.
     async fn get_log_events(&self, query: &LogQuery) -> Result<LogPage, CloudError>;

@@ -24,6 +24,8 @@ pub fn task(instance: &str, id: &str, state: TaskState) -> Task {
     let stopped = state == TaskState::Stopped;
     Task {
         exec_enabled: false,
+        group: None,
+        env_overrides: Default::default(),
         task_arn: format!("arn:aws:ecs:eu-west-1:123456789012:task/dev/{id}"),
         task_definition_arn: DEFINITION_ARN.into(),
         desired_status: if stopped { "STOPPED" } else { "RUNNING" }.into(),
@@ -73,11 +75,12 @@ pub fn instance(name: &str, tasks: Vec<Task>) -> Instance {
         owner: "ana".into(),
         launch: String::new(),
         template: "web".into(),
-        state: instance_state(&tasks),
+        state: instance_state(&tasks, &[]),
         created_at: tasks.iter().filter_map(|t| t.times.created_at).min(),
         expires_at: None,
         private_ips: tasks.iter().filter_map(|t| t.private_ip.clone()).collect(),
         tasks,
+        services: Vec::new(),
     }
 }
 
@@ -168,6 +171,7 @@ fn template(name: &str, description: &str) -> Template {
         env: BTreeMap::new(),
         ttl: Some(chrono::Duration::hours(8)),
         spot: false,
+        kind: Default::default(),
     }
 }
 

@@ -16,6 +16,10 @@ pub mod tags {
     pub const LAUNCH_TOKEN: &str = "ondeck:launch-token";
     /// Set by ondeck when it asks ECS to stop a task, so a stop nobody asked for reads as FAILED.
     pub const STOP_REQUESTED: &str = "ondeck:stop-requested";
+    /// The time to live a launch was given (`8h`), so that a relaunch gives the same.
+    pub const TTL: &str = "ondeck:ttl";
+    /// On a service: when ondeck scaled it to zero (RFC 3339).
+    pub const PAUSED_AT: &str = "ondeck:paused-at";
 }
 
 /// The ECS task lifecycle. Unknown words from the API are kept verbatim, never a panic.
@@ -181,6 +185,12 @@ pub struct Task {
     /// Launched with ECS Exec (`enableExecuteCommand`): a shell or a forward can open.
     #[serde(default)]
     pub exec_enabled: bool,
+    /// ECS's task group: `service:NAME` for a task a service started.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// The environment overrides it was started with, per container name.
+    #[serde(default)]
+    pub env_overrides: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl Task {
@@ -200,6 +210,64 @@ impl Task {
     pub fn tag(&self, key: &str) -> Option<&str> {
         self.tags.get(key).map(String::as_str)
     }
+
+    /// The service that started it, if one did.
+    pub fn service(&self) -> Option<&str> {
+        self.group.as_deref()?.strip_prefix("service:")
+    }
+}
+
+/// One ECS service (a template's task definition kept running at a desired count).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Service {
+    pub arn: String,
+    pub name: String,
+    /// ACTIVE, DRAINING (being deleted) or INACTIVE (deleted).
+    pub status: String,
+    pub task_definition_arn: String,
+    pub desired_count: i32,
+    pub running_count: i32,
+    pub pending_count: i32,
+    pub tags: BTreeMap<String, String>,
+    pub created_at: Option<DateTime<Utc>>,
+    /// Why the deployment circuit breaker gave up (the newest deployment's rollout state is
+    /// FAILED); `None` while ECS keeps trying.
+    pub rollout_failed: Option<String>,
+    /// ECS's event messages, newest first, as DescribeServices returns them.
+    pub events: Vec<ServiceEvent>,
+}
+
+impl Service {
+    pub fn tag(&self, key: &str) -> Option<&str> {
+        self.tags.get(key).map(String::as_str)
+    }
+
+    /// Not deleted (DeleteService turns it DRAINING, then INACTIVE).
+    pub fn is_active(&self) -> bool {
+        self.status == "ACTIVE"
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ServiceEvent {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub message: String,
+}
+
+/// One CreateService call: one task definition kept running as one task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRequest {
+    pub name: String,
+    pub task_definition: String,
+    pub network: NetworkConfig,
+    /// Propagated to its tasks (`propagateTags = SERVICE`).
+    pub tags: BTreeMap<String, String>,
+    /// ≤ 36 characters; ECS answers a retried CreateService with the same token with the
+    /// service it created.
+    pub client_token: String,
+    pub spot: bool,
+    pub enable_exec: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -249,13 +317,16 @@ pub mod limits {
     pub const TAG_VALUE_CHARS: usize = 256;
 }
 
-/// Which tasks to list.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Which tasks (or services) to list.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Scope {
-    /// Only tasks whose `startedBy` is this owner key (`ondeck/<owner>`).
+    /// Only tasks whose `startedBy` is this owner key (`ondeck/<owner>`); only services whose
+    /// owner tag gives this key.
     StartedBy(String),
     /// Every ondeck task in the cluster, whoever started it.
     AllOwners,
+    /// The tasks one service started (its name).
+    Service(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::error::CloudError;
 use crate::instances::Instance;
 use crate::instances::identity::{InstanceId, InstanceRef};
-use crate::model::{RunFailure, RunRequest, Task, TaskDefinition, TaskState, limits};
+use crate::model::{RunFailure, RunRequest, Service, Task, TaskDefinition, TaskState, limits};
 
 pub mod connect;
 mod env;
@@ -83,6 +83,8 @@ pub enum OpsError {
     },
     /// A RunTask limit would be exceeded; nothing was started.
     TooLarge(String),
+    /// Not something this instance or template can do: what, why, and what to do instead.
+    Refused(String),
 }
 
 impl From<CloudError> for OpsError {
@@ -212,7 +214,7 @@ impl fmt::Display for OpsError {
                  first ({detail}); run the same launch again to finish it — no second instance \
                  will start"
             ),
-            OpsError::TooLarge(detail) => f.write_str(detail),
+            OpsError::TooLarge(detail) | OpsError::Refused(detail) => f.write_str(detail),
         }
     }
 }
@@ -325,6 +327,8 @@ pub struct LaunchRequest {
 pub struct Launched {
     pub id: InstanceId,
     pub tasks: Vec<Task>,
+    /// The services of a service-backed launch (their tasks come later).
+    pub services: Vec<Service>,
     /// Failures RunTask reported (verbatim) for a launch that still started every task after a retry.
     pub failures: Vec<RunFailure>,
     /// The launch resumed an interrupted earlier attempt instead of starting anew.

@@ -108,8 +108,18 @@ impl DefinitionCache {
 /// One ListTasks/DescribeTasks round, grouped into instances, with their task definitions.
 /// Without `all_owners`, only instances that are surely mine (see [`Instance::is_owned_by`]).
 pub async fn refresh(ctx: &OpsContext, all_owners: bool) -> Result<Snapshot, OpsError> {
-    let tasks = ctx.cloud.list_tasks(&ctx.scope(all_owners)).await?;
-    let mut instances = group(tasks);
+    let scope = ctx.scope(all_owners);
+    let mut tasks = ctx.cloud.list_tasks(&scope).await?;
+    let services = ctx.cloud.list_services(&scope).await?;
+    // A service's tasks are started by the service, not under the owner's key: listed per
+    // service, and not at all for a paused or deleted one that has nothing left running.
+    for service in &services {
+        if service.desired_count > 0 || service.running_count + service.pending_count > 0 {
+            let scope = Scope::Service(service.name.clone());
+            tasks.extend(ctx.cloud.list_tasks(&scope).await?);
+        }
+    }
+    let mut instances = group(tasks, services);
     if !all_owners {
         instances.retain(|instance| instance.is_owned_by(&ctx.profile.owner));
     }
@@ -239,7 +249,7 @@ pub async fn extend(
         .iter()
         .filter(|task| task.last_status != TaskState::Stopped)
     {
-        ctx.cloud.tag_task(&task.task_arn, &tags).await?;
+        ctx.cloud.tag_resource(&task.task_arn, &tags).await?;
     }
     Ok(expires_at)
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::Duration;
-use ondeck_core::config::{Config, Profile, Template, TemplateSource};
+use ondeck_core::config::{Config, Profile, Template, TemplateKind, TemplateSource};
 use ondeck_core::model::{ContainerDefinition, LogConfig, TaskDefinition};
 
 pub(super) const REGION: &str = "us-east-1";
@@ -288,6 +288,7 @@ pub fn demo_config(owner: &str) -> Config {
         env: BTreeMap::new(),
         ttl: ttl_hours.map(Duration::hours),
         spot,
+        kind: TemplateKind::Task,
     };
     let mut web_stack = template(
         "web-stack",

@@ -17,8 +17,8 @@ use super::{
 };
 use ondeck_core::model::SessionGrant;
 use ondeck_core::model::{
-    FilteredPage, LogFilter, LogPage, LogQuery, RawLogEvent, RunOutcome, RunRequest, Scope, Task,
-    TaskDefinition, tags,
+    FilteredPage, LogFilter, LogPage, LogQuery, RawLogEvent, RunOutcome, RunRequest, Scope,
+    Service, ServiceRequest, Task, TaskDefinition, tags,
 };
 use ondeck_core::{Cloud, CloudError, LiveTail, LiveTailUpdate};
 
@@ -34,9 +34,26 @@ impl Cloud for DemoCloud {
             .filter(|task| match scope {
                 Scope::StartedBy(key) => task.started_by == *key,
                 Scope::AllOwners => task.tags.contains_key(tags::INSTANCE),
+                Scope::Service(_) => false,
             })
             .map(|task| task.view(now))
             .collect())
+    }
+
+    async fn list_services(&self, _scope: &Scope) -> Result<Vec<Service>, CloudError> {
+        Ok(Vec::new())
+    }
+
+    async fn create_service(&self, _request: &ServiceRequest) -> Result<Service, CloudError> {
+        Err(CloudError::Refused("services are not simulated yet".into()))
+    }
+
+    async fn scale_service(&self, _name: &str, _desired_count: i32) -> Result<(), CloudError> {
+        Err(CloudError::Refused("services are not simulated yet".into()))
+    }
+
+    async fn delete_service(&self, _name: &str) -> Result<(), CloudError> {
+        Err(CloudError::Refused("services are not simulated yet".into()))
     }
 
     async fn describe_tasks(&self, task_arns: &[String]) -> Result<Vec<Task>, CloudError> {
@@ -156,7 +173,7 @@ impl Cloud for DemoCloud {
         Ok(())
     }
 
-    async fn tag_task(
+    async fn tag_resource(
         &self,
         task_arn: &str,
         tags: &BTreeMap<String, String>,

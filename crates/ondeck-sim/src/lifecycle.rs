@@ -367,6 +367,8 @@ impl SimTask {
             .collect();
         Task {
             exec_enabled: self.exec_enabled,
+            group: None,
+            env_overrides: Default::default(),
             task_arn: self.arn.clone(),
             task_definition_arn: self.family.arn(),
             last_status: self.status_at(now),

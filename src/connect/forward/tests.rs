@@ -10,6 +10,7 @@ use ondeck_core::model::{
     FilteredPage, LogFilter, LogPage, LogQuery, RunOutcome, RunRequest, Scope, SessionGrant, Task,
     TaskDefinition,
 };
+use ondeck_core::model::{Service, ServiceRequest};
 use ondeck_core::{Cloud, CloudError, LiveTail};
 use ondeck_ssm_agent::{Agent, AgentConfig, SessionKind};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -58,7 +59,19 @@ impl Cloud for AgentCloud {
     async fn stop_task(&self, _: &str, _: &str) -> Result<(), CloudError> {
         Err(unused())
     }
-    async fn tag_task(&self, _: &str, _: &BTreeMap<String, String>) -> Result<(), CloudError> {
+    async fn tag_resource(&self, _: &str, _: &BTreeMap<String, String>) -> Result<(), CloudError> {
+        Err(unused())
+    }
+    async fn list_services(&self, _: &Scope) -> Result<Vec<Service>, CloudError> {
+        Ok(Vec::new())
+    }
+    async fn create_service(&self, _: &ServiceRequest) -> Result<Service, CloudError> {
+        Err(unused())
+    }
+    async fn scale_service(&self, _: &str, _: i32) -> Result<(), CloudError> {
+        Err(unused())
+    }
+    async fn delete_service(&self, _: &str) -> Result<(), CloudError> {
         Err(unused())
     }
     async fn get_log_events(&self, _: &LogQuery) -> Result<LogPage, CloudError> {

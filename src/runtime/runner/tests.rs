@@ -12,6 +12,7 @@ use ondeck_core::model::{
     FilteredPage, LogFilter, LogPage, LogQuery, LogStreamRef, RawLogEvent, RunOutcome, RunRequest,
     Scope, Task, TaskDefinition,
 };
+use ondeck_core::model::{Service, ServiceRequest};
 use ondeck_core::{Cloud, CloudError, LiveTail};
 use ondeck_engine::tail::{TailTiming, WhenFull};
 
@@ -39,7 +40,19 @@ impl Cloud for NamedStreams {
     async fn stop_task(&self, _: &str, _: &str) -> Result<(), CloudError> {
         logs_only()
     }
-    async fn tag_task(&self, _: &str, _: &BTreeMap<String, String>) -> Result<(), CloudError> {
+    async fn tag_resource(&self, _: &str, _: &BTreeMap<String, String>) -> Result<(), CloudError> {
+        logs_only()
+    }
+    async fn list_services(&self, _: &Scope) -> Result<Vec<Service>, CloudError> {
+        Ok(Vec::new())
+    }
+    async fn create_service(&self, _: &ServiceRequest) -> Result<Service, CloudError> {
+        logs_only()
+    }
+    async fn scale_service(&self, _: &str, _: i32) -> Result<(), CloudError> {
+        logs_only()
+    }
+    async fn delete_service(&self, _: &str) -> Result<(), CloudError> {
         logs_only()
     }
     async fn get_log_events(&self, query: &LogQuery) -> Result<LogPage, CloudError> {

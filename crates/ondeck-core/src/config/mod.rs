@@ -84,6 +84,8 @@ pub struct Template {
     pub ttl: Option<Duration>,
     /// Run on FARGATE_SPOT.
     pub spot: bool,
+    /// `kind = "task" | "service"`: what each task definition runs as.
+    pub kind: TemplateKind,
     /// Launch with ECS Exec (shells and port forwards); absent: on when the task definition
     /// has a task role, which ECS Exec needs.
     pub exec: Option<bool>,
@@ -94,6 +96,26 @@ pub struct Template {
     /// Named links shown with the instance's addresses: `{endpoint:CONTAINER:PORT}` becomes
     /// that container's address (or the local end of a forward to it).
     pub links: BTreeMap<String, String>,
+}
+
+/// What a launch makes of each task definition of a template.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TemplateKind {
+    /// One task (RunTask): when it stops, the instance is over.
+    #[default]
+    Task,
+    /// One ECS service at one task: a task that stops is replaced, and the instance can be
+    /// paused (scaled to zero) and resumed.
+    Service,
+}
+
+impl TemplateKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TemplateKind::Task => "task",
+            TemplateKind::Service => "service",
+        }
+    }
 }
 
 /// A template's one source of containers.

@@ -258,6 +258,8 @@ mod tests {
         use crate::model::{Task, TaskState, TaskTimes};
         let task = Task {
             exec_enabled: false,
+            group: None,
+            env_overrides: Default::default(),
             task_arn: format!("arn:aws:ecs:us-east-1:1:task/c/{name}"),
             task_definition_arn: "arn:aws:ecs:us-east-1:1:task-definition/web:1".into(),
             last_status: TaskState::Running,
@@ -283,6 +285,7 @@ mod tests {
             expires_at,
             private_ips: vec![],
             tasks: vec![task],
+            services: vec![],
         }
     }
 

@@ -7,8 +7,6 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::model::{Task, tags};
-
 /// How many characters of the launch token tell launches apart on screen and in `NAME@LAUNCH`.
 pub const SHORT_LAUNCH: usize = 8;
 
@@ -51,10 +49,10 @@ pub fn short_launch(launch: &str) -> &str {
     launch.get(..SHORT_LAUNCH).unwrap_or(launch)
 }
 
-/// The launch a task belongs to: its launch-token tag without the `-<index>` of its task
-/// definition, so that every task of one launch shares it.
-pub fn launch_of(task: &Task) -> &str {
-    let tag = task.tag(tags::LAUNCH_TOKEN).unwrap_or("");
+/// The launch a task or service belongs to, from its launch-token tag: the tag without the
+/// `-<index>` of its task definition, so that everything of one launch shares it.
+pub fn launch_of(launch_token_tag: Option<&str>) -> &str {
+    let tag = launch_token_tag.unwrap_or("");
     match tag.rsplit_once('-') {
         Some((token, index)) if !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()) => {
             token
@@ -165,14 +163,9 @@ mod tests {
 
     #[test]
     fn the_launch_is_the_token_without_the_definition_index() {
-        let mut task = crate::fixtures::task("web", "t-1", crate::model::TaskState::Running);
-        assert_eq!(launch_of(&task), "");
-        task.tags
-            .insert(tags::LAUNCH_TOKEN.into(), "0123abcd-1".into());
-        assert_eq!(launch_of(&task), "0123abcd");
-        task.tags
-            .insert(tags::LAUNCH_TOKEN.into(), "0123abcd".into());
-        assert_eq!(launch_of(&task), "0123abcd");
+        assert_eq!(launch_of(None), "");
+        assert_eq!(launch_of(Some("0123abcd-1")), "0123abcd");
+        assert_eq!(launch_of(Some("0123abcd")), "0123abcd");
     }
 
     #[test]

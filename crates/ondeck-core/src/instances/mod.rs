@@ -10,7 +10,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::model::{Task, TaskState, tags};
+use crate::model::{Service, Task, TaskState, tags};
 use identity::{InstanceId, launch_of};
 
 /// The `startedBy` value for an owner's tasks. ListTasks filters on it exactly.
@@ -55,8 +55,13 @@ pub enum InstanceState {
     Lifecycle(TaskState),
     /// Some tasks stopped while others still run.
     Degraded,
-    /// Tasks stopped that nobody asked to stop.
+    /// Tasks stopped that nobody asked to stop; for a service, ECS's deployment circuit
+    /// breaker gave up.
     Failed,
+    /// A service's task stopped and the service is starting its replacement.
+    Restarting,
+    /// Every service scaled to zero: nothing runs, nothing is paid for.
+    Paused,
 }
 
 impl InstanceState {
@@ -65,11 +70,17 @@ impl InstanceState {
             InstanceState::Lifecycle(state) => state.as_str(),
             InstanceState::Degraded => "DEGRADED",
             InstanceState::Failed => "FAILED",
+            InstanceState::Restarting => "RESTARTING",
+            InstanceState::Paused => "PAUSED",
         }
     }
 
     pub fn is_transitional(&self) -> bool {
-        matches!(self, InstanceState::Lifecycle(state) if state.is_transitional())
+        match self {
+            InstanceState::Lifecycle(state) => state.is_transitional(),
+            InstanceState::Restarting => true,
+            InstanceState::Degraded | InstanceState::Failed | InstanceState::Paused => false,
+        }
     }
 
     /// Gone for good: nothing runs and nothing will.
@@ -108,6 +119,8 @@ pub struct Instance {
     pub expires_at: Option<DateTime<Utc>>,
     pub private_ips: Vec<String>,
     pub tasks: Vec<Task>,
+    /// The services of a service-backed instance (`kind = "service"`); none for task-backed.
+    pub services: Vec<Service>,
 }
 
 impl Instance {
@@ -155,13 +168,61 @@ impl Instance {
         self.owner == owner && self.disputed_by().is_none()
     }
 
-    /// The `startedBy` of a task that disagrees with the owner tag, if any.
+    /// Who disagrees with the owner tag, if anyone: the `startedBy` of a task, or a service
+    /// not named for its owner. A service's tasks are started by the service (`ecs-svc/…`), so
+    /// for them the service's name is what must agree.
     pub fn disputed_by(&self) -> Option<&str> {
         let key = owner_key(&self.owner);
+        let task = self.tasks.iter().find(|task| {
+            let by_service = task
+                .service()
+                .and_then(|name| self.services.iter().find(|service| service.name == name));
+            match by_service {
+                Some(service) => !self.service_agrees(service),
+                None => task.started_by.as_deref() != Some(key.as_str()),
+            }
+        });
+        if let Some(task) = task {
+            return Some(match task.service() {
+                Some(service) => service,
+                None => task.started_by.as_deref().unwrap_or("nobody"),
+            });
+        }
+        self.services
+            .iter()
+            .find(|service| !self.service_agrees(service))
+            .map(|service| service.name.as_str())
+    }
+
+    fn service_agrees(&self, service: &Service) -> bool {
+        let family = family_of(&service.task_definition_arn);
+        service.name == service_name(&self.owner, &self.name, family)
+    }
+
+    pub fn is_service_backed(&self) -> bool {
+        !self.services.is_empty()
+    }
+
+    /// Since when every service has been scaled to zero (the pause tag), while paused.
+    pub fn paused_since(&self) -> Option<DateTime<Utc>> {
+        if self.state != InstanceState::Paused {
+            return None;
+        }
+        self.services
+            .iter()
+            .filter_map(|service| service.tag(tags::PAUSED_AT))
+            .filter_map(|value| DateTime::parse_from_rfc3339(value).ok())
+            .map(|at| at.with_timezone(&Utc))
+            .max()
+    }
+
+    /// Why the newest task that nobody asked to stop stopped: `exit 137: OutOfMemoryError`.
+    pub fn last_crash(&self) -> Option<(&Task, String)> {
         self.tasks
             .iter()
-            .find(|task| task.started_by.as_deref() != Some(key.as_str()))
-            .map(|task| task.started_by.as_deref().unwrap_or("nobody"))
+            .filter(|task| task.desired_status == "STOPPED" && !stop_was_requested(task))
+            .max_by_key(|task| task.times.stopped_at.or(task.times.stopping_at))
+            .map(|task| (task, stop_summary(task)))
     }
 
     /// Why acting on this instance is acting on someone else's (`None`: it is `me`'s).
@@ -193,12 +254,62 @@ impl Instance {
             .max()
     }
 
-    /// Some task is still meant to run: not destroyed, not stopped for good.
+    /// Some task is still meant to run, or a service is kept (paused ones too): not
+    /// destroyed, not stopped for good.
     pub fn is_wanted(&self) -> bool {
         self.tasks
             .iter()
             .any(|task| task.desired_status != "STOPPED")
+            || self.services.iter().any(Service::is_active)
     }
+}
+
+/// A task's stop in a few words: the first essential exit (`exit 137: OutOfMemoryError`),
+/// else ECS's stop reason.
+pub fn stop_summary(task: &Task) -> String {
+    let exited = task
+        .containers
+        .iter()
+        .find(|container| container.exit_code.is_some_and(|code| code != 0));
+    let reason = task.stopped_reason.as_deref().unwrap_or("stopped");
+    match exited {
+        Some(container) => {
+            let code = container.exit_code.unwrap_or_default();
+            let why = container.reason.as_deref().unwrap_or(reason);
+            // ECS writes "OutOfMemoryError: Container killed due to memory usage".
+            let why = why.split(':').next().unwrap_or(why).trim();
+            format!("exit {code}: {why}")
+        }
+        None => reason.to_string(),
+    }
+}
+
+/// ECS service names: letters, digits, hyphens and underscores, at most 255.
+const SERVICE_NAME_CHARS: usize = 255;
+
+/// The service of one task definition of an instance: `ondeck-<owner>-<instance>-<family>`,
+/// other characters as `-`, cut to ECS's 255.
+pub fn service_name(owner: &str, instance: &str, family: &str) -> String {
+    format!("ondeck-{owner}-{instance}-{family}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(SERVICE_NAME_CHARS)
+        .collect()
+}
+
+/// `web` of `arn:…:task-definition/web:3` (or of `web:3`).
+pub fn family_of(task_definition: &str) -> &str {
+    let tail = task_definition
+        .rsplit('/')
+        .next()
+        .unwrap_or(task_definition);
+    tail.rsplit_once(':').map_or(tail, |(family, _)| family)
 }
 
 /// A stop that somebody asked for (ondeck's destroy, or any StopTask by a user).
@@ -210,8 +321,87 @@ pub fn stop_was_requested(task: &Task) -> bool {
             .is_some_and(|reason| reason.starts_with("ondeck"))
 }
 
-/// The instance's state from its tasks' states. See README "Instance states".
-pub fn instance_state(tasks: &[Task]) -> InstanceState {
+/// The instance's state from its services and tasks. See README "Instance states".
+pub fn instance_state(tasks: &[Task], services: &[Service]) -> InstanceState {
+    if services.is_empty() {
+        task_backed_state(tasks)
+    } else {
+        service_backed_state(tasks, services)
+    }
+}
+
+/// A service-backed instance: ECS replaces a task that stops, so a crash is RESTARTING, not
+/// FAILED, unless the deployment circuit breaker gave up.
+fn service_backed_state(tasks: &[Task], services: &[Service]) -> InstanceState {
+    if services
+        .iter()
+        .any(|service| service.rollout_failed.is_some())
+    {
+        return InstanceState::Failed;
+    }
+    let alive: Vec<&Task> = tasks
+        .iter()
+        .filter(|task| task.last_status != TaskState::Stopped)
+        .collect();
+    let slowest_alive = || {
+        alive
+            .iter()
+            .map(|task| task.last_status.clone())
+            .min_by_key(TaskState::rank)
+    };
+    let winding_down = || match slowest_alive() {
+        Some(state) if state.rank() >= TaskState::Deactivating.rank() => {
+            InstanceState::Lifecycle(state)
+        }
+        Some(_) => InstanceState::Lifecycle(TaskState::Deactivating),
+        None => InstanceState::Lifecycle(TaskState::Stopped),
+    };
+    if !services.iter().any(Service::is_active) {
+        return winding_down();
+    }
+    if services.iter().all(|service| service.desired_count == 0) {
+        return if alive.is_empty() {
+            InstanceState::Paused
+        } else {
+            winding_down()
+        };
+    }
+    let short: Vec<&Service> = services
+        .iter()
+        .filter(|service| {
+            let running = tasks
+                .iter()
+                .filter(|task| {
+                    task.service() == Some(&service.name)
+                        && task.last_status == TaskState::Running
+                        && task.desired_status != "STOPPED"
+                })
+                .count();
+            (running as i32) < service.desired_count
+        })
+        .collect();
+    if short.is_empty() {
+        return InstanceState::Lifecycle(TaskState::Running);
+    }
+    let crashed = short.iter().any(|service| {
+        tasks.iter().any(|task| {
+            task.service() == Some(&service.name)
+                && task.desired_status == "STOPPED"
+                && !stop_was_requested(task)
+        })
+    });
+    if crashed {
+        return InstanceState::Restarting;
+    }
+    let starting = alive
+        .iter()
+        .filter(|task| task.desired_status != "STOPPED")
+        .map(|task| task.last_status.clone())
+        .min_by_key(TaskState::rank);
+    InstanceState::Lifecycle(starting.unwrap_or(TaskState::Provisioning))
+}
+
+fn task_backed_state(tasks: &[Task]) -> InstanceState {
     let stopped_unasked = tasks.iter().any(|task| {
         task.desired_status == "STOPPED"
             && task.last_status.rank() >= 4
@@ -246,21 +436,28 @@ pub fn instance_state(tasks: &[Task]) -> InstanceState {
     }
 }
 
-/// Group tasks into instances by owner, instance tag and launch: tasks of different launches
-/// are different instances even under one name. Tasks without the instance tag are not
-/// ondeck's. Sorted by creation time, newest first, then by identity.
-pub fn group(tasks: Vec<Task>) -> Vec<Instance> {
-    let mut by_id: BTreeMap<InstanceId, Vec<Task>> = BTreeMap::new();
+/// Group tasks and services into instances by owner, instance tag and launch: those of
+/// different launches are different instances even under one name (a service's tasks carry
+/// its tags). Those without the instance tag are not ondeck's. Sorted by creation time,
+/// newest first, then by identity.
+pub fn group(tasks: Vec<Task>, services: Vec<Service>) -> Vec<Instance> {
+    let id_of = |tags: &BTreeMap<String, String>| {
+        Some(InstanceId {
+            owner: tags.get(tags::OWNER).cloned().unwrap_or_default(),
+            name: tags.get(tags::INSTANCE)?.clone(),
+            launch: launch_of(tags.get(tags::LAUNCH_TOKEN).map(String::as_str)).to_string(),
+        })
+    };
+    let mut by_id: BTreeMap<InstanceId, (Vec<Task>, Vec<Service>)> = BTreeMap::new();
     for task in tasks {
-        let Some(name) = task.tag(tags::INSTANCE).map(str::to_string) else {
-            continue;
-        };
-        let id = InstanceId {
-            owner: task.tag(tags::OWNER).unwrap_or("").to_string(),
-            name,
-            launch: launch_of(&task).to_string(),
-        };
-        by_id.entry(id).or_default().push(task);
+        if let Some(id) = id_of(&task.tags) {
+            by_id.entry(id).or_default().0.push(task);
+        }
+    }
+    for service in services {
+        if let Some(id) = id_of(&service.tags) {
+            by_id.entry(id).or_default().1.push(service);
+        }
     }
     let mut instances: Vec<Instance> = by_id
         .into_iter()
@@ -271,25 +468,36 @@ pub fn group(tasks: Vec<Task>) -> Vec<Instance> {
                     name,
                     launch,
                 },
-                mut tasks,
+                (mut tasks, mut services),
             )| {
                 tasks.sort_by(|a, b| a.task_definition().cmp(b.task_definition()));
+                services.sort_by(|a, b| a.name.cmp(&b.name));
+                // A service's tags can be changed after launch (extend), its tasks' cannot.
                 let first_tag = |key: &str| {
-                    tasks
+                    services
                         .iter()
-                        .find_map(|task| task.tag(key).map(str::to_string))
+                        .find_map(|service| service.tag(key).map(str::to_string))
+                        .or_else(|| {
+                            tasks
+                                .iter()
+                                .find_map(|task| task.tag(key).map(str::to_string))
+                        })
                 };
                 let template = first_tag(tags::TEMPLATE).unwrap_or_default();
                 let expires_at = first_tag(tags::EXPIRES_AT)
                     .and_then(|value| DateTime::parse_from_rfc3339(&value).ok())
                     .map(|at| at.with_timezone(&Utc));
-                let created_at = tasks.iter().filter_map(|task| task.times.created_at).min();
+                let created_at = tasks
+                    .iter()
+                    .filter_map(|task| task.times.created_at)
+                    .chain(services.iter().filter_map(|service| service.created_at))
+                    .min();
                 let private_ips = tasks
                     .iter()
                     .filter_map(|task| task.private_ip.clone())
                     .collect();
                 Instance {
-                    state: instance_state(&tasks),
+                    state: instance_state(&tasks, &services),
                     name,
                     owner,
                     launch,
@@ -298,6 +506,7 @@ pub fn group(tasks: Vec<Task>) -> Vec<Instance> {
                     expires_at,
                     private_ips,
                     tasks,
+                    services,
                 }
             },
         )
@@ -320,6 +529,8 @@ mod tests {
     fn task(instance: &str, last: TaskState, desired: &str) -> Task {
         Task {
             exec_enabled: false,
+            group: None,
+            env_overrides: Default::default(),
             task_arn: format!(
                 "arn:aws:ecs:us-east-1:1:task/c/{instance}-{}",
                 last.as_str()
@@ -350,7 +561,7 @@ mod tests {
             task("a", TaskState::Pending, "RUNNING"),
         ];
         assert_eq!(
-            instance_state(&tasks),
+            instance_state(&tasks, &[]),
             InstanceState::Lifecycle(TaskState::Pending)
         );
     }
@@ -360,11 +571,14 @@ mod tests {
         let mut crashed = task("a", TaskState::Stopped, "STOPPED");
         crashed.stop_code = Some("EssentialContainerExited".into());
         assert_eq!(
-            instance_state(std::slice::from_ref(&crashed)),
+            instance_state(std::slice::from_ref(&crashed), &[]),
             InstanceState::Failed
         );
         let running = task("a", TaskState::Running, "RUNNING");
-        assert_eq!(instance_state(&[crashed, running]), InstanceState::Degraded);
+        assert_eq!(
+            instance_state(&[crashed, running], &[]),
+            InstanceState::Degraded
+        );
     }
 
     #[test]
@@ -374,7 +588,7 @@ mod tests {
         let mut stopped = task("a", TaskState::Stopped, "STOPPED");
         stopped.stopped_reason = Some("ondeck: destroyed by ana".into());
         assert_eq!(
-            instance_state(&[stopping, stopped]),
+            instance_state(&[stopping, stopped], &[]),
             InstanceState::Lifecycle(TaskState::Deprovisioning)
         );
     }
@@ -383,12 +597,15 @@ mod tests {
     fn tasks_group_by_owner_and_instance_tag() {
         let mut untagged = task("x", TaskState::Running, "RUNNING");
         untagged.tags.clear();
-        let instances = group(vec![
-            task("a", TaskState::Running, "RUNNING"),
-            task("b", TaskState::Running, "RUNNING"),
-            task("a", TaskState::Pending, "RUNNING"),
-            untagged,
-        ]);
+        let instances = group(
+            vec![
+                task("a", TaskState::Running, "RUNNING"),
+                task("b", TaskState::Running, "RUNNING"),
+                task("a", TaskState::Pending, "RUNNING"),
+                untagged,
+            ],
+            vec![],
+        );
         let names: Vec<_> = instances
             .iter()
             .map(|i| (i.name.as_str(), i.tasks.len()))
@@ -410,7 +627,7 @@ mod tests {
         old.stop_code = Some("UserInitiated".into());
         old.stopped_reason = Some("ondeck: destroyed by ana".into());
         let new = launched("one", "bbbb", TaskState::Running, "RUNNING");
-        let instances = group(vec![old, new]);
+        let instances = group(vec![old, new], vec![]);
         let found: Vec<_> = instances
             .iter()
             .map(|i| (i.launch.as_str(), i.state.as_str(), i.tasks.len()))
@@ -426,7 +643,7 @@ mod tests {
         let mut theirs = task("one", TaskState::Running, "RUNNING");
         theirs.started_by = Some("ondeck/bob".into());
         theirs.tags.insert(tags::OWNER.into(), "bob".into());
-        let instances = group(vec![mine, theirs]);
+        let instances = group(vec![mine, theirs], vec![]);
         let owners: Vec<_> = instances.iter().map(|i| i.id().to_string()).collect();
         assert_eq!(owners, vec!["ana/one", "bob/one"]);
         assert!(instances[0].is_owned_by("ana") && !instances[0].is_owned_by("bob"));
@@ -443,7 +660,7 @@ mod tests {
         // Started under ana's key, tagged as bob's: neither's.
         let mut task = task("odd", TaskState::Running, "RUNNING");
         task.tags.insert(tags::OWNER.into(), "bob".into());
-        let instance = group(vec![task]).remove(0);
+        let instance = group(vec![task], vec![]).remove(0);
         assert_eq!(instance.owner, "bob");
         assert!(!instance.is_owned_by("bob"));
         assert!(!instance.is_owned_by("ana"));

@@ -113,6 +113,8 @@ mod tests {
     fn sources_of(containers: Vec<ContainerDefinition>) -> LogSources {
         let task = Task {
             exec_enabled: false,
+            group: None,
+            env_overrides: Default::default(),
             task_arn: "arn:aws:ecs:us-east-1:1:task/c/abc123def".into(),
             task_definition_arn: "arn:td/app:1".into(),
             last_status: TaskState::Running,
@@ -138,7 +140,7 @@ mod tests {
             cpu_architecture: None,
             containers,
         };
-        let instance = group(vec![task]).remove(0);
+        let instance = group(vec![task], vec![]).remove(0);
         log_sources(
             &instance,
             &BTreeMap::from([(definition.arn.clone(), definition)]),

@@ -1,4 +1,5 @@
-//! `launch`: one RunTask per task definition of the template, exactly once.
+//! `launch`: one RunTask (or, for `kind = "service"`, one CreateService) per task definition
+//! of the template, exactly once.
 
 use std::collections::BTreeMap;
 use std::time::Duration as StdDuration;
@@ -8,9 +9,13 @@ use chrono::Utc;
 use super::{OpsContext, refresh};
 use crate::intent::{IntentStore, LaunchIntent, LaunchLock};
 use crate::register::launch_definition;
+use ondeck_core::config::TemplateKind;
+use ondeck_core::instances::expiry::format_ttl;
 use ondeck_core::instances::identity::{InstanceId, is_valid_name, short_launch};
-use ondeck_core::instances::owner_key;
-use ondeck_core::model::{NetworkConfig, RunFailure, RunRequest, Task, tags};
+use ondeck_core::instances::{owner_key, service_name};
+use ondeck_core::model::{
+    NetworkConfig, RunFailure, RunRequest, Service, ServiceRequest, Task, tags,
+};
 use ondeck_core::ops::{
     LaunchRequest, Launched, OpsError, Snapshot, check_env_containers, check_run_limits, connect,
     first_launch, generated_name, merged_env,
@@ -47,6 +52,15 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
         && !is_valid_name(name)
     {
         return Err(OpsError::InvalidName(name.clone()));
+    }
+    let as_services = template.kind == TemplateKind::Service;
+    if as_services && !req.env.is_empty() {
+        return Err(OpsError::Refused(format!(
+            "template `{}` runs as ECS services (kind = \"service\"), which take no per-launch \
+             environment overrides; launch it without --env, or put the variables in its \
+             containers' environment",
+            template.name
+        )));
     }
 
     // Registering or describing first turns a typo into "task definition X not found" before
@@ -138,7 +152,14 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
             tags::EXPIRES_AT.to_string(),
             (from + ttl).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         );
+        base_tags.insert(tags::TTL.to_string(), format_ttl(ttl));
     }
+    let network = NetworkConfig {
+        subnets: profile.subnets.clone(),
+        security_groups: profile.security_groups.clone(),
+        assign_public_ip: profile.assign_public_ip,
+    };
+    let spot = req.spot.unwrap_or(template.spot);
     let requests: Vec<RunRequest> = definitions
         .iter()
         .enumerate()
@@ -148,11 +169,7 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
             RunRequest {
                 enable_exec: connect::launches_with_exec(template, definition),
                 task_definition: definition.arn.clone(),
-                network: NetworkConfig {
-                    subnets: profile.subnets.clone(),
-                    security_groups: profile.security_groups.clone(),
-                    assign_public_ip: profile.assign_public_ip,
-                },
+                network: network.clone(),
                 started_by: owner_key(&profile.owner),
                 tags,
                 env: env
@@ -163,8 +180,22 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
                     .map(|(container, vars)| (container.clone(), vars.clone()))
                     .collect(),
                 client_token: intent.task_token(index),
-                spot: req.spot.unwrap_or(template.spot),
+                spot,
             }
+        })
+        .collect();
+    // A service's tasks carry its tags (propagateTags), so they group with it.
+    let service_requests: Vec<ServiceRequest> = requests
+        .iter()
+        .zip(&definitions)
+        .map(|(request, definition)| ServiceRequest {
+            name: service_name(&profile.owner, &intent.name, &definition.family),
+            task_definition: request.task_definition.clone(),
+            network: network.clone(),
+            tags: request.tags.clone(),
+            client_token: request.client_token.clone(),
+            spot,
+            enable_exec: request.enable_exec,
         })
         .collect();
     for (request, definition) in requests.iter().zip(&definitions) {
@@ -178,11 +209,25 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
     }
 
     let mut started: BTreeMap<usize, Task> = already_started(&mine, &intent);
+    let mut created: BTreeMap<usize, Service> = already_created(&mine, &intent);
     let mut failures = Vec::new();
     let mut rejected = None;
     for (index, request) in requests.iter().enumerate() {
-        if started.contains_key(&index) {
+        if started.contains_key(&index) || created.contains_key(&index) {
             continue;
+        }
+        if as_services {
+            match create_once(ctx, &intent, index, &service_requests[index]).await {
+                Ok(service) => {
+                    created.insert(index, service);
+                    continue;
+                }
+                Err(RunError::Refused(err)) => {
+                    rejected = Some(in_profile(err, &profile.name));
+                    break;
+                }
+                Err(RunError::Unknown(err)) => return Err(in_profile(err, &profile.name).into()),
+            }
         }
         match run_once(ctx, &intent, index, request).await {
             Ok(RunResult::Started(task)) => {
@@ -204,7 +249,7 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
     if !failures.is_empty() || rejected.is_some() {
         // Nothing of this launch will run: what did start is stopped, and the intent goes.
         let reason = format!("ondeck: rolled back partial launch of {}", intent.name);
-        let rolled_back = stop_all(ctx, started.values(), &reason).await;
+        let rolled_back = roll_back(ctx, started.values(), created.values(), &reason).await;
         store.remove(&intent.token).map_err(state_error)?;
         return Err(match rejected {
             Some(err) if rolled_back == 0 => OpsError::Cloud(err),
@@ -241,7 +286,8 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
     let created_at = after
         .find(&id)
         .and_then(|instance| instance.created_at)
-        .or_else(|| started.values().filter_map(|t| t.times.created_at).min());
+        .or_else(|| started.values().filter_map(|t| t.times.created_at).min())
+        .or_else(|| created.values().filter_map(|s| s.created_at).min());
     let launches = after
         .instances
         .iter()
@@ -254,7 +300,7 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
             "ondeck: rolled back; another launch of {} came first",
             id.name
         );
-        let rolled_back = stop_all(ctx, started.values(), &reason).await;
+        let rolled_back = roll_back(ctx, started.values(), created.values(), &reason).await;
         store.remove(&intent.token).map_err(state_error)?;
         return Err(OpsError::LostLaunch {
             name: id.name,
@@ -266,6 +312,7 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
     Ok(Launched {
         id,
         tasks: started.into_values().collect(),
+        services: created.into_values().collect(),
         failures,
         recovered,
         exec_warnings,
@@ -276,19 +323,25 @@ fn state_error(err: std::io::Error) -> OpsError {
     OpsError::State(err.to_string())
 }
 
-/// StopTask on each; returns how many were asked to stop.
-async fn stop_all<'a>(
+/// StopTask on each task, DeleteService on each service; returns how many were undone.
+async fn roll_back<'a>(
     ctx: &OpsContext,
     tasks: impl Iterator<Item = &'a Task>,
+    services: impl Iterator<Item = &'a Service>,
     reason: &str,
 ) -> usize {
-    let mut stopped = 0;
+    let mut undone = 0;
     for task in tasks {
         if ctx.cloud.stop_task(&task.task_arn, reason).await.is_ok() {
-            stopped += 1;
+            undone += 1;
         }
     }
-    stopped
+    for service in services {
+        if ctx.cloud.delete_service(&service.name).await.is_ok() {
+            undone += 1;
+        }
+    }
+    undone
 }
 
 /// The pending intent, if it can still become its instance: none of its tasks was stopped.
@@ -302,7 +355,11 @@ async fn resumable(
     intent: LaunchIntent,
 ) -> Result<Option<LaunchIntent>, OpsError> {
     let found = already_started(mine, &intent);
-    if found.values().all(|task| task.desired_status != "STOPPED") {
+    let services = already_created(mine, &intent);
+    let kept = |service: &&Service| service.is_active();
+    if found.values().all(|task| task.desired_status != "STOPPED")
+        && services.values().all(|service| kept(&service))
+    {
         return Ok(Some(intent));
     }
     let reason = format!(
@@ -312,7 +369,7 @@ async fn resumable(
     let live = found
         .values()
         .filter(|task| task.desired_status != "STOPPED");
-    stop_all(ctx, live, &reason).await;
+    roll_back(ctx, live, services.values().filter(kept), &reason).await;
     store.remove(&intent.token).map_err(state_error)?;
     Ok(None)
 }
@@ -367,22 +424,79 @@ async fn run_once(
     }
 }
 
-/// Tasks of this intent that exist already, by task definition index.
+/// The task definition index a launch-token tag gives, when it is this intent's.
+fn index_in(intent: &LaunchIntent, launch_token: Option<&str>) -> Option<usize> {
+    launch_token?
+        .strip_prefix(&intent.token)?
+        .strip_prefix('-')?
+        .parse()
+        .ok()
+}
+
+/// Tasks RunTask started for this intent, by task definition index (a service's tasks carry
+/// the token too, but they are the service's).
 fn already_started(snapshot: &Snapshot, intent: &LaunchIntent) -> BTreeMap<usize, Task> {
-    let prefix = format!("{}-", intent.token);
     snapshot
         .instances
         .iter()
         .flat_map(|instance| &instance.tasks)
+        .filter(|task| task.service().is_none())
         .filter_map(|task| {
-            let index = task
-                .tag(tags::LAUNCH_TOKEN)?
-                .strip_prefix(&prefix)?
-                .parse()
-                .ok()?;
-            Some((index, task.clone()))
+            Some((
+                index_in(intent, task.tag(tags::LAUNCH_TOKEN))?,
+                task.clone(),
+            ))
         })
         .collect()
+}
+
+/// Services of this intent that exist already, by task definition index.
+fn already_created(snapshot: &Snapshot, intent: &LaunchIntent) -> BTreeMap<usize, Service> {
+    snapshot
+        .instances
+        .iter()
+        .flat_map(|instance| &instance.services)
+        .filter_map(|service| {
+            let index = index_in(intent, service.tag(tags::LAUNCH_TOKEN))?;
+            Some((index, service.clone()))
+        })
+        .collect()
+}
+
+/// CreateService for one task definition, retried on transient errors — but only after looking
+/// for the service by name: a lost answer may hide a service that was created, and a second
+/// one would be a second instance.
+async fn create_once(
+    ctx: &OpsContext,
+    intent: &LaunchIntent,
+    index: usize,
+    request: &ServiceRequest,
+) -> Result<Service, RunError> {
+    let mut attempt = 0;
+    let mut unknown_before = false;
+    loop {
+        attempt += 1;
+        match ctx.cloud.create_service(request).await {
+            Ok(service) => return Ok(service),
+            Err(err) if err.is_transient() && attempt < RUN_ATTEMPTS => {
+                tracing::warn!(%err, attempt, "CreateService failed; looking before retrying");
+                unknown_before |= !err.is_refusal();
+                tokio::time::sleep(RUN_RETRY_BACKOFF.delay(attempt - 1)).await;
+                let scope = ondeck_core::model::Scope::Service(request.name.clone());
+                let Ok(found) = ctx.cloud.list_services(&scope).await else {
+                    return Err(RunError::Unknown(err));
+                };
+                if let Some(service) = found.into_iter().find(|service| {
+                    service.is_active()
+                        && index_in(intent, service.tag(tags::LAUNCH_TOKEN)) == Some(index)
+                }) {
+                    return Ok(service);
+                }
+            }
+            Err(err) if err.is_refusal() && !unknown_before => return Err(RunError::Refused(err)),
+            Err(err) => return Err(RunError::Unknown(err)),
+        }
+    }
 }
 
 /// "task definition web:3 not found" → "… not found in profile dev".

@@ -29,7 +29,10 @@ fn scope_filters_by_started_by_or_instance_tag() {
 #[test]
 fn the_initial_world_has_instances_in_every_kind_of_state() {
     let (cloud, _) = demo(1.0);
-    let instances = group(block_on(cloud.list_tasks(&Scope::AllOwners)).unwrap());
+    let instances = group(
+        block_on(cloud.list_tasks(&Scope::AllOwners)).unwrap(),
+        vec![],
+    );
     let state_of = |name: &str| {
         instances
             .iter()
@@ -71,7 +74,10 @@ fn the_initial_world_has_instances_in_every_kind_of_state() {
 fn steady_instances_are_running_mine_and_far_from_expiry() {
     let (cloud, _) = demo(1.0);
     let cloud = cloud.with_steady_instances(OWNER, 50);
-    let mine = group(block_on(cloud.list_tasks(&Scope::StartedBy(owner_key(OWNER)))).unwrap());
+    let mine = group(
+        block_on(cloud.list_tasks(&Scope::StartedBy(owner_key(OWNER)))).unwrap(),
+        vec![],
+    );
     let steady: Vec<_> = mine
         .iter()
         .filter(|i| i.name.starts_with("steady-"))
@@ -115,7 +121,7 @@ fn stopped_tasks_vanish_after_an_hour() {
     clock.advance(Duration::minutes(2));
     assert!(find(&cloud, &task.task_arn).is_none());
     assert!(
-        block_on(cloud.tag_task(&task.task_arn, &BTreeMap::new()))
+        block_on(cloud.tag_resource(&task.task_arn, &BTreeMap::new()))
             .unwrap_err()
             .is_not_found()
     );
@@ -160,7 +166,7 @@ fn tags_merge() {
         ),
         (tags::INSTANCE.to_string(), "renamed".to_string()),
     ]);
-    block_on(cloud.tag_task(&task.task_arn, &update)).unwrap();
+    block_on(cloud.tag_resource(&task.task_arn, &update)).unwrap();
     let tagged = find(&cloud, &task.task_arn).unwrap();
     assert_eq!(tagged.tag(tags::OWNER), Some(OWNER));
     assert_eq!(tagged.tag(tags::INSTANCE), Some("renamed"));

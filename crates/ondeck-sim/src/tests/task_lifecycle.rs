@@ -145,7 +145,7 @@ fn stop_walks_down_to_stopped_as_user_initiated() {
     );
     assert!(stopped.containers.iter().all(|c| c.exit_code == Some(0)));
     assert_eq!(
-        instance_state(std::slice::from_ref(&stopped)),
+        instance_state(std::slice::from_ref(&stopped), &[]),
         InstanceState::Lifecycle(TaskState::Stopped)
     );
 
@@ -220,7 +220,7 @@ fn broken_image_fails_to_start() {
     assert_eq!(failed.times.started_at, None);
     assert!(failed.times.stopped_at.is_some());
     assert_eq!(
-        instance_state(&[find(&cloud, &task.task_arn).unwrap()]),
+        instance_state(&[find(&cloud, &task.task_arn).unwrap()], &[]),
         InstanceState::Failed
     );
 }
@@ -262,7 +262,7 @@ fn crash_loop_exits_about_twenty_seconds_after_running() {
         .unwrap();
     assert_eq!(worker.exit_code, Some(1));
     assert_eq!(
-        instance_state(std::slice::from_ref(&crashed)),
+        instance_state(std::slice::from_ref(&crashed), &[]),
         InstanceState::Failed
     );
 }

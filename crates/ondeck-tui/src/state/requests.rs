@@ -381,7 +381,7 @@ impl AppState {
                 }
                 let listed = self.instances.iter().any(|i| i.is(&launched.id));
                 if !listed {
-                    for instance in group(launched.tasks) {
+                    for instance in group(launched.tasks, launched.services) {
                         self.poller.show_launched(instance, at);
                     }
                 }

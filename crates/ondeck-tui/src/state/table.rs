@@ -289,9 +289,9 @@ fn matches_filter(instance: &Instance, needle: &str) -> bool {
 fn state_order(state: &InstanceState) -> u8 {
     match state {
         InstanceState::Failed => 0,
-        InstanceState::Degraded => 1,
+        InstanceState::Degraded | InstanceState::Restarting => 1,
         InstanceState::Lifecycle(lifecycle) if lifecycle.is_transitional() => 2,
-        InstanceState::Lifecycle(TaskState::Stopped) => 4,
+        InstanceState::Lifecycle(TaskState::Stopped) | InstanceState::Paused => 4,
         InstanceState::Lifecycle(_) => 3,
     }
 }

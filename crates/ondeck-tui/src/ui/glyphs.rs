@@ -15,6 +15,8 @@ pub struct Glyphs {
     pub stopped: &'static str,
     pub failed: &'static str,
     pub degraded: &'static str,
+    /// A service-backed instance scaled to zero.
+    pub paused: &'static str,
     pub unknown: &'static str,
     /// An instance whose expiry wants attention.
     pub expiry: &'static str,
@@ -54,6 +56,7 @@ impl Glyphs {
         stopped: "○",
         failed: "✖",
         degraded: "▲",
+        paused: "‖",
         unknown: "?",
         expiry: "⏰",
         refreshed: "↻ ",
@@ -81,6 +84,7 @@ impl Glyphs {
         stopped: "o",
         failed: "x",
         degraded: "^",
+        paused: "=",
         unknown: "?",
         expiry: "!",
         refreshed: "at ",

@@ -182,7 +182,8 @@ impl Theme {
     pub(crate) fn instance_state(self, state: &InstanceState) -> Style {
         match state {
             InstanceState::Failed => self.fg(Color::Red).add_modifier(Modifier::BOLD),
-            InstanceState::Degraded => self.fg(Color::Magenta),
+            InstanceState::Degraded | InstanceState::Restarting => self.fg(Color::Magenta),
+            InstanceState::Paused => self.fg(Color::Cyan),
             InstanceState::Lifecycle(lifecycle) => self.task_state(lifecycle),
         }
     }
@@ -208,6 +209,8 @@ impl Theme {
         match state {
             InstanceState::Failed => self.glyphs.failed,
             InstanceState::Degraded => self.glyphs.degraded,
+            InstanceState::Restarting => self.glyphs.transitional,
+            InstanceState::Paused => self.glyphs.paused,
             InstanceState::Lifecycle(lifecycle) => self.task_symbol(lifecycle),
         }
     }

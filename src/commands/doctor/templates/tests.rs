@@ -36,6 +36,7 @@ fn template(exec: Option<bool>) -> Template {
         env: BTreeMap::new(),
         ttl: None,
         spot: false,
+        kind: Default::default(),
         exec,
         shell: None,
         exec_container: None,

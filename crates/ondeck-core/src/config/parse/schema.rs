@@ -54,5 +54,6 @@ table_keys!(
         Shell,
         ExecContainer,
         Links,
+        Kind,
     }
 );

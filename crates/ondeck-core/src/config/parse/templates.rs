@@ -9,7 +9,7 @@ use super::schema::TemplateKey;
 use super::sections::if_present;
 use super::{Checker, Fields, Node, suggest};
 use crate::config::table_keys::TableKeys;
-use crate::config::{Template, TemplateSource};
+use crate::config::{Template, TemplateKind, TemplateSource};
 use crate::instances::expiry::parse_ttl;
 
 /// The keys that say where a template's containers come from: exactly one per template.
@@ -71,6 +71,23 @@ impl Checker<'_> {
             Some(node) => self.links(&node),
             None => Some(BTreeMap::new()),
         };
+        let kind = match fields.get(TemplateKey::Kind) {
+            Some(node) => self.kind(&node),
+            None => Some(TemplateKind::Task),
+        };
+        if kind == Some(TemplateKind::Service)
+            && let Some(node) = fields.get(TemplateKey::Env)
+        {
+            // CreateService takes no container overrides: env would be silently dropped.
+            self.report(
+                &node.span,
+                &node.path,
+                "a service-backed template (kind = \"service\") cannot set env: ECS services \
+                 take no per-launch overrides; put the variables in the containers' \
+                 environment (or the task definition), or use kind = \"task\""
+                    .into(),
+            );
+        }
         Some(Template {
             exec: if_present(exec)?,
             shell: if_present(shell)?,
@@ -83,7 +100,26 @@ impl Checker<'_> {
             env: env?,
             ttl: if_present(ttl)?,
             spot: spot?,
+            kind: kind?,
         })
+    }
+
+    fn kind(&mut self, node: &Node) -> Option<TemplateKind> {
+        match self.string(node)?.as_str() {
+            "task" => Some(TemplateKind::Task),
+            "service" => Some(TemplateKind::Service),
+            other => {
+                self.report(
+                    &node.span,
+                    &node.path,
+                    format!(
+                        "`{other}` is not a template kind; use \"task\" (runs once, ends when a \
+                         container exits) or \"service\" (restarted by ECS, can be paused)"
+                    ),
+                );
+                None
+            }
+        }
     }
 
     /// Exactly one of `task_definitions`, `containers` and `compose`. `None`: none or several

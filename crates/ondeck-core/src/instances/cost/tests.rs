@@ -12,6 +12,8 @@ fn clock() -> DateTime<Utc> {
 fn task(cpu: &str, memory: &str, started_minutes_ago: i64) -> Task {
     Task {
         exec_enabled: false,
+        group: None,
+        env_overrides: Default::default(),
         task_arn: format!("arn:aws:ecs:us-east-1:1:task/c/{cpu}-{memory}"),
         task_definition_arn: DEF_ARN.into(),
         last_status: TaskState::Running,
@@ -44,6 +46,7 @@ fn instance(tasks: Vec<Task>) -> Instance {
         expires_at: None,
         private_ips: vec![],
         tasks,
+        services: vec![],
     }
 }
 

@@ -9,6 +9,7 @@ use ondeck_core::model::{
     FilteredPage, LogFilter, LogPage, LogQuery, RawLogEvent, RunOutcome, RunRequest, Scope, Task,
     TaskDefinition,
 };
+use ondeck_core::model::{Service, ServiceRequest};
 use ondeck_core::{CloudError, LiveTail, LiveTailUpdate};
 
 const GROUP: &str = "/ecs/app";
@@ -171,8 +172,20 @@ impl Cloud for FakeCloud {
         unreachable!("the tail does not stop tasks")
     }
 
-    async fn tag_task(&self, _: &str, _: &BTreeMap<String, String>) -> Result<(), CloudError> {
+    async fn tag_resource(&self, _: &str, _: &BTreeMap<String, String>) -> Result<(), CloudError> {
         unreachable!("the tail does not tag tasks")
+    }
+    async fn list_services(&self, _: &Scope) -> Result<Vec<Service>, CloudError> {
+        Ok(Vec::new())
+    }
+    async fn create_service(&self, _: &ServiceRequest) -> Result<Service, CloudError> {
+        unreachable!("the tail does not manage services")
+    }
+    async fn scale_service(&self, _: &str, _: i32) -> Result<(), CloudError> {
+        unreachable!("the tail does not manage services")
+    }
+    async fn delete_service(&self, _: &str) -> Result<(), CloudError> {
+        unreachable!("the tail does not manage services")
     }
 
     async fn get_log_events(&self, query: &LogQuery) -> Result<LogPage, CloudError> {

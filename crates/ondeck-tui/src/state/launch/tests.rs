@@ -270,6 +270,7 @@ fn launch_dialog_flow_submits_and_shows_the_instance_at_once() {
             result: Ok(Launched {
                 id: mine("jobs"),
                 tasks: vec![task("jobs", "j-1", TaskState::Provisioning)],
+                services: Vec::new(),
                 failures: vec![],
                 recovered: false,
                 exec_warnings: vec![],
@@ -311,6 +312,7 @@ fn a_launch_whose_exec_cannot_work_says_so_in_the_status_line() {
             result: Ok(Launched {
                 id: mine("jobs"),
                 tasks: vec![task("jobs", "j-1", TaskState::Provisioning)],
+                services: Vec::new(),
                 failures: vec![],
                 recovered: false,
                 exec_warnings: vec![warning.clone()],
@@ -433,6 +435,7 @@ fn after_a_failed_launch_n_reopens_the_dialog_as_it_was_typed() {
             result: Ok(Launched {
                 id: mine("taken"),
                 tasks: vec![task("taken", "t-1", TaskState::Provisioning)],
+                services: Vec::new(),
                 failures: vec![],
                 recovered: false,
                 exec_warnings: vec![],

@@ -405,6 +405,7 @@ fn optimistic_rows_give_way_to_the_listed_instance() {
             result: Ok(Launched {
                 id: mine("demo"),
                 tasks: vec![task("demo", "d-1", TaskState::Provisioning)],
+                services: Vec::new(),
                 failures: vec![],
                 recovered: false,
                 exec_warnings: vec![],
