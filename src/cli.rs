@@ -106,11 +106,59 @@ pub enum Command {
         #[arg(long, short = 'y')]
         yes: bool,
     },
+    /// Scale a service-backed instance to zero: it keeps its name, settings and expiry and
+    /// costs nothing until resumed.
+    Pause {
+        /// NAME for yours, OWNER/NAME for another owner's (with --all-owners).
+        #[arg(value_name = "INSTANCE")]
+        name: String,
+        /// Allow pausing another owner's instance.
+        #[arg(long)]
+        all_owners: bool,
+        /// Do not ask before pausing another owner's instance (required without a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Bring a paused instance back: its services start their tasks again.
+    Resume {
+        /// NAME for yours, OWNER/NAME for another owner's (with --all-owners).
+        #[arg(value_name = "INSTANCE")]
+        name: String,
+        /// Return when every task is RUNNING.
+        #[arg(long)]
+        wait: bool,
+        /// Allow resuming another owner's instance.
+        #[arg(long)]
+        all_owners: bool,
+        /// Do not ask before resuming another owner's instance (required without a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Destroy what is left of an instance and launch its template again with the same name,
+    /// env overrides and time to live, after a confirmation.
+    Relaunch {
+        /// NAME for yours, OWNER/NAME for another owner's (with --all-owners).
+        #[arg(value_name = "INSTANCE")]
+        name: String,
+        /// Do not ask (required without a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Return when every task is RUNNING.
+        #[arg(long)]
+        wait: bool,
+        /// Allow relaunching another owner's instance.
+        #[arg(long)]
+        all_owners: bool,
+    },
     /// Destroy my instances whose expiry has passed (for cron).
     Reap {
-        /// List what would be destroyed; change nothing.
+        /// List what would be destroyed (or paused); change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Pause expired service-backed instances instead of destroying them; a paused one
+        /// is left as it is (a plain `reap` destroys it).
+        #[arg(long)]
+        pause: bool,
     },
     /// Print an instance's container logs (sanitized), optionally following them.
     Logs {

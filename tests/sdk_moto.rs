@@ -24,7 +24,8 @@ async fn context(profile: Profile, state_dir: &std::path::Path) -> OpsContext {
 async fn destroy(ctx: &OpsContext, name: &str, all_owners: bool) -> Result<usize, OpsError> {
     let wanted = InstanceRef::parse(name).expect("a valid reference");
     let (instance, _) = ops::resolve(ctx, &wanted, all_owners).await?;
-    ops::destroy(ctx, &instance.id(), all_owners).await
+    let destroyed = ops::destroy(ctx, &instance.id(), all_owners).await?;
+    Ok(destroyed.tasks_stopped)
 }
 
 fn anas(name: &str) -> InstanceId {
@@ -341,7 +342,8 @@ async fn an_intent_whose_instance_was_destroyed_is_not_resumed() {
     proxy.clear();
     // … and then the instance is destroyed.
     let old = ops::refresh(&ctx, false).await.unwrap().instances.remove(0);
-    assert_eq!(ops::destroy(&ctx, &old.id(), false).await.unwrap(), 1);
+    let destroyed = ops::destroy(&ctx, &old.id(), false).await.unwrap();
+    assert_eq!(destroyed.tasks_stopped, 1);
 
     let launched = ops::launch(&ctx, &generated).await.unwrap();
     assert!(!launched.recovered, "a destroyed launch is not recovered");

@@ -18,7 +18,11 @@ pub(super) struct Confirmation {
 impl Confirmation {
     /// `action` is the verb phrase ("destroy", "extend by 2h").
     pub(super) fn new(action: &str, instance: &Instance, ctx: &OpsContext) -> Confirmation {
-        let tasks = ondeck_core::format::count(instance.tasks.len(), "task");
+        let tasks = if instance.is_service_backed() {
+            ondeck_core::format::count(instance.services.len(), "service")
+        } else {
+            ondeck_core::format::count(instance.tasks.len(), "task")
+        };
         let place = format!(
             "{tasks}; profile {}, cluster {}",
             ctx.profile.name, ctx.profile.cluster

@@ -21,14 +21,11 @@ pub(super) async fn destroy(
     if !yes {
         Confirmation::new("destroy", &instance, ctx).ask("destroy", &label)?;
     }
-    let stopped = ops::destroy(ctx, &instance.id(), all_owners).await?;
-    if stopped == 0 {
+    let destroyed = ops::destroy(ctx, &instance.id(), all_owners).await?;
+    if destroyed.is_nothing() {
         eprintln!("{label} is already stopping");
     } else {
-        eprintln!(
-            "{label}: asked {} to stop",
-            ondeck_core::format::count(stopped, "task")
-        );
+        eprintln!("{label}: {}", destroyed.summary());
     }
     if !wait {
         return Ok(());

@@ -2,6 +2,8 @@
 
 use super::output::{emit, emit_json};
 use super::{Failure, WAIT_LIMIT, WAIT_POLL};
+use ondeck_core::instances::InstanceState;
+use ondeck_core::instances::identity::InstanceId;
 use ondeck_core::logs::sanitize::printable;
 use ondeck_core::model::TaskState;
 use ondeck_engine::ops::{self, LaunchRequest, OpsContext, OpsError};
@@ -27,6 +29,7 @@ pub(super) async fn launch(
             "recovered": launched.recovered,
             "exec_warnings": launched.exec_warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "task_arns": launched.tasks.iter().map(|t| t.task_arn.clone()).collect::<Vec<_>>(),
+            "service_arns": launched.services.iter().map(|s| s.arn.clone()).collect::<Vec<_>>(),
         });
         emit_json(body.to_string());
     } else {
@@ -34,6 +37,10 @@ pub(super) async fn launch(
     }
     if !wait {
         return Ok(());
+    }
+    if !launched.services.is_empty() {
+        // A service starts its tasks itself, after the launch: they are found by listing.
+        return wait_for_running(ctx, &launched.id, &name, false).await;
     }
     // The launched tasks themselves, by ARN: a listing can miss a task that stopped before
     // the first look, and under a reused name it also holds the old launch's tasks.
@@ -69,6 +76,58 @@ pub(super) async fn launch(
         if tokio::time::Instant::now() > deadline {
             return Err(Failure::Failed(format!(
                 "{name} did not reach RUNNING within 15 minutes"
+            )));
+        }
+        tokio::time::sleep(WAIT_POLL).await;
+    }
+}
+
+/// Until the instance `id` is RUNNING, saying each state it passes through; a restart is said
+/// and waited out, FAILED or STOPPED ends the wait with the reason.
+pub(super) async fn wait_for_running(
+    ctx: &OpsContext,
+    id: &InstanceId,
+    label: &str,
+    all_owners: bool,
+) -> Result<(), Failure> {
+    let deadline = tokio::time::Instant::now() + WAIT_LIMIT;
+    let mut said = None;
+    loop {
+        let snapshot = ops::refresh(ctx, all_owners).await?;
+        let state = snapshot.find(id).map(|instance| {
+            let crash = instance.last_crash().map(|(_, why)| why);
+            (instance.state.clone(), crash)
+        });
+        match &state {
+            Some((InstanceState::Lifecycle(TaskState::Running), _)) => {
+                eprintln!("{label} is RUNNING");
+                return Ok(());
+            }
+            Some((state @ (InstanceState::Failed | InstanceState::Degraded), crash)) => {
+                let why = crash.as_deref().unwrap_or("no reason given");
+                return Err(Failure::Failed(format!(
+                    "{label} is {state}: {}",
+                    printable(why)
+                )));
+            }
+            Some((state, _)) if state.is_final() => {
+                return Err(Failure::Failed(format!("{label} is {state}")));
+            }
+            None => {}
+            Some((state, crash)) if said.as_ref() != Some(state) => {
+                match (state, crash) {
+                    (InstanceState::Restarting, Some(why)) => {
+                        eprintln!("{label} is RESTARTING ({})", printable(why))
+                    }
+                    _ => eprintln!("{label} is {state}…"),
+                }
+                said = Some(state.clone());
+            }
+            Some(_) => {}
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(Failure::Failed(format!(
+                "{label} did not reach RUNNING within 15 minutes"
             )));
         }
         tokio::time::sleep(WAIT_POLL).await;

@@ -12,8 +12,10 @@ mod launch;
 mod list;
 mod logs;
 mod output;
+mod pause;
 mod profiles;
 mod reap;
+mod relaunch;
 mod templates;
 
 use std::process::ExitCode;
@@ -264,7 +266,24 @@ pub async fn run(global: &GlobalArgs, command: &Command) -> Result<(), Failure> 
                 .map_err(|err| Failure::Usage(format!("--by: {err}")))?;
             extend::extend(&ctx, name, by, *all_owners, *yes).await
         }
-        Command::Reap { dry_run } => reap::reap(&ctx, *dry_run).await,
+        Command::Pause {
+            name,
+            all_owners,
+            yes,
+        } => pause::pause(&ctx, name, *all_owners, *yes).await,
+        Command::Resume {
+            name,
+            wait,
+            all_owners,
+            yes,
+        } => pause::resume(&ctx, name, *wait, *all_owners, *yes).await,
+        Command::Relaunch {
+            name,
+            yes,
+            wait,
+            all_owners,
+        } => relaunch::relaunch(&ctx, name, *yes, *wait, *all_owners).await,
+        Command::Reap { dry_run, pause } => reap::reap(&ctx, *dry_run, *pause).await,
         Command::Logs {
             name,
             container,

@@ -323,6 +323,33 @@ pub struct LaunchRequest {
     pub spot: Option<bool>,
 }
 
+/// What a destroy asked of ECS (both 0: it was already on its way down).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Destroyed {
+    pub tasks_stopped: usize,
+    pub services_deleted: usize,
+}
+
+impl Destroyed {
+    pub fn is_nothing(&self) -> bool {
+        self.tasks_stopped == 0 && self.services_deleted == 0
+    }
+
+    /// "deleted 1 service", "asked 2 tasks to stop", or both.
+    pub fn summary(&self) -> String {
+        use crate::format::count;
+        let services = (self.services_deleted > 0)
+            .then(|| format!("deleted {}", count(self.services_deleted, "service")));
+        let tasks = (self.tasks_stopped > 0)
+            .then(|| format!("asked {} to stop", count(self.tasks_stopped, "task")));
+        match (services, tasks) {
+            (Some(services), Some(tasks)) => format!("{services} and {tasks}"),
+            (Some(one), None) | (None, Some(one)) => one,
+            (None, None) => "nothing left to stop".to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Launched {
     pub id: InstanceId,

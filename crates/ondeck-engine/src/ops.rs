@@ -11,7 +11,7 @@ use crate::register::Registrations;
 use ondeck_core::config::Profile;
 use ondeck_core::instances::identity::{InstanceId, InstanceRef, short_launch};
 use ondeck_core::instances::{Instance, group, owner_key};
-use ondeck_core::model::{Scope, TaskDefinition, TaskState, tags};
+use ondeck_core::model::{Scope, Service, TaskDefinition, TaskState, tags};
 pub use ondeck_core::ops::*;
 use ondeck_core::{Cloud, CloudError};
 pub use ondeck_templates::model::TaskDefinition as BuiltDefinition;
@@ -188,25 +188,192 @@ async fn find_exact(
     }
 }
 
-/// StopTask on every task of the instance that is not already on its way down.
-/// Returns how many tasks were asked to stop (0: it was already stopping).
+/// Delete every service of the instance (scaled to 0 first, so that none starts a task while
+/// going), then StopTask on every task not already on its way down.
 pub async fn destroy(
     ctx: &OpsContext,
     id: &InstanceId,
     all_owners: bool,
-) -> Result<usize, OpsError> {
+) -> Result<Destroyed, OpsError> {
     ctx.refuse_if_read_only("destroy an instance")?;
     let instance = find_exact(ctx, id, all_owners).await?;
+    destroy_found(ctx, &instance).await
+}
+
+async fn destroy_found(ctx: &OpsContext, instance: &Instance) -> Result<Destroyed, OpsError> {
     let reason = format!("ondeck: destroyed by {}", ctx.profile.owner);
-    let mut stopped = 0;
+    let mut destroyed = Destroyed::default();
+    for service in instance.services.iter().filter(|s| s.is_active()) {
+        if service.desired_count > 0 {
+            ctx.cloud.scale_service(&service.name, 0).await?;
+        }
+        ctx.cloud.delete_service(&service.name).await?;
+        destroyed.services_deleted += 1;
+    }
     for task in &instance.tasks {
-        if task.desired_status == "STOPPED" || task.last_status == TaskState::Stopped {
+        // A deleted service stops its own tasks.
+        if task.desired_status == "STOPPED"
+            || task.last_status == TaskState::Stopped
+            || task.service().is_some()
+        {
             continue;
         }
         ctx.cloud.stop_task(&task.task_arn, &reason).await?;
-        stopped += 1;
+        destroyed.tasks_stopped += 1;
     }
-    Ok(stopped)
+    Ok(destroyed)
+}
+
+/// Scale every service of the instance to zero: it keeps its name, template and expiry and
+/// costs nothing until resumed. Returns how many services were scaled (0: already paused).
+pub async fn pause(ctx: &OpsContext, id: &InstanceId, all_owners: bool) -> Result<usize, OpsError> {
+    ctx.refuse_if_read_only("pause an instance")?;
+    let instance = find_exact(ctx, id, all_owners).await?;
+    let services = scalable(&instance, "paused")?;
+    let paused_at = BTreeMap::from([(
+        tags::PAUSED_AT.to_string(),
+        Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    )]);
+    let mut scaled = 0;
+    for service in services.iter().filter(|service| service.desired_count > 0) {
+        ctx.cloud.scale_service(&service.name, 0).await?;
+        ctx.cloud.tag_resource(&service.arn, &paused_at).await?;
+        scaled += 1;
+    }
+    Ok(scaled)
+}
+
+/// Scale every service of the instance back to one task. Returns how many were scaled (0: it
+/// was not paused).
+pub async fn resume(
+    ctx: &OpsContext,
+    id: &InstanceId,
+    all_owners: bool,
+) -> Result<usize, OpsError> {
+    ctx.refuse_if_read_only("resume an instance")?;
+    let instance = find_exact(ctx, id, all_owners).await?;
+    let services = scalable(&instance, "resumed")?;
+    let mut scaled = 0;
+    for service in services.iter().filter(|service| service.desired_count == 0) {
+        ctx.cloud.scale_service(&service.name, 1).await?;
+        scaled += 1;
+    }
+    Ok(scaled)
+}
+
+/// The services a pause or resume scales; a task-backed or destroyed instance is refused
+/// with the reason.
+fn scalable<'a>(instance: &'a Instance, verb: &str) -> Result<Vec<&'a Service>, OpsError> {
+    if !instance.is_service_backed() {
+        return Err(OpsError::Refused(format!(
+            "{} runs as ECS tasks, which cannot be {verb}, only destroyed; launch it from a \
+             template with kind = \"service\" to pause it overnight and resume it",
+            instance.name
+        )));
+    }
+    let active: Vec<&Service> = instance.services.iter().filter(|s| s.is_active()).collect();
+    if active.is_empty() {
+        return Err(OpsError::NotLive {
+            name: instance.name.clone(),
+            state: instance.state.to_string(),
+        });
+    }
+    Ok(active)
+}
+
+/// What a relaunch does: destroys what is left of `id` and launches its template again
+/// under the same name, with the same env overrides and time to live.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelaunchPlan {
+    pub instance: Instance,
+    pub request: LaunchRequest,
+}
+
+/// The launch that brings `id` back: its template, name, the env overrides its tasks were
+/// started with and the ttl it was given.
+pub async fn relaunch_plan(
+    ctx: &OpsContext,
+    id: &InstanceId,
+    all_owners: bool,
+) -> Result<RelaunchPlan, OpsError> {
+    let instance = find_exact(ctx, id, all_owners).await?;
+    if !ctx.profile.templates.contains_key(&instance.template) {
+        return Err(OpsError::UnknownTemplate {
+            template: instance.template.clone(),
+            profile: ctx.profile.name.clone(),
+            known: ctx.profile.templates.keys().cloned().collect(),
+        });
+    }
+    let mut env: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for task in instance
+        .tasks
+        .iter()
+        .filter(|task| task.service().is_none())
+    {
+        for (container, vars) in &task.env_overrides {
+            env.entry(container.clone())
+                .or_default()
+                .extend(vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+    }
+    let ttl = instance
+        .services
+        .iter()
+        .find_map(|service| service.tag(tags::TTL))
+        .or_else(|| instance.tasks.iter().find_map(|task| task.tag(tags::TTL)))
+        .and_then(|text| ondeck_core::instances::expiry::parse_ttl(text).ok());
+    let request = LaunchRequest {
+        template: instance.template.clone(),
+        name: Some(instance.name.clone()),
+        env,
+        ttl,
+        spot: None,
+    };
+    Ok(RelaunchPlan { instance, request })
+}
+
+/// How long a relaunch waits for the old instance to be gone before launching.
+const RELAUNCH_WAIT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+const RELAUNCH_POLL: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Destroy what is left of the plan's instance, wait until nothing of it is wanted any more
+/// (a service's name is free only once it is deleted), then launch it again.
+/// `progress` hears what it is waiting for.
+pub async fn relaunch(
+    ctx: &OpsContext,
+    plan: &RelaunchPlan,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> Result<Launched, OpsError> {
+    ctx.refuse_if_read_only("relaunch an instance")?;
+    let id = plan.instance.id();
+    let all_owners = !plan.instance.is_owned_by(&ctx.profile.owner);
+    let current = find_exact(ctx, &id, all_owners).await?;
+    destroy_found(ctx, &current).await?;
+    let deadline = tokio::time::Instant::now() + RELAUNCH_WAIT;
+    loop {
+        let snapshot = refresh(ctx, all_owners).await?;
+        let gone = snapshot.find(&id).is_none_or(|instance| {
+            !instance.is_wanted()
+                && instance
+                    .services
+                    .iter()
+                    .all(|service| service.status == "INACTIVE")
+        });
+        if gone {
+            break;
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(OpsError::Refused(format!(
+                "{} is still stopping after 15 minutes; relaunch it again once `ondeck list` \
+                 shows it STOPPED",
+                id.name
+            )));
+        }
+        progress(format!("waiting for {} to stop…", id.name));
+        tokio::time::sleep(RELAUNCH_POLL).await;
+    }
+    progress(format!("launching {} again…", id.name));
+    launch(ctx, &plan.request).await
 }
 
 /// Push the expiry out by `by` (default: the template's ttl), from now or from the current
@@ -244,6 +411,10 @@ pub async fn extend(
         tags::EXPIRES_AT.to_string(),
         expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     )]);
+    // A service's tags are where its expiry lives: its tasks took a copy when they started.
+    for service in instance.services.iter().filter(|s| s.is_active()) {
+        ctx.cloud.tag_resource(&service.arn, &tags).await?;
+    }
     for task in instance
         .tasks
         .iter()

@@ -312,13 +312,16 @@ pub fn family_of(task_definition: &str) -> &str {
     tail.rsplit_once(':').map_or(tail, |(family, _)| family)
 }
 
-/// A stop that somebody asked for (ondeck's destroy, or any StopTask by a user).
+/// A stop that somebody asked for (ondeck's destroy, any StopTask by a user, or a service
+/// scaled in: a pause).
 pub fn stop_was_requested(task: &Task) -> bool {
-    task.stop_code.as_deref() == Some("UserInitiated")
-        || task
-            .stopped_reason
-            .as_deref()
-            .is_some_and(|reason| reason.starts_with("ondeck"))
+    matches!(
+        task.stop_code.as_deref(),
+        Some("UserInitiated" | "ServiceSchedulerInitiated")
+    ) || task
+        .stopped_reason
+        .as_deref()
+        .is_some_and(|reason| reason.starts_with("ondeck"))
 }
 
 /// The instance's state from its services and tasks. See README "Instance states".
@@ -675,5 +678,168 @@ mod tests {
         assert!(is_valid_owner(&owner_from_login("john.doe")));
         assert!(!is_valid_owner("john doe"));
         assert!(!is_valid_owner(""));
+    }
+
+    const SERVICE: &str = "ondeck-ana-jobs-worker";
+
+    fn service(desired: i32) -> Service {
+        Service {
+            arn: format!("arn:aws:ecs:us-east-1:1:service/c/{SERVICE}"),
+            name: SERVICE.into(),
+            status: "ACTIVE".into(),
+            task_definition_arn: "arn:aws:ecs:us-east-1:1:task-definition/worker:2".into(),
+            desired_count: desired,
+            running_count: 0,
+            pending_count: 0,
+            tags: BTreeMap::from([
+                (tags::INSTANCE.to_string(), "jobs".to_string()),
+                (tags::OWNER.to_string(), "ana".to_string()),
+                (tags::LAUNCH_TOKEN.to_string(), "feed-0".to_string()),
+            ]),
+            created_at: None,
+            rollout_failed: None,
+            events: vec![],
+        }
+    }
+
+    /// A task the service started: started by ecs-svc, tagged like the service.
+    fn service_task(id: &str, last: TaskState, desired: &str) -> Task {
+        let mut task = task("jobs", last, desired);
+        task.task_arn = format!("arn:aws:ecs:us-east-1:1:task/c/{id}");
+        task.started_by = Some("ecs-svc/123".into());
+        task.group = Some(format!("service:{SERVICE}"));
+        task.tags = service(1).tags;
+        task
+    }
+
+    fn crashed(id: &str) -> Task {
+        let mut task = service_task(id, TaskState::Stopped, "STOPPED");
+        task.stop_code = Some("EssentialContainerExited".into());
+        task.stopped_reason = Some("Essential container in task exited".into());
+        task.containers = vec![crate::model::Container {
+            name: "worker".into(),
+            last_status: "STOPPED".into(),
+            exit_code: Some(137),
+            health: None,
+            reason: Some("OutOfMemoryError: Container killed due to memory usage".into()),
+            runtime_id: None,
+            exec_agent: None,
+        }];
+        task
+    }
+
+    #[test]
+    fn a_service_backed_instance_restarts_instead_of_failing() {
+        let running = service_task("a1", TaskState::Running, "RUNNING");
+        assert_eq!(
+            instance_state(std::slice::from_ref(&running), &[service(1)]),
+            InstanceState::Lifecycle(TaskState::Running)
+        );
+        // Its task died; the service has not started the next one yet.
+        let dead = crashed("a1");
+        assert_eq!(
+            instance_state(std::slice::from_ref(&dead), &[service(1)]),
+            InstanceState::Restarting
+        );
+        let next = service_task("b2", TaskState::Pending, "RUNNING");
+        assert_eq!(
+            instance_state(&[dead.clone(), next], &[service(1)]),
+            InstanceState::Restarting
+        );
+        // The replacement runs: the dead task is history.
+        let next = service_task("b2", TaskState::Running, "RUNNING");
+        assert_eq!(
+            instance_state(&[dead.clone(), next], &[service(1)]),
+            InstanceState::Lifecycle(TaskState::Running)
+        );
+        let instance = group(vec![dead], vec![service(1)]).remove(0);
+        let (task, why) = instance.last_crash().unwrap();
+        assert_eq!(task.task_id(), "a1");
+        assert_eq!(why, "exit 137: OutOfMemoryError");
+    }
+
+    #[test]
+    fn a_service_scaled_to_zero_is_paused_once_its_tasks_are_down() {
+        let mut scaled_in = service_task("a1", TaskState::Deactivating, "STOPPED");
+        scaled_in.stop_code = Some("ServiceSchedulerInitiated".into());
+        assert_eq!(
+            instance_state(std::slice::from_ref(&scaled_in), &[service(0)]),
+            InstanceState::Lifecycle(TaskState::Deactivating)
+        );
+        scaled_in.last_status = TaskState::Stopped;
+        assert_eq!(
+            instance_state(std::slice::from_ref(&scaled_in), &[service(0)]),
+            InstanceState::Paused
+        );
+        assert_eq!(instance_state(&[], &[service(0)]), InstanceState::Paused);
+        // Resumed: the scale-in was asked for, so the wait is a start, not a restart.
+        assert_eq!(
+            instance_state(&[scaled_in], &[service(1)]),
+            InstanceState::Lifecycle(TaskState::Provisioning)
+        );
+        let mut paused = service(0);
+        paused
+            .tags
+            .insert(tags::PAUSED_AT.into(), "2026-12-03T18:00:00Z".into());
+        let instance = group(vec![], vec![paused]).remove(0);
+        assert!(instance.is_wanted(), "a paused instance keeps its name");
+        assert_eq!(
+            instance.paused_since().map(|at| at.to_rfc3339()),
+            Some("2026-12-03T18:00:00+00:00".to_string())
+        );
+    }
+
+    #[test]
+    fn a_given_up_deployment_is_failed_and_a_deleted_service_is_stopped() {
+        let mut broken = service(1);
+        broken.rollout_failed = Some("tasks failed to start".into());
+        assert_eq!(instance_state(&[], &[broken]), InstanceState::Failed);
+        let mut deleted = service(0);
+        deleted.status = "DRAINING".into();
+        let stopping = service_task("a1", TaskState::Stopping, "STOPPED");
+        assert_eq!(
+            instance_state(
+                std::slice::from_ref(&stopping),
+                std::slice::from_ref(&deleted)
+            ),
+            InstanceState::Lifecycle(TaskState::Stopping)
+        );
+        deleted.status = "INACTIVE".into();
+        let instance = group(vec![], vec![deleted]).remove(0);
+        assert_eq!(instance.state, InstanceState::Lifecycle(TaskState::Stopped));
+        assert!(!instance.is_wanted());
+    }
+
+    #[test]
+    fn a_services_tasks_are_its_owners_when_the_service_is_named_for_them() {
+        let instance = group(
+            vec![service_task("a1", TaskState::Running, "RUNNING")],
+            vec![service(1)],
+        )
+        .remove(0);
+        assert_eq!(instance.tasks.len(), 1);
+        assert!(instance.is_owned_by("ana"), "{:?}", instance.disputed_by());
+        // A service tagged as ana's but named for bob is nobody's for sure.
+        let mut odd = service(1);
+        odd.name = "ondeck-bob-jobs-worker".into();
+        let instance = group(vec![], vec![odd]).remove(0);
+        assert_eq!(instance.disputed_by(), Some("ondeck-bob-jobs-worker"));
+        assert!(!instance.is_owned_by("ana"));
+    }
+
+    #[test]
+    fn service_names_follow_ecs_rules() {
+        assert_eq!(service_name("ana", "jobs", "worker"), SERVICE);
+        assert_eq!(
+            service_name("team/ana", "jobs", "w"),
+            "ondeck-team-ana-jobs-w"
+        );
+        let long = service_name(&"o".repeat(120), &"n".repeat(48), &"f".repeat(255));
+        assert_eq!(long.len(), 255);
+        assert_eq!(
+            family_of("arn:aws:ecs:r:1:task-definition/worker:2"),
+            "worker"
+        );
+        assert_eq!(family_of("worker:2"), "worker");
     }
 }

@@ -53,7 +53,7 @@ use ondeck_core::instances::Instance;
 use ondeck_core::instances::identity::{InstanceId, InstanceRef};
 use ondeck_core::logs::LogBuffer;
 use ondeck_core::model::{SessionGrant, TaskDefinition};
-use ondeck_core::ops::{LaunchRequest, Launched, Snapshot};
+use ondeck_core::ops::{Destroyed, LaunchRequest, Launched, Snapshot};
 use ondeck_core::tail::{TailMessage, TailSource, TailSpec};
 use poller::Poller;
 use profiles::ProfilePicker;
@@ -92,7 +92,7 @@ pub enum Action {
     },
     Destroyed {
         req: RequestId,
-        result: Result<usize, String>,
+        result: Result<Destroyed, String>,
     },
     Extended {
         req: RequestId,

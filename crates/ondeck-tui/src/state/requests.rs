@@ -286,10 +286,10 @@ impl AppState {
             }
             (InFlight::Destroy { label }, Action::Destroyed { result, .. }) => {
                 match result {
-                    Ok(0) => self.info(format!("{label} was already stopping")),
-                    Ok(stopped) => {
-                        self.info(format!("stopping {} of {label}", count(stopped, "task")))
+                    Ok(destroyed) if destroyed.is_nothing() => {
+                        self.info(format!("{label} was already stopping"))
                     }
+                    Ok(destroyed) => self.info(format!("{label}: {}", destroyed.summary())),
                     Err(error) => self.error(error, false),
                 }
                 self.refresh_now(effects);

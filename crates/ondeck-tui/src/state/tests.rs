@@ -18,7 +18,17 @@ fn destroy_answer_triggers_a_refresh_and_the_row_walks_the_stop_sequence() {
     let Effect::Destroy { req, .. } = press(&mut state, Key::char('y')).remove(0) else {
         panic!("no destroy");
     };
-    let effects = update(&mut state, Action::Destroyed { req, result: Ok(1) });
+    let stopped = Destroyed {
+        tasks_stopped: 1,
+        services_deleted: 0,
+    };
+    let effects = update(
+        &mut state,
+        Action::Destroyed {
+            req,
+            result: Ok(stopped),
+        },
+    );
     let req = refresh_req(&effects);
     for (minute, state_word) in [
         (1, TaskState::Stopping),

@@ -378,3 +378,22 @@ fn spend_sums_instances_and_counts_the_running_ones() {
         (2, None, None)
     );
 }
+
+#[test]
+fn a_paused_instance_costs_nothing_and_its_pause_is_not_billed() {
+    // Ran 60 minutes, paused for the last 30: billed 30 minutes, nothing per hour.
+    let mut scaled_in = task("1024", "2048", 60);
+    scaled_in.last_status = TaskState::Stopped;
+    scaled_in.stop_code = Some("ServiceSchedulerInitiated".into());
+    scaled_in.times.stopped_at = Some(clock() - Duration::minutes(30));
+    let mut paused = instance(vec![scaled_in]);
+    paused.state = InstanceState::Paused;
+    let cost = instance_cost(&paused, &BTreeMap::new(), "us-east-1", None, clock()).unwrap();
+    let hourly = 0.04048 + 2.0 * 0.004445;
+    assert_eq!(cost.per_hour, 0.0);
+    assert!(close(cost.so_far, hourly * 0.5), "{}", cost.so_far);
+    // Paused long enough that ECS forgot the task: no task, no cost.
+    let forgotten = instance(vec![]);
+    let cost = instance_cost(&forgotten, &BTreeMap::new(), "us-east-1", None, clock()).unwrap();
+    assert_eq!((cost.per_hour, cost.so_far), (0.0, 0.0));
+}
