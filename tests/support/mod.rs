@@ -13,7 +13,7 @@ use std::sync::{Mutex, OnceLock};
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, LogConfiguration, LogDriver, NetworkMode, PortMapping,
 };
-use ondeck_core::config::{Profile, Template, TemplateSource};
+use ondeck_core::config::{Profile, Template, TemplateKind, TemplateSource};
 
 pub const REGION: &str = "us-east-1";
 
@@ -145,6 +145,12 @@ impl Moto {
             spot: false,
             kind: Default::default(),
         };
+        // Service-backed: one ECS service per task definition.
+        let kept = Template {
+            kind: TemplateKind::Service,
+            ttl: Some(chrono::Duration::hours(4)),
+            ..template("kept", &["web", "worker"])
+        };
         Profile {
             name: "test".into(),
             aws_profile: None,
@@ -158,6 +164,7 @@ impl Moto {
             templates: BTreeMap::from([
                 ("stack".to_string(), template("stack", &["web"])),
                 ("pair".to_string(), template("pair", &["web", "worker"])),
+                ("kept".to_string(), kept),
             ]),
             refresh_busy_secs: 2,
             refresh_steady_secs: 30,

@@ -62,6 +62,8 @@ struct Shared {
     /// Successful answers to these actions are rewritten (what moto leaves out put in).
     rewrites: BTreeMap<String, Rewrite>,
     counts: BTreeMap<String, usize>,
+    /// The JSON bodies of requests per action, for actions whose bodies are recorded.
+    bodies: BTreeMap<String, Vec<serde_json::Value>>,
     /// Requests per API action that a fault was applied to.
     injected: BTreeMap<String, usize>,
     /// Requests waiting in a [`Fault::Hold`].
@@ -176,6 +178,21 @@ impl Proxy {
             .insert(action.to_string(), Arc::new(change));
     }
 
+    /// Keep the JSON body of every request for `action` (what moto does not store, checked
+    /// as sent).
+    pub fn record(&self, action: &str) {
+        self.shared
+            .lock()
+            .unwrap()
+            .bodies
+            .insert(action.to_string(), Vec::new());
+    }
+
+    /// The bodies of the requests for `action` since [`Proxy::record`].
+    pub fn recorded(&self, action: &str) -> Vec<serde_json::Value> {
+        self.shared.lock().unwrap().bodies[action].clone()
+    }
+
     pub fn clear(&self) {
         self.shared.lock().unwrap().rules.clear();
     }
@@ -224,6 +241,9 @@ async fn serve(
     let fault = {
         let mut shared = shared.lock().unwrap();
         *shared.counts.entry(action.clone()).or_default() += 1;
+        if let Some(bodies) = shared.bodies.get_mut(&action) {
+            bodies.push(serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null));
+        }
         let counts = shared.counts.clone();
         let rule = shared.rules.iter_mut().find(|rule| {
             rule.remaining != Some(0)
