@@ -46,7 +46,26 @@ struct InstanceJson<'a> {
     cost_per_hour: Option<f64>,
     cost_so_far: Option<f64>,
     currency: Option<&'static str>,
+    /// "task" or "service": what its task definitions run as.
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    paused_since: Option<DateTime<Utc>>,
+    /// While RESTARTING or after a crash: why the last task nobody stopped ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_crash: Option<String>,
     tasks: Vec<TaskJson<'a>>,
+    services: Vec<ServiceJson<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct ServiceJson<'a> {
+    name: &'a str,
+    arn: &'a str,
+    status: &'a str,
+    desired_count: i32,
+    running_count: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rollout_failed: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -95,6 +114,25 @@ impl<'a> InstanceJson<'a> {
             cost_per_hour: cost.map(|c| cents(c.per_hour)),
             cost_so_far: cost.map(|c| cents(c.so_far)),
             currency: cost.map(|c| c.currency),
+            kind: if instance.is_service_backed() {
+                "service"
+            } else {
+                "task"
+            },
+            paused_since: instance.paused_since(),
+            last_crash: instance.last_crash().map(|(_, why)| why),
+            services: instance
+                .services
+                .iter()
+                .map(|service| ServiceJson {
+                    name: &service.name,
+                    arn: &service.arn,
+                    status: &service.status,
+                    desired_count: service.desired_count,
+                    running_count: service.running_count,
+                    rollout_failed: service.rollout_failed.as_deref(),
+                })
+                .collect(),
             tasks: instance
                 .tasks
                 .iter()

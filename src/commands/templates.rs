@@ -48,6 +48,8 @@ struct TemplateRow {
     name: String,
     /// `task definitions`, `containers` or `compose file`.
     source: String,
+    /// `task` or `service`: what each task definition runs as.
+    kind: &'static str,
     containers: Vec<String>,
     vcpu: Option<f64>,
     memory_gb: Option<f64>,
@@ -73,6 +75,7 @@ pub(super) async fn templates(ctx: &OpsContext, json: bool) -> Result<(), Failur
     let mut table = vec![
         [
             "TEMPLATE",
+            "KIND",
             "SOURCE",
             "CONTAINERS",
             "SIZE",
@@ -86,6 +89,7 @@ pub(super) async fn templates(ctx: &OpsContext, json: bool) -> Result<(), Failur
     for row in &rows {
         table.push(vec![
             row.name.clone(),
+            row.kind.to_string(),
             row.source.clone(),
             row.containers.join(", "),
             match (row.vcpu, row.memory_gb) {
@@ -120,6 +124,7 @@ async fn row(ctx: &OpsContext, template: &Template) -> TemplateRow {
             TemplateSource::Containers => "containers".into(),
             TemplateSource::Compose { .. } => "compose file".into(),
         },
+        kind: template.kind.as_str(),
         containers: Vec::new(),
         vcpu: None,
         memory_gb: None,

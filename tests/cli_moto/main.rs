@@ -5,6 +5,7 @@ mod support;
 
 mod launches;
 mod owners;
+mod services;
 
 use std::process::Output;
 use std::time::{Duration, Instant};
@@ -367,7 +368,7 @@ async fn unknown_templates_and_bad_env_are_usage_errors() {
     let out = env.run("ana", None, &["launch", "nope"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("known templates: pair, stack"),
+        stderr(&out).contains("known templates: kept, pair, stack"),
         "{}",
         stderr(&out)
     );

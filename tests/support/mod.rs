@@ -241,6 +241,12 @@ task_definitions = ["web"]
 [profiles.test.templates.pair]
 task_definitions = ["web", "worker"]
 ttl = "2h"
+
+[profiles.test.templates.kept]
+description = "kept running by ECS services"
+kind = "service"
+task_definitions = ["worker"]
+ttl = "2h"
 "#,
         moto.subnets[0], moto.security_group
     );
