@@ -364,6 +364,15 @@ pub struct Launched {
     pub exec_warnings: Vec<connect::ExecWarning>,
 }
 
+/// Why env overrides cannot go with a service-backed template, and what to do instead.
+pub fn no_env_for_services(template: &str) -> OpsError {
+    OpsError::Refused(format!(
+        "template `{template}` runs as ECS services (kind = \"service\"), which take no \
+         per-launch environment overrides; launch it without env, or put the variables in its \
+         containers' environment"
+    ))
+}
+
 pub fn generated_name(template: &str) -> String {
     let stem: String = template
         .to_ascii_lowercase()

@@ -18,7 +18,7 @@ use ondeck_core::model::{
 };
 use ondeck_core::ops::{
     LaunchRequest, Launched, OpsError, Snapshot, check_env_containers, check_run_limits, connect,
-    first_launch, generated_name, merged_env,
+    first_launch, generated_name, merged_env, no_env_for_services,
 };
 use ondeck_core::{Backoff, CloudError};
 
@@ -55,12 +55,7 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
     }
     let as_services = template.kind == TemplateKind::Service;
     if as_services && !req.env.is_empty() {
-        return Err(OpsError::Refused(format!(
-            "template `{}` runs as ECS services (kind = \"service\"), which take no per-launch \
-             environment overrides; launch it without --env, or put the variables in its \
-             containers' environment",
-            template.name
-        )));
+        return Err(no_env_for_services(&template.name));
     }
 
     // Registering or describing first turns a typo into "task definition X not found" before

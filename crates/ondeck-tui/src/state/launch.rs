@@ -9,12 +9,14 @@ use chrono::Duration;
 use super::Outcome;
 use super::input::LineInput;
 use super::keymap::{Key, KeyCode};
-use ondeck_core::config::{Profile, Template};
+use ondeck_core::config::{Profile, Template, TemplateKind};
 use ondeck_core::instances::cost::{definition_per_hour, definition_size};
 use ondeck_core::instances::expiry::parse_ttl;
 use ondeck_core::instances::identity::is_valid_name;
 use ondeck_core::model::TaskDefinition;
-use ondeck_core::ops::{LaunchRequest, OpsError, check_env_containers, parse_env};
+use ondeck_core::ops::{
+    LaunchRequest, OpsError, check_env_containers, no_env_for_services, parse_env,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LaunchField {
@@ -66,6 +68,8 @@ pub(crate) struct TemplateChoice {
     pub(crate) per_hour_spot: Option<f64>,
     pub(crate) ttl: Option<Duration>,
     pub(crate) spot: bool,
+    /// Service-backed (`kind = "service"`): no env overrides.
+    pub(crate) as_services: bool,
 }
 
 impl TemplateChoice {
@@ -107,6 +111,7 @@ impl TemplateChoice {
             per_hour_spot: per_hour(true),
             ttl: template.ttl,
             spot: template.spot,
+            as_services: template.kind == TemplateKind::Service,
         }
     }
 }
@@ -254,6 +259,9 @@ impl LaunchDialog {
                     Err(why) => return Some(why),
                 };
                 let template = self.template()?;
+                if template.as_services && !env.is_empty() {
+                    return Some(no_env_for_services(&template.name).to_string());
+                }
                 let containers = template.containers.as_ref()?;
                 check_env_containers(&template.name, &env, containers)
                     .err()

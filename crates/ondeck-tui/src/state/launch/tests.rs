@@ -445,3 +445,18 @@ fn after_a_failed_launch_n_reopens_the_dialog_as_it_was_typed() {
     press(&mut state, Key::char('n'));
     assert!(matches!(&state.mode, Mode::Launch(d) if d.name.is_empty()));
 }
+
+#[test]
+fn a_service_backed_template_takes_no_env_override_in_the_dialog() {
+    let mut profile = profile("dev");
+    for template in profile.templates.values_mut() {
+        template.kind = ondeck_core::config::TemplateKind::Service;
+    }
+    let mut dialog = LaunchDialog::new(&profile, &ondeck_core::fixtures::definitions());
+    tab_to(&mut dialog, LaunchField::Env);
+    assert_eq!(dialog.problem(LaunchField::Env), None, "empty is fine");
+    type_into(&mut dialog, "api:DEBUG=1");
+    let problem = dialog.problem(LaunchField::Env).unwrap();
+    assert!(problem.contains("kind = \"service\""), "{problem}");
+    assert!(matches!(dialog.request(), Err((LaunchField::Env, _))));
+}
