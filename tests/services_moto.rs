@@ -405,3 +405,47 @@ async fn relaunch_of_a_task_backed_instance_keeps_its_env_overrides() {
     let old = find(&ctx, &launched.id).await;
     assert!(old.tasks.iter().all(|t| t.desired_status == "STOPPED"));
 }
+
+#[tokio::test]
+async fn a_listing_describes_only_my_services_and_all_owners_sees_everyones() {
+    let moto = support::moto();
+    let state = tempfile::tempdir().unwrap();
+    let cluster = support::unique("svcscope");
+    moto.cluster(&cluster, "ana").await;
+    let bob = context(moto.profile(&cluster, "bob", &moto.endpoint), state.path()).await;
+    ops::launch(&bob, &kept("bobs")).await.unwrap();
+
+    let proxy = Proxy::start(&moto.endpoint);
+    let ana = context(moto.profile(&cluster, "ana", &proxy.endpoint), state.path()).await;
+    let mine = ops::refresh(&ana, false).await.unwrap();
+    assert!(mine.instances.is_empty(), "{:?}", mine.instances);
+    assert_eq!(proxy.count("ListServices"), 1);
+    assert_eq!(
+        proxy.count("DescribeServices"),
+        0,
+        "another owner's services are not even described"
+    );
+
+    let everyone = ops::refresh(&ana, true).await.unwrap();
+    let theirs: Vec<_> = everyone
+        .instances
+        .iter()
+        .map(|i| i.id().to_string())
+        .collect();
+    assert_eq!(theirs, ["bob/bobs"]);
+    assert!(everyone.instances[0].is_owned_by("bob"));
+    let id = everyone.instances[0].id();
+    let refused = ops::pause(&ana, &id, false).await.unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            OpsError::NotYours { .. } | OpsError::NoSuchInstance { .. }
+        ),
+        "{refused}"
+    );
+    assert_eq!(
+        proxy.count("UpdateService"),
+        0,
+        "never touched without --all-owners"
+    );
+}

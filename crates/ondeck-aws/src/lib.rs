@@ -22,7 +22,7 @@ use ecs::types::{
 };
 
 use ondeck_core::config::Profile;
-use ondeck_core::instances::owner_key;
+use ondeck_core::instances::{owner_key, service_name_prefix};
 use ondeck_core::model::{
     FilteredPage, LogFilter, LogPage, LogQuery, NetworkConfig, RawLogEvent, RunFailure, RunOutcome,
     RunRequest, Scope, Service, ServiceRequest, SessionGrant, Task, TaskDefinition, tags,
@@ -536,10 +536,23 @@ impl Cloud for SdkCloud {
             .cluster(&self.cluster)
             .into_paginator()
             .send();
+        // Only ondeck's (and, scoped, only the owner's) are described: a cluster with no
+        // service of mine costs one ListServices a refresh.
+        let prefix = match scope {
+            Scope::StartedBy(key) => {
+                service_name_prefix(key.strip_prefix("ondeck/").unwrap_or(key))
+            }
+            Scope::AllOwners | Scope::Service(_) => "ondeck-".to_string(),
+        };
         let mut arns = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|err| self.classify(Api::Ecs, "ListServices", err))?;
-            arns.extend(page.service_arns().iter().cloned());
+            arns.extend(
+                page.service_arns()
+                    .iter()
+                    .filter(|arn| arn.rsplit('/').next().unwrap_or("").starts_with(&prefix))
+                    .cloned(),
+            );
         }
         let mut services = self.describe_services(&arns).await?;
         services.retain(|service| {

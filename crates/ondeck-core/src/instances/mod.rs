@@ -290,7 +290,15 @@ const SERVICE_NAME_CHARS: usize = 255;
 /// The service of one task definition of an instance: `ondeck-<owner>-<instance>-<family>`,
 /// other characters as `-`, cut to ECS's 255.
 pub fn service_name(owner: &str, instance: &str, family: &str) -> String {
-    format!("ondeck-{owner}-{instance}-{family}")
+    format!("{}{instance}-{family}", service_name_prefix(owner))
+        .chars()
+        .take(SERVICE_NAME_CHARS)
+        .collect()
+}
+
+/// How the name of every service of `owner` starts: `ondeck-ana-`.
+pub fn service_name_prefix(owner: &str) -> String {
+    format!("ondeck-{owner}-")
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
@@ -299,7 +307,6 @@ pub fn service_name(owner: &str, instance: &str, family: &str) -> String {
                 '-'
             }
         })
-        .take(SERVICE_NAME_CHARS)
         .collect()
 }
 
