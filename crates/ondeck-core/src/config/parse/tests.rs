@@ -230,7 +230,9 @@ fn every_declared_key_is_read_and_checked() {
 #[test]
 fn a_template_kind_is_task_or_service() {
     let template = |extra: &str| {
-        format!("{MINIMAL}\n[profiles.dev.templates.jobs]\ntask_definitions = [\"worker\"]\n{extra}")
+        format!(
+            "{MINIMAL}\n[profiles.dev.templates.jobs]\ntask_definitions = [\"worker\"]\n{extra}"
+        )
     };
     let config = parse_with_login(Path::new("c.toml"), &template(""), Some("ana")).unwrap();
     assert_eq!(
@@ -244,10 +246,16 @@ fn a_template_kind_is_task_or_service() {
         crate::config::TemplateKind::Service
     );
 
-    let error =
-        parse_with_login(Path::new("c.toml"), &template("kind = \"daemon\"\n"), Some("ana"))
-            .unwrap_err();
-    assert_eq!(error.key.as_deref(), Some("profiles.dev.templates.jobs.kind"));
+    let error = parse_with_login(
+        Path::new("c.toml"),
+        &template("kind = \"daemon\"\n"),
+        Some("ana"),
+    )
+    .unwrap_err();
+    assert_eq!(
+        error.key.as_deref(),
+        Some("profiles.dev.templates.jobs.kind")
+    );
     assert_eq!(error.line, Some(10));
     assert!(error.message.contains("\"service\""), "{}", error.message);
 }
@@ -259,7 +267,14 @@ fn a_service_backed_template_refuses_env_it_could_not_apply() {
          kind = \"service\"\nenv.worker.DEBUG = \"1\"\n"
     );
     let error = parse_with_login(Path::new("c.toml"), &text, Some("ana")).unwrap_err();
-    assert_eq!(error.key.as_deref(), Some("profiles.dev.templates.jobs.env"));
+    assert_eq!(
+        error.key.as_deref(),
+        Some("profiles.dev.templates.jobs.env")
+    );
     assert_eq!(error.line, Some(11));
-    assert!(error.message.contains("kind = \"task\""), "{}", error.message);
+    assert!(
+        error.message.contains("kind = \"task\""),
+        "{}",
+        error.message
+    );
 }
