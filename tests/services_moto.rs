@@ -449,3 +449,34 @@ async fn a_listing_describes_only_my_services_and_all_owners_sees_everyones() {
         "never touched without --all-owners"
     );
 }
+
+#[tokio::test]
+async fn services_are_looked_for_once_unless_the_profile_or_the_cluster_has_some() {
+    let moto = support::moto();
+    let state = tempfile::tempdir().unwrap();
+    let cluster = support::unique("svclook");
+    moto.cluster(&cluster, "ana").await;
+    let proxy = Proxy::start(&moto.endpoint);
+    let mut tasks_only = moto.profile(&cluster, "ana", &proxy.endpoint);
+    tasks_only.templates.remove("kept");
+    let ctx = context(tasks_only.clone(), state.path()).await;
+    for _ in 0..3 {
+        ops::refresh(&ctx, false).await.unwrap();
+    }
+    assert_eq!(
+        proxy.count("ListServices"),
+        1,
+        "without service-backed templates or services, only the first look asks"
+    );
+
+    // A service-backed instance launched from another config (or a template since removed)
+    // is found by the first look and listed from then on.
+    let other = context(moto.profile(&cluster, "ana", &moto.endpoint), state.path()).await;
+    ops::launch(&other, &kept("elsewhere")).await.unwrap();
+    let fresh = context(tasks_only, state.path()).await;
+    for _ in 0..3 {
+        let snapshot = ops::refresh(&fresh, false).await.unwrap();
+        assert_eq!(snapshot.instances.len(), 1);
+    }
+    assert_eq!(proxy.count("ListServices"), 1 + 3);
+}

@@ -3,12 +3,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::register::Registrations;
-use ondeck_core::config::Profile;
+use ondeck_core::config::{Profile, TemplateKind};
 use ondeck_core::instances::identity::{InstanceId, InstanceRef, short_launch};
 use ondeck_core::instances::{Instance, group, owner_key};
 use ondeck_core::model::{Scope, Service, TaskDefinition, TaskState, tags};
@@ -28,6 +29,9 @@ pub struct OpsContext {
     pub read_only: bool,
     pub(crate) definitions: DefinitionCache,
     pub(crate) registrations: Registrations,
+    /// Whether this process has listed services yet, and found any of the owner's.
+    services_looked: AtomicBool,
+    services_found: AtomicBool,
 }
 
 impl OpsContext {
@@ -44,7 +48,24 @@ impl OpsContext {
             read_only,
             definitions: DefinitionCache::default(),
             registrations: Registrations::default(),
+            services_looked: AtomicBool::new(false),
+            services_found: AtomicBool::new(false),
         }
+    }
+
+    /// Services are listed (ListServices, one more request a refresh) when they can matter:
+    /// the profile has a service-backed template, some were found, everyone's are shown, or
+    /// this is the first look of the process — so that an instance launched from a template
+    /// since removed is still found, and paid for by nobody unnoticed.
+    fn lists_services(&self, all_owners: bool) -> bool {
+        all_owners
+            || !self.services_looked.load(Ordering::Relaxed)
+            || self.services_found.load(Ordering::Relaxed)
+            || self
+                .profile
+                .templates
+                .values()
+                .any(|template| template.kind == TemplateKind::Service)
     }
 
     /// Container and compose templates: the task definition ondeck builds for each (or why it
@@ -110,7 +131,17 @@ impl DefinitionCache {
 pub async fn refresh(ctx: &OpsContext, all_owners: bool) -> Result<Snapshot, OpsError> {
     let scope = ctx.scope(all_owners);
     let mut tasks = ctx.cloud.list_tasks(&scope).await?;
-    let services = ctx.cloud.list_services(&scope).await?;
+    let services = if ctx.lists_services(all_owners) {
+        let services = ctx.cloud.list_services(&scope).await?;
+        ctx.services_looked.store(true, Ordering::Relaxed);
+        if !all_owners {
+            ctx.services_found
+                .store(!services.is_empty(), Ordering::Relaxed);
+        }
+        services
+    } else {
+        Vec::new()
+    };
     // A service's tasks are started by the service, not under the owner's key: listed per
     // service, and not at all for a paused or deleted one that has nothing left running.
     for service in &services {
