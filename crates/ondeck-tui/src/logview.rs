@@ -13,9 +13,9 @@ use std::io::{self, BufWriter, Write};
 use std::ops::Range;
 use std::path::Path;
 
-use unicode_width::UnicodeWidthChar;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use ondeck_core::logs::buffer::{LogBuffer, LogLine};
+use ondeck_core::logs::buffer::{LineKind, LogBuffer, LogLine};
 use ondeck_core::logs::line::{format_line, labels_lines};
 use ondeck_core::logs::sanitize::{Level, StyleRun, pretty_json};
 
@@ -24,6 +24,9 @@ pub use search::Search;
 
 /// Lines kept visible below a search match, so it is seen in context.
 const MATCH_CONTEXT: usize = 3;
+
+/// Columns the pane draws around a marker's text: a short rule and a space on either side.
+pub(crate) const MARKER_FRAME_WIDTH: usize = 6;
 
 /// The log pane's state: every user command is a method here.
 ///
@@ -147,9 +150,10 @@ impl LogView {
     }
 
     /// Whether `line` is shown under the current focus, level and filter. A line with no
-    /// detected level counts as info: most unmarked output is ordinary progress.
+    /// detected level counts as info: most unmarked output is ordinary progress. A marker is
+    /// no container's, so it shows whichever container is in focus.
     pub fn passes(&self, line: &LogLine) -> bool {
-        if self.focus.is_some_and(|focus| focus != line.source) {
+        if line.kind == LineKind::Output && self.focus.is_some_and(|focus| focus != line.source) {
             return false;
         }
         if let Some(min) = self.min_level
@@ -297,7 +301,7 @@ impl LogView {
     }
 
     /// The line a copy command takes: the current search match if it is shown, otherwise the
-    /// bottom shown line.
+    /// bottom shown line of a container (a marker there is passed over).
     pub fn selected_line<'a>(&self, buffer: &'a LogBuffer) -> Option<&'a LogLine> {
         if let Some(line) = self.current_match.and_then(|seq| buffer.get(seq))
             && self.passes(line)
@@ -305,7 +309,9 @@ impl LogView {
             return Some(line);
         }
         let bottom = self.bottom_seq(buffer)?;
-        buffer.iter_back_from(bottom).find(|l| self.passes(l))
+        buffer
+            .iter_back_from(bottom)
+            .find(|l| l.kind == LineKind::Output && self.passes(l))
     }
 
     /// The lines on screen, oldest first, for a pane `height` rows high whose text column is
@@ -316,7 +322,7 @@ impl LogView {
         height: usize,
         width: usize,
     ) -> Vec<&'a LogLine> {
-        self.layout(buffer, height, width)
+        self.layout(buffer, height, width, width)
             .lines
             .into_iter()
             .map(|laid| laid.line)
@@ -387,7 +393,22 @@ impl LogView {
         true
     }
 
-    fn lay_out<'a>(&self, line: &'a LogLine, width: usize) -> LaidOutLine<'a> {
+    fn lay_out<'a>(&self, line: &'a LogLine, width: usize, marker_width: usize) -> LaidOutLine<'a> {
+        // A marker is ondeck's own sentence: wrapped at its words, never JSON, and not
+        // scrolled sideways with the output.
+        if line.kind == LineKind::Marker {
+            let text = &line.text.text;
+            let rows = if self.wrap {
+                word_rows(text, marker_width.saturating_sub(MARKER_FRAME_WIDTH))
+            } else {
+                screen_rows(text, marker_width, false)
+            };
+            return LaidOutLine {
+                line,
+                pretty: None,
+                rows,
+            };
+        }
         let pretty = if self.json_pretty {
             pretty_json(&line.text.text)
         } else {
@@ -420,11 +441,14 @@ impl LogView {
         LaidOutLine { line, pretty, rows }
     }
 
+    /// The window for a pane `height` rows high: output in a text column `width` wide, markers
+    /// in `marker_width` (they cross the container column).
     pub(crate) fn layout<'a>(
         &self,
         buffer: &'a LogBuffer,
         height: usize,
         width: usize,
+        marker_width: usize,
     ) -> Window<'a> {
         let mut lines = Vec::new();
         let mut rows = 0;
@@ -439,7 +463,7 @@ impl LogView {
                 break;
             }
             if self.passes(line) {
-                let laid = self.lay_out(line, width);
+                let laid = self.lay_out(line, width, marker_width);
                 rows += laid.rows.len();
                 lines.push(laid);
             }
@@ -454,7 +478,7 @@ impl LogView {
                     break;
                 }
                 if self.passes(line) {
-                    let laid = self.lay_out(line, width);
+                    let laid = self.lay_out(line, width, marker_width);
                     rows += laid.rows.len();
                     lines.push(laid);
                 }
@@ -474,6 +498,42 @@ fn skip_columns(text: &str, row: Range<usize>, columns: usize) -> Range<usize> {
         skipped += c.width().unwrap_or(0);
     }
     row.end..row.end
+}
+
+/// Byte ranges of `text` that fit `width` columns each, broken after a space where a row has
+/// one (a word longer than a row is broken where the row ends). A space at a row's end stays
+/// in it; one that would not fit there starts no row.
+fn word_rows(text: &str, width: usize) -> Vec<Range<usize>> {
+    let width = width.max(1);
+    let mut rows = Vec::new();
+    let mut start = 0;
+    let mut column = 0;
+    // Where the current row could end: just after its last space.
+    let mut after_space = None;
+    for (at, c) in text.char_indices() {
+        let char_width = c.width().unwrap_or(0);
+        let overflows = column + char_width > width && column > 0;
+        if overflows && c == ' ' {
+            rows.push(start..at);
+            start = at + 1;
+            column = 0;
+            after_space = None;
+            continue;
+        }
+        if overflows {
+            let end = after_space.filter(|&end| end > start).unwrap_or(at);
+            rows.push(start..end);
+            column = UnicodeWidthStr::width(&text[end..at]);
+            start = end;
+            after_space = None;
+        }
+        column += char_width;
+        if c == ' ' {
+            after_space = Some(at + 1);
+        }
+    }
+    rows.push(start..text.len());
+    rows
 }
 
 /// Byte ranges of `text` that fit `width` columns each; one clipped row when not wrapping.
@@ -504,8 +564,9 @@ fn screen_rows(text: &str, width: usize, wrap: bool) -> Vec<Range<usize>> {
     rows
 }
 
-/// Writes every line the view's filters let through (not only those on screen), oldest first,
-/// as `ondeck logs` prints them: time, container (when there are several) and sanitized text.
+/// Writes every container line the view's filters let through (not only those on screen),
+/// oldest first, as `ondeck logs` prints them: time, container (when there are several) and
+/// sanitized text. Markers are not written: the file holds what the containers printed.
 /// `labels`: container names by source index. Returns how many lines were written.
 pub fn save(
     buffer: &LogBuffer,
@@ -516,7 +577,10 @@ pub fn save(
     let mut out = BufWriter::new(File::create(path)?);
     let show_label = labels_lines(labels.len());
     let mut written = 0;
-    for line in buffer.iter().filter(|l| view.passes(l)) {
+    for line in buffer
+        .iter()
+        .filter(|l| l.kind == LineKind::Output && view.passes(l))
+    {
         let label = show_label.then(|| {
             labels
                 .get(usize::from(line.source))

@@ -162,3 +162,43 @@ async fn two_starts_of_the_demo_keep_one_copy_of_each_event() {
     // Kept across starts, the demo's new times for the same tasks would pile up.
     assert!(repeated(&demo_starts(2, false).await) > 0);
 }
+
+#[test]
+fn service_events_round_trip_through_the_file_beside_lines_written_before_them() {
+    use ondeck_tui::state::timeline::TimelineEvent;
+    use ondeck_tui::state::timeline::fixtures::{
+        service, service_backed, service_event, service_task,
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = path(dir.path(), "dev");
+    // A line as a version without service events wrote it.
+    let old = r#"{"at":"2026-11-23T08:00:00Z","instance":"web","task_arn":"arn:aws:ecs:eu-west-1:123456789012:task/dev/t0","task_definition":"web:3","event":{"kind":"observed","value":"RUNNING"}}"#;
+    fs::create_dir_all(file.parent().unwrap()).unwrap();
+    fs::write(&file, format!("{old}\n")).unwrap();
+
+    let jobs = service_backed(
+        vec![service_task("a1b2c3d4", TaskState::Running, at(9, 0))],
+        vec![service(vec![service_event(
+            "e1",
+            at(9, 1),
+            "(service ondeck-ana-jobs-web) has started 1 tasks: (task a1b2c3d4).\u{202e}",
+        )])],
+    );
+    let mut journal = Journal::new(100);
+    let written = journal.observe(std::slice::from_ref(&jobs), at(9, 2));
+    append(&file, &written).unwrap();
+
+    let loaded = load(&file, 100).unwrap();
+    assert_eq!(loaded.skipped, 0);
+    assert_eq!(loaded.entries.len(), 1 + written.len());
+    assert_eq!(loaded.entries[0].event.describe(), "seen RUNNING");
+    assert_eq!(loaded.entries[1..], written[..]);
+    assert!(loaded.entries.iter().any(|entry| matches!(
+        &entry.event,
+        TimelineEvent::Service { id, message, .. } if id == "e1" && message.ends_with('\u{202e}')
+    )));
+    // Read back, the same events are known: the next refresh adds none.
+    let mut reloaded = Journal::from_entries(loaded.entries, 100);
+    assert!(reloaded.observe(&[jobs], at(9, 3)).is_empty());
+}

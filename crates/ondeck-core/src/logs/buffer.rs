@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::mem::size_of;
 
-use super::sanitize::{Level, SanitizedText, StyleRun, detect_level, sanitize};
+use super::sanitize::{Level, SanitizedText, StyleRun, detect_level, sanitize, sanitize_label};
 
 /// Lines kept per instance when no capacity is configured.
 pub const DEFAULT_CAPACITY: usize = 50_000;
@@ -19,13 +19,24 @@ pub const DEFAULT_BYTE_BUDGET: usize = 18 * 1024 * 1024;
 /// for the memory they take.
 const BYTES_PER_LINE: usize = DEFAULT_BYTE_BUDGET / DEFAULT_CAPACITY;
 
+/// Whose a line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// What a container printed.
+    Output,
+    /// ondeck's own note between the lines, e.g. where a service replaced its task: no
+    /// container's output, so never saved or copied as such.
+    Marker,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
     pub seq: u64,
     /// Milliseconds since the epoch, as CloudWatch reports the event.
     pub timestamp: i64,
-    /// Index of the container the line came from.
+    /// Index of the container the line came from; 0, and meaningless, for a marker.
     pub source: u16,
+    pub kind: LineKind,
     pub level: Option<Level>,
     pub text: SanitizedText,
 }
@@ -95,12 +106,30 @@ impl LogBuffer {
     pub fn push(&mut self, timestamp: i64, source: u16, raw: &str) -> u64 {
         let text = sanitize(raw);
         let level = detect_level(&text.text);
+        self.append(timestamp, source, LineKind::Output, level, text)
+    }
+
+    /// Appends a [`LineKind::Marker`] line under the same bounds. Its text may quote AWS (a
+    /// stop reason), so it is cleaned as such; it has no level, whatever words it holds.
+    pub fn push_marker(&mut self, timestamp: i64, raw: &str) -> u64 {
+        self.append(timestamp, 0, LineKind::Marker, None, sanitize_label(raw))
+    }
+
+    fn append(
+        &mut self,
+        timestamp: i64,
+        source: u16,
+        kind: LineKind,
+        level: Option<Level>,
+        text: SanitizedText,
+    ) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
         let line = LogLine {
             seq,
             timestamp,
             source,
+            kind,
             level,
             text,
         };
@@ -328,6 +357,26 @@ mod tests {
             big >= 4 * DEFAULT_BYTE_BUDGET - 4 * DEFAULT_CAPACITY,
             "{big}"
         );
+    }
+
+    #[test]
+    fn a_marker_is_cleaned_has_no_level_and_is_bounded_like_any_line() {
+        let mut buffer = LogBuffer::new(3);
+        buffer.push(0, 1, "ERROR before");
+        let seq = buffer.push_marker(1, "task b replaced a (exit 137: OutOfMemoryError\x1b[2J)");
+        let marker = buffer.get(seq).unwrap();
+        assert_eq!(marker.kind, LineKind::Marker);
+        assert_eq!(marker.level, None, "not an error line for the level filter");
+        assert_eq!(
+            marker.text.text,
+            "task b replaced a (exit 137: OutOfMemoryError)"
+        );
+        assert_eq!(buffer.get(0).unwrap().kind, LineKind::Output);
+        for i in 2..5 {
+            buffer.push(i, 1, "after");
+        }
+        assert!(buffer.get(seq).is_none(), "evicted as the oldest");
+        assert_eq!(buffer.evicted(), 2);
     }
 
     #[test]

@@ -8,7 +8,7 @@ pub mod sanitize;
 pub mod sources;
 pub mod style;
 
-pub use buffer::{LogBuffer, LogLine};
+pub use buffer::{LineKind, LogBuffer, LogLine};
 pub use sanitize::{
     Level, SanitizedText, StyleRun, detect_level, pretty_json, sanitize, sanitize_bytes,
 };

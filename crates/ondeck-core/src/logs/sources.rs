@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::sanitize::printable;
 use crate::instances::Instance;
-use crate::model::{LogStreamRef, TaskDefinition};
+use crate::model::{LogStreamRef, Task, TaskDefinition};
 use crate::tail::TailSource;
 
 /// The instance's log streams, one per container with the awslogs driver, and a one-line
@@ -18,6 +18,13 @@ pub struct LogSources {
     /// run a container of the same name.
     pub labels: Vec<String>,
     pub unreadable: Vec<String>,
+}
+
+/// The start of a task's id that tells it from the instance's other tasks in the log pane
+/// (`api@3f9a1c`, the marker where a service replaced its task), cleaned for display.
+pub fn short_task_id(task: &Task) -> String {
+    let id: String = task.task_id().chars().take(6).collect();
+    printable(&id).into_owned()
 }
 
 pub fn log_sources(
@@ -66,8 +73,7 @@ pub fn log_sources(
             };
             let name = printable(&container.name);
             let label = if seen_names.get(&container.name).copied().unwrap_or(0) > 1 {
-                let id: String = task.task_id().chars().take(6).collect();
-                format!("{name}@{}", printable(&id))
+                format!("{name}@{}", short_task_id(task))
             } else {
                 name.into_owned()
             };
@@ -90,7 +96,7 @@ pub fn log_sources(
 mod tests {
     use super::*;
     use crate::instances::group;
-    use crate::model::{ContainerDefinition, LogConfig, Task, TaskState, TaskTimes};
+    use crate::model::{ContainerDefinition, LogConfig, TaskState, TaskTimes};
 
     fn container(name: &str, driver: &str) -> ContainerDefinition {
         ContainerDefinition {

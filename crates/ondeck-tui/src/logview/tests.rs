@@ -353,7 +353,7 @@ fn unwrapped_lines_scroll_sideways_by_columns() {
     assert!(!view.scroll_sideways(4), "wrapped lines have no side");
     view.toggle_wrap();
     assert!(view.scroll_sideways(4));
-    let window = view.layout(&buffer, 5, 20);
+    let window = view.layout(&buffer, 5, 20, 20);
     let shown: Vec<&str> = window
         .lines
         .iter()
@@ -363,7 +363,7 @@ fn unwrapped_lines_scroll_sideways_by_columns() {
     assert!(view.scroll_sideways(-100));
     assert_eq!(view.column(), 0, "not before the start");
     view.scroll_sideways(50);
-    let window = view.layout(&buffer, 5, 20);
+    let window = view.layout(&buffer, 5, 20, 20);
     let rows = &window.lines[0].rows;
     assert_eq!(
         (rows.len(), rows.first()),
@@ -392,7 +392,7 @@ fn pretty_json_lines_take_a_row_per_json_line() {
     buffer.push(0, 0, r#"{"a":1,"b":2}"#);
     let mut view = LogView::new();
     view.toggle_json();
-    let window = view.layout(&buffer, 10, 40);
+    let window = view.layout(&buffer, 10, 40, 40);
     assert_eq!(window.lines[0].rows.len(), 4);
     assert_eq!(
         &window.lines[0].body()[window.lines[0].rows[1].clone()],
@@ -427,4 +427,101 @@ fn save_writes_the_filtered_lines_as_ondeck_logs_prints_them() {
         saved.lines().next(),
         Some("2026-11-23T16:17:01.000Z line 0")
     );
+}
+
+/// Two containers' lines with a marker between them, as where a service replaced its task.
+fn with_marker() -> (LogBuffer, u64) {
+    let mut buffer = LogBuffer::new(100);
+    buffer.push(base_time(), 0, "ERROR killed");
+    let marker = buffer.push_marker(
+        base_time() + 1,
+        "task 3f9c1a replaced 81ab4c (exit 137: OutOfMemoryError)",
+    );
+    buffer.push(base_time() + 2, 1, "INFO starting");
+    (buffer, marker)
+}
+
+#[test]
+fn a_marker_shows_under_any_focus_counts_as_no_error_and_is_found_by_search() {
+    let (buffer, marker) = with_marker();
+    let mut view = LogView::new();
+    view.focus_source(Some(1));
+    assert_eq!(window(&view, &buffer, 5), vec![marker, 2]);
+    view.focus_source(None);
+    // Errors only: the container's error stays, the marker's words do not make it one.
+    while view.min_level() != Some(Level::Error) {
+        view.cycle_level();
+    }
+    assert_eq!(window(&view, &buffer, 5), vec![0]);
+    view.cycle_level();
+    view.set_search("OutOfMemory");
+    view.toggle_filter();
+    assert_eq!(window(&view, &buffer, 5), vec![marker]);
+    assert!(view.next_match(&buffer));
+    assert_eq!(view.current_match(), Some(marker));
+}
+
+#[test]
+fn the_line_to_copy_passes_over_a_marker_at_the_bottom() {
+    let (mut buffer, _) = with_marker();
+    buffer.push_marker(base_time() + 3, "task b replaced a (stopped on request)");
+    let view = LogView::new();
+    assert_eq!(
+        view.selected_line(&buffer)
+            .map(|line| line.text.text.as_str()),
+        Some("INFO starting")
+    );
+}
+
+#[test]
+fn a_marker_is_not_saved_as_a_container_s_output() {
+    let (buffer, _) = with_marker();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("saved.log");
+    let labels = vec!["api".to_string(), "redis".to_string()];
+    assert_eq!(save(&buffer, &LogView::new(), &labels, &path).unwrap(), 2);
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(!saved.contains("replaced"), "{saved}");
+}
+
+#[test]
+fn marker_rows_break_after_words_and_inside_a_word_too_long_for_a_row() {
+    let cut = |text: &'static str, width| -> Vec<&'static str> {
+        word_rows(text, width)
+            .into_iter()
+            .map(|row| &text[row])
+            .collect()
+    };
+    assert_eq!(cut("aaaa bbbb", 4), ["aaaa", "bbbb"]);
+    assert_eq!(cut("aa bb cc", 6), ["aa bb ", "cc"]);
+    assert_eq!(cut("abcdefgh ij", 3), ["abc", "def", "gh ", "ij"]);
+    assert_eq!(cut("short", 40), ["short"]);
+    assert_eq!(cut("", 4), [""]);
+}
+
+#[test]
+fn a_marker_wraps_inside_its_rules_and_is_not_scrolled_sideways() {
+    let (buffer, marker) = with_marker();
+    let mut view = LogView::new();
+    let rows = |view: &LogView| {
+        view.layout(&buffer, 10, 20, 36)
+            .lines
+            .iter()
+            .find(|laid| laid.line.seq == marker)
+            .map(|laid| laid.rows.clone())
+    };
+    // 56 characters in the 36 columns a marker has, less its rules' 6, broken after a word.
+    let text = &buffer.get(marker).unwrap().text.text;
+    let cut =
+        |rows: Vec<Range<usize>>| -> Vec<&str> { rows.into_iter().map(|row| &text[row]).collect() };
+    assert_eq!(
+        rows(&view).map(cut),
+        Some(vec![
+            "task 3f9c1a replaced 81ab4c ",
+            "(exit 137: OutOfMemoryError)"
+        ])
+    );
+    view.toggle_wrap();
+    view.scroll_sideways(8);
+    assert_eq!(rows(&view).map(cut), Some(vec![text.as_str()]));
 }

@@ -4,6 +4,7 @@
 //! [`AppState::sync_logs`] keeps that true after every action and names the tail effects,
 //! so no code path can leave a Live Tail session (billed per minute) running unseen.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -15,8 +16,10 @@ use crate::logview::LogView;
 use ondeck_core::instances::Instance;
 use ondeck_core::instances::identity::InstanceId;
 use ondeck_core::logs::sources::log_sources;
-use ondeck_core::logs::{LogBuffer, sanitize};
+use ondeck_core::logs::{LineKind, LogBuffer, sanitize};
 use ondeck_core::tail::{StreamHealth, TailMessage, TailSource, TailSpec, TailTiming, WhenFull};
+
+mod seam;
 
 pub type TailId = u64;
 
@@ -60,6 +63,8 @@ pub struct LogsPane {
     /// Newest event timestamp seen, milliseconds since the epoch.
     pub(crate) last_event_at: Option<i64>,
     sources: Vec<TailSource>,
+    /// The instance's task ARNs in the last snapshot, to see a task a service started anew.
+    tasks: BTreeSet<String>,
     /// Lines the tail dropped because the dashboard fell behind.
     pub(crate) dropped: u64,
 }
@@ -91,6 +96,7 @@ impl LogsPane {
             tail: TailStatus::NoSources,
             last_event_at: None,
             sources: Vec::new(),
+            tasks: BTreeSet::new(),
             dropped: 0,
         }
     }
@@ -241,6 +247,7 @@ impl AppState {
         }
         if let Some(instance) = self.selected_instance() {
             logs.merge_sources(log_sources(instance, &self.definitions));
+            logs.tasks = seam::task_arns(instance);
         }
         self.logs = Some(logs);
         self.dirty = true;
@@ -303,17 +310,27 @@ impl AppState {
     }
 
     /// A task that appeared since the pane opened brings new streams: the running tail follows
-    /// them too, backfilling only them, so the lines shown stay and none comes twice.
+    /// them too, backfilling only them, so the lines shown stay and none comes twice. Where the
+    /// new task took over from a service's stopped one, a marker line marks the seam, once:
+    /// the task is known from then on.
     fn follow_new_sources(&mut self, effects: &mut Vec<Effect>) {
-        let Some(found) = self
-            .selected_instance()
-            .map(|instance| log_sources(instance, &self.definitions))
-        else {
+        let (Some(instance), Some(logs)) = (self.selected_instance(), &self.logs) else {
             return;
         };
+        let found = log_sources(instance, &self.definitions);
+        let seams = seam::new_seams(instance, &logs.tasks, self.now);
+        let tasks = seam::task_arns(instance);
         let Some(logs) = &mut self.logs else {
             return;
         };
+        logs.tasks = tasks;
+        if !seams.is_empty() {
+            for seam in &seams {
+                logs.buffer.push_marker(seam.at, &seam.text);
+            }
+            logs.view.on_lines_appended(&logs.buffer, seams.len());
+            self.dirty = true;
+        }
         let notes_before = logs.notes.clone();
         let added = logs.merge_sources(found);
         if logs.notes != notes_before {
@@ -521,6 +538,9 @@ impl AppState {
                 });
             }
             Command::LogCopy => match view.selected_line(buffer) {
+                Some(line) if line.kind == LineKind::Marker => {
+                    self.info("that line is ondeck's marker, not a container's: nothing copied");
+                }
                 Some(line) => {
                     let text = line.text.text.clone();
                     // The count first: a long line is cut at the status line's end.

@@ -1,4 +1,5 @@
-//! The timeline journal: every state change ondeck saw or ECS timestamped, per task.
+//! The timeline journal: every state change ondeck saw or ECS timestamped, per task, and the
+//! events ECS wrote about the services of service-backed instances.
 //!
 //! ECS forgets stopped tasks after about an hour, so the journal is the memory; the runtime
 //! persists it as JSON lines. Pure: no I/O here.
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use ondeck_core::instances::Instance;
 use ondeck_core::model::TaskState;
 
-/// What happened to a task.
+/// What happened to a task, or to a service.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum TimelineEvent {
@@ -21,14 +22,30 @@ pub enum TimelineEvent {
     StopRequested,
     /// One of ECS's own timestamps (`createdAt`, `startedAt` …).
     Ecs(String),
+    /// One of a service's events as DescribeServices gives it: ECS's id (it comes back on
+    /// every call until newer events push it out) and its message, raw from AWS.
+    Service {
+        service: String,
+        id: String,
+        message: String,
+    },
 }
 
 impl TimelineEvent {
+    /// The event in words, unsanitized: a service's message comes from AWS.
     pub fn describe(&self) -> String {
         match self {
             TimelineEvent::Observed(state) => format!("seen {state}"),
             TimelineEvent::StopRequested => "stop requested".to_string(),
             TimelineEvent::Ecs(name) => format!("ECS {name}"),
+            TimelineEvent::Service {
+                service, message, ..
+            } => {
+                // ECS starts each message with `(service NAME) `; the name leads here anyway.
+                let prefix = format!("(service {service}) ");
+                let told = message.strip_prefix(&prefix).unwrap_or(message);
+                format!("{service}: {told}")
+            }
         }
     }
 }
@@ -37,6 +54,7 @@ impl TimelineEvent {
 pub struct TimelineEntry {
     pub at: DateTime<Utc>,
     pub instance: String,
+    /// The task's ARN; for a service's event, the service's.
     pub task_arn: String,
     /// The task definition `family:revision`, so a line reads without the ARN.
     pub task_definition: String,
@@ -123,6 +141,22 @@ impl Journal {
                     }
                 }
             }
+            for service in &instance.services {
+                for event in &service.events {
+                    added.push(TimelineEntry {
+                        at: event.created_at,
+                        instance: instance.name.clone(),
+                        task_arn: service.arn.clone(),
+                        task_definition: task_definition_of(&service.task_definition_arn)
+                            .to_string(),
+                        event: TimelineEvent::Service {
+                            service: service.name.clone(),
+                            id: event.id.clone(),
+                            message: event.message.clone(),
+                        },
+                    });
+                }
+            }
         }
         added.retain(|entry| self.insert(entry.clone()));
         added
@@ -143,17 +177,14 @@ impl Journal {
         if !self.seen.insert(entry.identity()) {
             return false;
         }
-        let last = self
-            .last_seen
-            .entry(entry.task_arn.clone())
-            .or_insert_with(|| LastSeen {
-                status: TaskState::Unknown(String::new()),
-                stop_requested: false,
-            });
         match &entry.event {
-            TimelineEvent::Observed(state) => last.status = state.clone(),
-            TimelineEvent::StopRequested => last.stop_requested = true,
-            TimelineEvent::Ecs(_) => {}
+            TimelineEvent::Observed(state) => {
+                self.last_seen_of(&entry.task_arn).status = state.clone();
+            }
+            TimelineEvent::StopRequested => {
+                self.last_seen_of(&entry.task_arn).stop_requested = true
+            }
+            TimelineEvent::Ecs(_) | TimelineEvent::Service { .. } => {}
         }
         // Kept in time order, so the cap drops the oldest and timelines read in order.
         let at = self.entries.partition_point(|kept| kept.at <= entry.at);
@@ -165,18 +196,36 @@ impl Journal {
         true
     }
 
-    /// One instance's timeline, oldest first: observations and ECS timestamps merged. By its
-    /// tasks, not its name: a name reused after a destroy has a history of its own.
+    fn last_seen_of(&mut self, task_arn: &str) -> &mut LastSeen {
+        self.last_seen
+            .entry(task_arn.to_string())
+            .or_insert_with(|| LastSeen {
+                status: TaskState::Unknown(String::new()),
+                stop_requested: false,
+            })
+    }
+
+    /// One instance's timeline, oldest first: observations, ECS timestamps and service events
+    /// merged. By its tasks and services, not its name: a name reused after a destroy has a
+    /// history of its own. A service made again under its old name has its old ARN too, so
+    /// only events from its creation on are its own.
     pub(crate) fn for_instance(&self, instance: &Instance) -> Vec<&TimelineEntry> {
         let tasks: BTreeSet<&str> = instance
             .tasks
             .iter()
             .map(|task| task.task_arn.as_str())
             .collect();
+        let is_of_instance = |entry: &TimelineEntry| match entry.event {
+            TimelineEvent::Service { .. } => instance.services.iter().any(|service| {
+                service.arn == entry.task_arn
+                    && service.created_at.is_none_or(|created| entry.at >= created)
+            }),
+            _ => tasks.contains(entry.task_arn.as_str()),
+        };
         let mut entries: Vec<&TimelineEntry> = self
             .entries
             .iter()
-            .filter(|entry| tasks.contains(entry.task_arn.as_str()))
+            .filter(|entry| is_of_instance(entry))
             .collect();
         entries.sort_by(|a, b| {
             a.at.cmp(&b.at)
@@ -187,87 +236,20 @@ impl Journal {
     }
 }
 
+/// `family:revision` of a task definition ARN, as [`ondeck_core::model::Task::task_definition`]
+/// gives it for a task.
+fn task_definition_of(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
 impl Default for Journal {
     fn default() -> Journal {
         Journal::new(Journal::DEFAULT_CAP)
     }
 }
 
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
+
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::state::fixtures::{at, instance, task};
-
-    #[test]
-    fn changes_are_recorded_once_and_ecs_times_merge_in_order() {
-        let mut journal = Journal::default();
-        let mut pending = task("web", "t1", TaskState::Pending);
-        pending.times.created_at = Some(at(10, 0));
-        let first = journal.observe(&[instance("web", vec![pending.clone()])], at(10, 1));
-        let events: Vec<_> = first.iter().map(|e| e.event.clone()).collect();
-        assert_eq!(
-            events,
-            vec![
-                TimelineEvent::Observed(TaskState::Pending),
-                TimelineEvent::Ecs("createdAt".into())
-            ]
-        );
-        // Same snapshot again: nothing new.
-        assert!(
-            journal
-                .observe(&[instance("web", vec![pending.clone()])], at(10, 2))
-                .is_empty()
-        );
-
-        let mut running = pending;
-        running.last_status = TaskState::Running;
-        running.times.started_at = Some(at(10, 2));
-        journal.observe(&[instance("web", vec![running.clone()])], at(10, 3));
-        let mut stopping = running;
-        stopping.desired_status = "STOPPED".into();
-        stopping.last_status = TaskState::Stopping;
-        journal.observe(&[instance("web", vec![stopping.clone()])], at(10, 4));
-
-        let described: Vec<String> = journal
-            .for_instance(&instance("web", vec![stopping]))
-            .iter()
-            .map(|e| format!("{} {}", e.at.format("%H:%M"), e.event.describe()))
-            .collect();
-        assert_eq!(
-            described,
-            vec![
-                "10:00 ECS createdAt",
-                "10:01 seen PENDING",
-                "10:02 ECS startedAt",
-                "10:03 seen RUNNING",
-                "10:04 seen STOPPING",
-                "10:04 stop requested",
-            ]
-        );
-    }
-
-    #[test]
-    fn a_reloaded_journal_does_not_report_known_tasks_as_new() {
-        let mut journal = Journal::default();
-        let snapshot = [instance("web", vec![task("web", "t1", TaskState::Running)])];
-        let written = journal.observe(&snapshot, at(9, 0));
-        let mut reloaded = Journal::from_entries(written, 100);
-        assert!(reloaded.observe(&snapshot, at(9, 5)).is_empty());
-    }
-
-    #[test]
-    fn the_cap_drops_the_oldest_entries() {
-        let mut journal = Journal::new(2);
-        for (minute, state) in [
-            (0, TaskState::Provisioning),
-            (1, TaskState::Pending),
-            (2, TaskState::Running),
-        ] {
-            let mut seen = task("web", "t1", state);
-            seen.times.created_at = Some(at(7, 0));
-            journal.observe(&[instance("web", vec![seen])], at(8, minute));
-        }
-        let kept: Vec<_> = journal.entries().iter().map(|e| e.at).collect();
-        assert_eq!(kept, vec![at(8, 1), at(8, 2)]);
-    }
-}
+mod tests;

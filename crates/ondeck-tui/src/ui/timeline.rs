@@ -1,7 +1,9 @@
-//! The timeline pane: the journal's entries for the selected instance, newest at the bottom.
+//! The timeline pane: the journal's entries for the selected instance, newest at the bottom:
+//! what its tasks went through and, for a service-backed one, what ECS said of its services.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -68,11 +70,18 @@ fn line(entry: &TimelineEntry, ctx: &RenderContext, wide: bool) -> Line<'static>
     let when = local
         .format(if wide { "%m-%d %H:%M:%S" } else { "%H:%M:%S" })
         .to_string();
-    let task: String = printable(entry.task_id()).chars().take(8).collect();
+    // A service's event names the service in its text; the task column says whose it is.
+    let subject = match &entry.event {
+        TimelineEvent::Service { .. } => Span::styled(format!("{:<8}", "service"), theme.dim()),
+        _ => {
+            let task: String = printable(entry.task_id()).chars().take(8).collect();
+            Span::raw(format!("{task:<8}"))
+        }
+    };
     let mut spans = vec![
         Span::styled(when, theme.dim()),
         Span::raw("  "),
-        Span::raw(format!("{task:<8}")),
+        subject,
         Span::raw("  "),
     ];
     if wide {
@@ -85,7 +94,11 @@ fn line(entry: &TimelineEntry, ctx: &RenderContext, wide: bool) -> Line<'static>
         TimelineEvent::Observed(state) => theme.task_state(state),
         TimelineEvent::StopRequested => theme.bold(),
         TimelineEvent::Ecs(_) => theme.dim(),
+        TimelineEvent::Service { .. } => Style::new(),
     };
     spans.extend(untrusted(&entry.event.describe(), style));
     Line::from(spans)
 }
+
+#[cfg(test)]
+mod tests;

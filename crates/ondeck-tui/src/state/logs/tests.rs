@@ -349,3 +349,6 @@ fn the_since_preset_restarts_the_tail_from_that_time_with_an_empty_buffer() {
 
 /// Keys, streams that come and go, and what the pane says of them.
 mod pane;
+
+/// A service replacing its task under the open pane.
+mod services;

@@ -11,9 +11,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
 use unicode_width::UnicodeWidthStr;
 
-use crate::logview::{LaidOutLine, LogView};
+use crate::logview::{LaidOutLine, LogView, MARKER_FRAME_WIDTH};
 use crate::ui::Theme;
-use ondeck_core::logs::buffer::LogBuffer;
+use ondeck_core::logs::buffer::{LineKind, LogBuffer};
 use ondeck_core::logs::sanitize::{StyleRun, printable};
 
 /// `HH:MM:SS.mmm ` — the timestamp column.
@@ -287,7 +287,13 @@ impl Widget for LogPane<'_> {
         };
         let prefix_width = timestamp_width + source_width;
         let text_width = usize::from(inner.width).saturating_sub(prefix_width).max(1);
-        let window = view.layout(self.buffer, usize::from(inner.height), text_width);
+        let marker_width = usize::from(inner.width).saturating_sub(timestamp_width);
+        let window = view.layout(
+            self.buffer,
+            usize::from(inner.height),
+            text_width,
+            marker_width,
+        );
 
         if window.lines.is_empty() {
             let message = if self.buffer.is_empty() {
@@ -326,34 +332,46 @@ impl Widget for LogPane<'_> {
                 if y >= inner.bottom() {
                     return;
                 }
-                if row_index == 0 {
-                    let marked = if selected == Some(laid.line.seq) {
-                        Modifier::REVERSED
-                    } else {
-                        Modifier::empty()
-                    };
-                    if view.timestamps() {
-                        put(
-                            buf,
-                            inner,
-                            0,
+                let marked = if selected == Some(laid.line.seq) {
+                    Modifier::REVERSED
+                } else {
+                    Modifier::empty()
+                };
+                if row_index == 0 && view.timestamps() {
+                    put(
+                        buf,
+                        inner,
+                        0,
+                        y,
+                        &clock(laid.line.timestamp, self.utc_offset),
+                        TIMESTAMP_WIDTH - 1,
+                        Style::new().add_modifier(Modifier::DIM | marked),
+                    );
+                }
+                if laid.line.kind == LineKind::Marker {
+                    // Across the container column too: the marker is no container's.
+                    if marker_width > 0 {
+                        let line = marker_row(laid, row_index, &highlights, self.theme, marked);
+                        buf.set_line(
+                            inner.x + timestamp_width as u16,
                             y,
-                            &clock(laid.line.timestamp, self.utc_offset),
-                            TIMESTAMP_WIDTH - 1,
-                            Style::new().add_modifier(Modifier::DIM | marked),
+                            &self.theme.fit_line(line, marker_width),
+                            marker_width as u16,
                         );
                     }
-                    if show_source {
-                        put(
-                            buf,
-                            inner,
-                            timestamp_width,
-                            y,
-                            &self.source_name(laid.line.source),
-                            source_width - 1,
-                            self.theme.log_source(laid.line.source).add_modifier(marked),
-                        );
-                    }
+                    y += 1;
+                    continue;
+                }
+                if row_index == 0 && show_source {
+                    put(
+                        buf,
+                        inner,
+                        timestamp_width,
+                        y,
+                        &self.source_name(laid.line.source),
+                        source_width - 1,
+                        self.theme.log_source(laid.line.source).add_modifier(marked),
+                    );
                 }
                 let room = usize::from(inner.width).saturating_sub(prefix_width);
                 if room > 0 {
@@ -401,6 +419,45 @@ fn draw_row(
     highlights: &[Range<usize>],
     theme: Theme,
 ) {
+    let spans = styled_spans(laid, row, highlights, theme, Style::new());
+    buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+}
+
+/// Row `row_index` of a marker, dim between two short rules (see [`MARKER_FRAME_WIDTH`]) so
+/// that it reads as no container's line with colour or without:
+/// `── task 3f9a1c replaced 81ab4c (exit 137: OutOfMemoryError) ──`.
+fn marker_row(
+    laid: &LaidOutLine<'_>,
+    row_index: usize,
+    highlights: &[Range<usize>],
+    theme: Theme,
+    marked: Modifier,
+) -> Line<'static> {
+    let style = Style::new().add_modifier(Modifier::DIM | marked);
+    let rule = theme.glyphs.border.horizontal_top.repeat(2);
+    let opening = if row_index == 0 {
+        format!("{rule} ")
+    } else {
+        " ".repeat(MARKER_FRAME_WIDTH / 2)
+    };
+    let mut spans = vec![Span::styled(opening, style)];
+    let row = laid.rows[row_index].clone();
+    spans.extend(styled_spans(laid, row, highlights, theme, style));
+    if row_index + 1 == laid.rows.len() {
+        spans.push(Span::styled(format!(" {rule}"), style));
+    }
+    Line::from(spans)
+}
+
+/// `laid.body()[row]` cut into spans at its style runs and search matches: each run in its
+/// style over `base`, each match in reverse video.
+fn styled_spans(
+    laid: &LaidOutLine<'_>,
+    row: Range<usize>,
+    highlights: &[Range<usize>],
+    theme: Theme,
+    base: Style,
+) -> Vec<Span<'static>> {
     let body = laid.body();
     let overlaps = |range: &Range<usize>| range.start < row.end && range.end > row.start;
     let styles: Vec<&StyleRun> = laid
@@ -421,18 +478,13 @@ fn draw_row(
     cuts.sort_unstable();
     cuts.dedup();
 
-    let (right, y) = (usize::from(area.right()), area.y);
-    let mut x = area.x;
+    let mut spans = Vec::with_capacity(cuts.len());
     for piece in cuts.windows(2) {
         let (start, end) = (piece[0], piece[1]);
-        let remaining = right.saturating_sub(usize::from(x));
-        if remaining == 0 {
-            break;
-        }
         let mut style = styles
             .iter()
             .find(|run| run.start <= start && start < run.end)
-            .map_or(Style::new(), |run| theme.log_text(run.style));
+            .map_or(base, |run| base.patch(theme.log_text(run.style)));
         if highlights.iter().any(|h| h.start <= start && start < h.end) {
             style = if style.add_modifier.contains(Modifier::REVERSED) {
                 style.remove_modifier(Modifier::REVERSED)
@@ -440,8 +492,9 @@ fn draw_row(
                 style.add_modifier(Modifier::REVERSED)
             };
         }
-        x = buf.set_stringn(x, y, &body[start..end], remaining, style).0;
+        spans.push(Span::styled(body[start..end].to_string(), style));
     }
+    spans
 }
 
 #[cfg(test)]

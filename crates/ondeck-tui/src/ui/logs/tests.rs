@@ -472,3 +472,96 @@ fn a_stopped_container_the_match_count_and_the_digit_legend_at_every_size() {
         insta::assert_snapshot!(format!("logs_stopped_search_{width}x{height}"), screen);
     }
 }
+
+/// The logs of the service-backed `jobs` while its service replaces a task that ran out of
+/// memory: the old task's last lines, the seam, the new task's first lines.
+#[test]
+fn a_service_s_replaced_task_is_marked_at_the_seam_at_every_size() {
+    use crate::state::timeline::fixtures::{crashed_task, service, service_backed, service_task};
+
+    const OLD: &str = "81ab4c5d6e7f8091a2b3c4d5e6f70819";
+    const NEW: &str = "3f9c1a2b7e6d4e8f9a0b1c2d3e4f5a6b";
+    let jobs = |tasks| service_backed(tasks, vec![service(vec![])]);
+    let refresh = |state: &mut AppState, minute: u32, found: Instance| {
+        let effects = update(state, Action::Tick(at(10, minute)));
+        let req = effects
+            .iter()
+            .find_map(|effect| match effect {
+                Effect::Refresh { req, .. } => Some(*req),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("a refresh at 10:{minute:02}"));
+        update(
+            state,
+            Action::Refreshed {
+                req,
+                at: at(10, minute),
+                result: Ok(Snapshot {
+                    instances: vec![found],
+                    definitions: logging_definitions("awslogs"),
+                }),
+            },
+        )
+    };
+    let line = |source: u16, at: chrono::DateTime<chrono::Utc>, text: &str| TailEvent {
+        source,
+        timestamp: at.timestamp_millis(),
+        ingestion_time: at.timestamp_millis(),
+        message: text.into(),
+    };
+
+    let mut state = app(false, at(10, 0));
+    refresh(
+        &mut state,
+        0,
+        jobs(vec![service_task(OLD, TaskState::Running, at(9, 0))]),
+    );
+    let effects = press(&mut state, Key::plain(KeyCode::Enter));
+    let tail_id = effects
+        .iter()
+        .find_map(|effect| match effect {
+            Effect::StartTail { tail_id, .. } => Some(*tail_id),
+            _ => None,
+        })
+        .expect("a tail");
+    let before = at(10, 2);
+    tail(
+        &mut state,
+        tail_id,
+        TailMessage::Events(vec![
+            line(0, before, "INFO  importing batch 41 (12000 rows)"),
+            line(1, before, "1:M * Background saving started"),
+            line(
+                0,
+                before + chrono::Duration::seconds(20),
+                "WARN  heap at 96% of the container's 1024 MiB",
+            ),
+        ]),
+    );
+    health(&mut state, tail_id, StreamHealth::Live { sampled: false });
+    refresh(
+        &mut state,
+        5,
+        jobs(vec![
+            crashed_task(OLD, at(9, 0), at(10, 3)),
+            service_task(NEW, TaskState::Running, at(10, 4)),
+        ]),
+    );
+    let after = at(10, 4) + chrono::Duration::seconds(30);
+    tail(
+        &mut state,
+        tail_id,
+        TailMessage::Events(vec![
+            line(2, after, "INFO  starting worker v1.8.0"),
+            line(2, after, "INFO  resuming batch 41 at row 9000"),
+        ]),
+    );
+    for (width, height) in EVERY_SIZE {
+        let screen = draw(&state, width, height).to_string();
+        assert!(
+            screen.contains("── task 3f9c1a replaced 81ab4c"),
+            "{screen}"
+        );
+        insta::assert_snapshot!(format!("logs_service_seam_{width}x{height}"), screen);
+    }
+}

@@ -343,3 +343,75 @@ fn hidden_characters_in_lines_and_the_title_are_drawn_as_dim_markers() {
         );
     }
 }
+
+/// A marker between two containers' lines, drawn 80×5 with `theme` and `view`.
+fn marker_screen(theme: Theme, view: &LogView) -> Buffer {
+    let mut buffer = LogBuffer::new(10);
+    buffer.push(base_time(), 0, "ERROR killed");
+    buffer.push_marker(
+        base_time() + 1,
+        "task 3f9c1a replaced 81ab4c (exit 137: OutOfMemoryError)",
+    );
+    buffer.push(base_time() + 2, 1, "INFO starting");
+    let sources = sources();
+    let mut terminal = Terminal::new(TestBackend::new(80, 5)).unwrap();
+    terminal
+        .draw(|frame| {
+            frame.render_widget(
+                LogPane::new(&buffer, view, &sources).theme(theme),
+                frame.area(),
+            )
+        })
+        .unwrap();
+    terminal.backend().buffer().clone()
+}
+
+fn row_text(screen: &Buffer, y: u16) -> String {
+    (0..screen.area.width)
+        .map(|x| screen[(x, y)].symbol())
+        .collect()
+}
+
+#[test]
+fn a_marker_crosses_the_container_column_dim_between_rules_with_colour_or_without() {
+    for color in [true, false] {
+        let screen = marker_screen(Theme::unicode(color), &LogView::new());
+        assert_eq!(
+            row_text(&screen, 2).trim_end(),
+            "── task 3f9c1a replaced 81ab4c (exit 137: OutOfMemoryError) ──",
+            "colour {color}"
+        );
+        for x in 0..62 {
+            let cell = &screen[(x, 2)];
+            assert!(
+                cell.modifier.contains(Modifier::DIM),
+                "({x}, 2) colour {color}"
+            );
+            assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset));
+        }
+    }
+    let ascii = Theme {
+        color: false,
+        glyphs: crate::ui::Glyphs::ASCII,
+    };
+    let screen = marker_screen(ascii, &LogView::new());
+    assert!(
+        row_text(&screen, 2).starts_with("-- task 3f9c1a"),
+        "{}",
+        row_text(&screen, 2)
+    );
+}
+
+#[test]
+fn a_search_match_in_a_marker_is_in_reverse_video_and_the_times_stay_in_their_column() {
+    let mut view = with_times();
+    view.set_search("OutOfMemory");
+    let screen = marker_screen(Theme::unicode(false), &view);
+    let row = row_text(&screen, 2);
+    assert!(row.starts_with("16:17:01.001 ── task 3f9c1a"), "{row}");
+    let reversed: String = (0..screen.area.width)
+        .filter(|&x| screen[(x, 2)].modifier.contains(Modifier::REVERSED))
+        .map(|x| screen[(x, 2)].symbol())
+        .collect();
+    assert_eq!(reversed, "OutOfMemory");
+}
