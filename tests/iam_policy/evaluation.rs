@@ -40,6 +40,11 @@ impl Request {
         self.key(&format!("aws:ResourceTag/{}", tags::OWNER), &[owner])
             .key("ecs:cluster", &[CLUSTER])
     }
+
+    /// A service of `owner`'s in the cluster: it carries the owner tag as a task does.
+    pub(super) fn on_service_of(self, owner: &str) -> Request {
+        self.on_task_of(owner)
+    }
 }
 
 /// `*` and `?` as IAM matches them in actions, resources and `…Like` conditions.

@@ -4,8 +4,8 @@
 //! crates/ondeck-aws/src, and every signed `self.call("Operation", …)` of its SSM calls), so a
 //! new AWS call without its permission fails here (`operations`). The policies are then
 //! evaluated, statement by statement (`evaluation`), for requests a user and a team lead make:
-//! owners act on their own tasks, nobody launches as someone else or re-tags an owner, a lead
-//! acts on anyone's.
+//! owners act on their own tasks and services, nobody launches or creates as someone else or
+//! re-tags an owner, a lead acts on anyone's.
 
 mod evaluation;
 mod operations;
@@ -13,6 +13,7 @@ mod operations;
 use std::collections::{BTreeMap, BTreeSet};
 
 use evaluation::{Request, actions_in, allows, glob, strings};
+use ondeck_core::instances::service_name;
 use ondeck_core::model::tags;
 use ondeck_templates::hash::HASH_TAG;
 use operations::operations_called;
@@ -32,6 +33,8 @@ const LOG_GROUP: &str = "arn:aws:logs:REGION:ACCOUNT:log-group:/ecs/web";
 /// What ondeck registers for a container template, and the log group it names for it.
 const OWN_TASK_DEFINITION: &str = "arn:aws:ecs:REGION:ACCOUNT:task-definition/ondeck-dev-shop";
 const OWN_LOG_GROUP: &str = "arn:aws:logs:REGION:ACCOUNT:log-group:/ondeck/dev";
+/// A service ECS runs for something other than ondeck, in the same cluster.
+const OTHER_SERVICE: &str = "arn:aws:ecs:REGION:ACCOUNT:service/CLUSTER/payments-api";
 
 /// Granted without the code calling them, and why.
 const GRANTED_BEYOND_THE_CODE: [&str; 1] = [
@@ -45,7 +48,7 @@ const TASK_ROLE_POLICY: &str = "assets/task-role-policy.json";
 /// The condition keys each granted action supports, from AWS's Service Authorization
 /// Reference. A key an action does not support is absent from its requests, so a condition on
 /// it fails and the statement silently allows nothing.
-const SUPPORTED_KEYS: [(&str, &[&str]); 15] = [
+const SUPPORTED_KEYS: [(&str, &[&str]); 20] = [
     (
         "ssm:StartSession",
         &[
@@ -60,6 +63,54 @@ const SUPPORTED_KEYS: [(&str, &[&str]); 15] = [
     ),
     ("ecs:ListTasks", &["aws:ResourceTag/*", "ecs:cluster"]),
     ("ecs:DescribeTasks", &["aws:ResourceTag/*", "ecs:cluster"]),
+    ("ecs:ListServices", &["ecs:cluster"]),
+    (
+        "ecs:DescribeServices",
+        &["aws:ResourceTag/*", "ecs:cluster"],
+    ),
+    (
+        "ecs:CreateService",
+        &[
+            "aws:RequestTag/*",
+            "aws:ResourceTag/*",
+            "aws:TagKeys",
+            "ecs:auto-assign-public-ip",
+            "ecs:capacity-provider",
+            "ecs:cluster",
+            "ecs:enable-ebs-volumes",
+            "ecs:enable-ecs-managed-tags",
+            "ecs:enable-execute-command",
+            "ecs:enable-service-connect",
+            "ecs:enable-vpc-lattice",
+            "ecs:namespace",
+            "ecs:propagate-tags",
+            "ecs:subnet",
+            "ecs:task-cpu",
+            "ecs:task-definition",
+            "ecs:task-memory",
+        ],
+    ),
+    (
+        "ecs:UpdateService",
+        &[
+            "aws:ResourceTag/*",
+            "ecs:auto-assign-public-ip",
+            "ecs:capacity-provider",
+            "ecs:cluster",
+            "ecs:enable-ebs-volumes",
+            "ecs:enable-ecs-managed-tags",
+            "ecs:enable-execute-command",
+            "ecs:enable-service-connect",
+            "ecs:enable-vpc-lattice",
+            "ecs:namespace",
+            "ecs:propagate-tags",
+            "ecs:subnet",
+            "ecs:task-cpu",
+            "ecs:task-definition",
+            "ecs:task-memory",
+        ],
+    ),
+    ("ecs:DeleteService", &["aws:ResourceTag/*", "ecs:cluster"]),
     ("ecs:DescribeTaskDefinition", &[]),
     (
         "ecs:RegisterTaskDefinition",
@@ -115,8 +166,26 @@ fn policy(path: &str) -> Value {
     serde_json::from_str(&read(path)).unwrap_or_else(|err| panic!("{path} is not JSON: {err}"))
 }
 
-/// What an owner's own use of `action` looks like: in the cluster, on their own tasks, with
-/// their owner tag on whatever they create.
+/// The ARN of the service ondeck names for `owner`'s instance `jobs` of the family `worker`:
+/// `…:service/CLUSTER/ondeck-ana-jobs-worker`.
+fn service_of(owner: &str) -> String {
+    service_arn("CLUSTER", &service_name(owner, "jobs", "worker"))
+}
+
+fn service_arn(cluster: &str, name: &str) -> String {
+    format!("arn:aws:ecs:REGION:ACCOUNT:service/{cluster}/{name}")
+}
+
+/// The TagResource ECS authorizes when CreateService writes the service's tags.
+fn tag_on_create_service(resource: &str, owner_tag: &str) -> Request {
+    Request::new("ecs:TagResource", resource)
+        .key("ecs:CreateAction", &["CreateService"])
+        .key(&format!("aws:RequestTag/{}", tags::OWNER), &[owner_tag])
+        .key("aws:TagKeys", &[tags::OWNER, tags::INSTANCE])
+}
+
+/// What an owner's own use of `action` looks like: in the cluster, on their own tasks and
+/// services, with their owner tag on whatever they create.
 fn own_use(action: &str, owner: &str) -> Request {
     let owner_tag = tags::OWNER;
     let request = match action {
@@ -127,6 +196,14 @@ fn own_use(action: &str, owner: &str) -> Request {
         "ecs:TagResource" => Request::new(action, TASK)
             .on_task_of(owner)
             .key("aws:TagKeys", &[tags::EXPIRES_AT]),
+        "ecs:CreateService" => Request::new(action, &service_of(owner))
+            .key("ecs:cluster", &[CLUSTER])
+            .key(&format!("aws:RequestTag/{owner_tag}"), &[owner])
+            .key("aws:TagKeys", &[owner_tag, tags::INSTANCE]),
+        "ecs:UpdateService" | "ecs:DeleteService" | "ecs:DescribeServices" => {
+            Request::new(action, &service_of(owner)).on_service_of(owner)
+        }
+        "ecs:ListServices" => Request::new(action, "*").key("ecs:cluster", &[CLUSTER]),
         "iam:PassRole" => Request::new(action, "arn:aws:iam::ACCOUNT:role/TASK-ROLE")
             .key("iam:PassedToService", &["ecs-tasks.amazonaws.com"]),
         "ecs:RegisterTaskDefinition" => Request::new(action, OWN_TASK_DEFINITION)
@@ -156,6 +233,11 @@ fn the_operations_are_read_from_the_sdk_adapter() {
         "ecs:RunTask",
         "ecs:StopTask",
         "ecs:ExecuteCommand",
+        "ecs:ListServices",
+        "ecs:DescribeServices",
+        "ecs:CreateService",
+        "ecs:UpdateService",
+        "ecs:DeleteService",
         "ssm:StartSession",
         "ssm:TerminateSession",
         "logs:GetLogEvents",
@@ -186,6 +268,16 @@ fn the_owner_policy_allows_every_operation_the_code_calls_on_ones_own_tasks() {
         .by("ana");
     assert!(allows(&[&owner], &tag_on_create));
     assert!(allows(&[&owner], &own_use("iam:PassRole", "ana")));
+    // Creating a service tags it as it is created; extending and pausing re-tag it.
+    let tag_on_create_service = tag_on_create_service(&service_of("ana"), "ana").by("ana");
+    assert!(allows(&[&owner], &tag_on_create_service));
+    for key in [tags::EXPIRES_AT, tags::PAUSED_AT] {
+        let retag = Request::new("ecs:TagResource", &service_of("ana"))
+            .on_service_of("ana")
+            .key("aws:TagKeys", &[key])
+            .by("ana");
+        assert!(allows(&[&owner], &retag), "{key} on ana's own service");
+    }
 }
 
 #[test]
@@ -275,6 +367,115 @@ fn owners_stop_retag_and_enter_only_their_own_tasks() {
 }
 
 #[test]
+fn nobody_creates_a_service_as_someone_else_elsewhere_or_under_another_name() {
+    let owner = policy(OWNER_POLICY);
+    let lead = policy(LEAD_POLICY);
+    let create = own_use("ecs:CreateService", "ana");
+    assert!(allows(&[&owner], &create), "ana creates her own service");
+    let as_bob = create
+        .clone()
+        .key(&format!("aws:RequestTag/{}", tags::OWNER), &["bob"]);
+    assert!(
+        !allows(&[&owner, &lead], &as_bob),
+        "a service tagged as bob's"
+    );
+    let untagged = {
+        let mut request = create.clone();
+        request
+            .keys
+            .remove(&format!("aws:RequestTag/{}", tags::OWNER));
+        request
+    };
+    assert!(
+        !allows(&[&owner, &lead], &untagged),
+        "a service without the owner tag"
+    );
+    let elsewhere = Request {
+        resource: service_arn("OTHER", &service_name("ana", "jobs", "worker")),
+        ..create.clone()
+    }
+    .key("ecs:cluster", &[OTHER_CLUSTER]);
+    assert!(
+        !allows(&[&owner, &lead], &elsewhere),
+        "a service in another cluster"
+    );
+    let not_ondecks = Request {
+        resource: OTHER_SERVICE.into(),
+        ..create.clone()
+    };
+    assert!(
+        !allows(&[&owner, &lead], &not_ondecks),
+        "a service named outside ondeck-*"
+    );
+    // The tags CreateService writes are checked on their own, with the same limits.
+    assert!(
+        !allows(
+            &[&owner, &lead],
+            &tag_on_create_service(&service_of("ana"), "bob").by("ana")
+        ),
+        "tags created as bob's"
+    );
+    assert!(
+        !allows(
+            &[&owner, &lead],
+            &tag_on_create_service(OTHER_SERVICE, "ana").by("ana")
+        ),
+        "tags created on a service not named ondeck-*"
+    );
+    assert!(
+        !actions_in(&lead).contains("ecs:CreateService"),
+        "a lead creates services as themselves, with the owner policy"
+    );
+}
+
+#[test]
+fn owners_pause_resume_delete_and_retag_only_their_own_services() {
+    let owner = policy(OWNER_POLICY);
+    for action in ["ecs:UpdateService", "ecs:DeleteService", "ecs:TagResource"] {
+        let own = Request::new(action, &service_of("ana"))
+            .on_service_of("ana")
+            .key("aws:TagKeys", &[tags::PAUSED_AT])
+            .by("ana");
+        assert!(allows(&[&owner], &own), "{action} on ana's own service");
+        let bobs = Request {
+            resource: service_of("bob"),
+            ..own.clone()
+        }
+        .on_service_of("bob");
+        assert!(
+            !allows(&[&owner], &bobs),
+            "{action} on bob's service by ana"
+        );
+        // A name starting ondeck-ana- does not make a service ana's: the tag does.
+        let bobs_named_like_anas = own.clone().on_service_of("bob");
+        assert!(
+            !allows(&[&owner], &bobs_named_like_anas),
+            "{action} on a service named like ana's but tagged bob's"
+        );
+        let untagged = {
+            let mut request = own.clone();
+            request
+                .keys
+                .remove(&format!("aws:ResourceTag/{}", tags::OWNER));
+            request
+        };
+        assert!(
+            !allows(&[&owner], &untagged),
+            "{action} on a service that is nobody's"
+        );
+        let elsewhere = Request {
+            resource: service_arn("OTHER", &service_name("ana", "jobs", "worker")),
+            ..own.clone()
+        }
+        .key("ecs:cluster", &[OTHER_CLUSTER]);
+        assert!(
+            !allows(&[&owner], &elsewhere),
+            "{action} on a service in another cluster"
+        );
+    }
+}
+
+#[test]
 fn no_one_retags_the_owner_of_a_running_task() {
     let owner = policy(OWNER_POLICY);
     let lead = policy(LEAD_POLICY);
@@ -285,6 +486,23 @@ fn no_one_retags_the_owner_of_a_running_task() {
         .key("aws:TagKeys", &[tags::EXPIRES_AT, tags::OWNER])
         .by("lea");
     assert!(!allows(&[&owner, &lead], &take), "a lead rewrites an owner");
+    let give_service_away = Request::new("ecs:TagResource", &service_of("ana"))
+        .on_service_of("ana")
+        .key(&format!("aws:RequestTag/{}", tags::OWNER), &["bob"])
+        .key("aws:TagKeys", &[tags::OWNER])
+        .by("ana");
+    assert!(
+        !allows(&[&owner, &lead], &give_service_away),
+        "ana hands her service to bob"
+    );
+    let take_service = Request::new("ecs:TagResource", &service_of("bob"))
+        .on_service_of("bob")
+        .key("aws:TagKeys", &[tags::EXPIRES_AT, tags::OWNER])
+        .by("lea");
+    assert!(
+        !allows(&[&owner, &lead], &take_service),
+        "a lead rewrites a service's owner"
+    );
 }
 
 #[test]
@@ -296,6 +514,8 @@ fn the_lead_policy_acts_on_anyones_instances_in_the_cluster_only() {
         "ecs:ExecuteCommand",
         "ssm:StartSession",
         "ecs:TagResource",
+        "ecs:UpdateService",
+        "ecs:DeleteService",
     ] {
         let bobs = own_use(action, "bob").by("lea");
         assert!(
@@ -309,7 +529,31 @@ fn the_lead_policy_acts_on_anyones_instances_in_the_cluster_only() {
             .remove(&format!("aws:ResourceTag/{}", tags::OWNER));
         assert!(
             !allows(&[&owner, &lead], &not_ondecks),
-            "{action} on a task ondeck did not start"
+            "{action} on a task or service ondeck did not start"
+        );
+    }
+    // Extending and pausing anyone's service re-tag it.
+    let retag_bobs_service = Request::new("ecs:TagResource", &service_of("bob"))
+        .on_service_of("bob")
+        .key("aws:TagKeys", &[tags::PAUSED_AT])
+        .by("lea");
+    assert!(!allows(&[&owner], &retag_bobs_service));
+    assert!(allows(&[&owner, &lead], &retag_bobs_service));
+    for action in ["ecs:UpdateService", "ecs:DeleteService"] {
+        let untagged = Request::new(action, OTHER_SERVICE)
+            .key("ecs:cluster", &[CLUSTER])
+            .by("lea");
+        assert!(
+            !allows(&[&owner, &lead], &untagged),
+            "{action} on a service that is not ondeck's"
+        );
+        let elsewhere = Request::new(action, &service_arn("OTHER", "ondeck-bob-jobs-worker"))
+            .on_service_of("bob")
+            .key("ecs:cluster", &[OTHER_CLUSTER])
+            .by("lea");
+        assert!(
+            !allows(&[&owner, &lead], &elsewhere),
+            "{action} by a lead in another cluster"
         );
     }
     let elsewhere = Request::new("ecs:StopTask", OTHER_CLUSTER_TASK)
@@ -335,6 +579,24 @@ fn reads_need_the_cluster_but_no_owner() {
             .by("ana");
         assert!(allows(&[&owner], &anyones), "{action} within the cluster");
         let elsewhere = Request::new(action, OTHER_CLUSTER_TASK)
+            .key("ecs:cluster", &[OTHER_CLUSTER])
+            .by("ana");
+        assert!(
+            !allows(&[&owner], &elsewhere),
+            "{action} in another cluster"
+        );
+    }
+    // Services are listed and described whoever owns them (`--all-owners`, and `ondeck init`
+    // reads the network of any service in the cluster), but only in the cluster.
+    for (action, resource) in [
+        ("ecs:ListServices", "*"),
+        ("ecs:DescribeServices", OTHER_SERVICE),
+    ] {
+        let anyones = Request::new(action, resource)
+            .key("ecs:cluster", &[CLUSTER])
+            .by("ana");
+        assert!(allows(&[&owner], &anyones), "{action} within the cluster");
+        let elsewhere = Request::new(action, resource)
             .key("ecs:cluster", &[OTHER_CLUSTER])
             .by("ana");
         assert!(
