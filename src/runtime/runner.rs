@@ -32,6 +32,11 @@ pub struct Timeouts {
     pub launch: Duration,
     pub destroy: Duration,
     pub extend: Duration,
+    /// A pause or a resume: UpdateService and TagResource on each service.
+    pub scale: Duration,
+    /// A destroy, the wait until the old instance is gone (ops gives up after 15 minutes),
+    /// and a launch.
+    pub relaunch: Duration,
     /// ECS ExecuteCommand, for a shell.
     pub exec: Duration,
 }
@@ -43,6 +48,8 @@ impl Default for Timeouts {
             launch: Duration::from_secs(120),
             destroy: Duration::from_secs(60),
             extend: Duration::from_secs(30),
+            scale: Duration::from_secs(30),
+            relaunch: Duration::from_secs(20 * 60),
             exec: Duration::from_secs(30),
         }
     }
@@ -178,6 +185,48 @@ impl Runner {
                 move |ctx| async move { ops::extend(&ctx, &target, Some(by), all_owners).await },
                 move |result| Action::Extended { req, result },
             ),
+            Effect::Pause {
+                req,
+                target,
+                all_owners,
+            } => self.call(
+                self.timeouts.scale,
+                "pause timed out; refresh to see whether it took, then pause again",
+                move |ctx| async move { ops::pause(&ctx, &target, all_owners).await },
+                move |result| Action::Paused { req, result },
+            ),
+            Effect::Resume {
+                req,
+                target,
+                all_owners,
+            } => self.call(
+                self.timeouts.scale,
+                "resume timed out; refresh to see whether it took, then resume again",
+                move |ctx| async move { ops::resume(&ctx, &target, all_owners).await },
+                move |result| Action::Resumed { req, result },
+            ),
+            Effect::Relaunch {
+                req,
+                target,
+                all_owners,
+            } => {
+                // What it waits for reaches the status line as a launch's progress does.
+                let progress = launch_progress(&self.actions);
+                self.call(
+                    self.timeouts.relaunch,
+                    "relaunch timed out; the old instance may still be stopping or the new one \
+                     starting — refresh, and relaunch again if it shows STOPPED",
+                    move |ctx| async move {
+                        let plan = ops::relaunch_plan(&ctx, &target, all_owners).await?;
+                        ops::relaunch(&ctx, &plan, progress.as_ref()).await
+                    },
+                    move |result| Action::Relaunched {
+                        req,
+                        at: Utc::now(),
+                        result,
+                    },
+                )
+            }
             Effect::OpenShell {
                 req,
                 task_arn,

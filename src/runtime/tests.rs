@@ -18,21 +18,44 @@ use ondeck_core::model::{
 use ondeck_core::model::{Service, ServiceRequest};
 use ondeck_core::{CloudError, LiveTail};
 use ondeck_tui::state::Effect;
-use ondeck_tui::state::fixtures::{app, at, definitions, profile, task};
+use ondeck_tui::state::fixtures::{app, at, definitions, profile, serving, task};
 
-/// Answers ListTasks with fixed tasks (or never, when `hang`); refuses every change.
+/// Answers ListTasks and ListServices with fixed tasks and services (or never, when `hang`);
+/// refuses every change but to its services: those it scales, recording each scale, and tags.
+#[derive(Default)]
 struct FakeCloud {
     tasks: Vec<Task>,
+    services: Vec<Service>,
     hang: bool,
+    /// Every UpdateService asked for: (service, desired count).
+    scaled: Arc<std::sync::Mutex<Vec<(String, i32)>>>,
+}
+
+impl FakeCloud {
+    fn has_service(&self, name_or_arn: &str) -> bool {
+        self.services
+            .iter()
+            .any(|service| service.name == name_or_arn || service.arn == name_or_arn)
+    }
 }
 
 #[async_trait]
 impl Cloud for FakeCloud {
-    async fn list_tasks(&self, _scope: &Scope) -> Result<Vec<Task>, CloudError> {
+    async fn list_tasks(&self, scope: &Scope) -> Result<Vec<Task>, CloudError> {
         if self.hang {
             std::future::pending::<()>().await;
         }
-        Ok(self.tasks.clone())
+        // A service's tasks are listed by service, the others by who started them.
+        let wanted = match scope {
+            Scope::Service(name) => Some(name.as_str()),
+            Scope::StartedBy(_) | Scope::AllOwners => None,
+        };
+        Ok(self
+            .tasks
+            .iter()
+            .filter(|task| task.service() == wanted)
+            .cloned()
+            .collect())
     }
 
     async fn describe_tasks(&self, task_arns: &[String]) -> Result<Vec<Task>, CloudError> {
@@ -63,19 +86,30 @@ impl Cloud for FakeCloud {
 
     async fn tag_resource(
         &self,
-        _task_arn: &str,
+        arn: &str,
         _tags: &BTreeMap<String, String>,
     ) -> Result<(), CloudError> {
-        Err(CloudError::Refused("fake cloud".into()))
+        if self.has_service(arn) {
+            Ok(())
+        } else {
+            Err(CloudError::Refused("fake cloud".into()))
+        }
     }
     async fn list_services(&self, _: &Scope) -> Result<Vec<Service>, CloudError> {
-        Ok(Vec::new())
+        Ok(self.services.clone())
     }
     async fn create_service(&self, _: &ServiceRequest) -> Result<Service, CloudError> {
         Err(CloudError::Refused("fake cloud".into()))
     }
-    async fn scale_service(&self, _: &str, _: i32) -> Result<(), CloudError> {
-        Err(CloudError::Refused("fake cloud".into()))
+    async fn scale_service(&self, name: &str, desired: i32) -> Result<(), CloudError> {
+        if !self.has_service(name) {
+            return Err(CloudError::Refused("fake cloud".into()));
+        }
+        self.scaled
+            .lock()
+            .unwrap()
+            .push((name.to_string(), desired));
+        Ok(())
     }
     async fn delete_service(&self, _: &str) -> Result<(), CloudError> {
         Err(CloudError::Refused("fake cloud".into()))
@@ -179,7 +213,7 @@ async fn next(inbox: &mut UnboundedReceiver<Action>) -> Action {
 fn running_web() -> FakeCloud {
     FakeCloud {
         tasks: vec![task("web", "t1", TaskState::Running)],
-        hang: false,
+        ..FakeCloud::default()
     }
 }
 
@@ -206,8 +240,8 @@ async fn a_call_that_hangs_is_answered_with_a_timeout() {
         ..Timeouts::default()
     };
     let hanging = FakeCloud {
-        tasks: vec![],
         hang: true,
+        ..FakeCloud::default()
     };
     let (mut runner, mut inbox, _dir) = runner(hanging, no_factory(), timeouts);
     runner.run(Effect::Refresh {
@@ -296,6 +330,90 @@ async fn extend_runs_through_the_runner_and_its_refusal_reaches_the_message_line
         matches!(next(&mut inbox).await, Action::Refreshed { .. }),
         "a refresh follows the answer"
     );
+}
+
+/// The dashboard on `cloud`, after its first refresh has been answered.
+async fn loaded_on(
+    cloud: FakeCloud,
+) -> (
+    AppState,
+    Runner,
+    UnboundedReceiver<Action>,
+    tempfile::TempDir,
+) {
+    let (mut runner, mut inbox, dir) = runner(cloud, no_factory(), Timeouts::default());
+    let mut state = app(false, at(10, 0));
+    dispatch(&mut state, &mut runner, Action::Tick(at(10, 0)));
+    let answer = next(&mut inbox).await;
+    dispatch(&mut state, &mut runner, answer);
+    (state, runner, inbox, dir)
+}
+
+#[tokio::test]
+async fn p_scales_the_services_to_zero_and_the_answer_reaches_the_message_line() {
+    let jobs = serving("ana", "jobs");
+    let cloud = FakeCloud {
+        tasks: jobs.tasks.clone(),
+        services: jobs.services.clone(),
+        ..FakeCloud::default()
+    };
+    let scaled = Arc::clone(&cloud.scaled);
+    let (mut state, mut runner, mut inbox, _dir) = loaded_on(cloud).await;
+    assert_eq!(state.rows()[0].name, "jobs");
+
+    dispatch(&mut state, &mut runner, key('P'));
+    let answer = next(&mut inbox).await;
+    assert!(
+        matches!(&answer, Action::Paused { result: Ok(1), .. }),
+        "{answer:?}"
+    );
+    assert_eq!(
+        *scaled.lock().unwrap(),
+        [("ondeck-ana-jobs-web".to_string(), 0)]
+    );
+    dispatch(&mut state, &mut runner, answer);
+    assert_eq!(
+        state.message.clone().expect("a message").text,
+        "jobs is pausing: its tasks stop, and it costs $0/h until resumed"
+    );
+    assert!(
+        matches!(next(&mut inbox).await, Action::Refreshed { .. }),
+        "a refresh follows the answer"
+    );
+}
+
+#[tokio::test]
+async fn a_relaunch_says_what_it_waits_for_on_the_way_and_answers_with_the_launch() {
+    let mut crashed = task("web", "t1", TaskState::Stopped);
+    crashed.stop_code = Some("EssentialContainerExited".into());
+    let cloud = FakeCloud {
+        tasks: vec![crashed],
+        ..FakeCloud::default()
+    };
+    let (mut state, mut runner, mut inbox, _dir) = loaded_on(cloud).await;
+    use ondeck_tui::state::keymap::Key;
+    dispatch(&mut state, &mut runner, Action::Key(Key::ctrl('r')));
+    dispatch(&mut state, &mut runner, key('y'));
+    // Nothing is left to stop: straight to the launch, which this cloud refuses.
+    let progress = next(&mut inbox).await;
+    assert_eq!(
+        progress,
+        Action::LaunchProgress("launching web again…".into())
+    );
+    dispatch(&mut state, &mut runner, progress);
+    assert_eq!(
+        state.message.clone().expect("a message").text,
+        "launching web again…"
+    );
+    let answer = next(&mut inbox).await;
+    assert!(
+        matches!(&answer, Action::Relaunched { result: Err(_), .. }),
+        "{answer:?}"
+    );
+    dispatch(&mut state, &mut runner, answer);
+    let message = state.message.clone().expect("a message");
+    assert_eq!(message.kind, ondeck_tui::state::MessageKind::Error);
+    assert!(message.text.contains("web:3"), "{}", message.text);
 }
 
 /// The wall clock of the loop tests stands still: no minute ticks over while one runs.
@@ -555,7 +673,7 @@ async fn a_shell_takes_the_terminal_and_gives_it_back_to_a_fully_redrawn_screen(
     }
     let cloud = FakeCloud {
         tasks: vec![web],
-        hang: false,
+        ..FakeCloud::default()
     };
     let (end, ended) = tokio::sync::oneshot::channel();
     let mut host = FakeHost {

@@ -66,7 +66,7 @@ commands! {
     Sort "sort" ["S"] "cycle sort order",
     ShowStopped "show_stopped" ["h"] "all stopped/failed",
     Mark "mark" ["space"] "mark row (esc clears)",
-    Refresh "refresh" ["r", "ctrl-r"] "refresh now",
+    Refresh "refresh" ["r"] "refresh now",
     CopyEndpoint "copy_endpoint" ["y"] "copy endpoint",
     Forward "forward" ["F"] "forward a port",
     NextItem "next_item" ["]"] "next link/forward/container",
@@ -76,6 +76,9 @@ commands! {
     Launch "launch" ["n"] "launch an instance",
     Destroy "destroy" ["ctrl-d"] "destroy selected",
     Extend "extend" ["e"] "extend time to live",
+    Pause "pause" ["P"] "pause (scale to 0)",
+    Resume "resume" ["R"] "resume paused",
+    Relaunch "relaunch" ["ctrl-r"] "relaunch failed/stopped",
     Profiles "profiles" ["p"] "switch profile",
     CommandLine "command" [":"] "command line",
     Help "help" ["?"] "this help",
@@ -121,6 +124,9 @@ impl Command {
             Command::Launch
                 | Command::Destroy
                 | Command::Extend
+                | Command::Pause
+                | Command::Resume
+                | Command::Relaunch
                 | Command::Shell
                 | Command::Forward
         )
@@ -233,6 +239,23 @@ mod tests {
         assert!(
             taken_defaults(&[(Command::Sort, spec("S")), (Command::Help, spec("f1"))]).is_empty()
         );
+    }
+
+    #[test]
+    fn relaunch_has_ctrl_r_and_refresh_keeps_r() {
+        assert_eq!(Command::Relaunch.default_keys(), vec![spec("ctrl-r")]);
+        assert_eq!(Command::Refresh.default_keys(), vec![spec("r")]);
+        assert_eq!(Command::Pause.default_keys(), vec![spec("P")]);
+        assert_eq!(Command::Resume.default_keys(), vec![spec("R")]);
+        // `refresh = "R"` would leave resume without its key.
+        let taken = taken_defaults(&[(Command::Refresh, spec("R"))]);
+        assert!(
+            taken[0].1.starts_with("`R` is the default key of `resume`"),
+            "{taken:?}"
+        );
+        for command in [Command::Pause, Command::Resume, Command::Relaunch] {
+            assert!(command.is_write(), "{}", command.name());
+        }
     }
 
     #[test]

@@ -6,9 +6,10 @@ use super::Outcome;
 use super::input::LineInput;
 use super::keymap::{Key, KeyCode};
 use ondeck_core::instances::Instance;
+use ondeck_core::instances::expiry::format_ttl;
 use ondeck_core::instances::identity::InstanceId;
 
-/// The write waiting for an answer.
+/// A write on an instance: what a confirmation asks about, and what a request out does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Guarded {
     Destroy,
@@ -16,6 +17,38 @@ pub(crate) enum Guarded {
     Extend {
         by: chrono::Duration,
     },
+    /// Its services scaled to zero.
+    Pause,
+    /// Its services scaled back to one task each.
+    Resume,
+    /// What is left destroyed and `template` launched again under the same name.
+    Relaunch {
+        template: String,
+    },
+}
+
+impl Guarded {
+    /// The word for it in prompts and messages: "destroy", "pause".
+    pub(crate) fn verb(&self) -> &'static str {
+        match self {
+            Guarded::Destroy => "destroy",
+            Guarded::Extend { .. } => "extend",
+            Guarded::Pause => "pause",
+            Guarded::Resume => "resume",
+            Guarded::Relaunch { .. } => "relaunch",
+        }
+    }
+
+    /// What the status line says while it is out: "destroying a…", "extending a by 8h…".
+    pub(crate) fn under_way(&self, label: &str) -> String {
+        match self {
+            Guarded::Destroy => format!("destroying {label}…"),
+            Guarded::Extend { by } => format!("extending {label} by {}…", format_ttl(*by)),
+            Guarded::Pause => format!("pausing {label}…"),
+            Guarded::Resume => format!("resuming {label}…"),
+            Guarded::Relaunch { .. } => format!("relaunching {label}…"),
+        }
+    }
 }
 
 /// One instance the write is for.

@@ -98,6 +98,22 @@ pub enum Action {
         req: RequestId,
         result: Result<DateTime<Utc>, String>,
     },
+    /// How many services the pause scaled to zero (0: it was paused already).
+    Paused {
+        req: RequestId,
+        result: Result<usize, String>,
+    },
+    /// How many services the resume scaled back up (0: it was not paused).
+    Resumed {
+        req: RequestId,
+        result: Result<usize, String>,
+    },
+    /// The launch that brought a stopped or failed instance back.
+    Relaunched {
+        req: RequestId,
+        at: DateTime<Utc>,
+        result: Result<Launched, String>,
+    },
     /// The persisted journal of a profile, read at start and after switching to it;
     /// `skipped` lines of it were not entries.
     JournalLoaded {
@@ -140,7 +156,8 @@ pub enum Action {
         req: RequestId,
         result: Result<Option<i32>, String>,
     },
-    /// What a launch under way is doing ("registering ondeck-dev-shop revision 3…").
+    /// What a launch or a relaunch under way is doing ("registering ondeck-dev-shop revision
+    /// 3…", "waiting for web to stop…").
     LaunchProgress(String),
 }
 
@@ -164,6 +181,26 @@ pub enum Effect {
         target: InstanceId,
         /// From now or from the current expiry, whichever is later.
         by: chrono::Duration,
+        all_owners: bool,
+    },
+    /// Scale every service of the service-backed instance to zero.
+    Pause {
+        req: RequestId,
+        target: InstanceId,
+        all_owners: bool,
+    },
+    /// Scale every service of the paused instance back to one task.
+    Resume {
+        req: RequestId,
+        target: InstanceId,
+        all_owners: bool,
+    },
+    /// Destroy what is left of the stopped or failed instance and launch its template again
+    /// with the same name, env overrides and ttl; what it waits for comes back as
+    /// `Action::LaunchProgress`.
+    Relaunch {
+        req: RequestId,
+        target: InstanceId,
         all_owners: bool,
     },
     /// Put this text on the clipboard.
@@ -272,7 +309,8 @@ pub(crate) enum Mode {
     Launch(LaunchDialog),
     /// How long to extend an instance by.
     Extend(ExtendDialog),
-    /// A destroy or an extend waiting for its confirmation.
+    /// A write (destroy, extend, relaunch; pause or resume of someone else's) waiting for
+    /// its confirmation.
     Confirm(Confirm),
     Profiles(ProfilePicker),
     Forward(ForwardDialog),

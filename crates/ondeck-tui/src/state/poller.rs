@@ -8,6 +8,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 
 use super::RequestId;
+use super::confirm::Guarded;
 use ondeck_core::Backoff;
 use ondeck_core::instances::Instance;
 use ondeck_core::instances::identity::InstanceId;
@@ -27,9 +28,16 @@ const ACTIVE_REFRESH_SECS: u64 = 3;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum InFlight {
     Refresh,
-    Launch { template: String },
-    Destroy { label: String },
-    Extend { target: InstanceId, label: String },
+    Launch {
+        template: String,
+    },
+    /// A write on one instance (destroy, extend, pause, resume, relaunch); `label` names it
+    /// in the answer's message.
+    Write {
+        action: Guarded,
+        target: InstanceId,
+        label: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -115,6 +123,14 @@ impl Poller {
     /// A write is out: the status bar says we are waiting.
     pub(crate) fn write_in_flight(&self) -> bool {
         self.in_flight.values().any(|f| *f != InFlight::Refresh)
+    }
+
+    /// The write on `id` sent and not yet answered, if any: one at a time per instance.
+    pub(crate) fn write_on(&self, id: &InstanceId) -> Option<&Guarded> {
+        self.in_flight.values().find_map(|asked| match asked {
+            InFlight::Write { action, target, .. } if target == id => Some(action),
+            _ => None,
+        })
     }
 
     /// The refresh is due at `now` and none is out.

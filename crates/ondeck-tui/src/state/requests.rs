@@ -1,18 +1,19 @@
-//! What the dashboard asks of AWS — refreshes on the poller's schedule, launches, destroys and
-//! extends after their confirmation — and what it does with the answers.
+//! What the dashboard asks of AWS — refreshes on the poller's schedule, launches, and the
+//! writes on instances (destroy, extend, pause, resume, relaunch), after their confirmation
+//! where one is needed — and what it does with the answers.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::confirm::{Confirm, Guarded};
 use super::extend::ExtendDialog;
 use super::keymap::{Command, Key, KeyCode};
 use super::poller::InFlight;
-use super::{Action, AppState, Effect, Mode, Outcome};
+use super::{Action, AppState, Effect, MessageKind, Mode, Outcome};
 use ondeck_core::format::count;
-use ondeck_core::instances::expiry::{format_remaining, format_ttl};
+use ondeck_core::instances::expiry::format_remaining;
 use ondeck_core::instances::identity::InstanceId;
-use ondeck_core::instances::{Instance, group};
-use ondeck_core::ops::{LaunchRequest, Launched, Snapshot};
+use ondeck_core::instances::{Instance, InstanceState, group};
+use ondeck_core::ops::{LaunchRequest, Launched, OpsError, Snapshot};
 
 impl AppState {
     pub(super) fn tick(&mut self, now: DateTime<Utc>, effects: &mut Vec<Effect>) {
@@ -170,40 +171,184 @@ impl AppState {
                 }
                 // The marks did their job.
                 self.table.clear_marks();
+                let action = Guarded::Extend { by };
                 for target in dialog.targets {
-                    self.send_extend(target, by, effects);
+                    self.send_write(&action, target, effects);
                 }
                 if labels.len() > 1 {
-                    self.info(format!("extending {label} by {}…", format_ttl(by)));
+                    self.info(action.under_way(&label));
                 }
             }
         }
     }
 
-    fn send_destroy(&mut self, target: InstanceId, label: String, effects: &mut Vec<Effect>) {
-        let req = self.poller.send(InFlight::Destroy {
-            label: label.clone(),
-        });
-        self.info(format!("destroying {label}…"));
-        effects.push(Effect::Destroy {
-            req,
-            target,
-            all_owners: self.all_owners,
-        });
+    /// `P` (pause) or `R` (resume) on the selected row: a service-backed instance of mine is
+    /// paused or resumed at once, as each undoes the other; someone else's once its name is
+    /// typed. What cannot be done is said before asking AWS.
+    pub(super) fn scale_selected(&mut self, resume: bool, effects: &mut Vec<Effect>) {
+        let action = if resume {
+            Guarded::Resume
+        } else {
+            Guarded::Pause
+        };
+        let Some(instance) = self.selected_instance().cloned() else {
+            return self.info(format!("nothing selected to {}", action.verb()));
+        };
+        match self.scale_refusal(&instance, resume) {
+            Some((MessageKind::Error, refusal)) => return self.error(refusal, false),
+            Some((MessageKind::Info, news)) => return self.info(news),
+            None => {}
+        }
+        if instance.foreign_note(&self.profile.owner).is_some() {
+            self.mode = Mode::Confirm(Confirm::new(action, [&instance], &self.profile.owner));
+        } else {
+            self.send_write(&action, instance.id(), effects);
+        }
     }
 
-    fn send_extend(&mut self, target: InstanceId, by: Duration, effects: &mut Vec<Effect>) {
+    /// Why `instance` cannot be paused (or resumed) from here, if it cannot: an error when it
+    /// never can be, news when there is nothing to do.
+    fn scale_refusal(&self, instance: &Instance, resume: bool) -> Option<(MessageKind, String)> {
+        let label = self.label(&instance.id());
+        let (verb, done) = if resume {
+            ("resume", "resumed")
+        } else {
+            ("pause", "paused")
+        };
+        if let Some(busy) = self.write_under_way(instance) {
+            return Some((MessageKind::Info, busy));
+        }
+        if !instance.is_service_backed() {
+            return Some((
+                MessageKind::Error,
+                format!(
+                    "{label} runs as ECS tasks, which cannot be {done}; launch it from a \
+                     template with kind = \"service\""
+                ),
+            ));
+        }
+        if !instance.is_wanted() {
+            return Some((
+                MessageKind::Error,
+                format!(
+                    "{label} has stopped; there is nothing to {verb} — {} relaunches it",
+                    self.key_for(Command::Relaunch)
+                ),
+            ));
+        }
+        // Paused, or on its way there: every service kept is at zero.
+        let at_zero = instance
+            .services
+            .iter()
+            .filter(|service| service.is_active())
+            .all(|service| service.desired_count == 0);
+        match (resume, at_zero) {
+            (false, true) if instance.state == InstanceState::Paused => {
+                Some((MessageKind::Info, format!("{label} is already paused")))
+            }
+            (false, true) => Some((MessageKind::Info, format!("{label} is already pausing"))),
+            (true, false) => Some((
+                MessageKind::Info,
+                format!(
+                    "{label} is {}, not paused; there is nothing to resume",
+                    instance.state
+                ),
+            )),
+            _ => None,
+        }
+    }
+
+    /// `ctrl-r` on the selected row: an instance stopped for good is launched again from its
+    /// template, after a confirmation (its name typed when it is someone else's).
+    pub(super) fn confirm_relaunch(&mut self) {
+        let Some(instance) = self.selected_instance().cloned() else {
+            return self.info("nothing selected to relaunch");
+        };
+        let label = self.label(&instance.id());
+        if let Some(busy) = self.write_under_way(&instance) {
+            return self.info(busy);
+        }
+        if !instance.state.is_final() {
+            return self.error(
+                format!(
+                    "relaunch is for FAILED or STOPPED instances; {label} is {} — {} destroys \
+                     it, then {} relaunches it",
+                    instance.state,
+                    self.key_for(Command::Destroy),
+                    self.key_for(Command::Relaunch)
+                ),
+                false,
+            );
+        }
+        if !self.profile.templates.contains_key(&instance.template) {
+            let unknown = OpsError::UnknownTemplate {
+                template: instance.template.clone(),
+                profile: self.profile.name.clone(),
+                known: self.profile.templates.keys().cloned().collect(),
+            };
+            return self.error(unknown.to_string(), false);
+        }
+        let action = Guarded::Relaunch {
+            template: instance.template.clone(),
+        };
+        self.mode = Mode::Confirm(Confirm::new(action, [&instance], &self.profile.owner));
+    }
+
+    /// What to say when a write on `instance` is still out: one at a time per instance.
+    fn write_under_way(&self, instance: &Instance) -> Option<String> {
+        let action = self.poller.write_on(&instance.id())?;
+        Some(format!(
+            "{}: waiting for AWS to answer the {} sent before; try again once it has",
+            self.label(&instance.id()),
+            action.verb()
+        ))
+    }
+
+    /// How to ask for `command` here: its first key, else its name for `[keymap]`.
+    fn key_for(&self, command: Command) -> String {
+        self.keymap
+            .keys_for(command)
+            .first()
+            .map_or_else(|| format!("`{}`", command.name()), ToString::to_string)
+    }
+
+    /// Sends `action` on `target`, awaited under a request of its own, and says so.
+    fn send_write(&mut self, action: &Guarded, target: InstanceId, effects: &mut Vec<Effect>) {
         let label = self.label(&target);
-        let req = self.poller.send(InFlight::Extend {
+        self.info(action.under_way(&label));
+        let req = self.poller.send(InFlight::Write {
+            action: action.clone(),
             target: target.clone(),
-            label: label.clone(),
+            label,
         });
-        self.info(format!("extending {label} by {}…", format_ttl(by)));
-        effects.push(Effect::Extend {
-            req,
-            target,
-            by,
-            all_owners: self.all_owners,
+        let all_owners = self.all_owners;
+        effects.push(match action {
+            Guarded::Destroy => Effect::Destroy {
+                req,
+                target,
+                all_owners,
+            },
+            Guarded::Extend { by } => Effect::Extend {
+                req,
+                target,
+                by: *by,
+                all_owners,
+            },
+            Guarded::Pause => Effect::Pause {
+                req,
+                target,
+                all_owners,
+            },
+            Guarded::Resume => Effect::Resume {
+                req,
+                target,
+                all_owners,
+            },
+            Guarded::Relaunch { .. } => Effect::Relaunch {
+                req,
+                target,
+                all_owners,
+            },
         });
     }
 
@@ -232,20 +377,11 @@ impl AppState {
             Outcome::Done(()) => {
                 // The marks did their job.
                 self.table.clear_marks();
-                let several = labels.len() > 1;
-                for (target, label) in confirm.targets.into_iter().zip(labels) {
-                    match &confirm.action {
-                        Guarded::Destroy => self.send_destroy(target.id, label, effects),
-                        Guarded::Extend { by } => self.send_extend(target.id, *by, effects),
-                    }
+                for target in confirm.targets {
+                    self.send_write(&confirm.action, target.id, effects);
                 }
-                if several {
-                    self.info(match &confirm.action {
-                        Guarded::Destroy => format!("destroying {label}…"),
-                        Guarded::Extend { by } => {
-                            format!("extending {label} by {}…", format_ttl(*by))
-                        }
-                    });
+                if labels.len() > 1 {
+                    self.info(confirm.action.under_way(&label));
                 }
             }
         }
@@ -257,7 +393,10 @@ impl AppState {
             Action::Refreshed { req, .. }
             | Action::Launched { req, .. }
             | Action::Destroyed { req, .. }
-            | Action::Extended { req, .. } => *req,
+            | Action::Extended { req, .. }
+            | Action::Paused { req, .. }
+            | Action::Resumed { req, .. }
+            | Action::Relaunched { req, .. } => *req,
             _ => return,
         };
         // Only the request we are waiting for counts; anything else is stale.
@@ -284,7 +423,14 @@ impl AppState {
             (InFlight::Launch { template }, Action::Launched { at, result, .. }) => {
                 self.launched(at, template, result, effects)
             }
-            (InFlight::Destroy { label }, Action::Destroyed { result, .. }) => {
+            (
+                InFlight::Write {
+                    action: Guarded::Destroy,
+                    label,
+                    ..
+                },
+                Action::Destroyed { result, .. },
+            ) => {
                 match result {
                     Ok(destroyed) if destroyed.is_nothing() => {
                         self.info(format!("{label} was already stopping"))
@@ -294,13 +440,69 @@ impl AppState {
                 }
                 self.refresh_now(effects);
             }
-            (InFlight::Extend { target, label }, Action::Extended { result, .. }) => {
+            (
+                InFlight::Write {
+                    action: Guarded::Extend { .. },
+                    target,
+                    label,
+                },
+                Action::Extended { result, .. },
+            ) => {
                 match result {
                     Ok(until) => self.extended(&target, &label, until),
                     Err(error) => self.error(error, false),
                 }
                 self.refresh_now(effects);
             }
+            (
+                InFlight::Write {
+                    action: Guarded::Pause,
+                    label,
+                    ..
+                },
+                Action::Paused { result, .. },
+            ) => {
+                match result {
+                    Ok(0) => self.info(format!("{label} is already paused")),
+                    Ok(_) => self.info(format!(
+                        "{label} is pausing: its tasks stop, and it costs $0/h until resumed"
+                    )),
+                    Err(error) => self.error(error, false),
+                }
+                self.refresh_now(effects);
+            }
+            (
+                InFlight::Write {
+                    action: Guarded::Resume,
+                    label,
+                    ..
+                },
+                Action::Resumed { result, .. },
+            ) => {
+                match result {
+                    Ok(0) => self.info(format!("{label} was not paused")),
+                    Ok(_) => self.info(format!("{label} is resuming")),
+                    Err(error) => self.error(error, false),
+                }
+                self.refresh_now(effects);
+            }
+            (
+                InFlight::Write {
+                    action: Guarded::Relaunch { .. },
+                    label,
+                    ..
+                },
+                Action::Relaunched { at, result, .. },
+            ) => match result {
+                Ok(launched) => {
+                    self.show_launched(at, format!("relaunched {label}"), launched, effects)
+                }
+                Err(error) => {
+                    // Whatever it got to (the old one destroyed, say) shows at once.
+                    self.error(error, false);
+                    self.refresh_now(effects);
+                }
+            },
             (asked, _) => {
                 // An answer of the wrong kind for this id cannot be ours; keep waiting.
                 self.poller.keep_waiting(req, asked);
@@ -359,36 +561,12 @@ impl AppState {
         match result {
             Ok(launched) => {
                 self.launch_draft = None;
-                let mut text = format!(
+                let text = format!(
                     "launched {} from {template} ({})",
                     launched.id.name,
                     count(launched.tasks.len(), "task")
                 );
-                if !launched.failures.is_empty() {
-                    text.push_str(&format!(
-                        "; RunTask reported {} that a retry overcame",
-                        count(launched.failures.len(), "failure")
-                    ));
-                }
-                if launched.exec_warnings.is_empty() {
-                    self.info(text);
-                } else {
-                    // Said now, not when the first `s` is refused.
-                    for warning in &launched.exec_warnings {
-                        text.push_str(&format!("; {warning}"));
-                    }
-                    self.error(text, false);
-                }
-                let listed = self.instances.iter().any(|i| i.is(&launched.id));
-                if !listed {
-                    for instance in group(launched.tasks, launched.services) {
-                        self.poller.show_launched(instance, at);
-                    }
-                }
-                self.table.select(launched.id);
-                self.reconcile_selection();
-                self.poller.note_activity(at);
-                self.refresh_now(effects);
+                self.show_launched(at, text, launched, effects);
             }
             Err(error) if self.launch_draft.is_some() => {
                 let key = self.keymap.keys_for(Command::Launch).first().copied();
@@ -402,6 +580,42 @@ impl AppState {
             }
             Err(error) => self.error(error, false),
         }
+    }
+
+    /// A launch (or relaunch) that went through: `text` says so, with what RunTask and the
+    /// exec checks reported; its row shows before ListTasks has it, and is selected.
+    fn show_launched(
+        &mut self,
+        at: DateTime<Utc>,
+        mut text: String,
+        launched: Launched,
+        effects: &mut Vec<Effect>,
+    ) {
+        if !launched.failures.is_empty() {
+            text.push_str(&format!(
+                "; RunTask reported {} that a retry overcame",
+                count(launched.failures.len(), "failure")
+            ));
+        }
+        if launched.exec_warnings.is_empty() {
+            self.info(text);
+        } else {
+            // Said now, not when the first `s` is refused.
+            for warning in &launched.exec_warnings {
+                text.push_str(&format!("; {warning}"));
+            }
+            self.error(text, false);
+        }
+        let listed = self.instances.iter().any(|i| i.is(&launched.id));
+        if !listed {
+            for instance in group(launched.tasks, launched.services) {
+                self.poller.show_launched(instance, at);
+            }
+        }
+        self.table.select(launched.id);
+        self.reconcile_selection();
+        self.poller.note_activity(at);
+        self.refresh_now(effects);
     }
 
     /// The new expiry shows at once; the refresh that follows confirms it.

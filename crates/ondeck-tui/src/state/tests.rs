@@ -67,7 +67,14 @@ fn destroy_answer_triggers_a_refresh_and_the_row_walks_the_stop_sequence() {
 fn read_only_refuses_writes_with_a_message() {
     let mut state = loaded(vec![running("a")]);
     state.read_only = true;
-    for key in [Key::ctrl('d'), Key::char('n'), Key::char('e')] {
+    for key in [
+        Key::ctrl('d'),
+        Key::char('n'),
+        Key::char('e'),
+        Key::char('P'),
+        Key::char('R'),
+        Key::ctrl('r'),
+    ] {
         assert!(press(&mut state, key).is_empty());
         assert_eq!(state.mode, Mode::Normal);
         let message = state.message.clone().unwrap();
@@ -521,4 +528,306 @@ fn the_timeline_and_the_detail_go_to_their_first_and_last_lines_as_every_list_do
     assert!(state.pane_scroll > 0);
     press(&mut state, Key::char('g'));
     assert_eq!(state.pane_scroll, 0);
+}
+
+fn message(state: &AppState) -> (MessageKind, String) {
+    let message = state.message.clone().expect("a message");
+    (message.kind, message.text)
+}
+
+#[test]
+fn p_pauses_a_service_backed_instance_of_mine_without_asking() {
+    let mut state = loaded(vec![serving("ana", "jobs")]);
+    let effects = press(&mut state, Key::char('P'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Pause { target, all_owners: false, .. }]
+            if *target == mine("jobs")),
+        "{effects:?}"
+    );
+    assert_eq!(
+        state.mode,
+        Mode::Normal,
+        "a pause is undone by R: no question"
+    );
+    assert_eq!(message(&state), (MessageKind::Info, "pausing jobs…".into()));
+    assert!(state.waiting());
+}
+
+#[test]
+fn p_on_a_task_backed_instance_says_why_and_how_without_asking_aws() {
+    let mut state = loaded(vec![running("web")]);
+    assert!(press(&mut state, Key::char('P')).is_empty());
+    assert_eq!(
+        message(&state),
+        (
+            MessageKind::Error,
+            "web runs as ECS tasks, which cannot be paused; launch it from a template with \
+             kind = \"service\""
+                .into()
+        )
+    );
+    assert!(!state.waiting());
+}
+
+#[test]
+fn p_on_a_paused_instance_says_it_already_is() {
+    let mut state = loaded(vec![paused("jobs")]);
+    assert!(press(&mut state, Key::char('P')).is_empty());
+    assert_eq!(
+        message(&state),
+        (MessageKind::Info, "jobs is already paused".into())
+    );
+    assert!(!state.waiting());
+}
+
+#[test]
+fn r_resumes_a_paused_instance_and_only_that() {
+    let mut state = loaded(vec![paused("jobs"), serving("ana", "live"), running("web")]);
+    state.table.sort = SortKey::Name;
+    select(&mut state, "jobs");
+    let effects = press(&mut state, Key::char('R'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Resume { target, .. }] if *target == mine("jobs")),
+        "{effects:?}"
+    );
+    assert_eq!(message(&state).1, "resuming jobs…");
+
+    select(&mut state, "live");
+    assert!(press(&mut state, Key::char('R')).is_empty());
+    assert_eq!(
+        message(&state),
+        (
+            MessageKind::Info,
+            "live is RUNNING, not paused; there is nothing to resume".into()
+        )
+    );
+    select(&mut state, "web");
+    assert!(press(&mut state, Key::char('R')).is_empty());
+    let (kind, text) = message(&state);
+    assert_eq!(kind, MessageKind::Error);
+    assert!(
+        text.starts_with("web runs as ECS tasks, which cannot be resumed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn one_write_at_a_time_per_instance() {
+    let mut state = loaded(vec![serving("ana", "jobs"), serving("ana", "other")]);
+    state.table.sort = SortKey::Name;
+    select(&mut state, "jobs");
+    assert_eq!(press(&mut state, Key::char('P')).len(), 1);
+    assert!(
+        press(&mut state, Key::char('P')).is_empty(),
+        "the first is still out"
+    );
+    assert_eq!(
+        message(&state).1,
+        "jobs: waiting for AWS to answer the pause sent before; try again once it has"
+    );
+    select(&mut state, "other");
+    assert_eq!(
+        press(&mut state, Key::char('P')).len(),
+        1,
+        "another instance is free"
+    );
+}
+
+/// The request id of the one write among `effects`.
+fn write_req(effects: &[Effect]) -> RequestId {
+    match effects {
+        [Effect::Pause { req, .. } | Effect::Resume { req, .. } | Effect::Relaunch { req, .. }] => {
+            *req
+        }
+        other => panic!("not one pause, resume or relaunch: {other:?}"),
+    }
+}
+
+#[test]
+fn pause_and_resume_answers_say_what_happened_and_refresh() {
+    let mut state = loaded(vec![serving("ana", "jobs")]);
+    let req = write_req(&press(&mut state, Key::char('P')));
+    // A stale answer (a request nobody waits for) changes nothing.
+    let stale = update(
+        &mut state,
+        Action::Paused {
+            req: req + 100,
+            result: Ok(1),
+        },
+    );
+    assert!(stale.is_empty());
+    assert_eq!(message(&state).1, "pausing jobs…");
+    let effects = update(&mut state, Action::Paused { req, result: Ok(1) });
+    refresh_req(&effects);
+    assert_eq!(
+        message(&state),
+        (
+            MessageKind::Info,
+            "jobs is pausing: its tasks stop, and it costs $0/h until resumed".into()
+        )
+    );
+    assert!(!state.poller.write_in_flight());
+
+    let mut state = loaded(vec![paused("jobs")]);
+    let req = write_req(&press(&mut state, Key::char('R')));
+    let denied = "AWS denied ecs:UpdateService on ondeck-ana-jobs-web; ask an admin to allow it";
+    let effects = update(
+        &mut state,
+        Action::Resumed {
+            req,
+            result: Err(denied.into()),
+        },
+    );
+    refresh_req(&effects);
+    assert_eq!(message(&state), (MessageKind::Error, denied.into()));
+}
+
+#[test]
+fn ctrl_r_on_a_failed_instance_asks_then_relaunches_and_selects_the_new_launch() {
+    let mut state = loaded(vec![failed("broken")]);
+    assert!(
+        press(&mut state, Key::ctrl('r')).is_empty(),
+        "ctrl-r only asks"
+    );
+    let Mode::Confirm(confirm) = &state.mode else {
+        panic!("no confirmation: {:?}", state.mode);
+    };
+    assert_eq!(
+        confirm.action,
+        confirm::Guarded::Relaunch {
+            template: "web".into()
+        }
+    );
+    assert_eq!(confirm.names_to_type(), None, "mine: y is enough");
+    let effects = press(&mut state, Key::char('y'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Relaunch { target, all_owners: false, .. }]
+            if *target == mine("broken")),
+        "{effects:?}"
+    );
+    let req = write_req(&effects);
+    assert_eq!(message(&state).1, "relaunching broken…");
+
+    // What the relaunch waits for reaches the status line as a launch's progress does.
+    update(
+        &mut state,
+        Action::LaunchProgress("waiting for broken to stop…".into()),
+    );
+    assert_eq!(message(&state).1, "waiting for broken to stop…");
+
+    let again = InstanceId {
+        launch: "feedbeef".into(),
+        ..mine("broken")
+    };
+    let mut new_task = task("broken", "broken-2", TaskState::Provisioning);
+    new_task.tags.insert(
+        ondeck_core::model::tags::LAUNCH_TOKEN.into(),
+        "feedbeef-0".into(),
+    );
+    let effects = update(
+        &mut state,
+        Action::Relaunched {
+            req,
+            at: at(10, 1),
+            result: Ok(Launched {
+                id: again.clone(),
+                tasks: vec![new_task],
+                services: Vec::new(),
+                failures: vec![],
+                recovered: false,
+                exec_warnings: vec![],
+            }),
+        },
+    );
+    refresh_req(&effects);
+    assert_eq!(
+        message(&state),
+        (MessageKind::Info, "relaunched broken".into())
+    );
+    assert_eq!(
+        state.table.selected(),
+        Some(&again),
+        "the new launch is selected"
+    );
+    assert_eq!(
+        state.selected_instance().map(|i| i.state.clone()),
+        Some(InstanceState::Lifecycle(TaskState::Provisioning)),
+        "shown before ListTasks has it"
+    );
+}
+
+#[test]
+fn a_relaunch_that_fails_says_why_and_refreshes() {
+    let mut state = loaded(vec![failed("broken")]);
+    press(&mut state, Key::ctrl('r'));
+    let req = write_req(&press(&mut state, Key::char('y')));
+    let why = "broken is still stopping after 15 minutes; relaunch it again once `ondeck list` \
+               shows it STOPPED";
+    let effects = update(
+        &mut state,
+        Action::Relaunched {
+            req,
+            at: at(10, 20),
+            result: Err(why.into()),
+        },
+    );
+    refresh_req(&effects);
+    assert_eq!(message(&state), (MessageKind::Error, why.into()));
+}
+
+#[test]
+fn ctrl_r_on_a_live_instance_says_what_to_do_instead() {
+    let mut state = loaded(vec![running("web")]);
+    assert!(press(&mut state, Key::ctrl('r')).is_empty());
+    assert_eq!(state.mode, Mode::Normal);
+    assert_eq!(
+        message(&state),
+        (
+            MessageKind::Error,
+            "relaunch is for FAILED or STOPPED instances; web is RUNNING — ctrl-d destroys it, \
+             then ctrl-r relaunches it"
+                .into()
+        )
+    );
+    // `r` still refreshes.
+    refresh_req(&press(&mut state, Key::char('r')));
+}
+
+#[test]
+fn another_owners_pause_and_relaunch_take_the_name_typed() {
+    let mut theirs = failed("broken");
+    theirs.owner = "bob".into();
+    for task in &mut theirs.tasks {
+        task.started_by = Some("ondeck/bob".into());
+    }
+    let mut state = everyone(None, vec![serving("bob", "jobs"), theirs]);
+    select(&mut state, "jobs");
+    assert!(press(&mut state, Key::char('P')).is_empty(), "asks first");
+    assert!(matches!(&state.mode, Mode::Confirm(c)
+        if c.action == confirm::Guarded::Pause && c.names_to_type().as_deref() == Some("jobs")));
+    // A `y` is typed, not taken as yes.
+    press(&mut state, Key::char('y'));
+    assert!(press(&mut state, Key::plain(KeyCode::Enter)).is_empty());
+    assert_eq!(message(&state).1, "bob/jobs kept: `y` is not its name");
+
+    press(&mut state, Key::char('P'));
+    type_text(&mut state, "jobs");
+    let effects = press(&mut state, Key::plain(KeyCode::Enter));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Pause { target, all_owners: true, .. }]
+            if target.owner == "bob" && target.name == "jobs"),
+        "{effects:?}"
+    );
+
+    select(&mut state, "broken");
+    press(&mut state, Key::ctrl('r'));
+    assert!(
+        matches!(&state.mode, Mode::Confirm(c) if c.names_to_type().as_deref() == Some("broken"))
+    );
+    type_text(&mut state, "broken");
+    let effects = press(&mut state, Key::plain(KeyCode::Enter));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Relaunch { target, .. }] if target.owner == "bob"),
+        "{effects:?}"
+    );
 }

@@ -1,5 +1,5 @@
-//! The detail pane: the selected instance's expiry, cost and size, its endpoints, its tasks
-//! and their containers.
+//! The detail pane: the selected instance's expiry, cost and size, its services (and why one
+//! is paused, restarting or failed), its endpoints, its tasks and their containers.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,14 +9,18 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use std::collections::BTreeMap;
 
+use chrono::Duration;
+
 use super::{RenderContext, centered_note, pane_block, untrusted};
 use crate::state::AppState;
 use crate::state::forwards::DetailItem;
+use crate::state::keymap::Command;
 use ondeck_core::format::{age, bytes, money, rate, remaining, stamp};
-use ondeck_core::instances::Instance;
 use ondeck_core::instances::cost::{self, Arch};
-use ondeck_core::instances::expiry::urgency;
+use ondeck_core::instances::expiry::{format_remaining, urgency};
+use ondeck_core::instances::{Instance, InstanceState};
 use ondeck_core::logs::sanitize::printable;
+use ondeck_core::logs::sources::short_task_id;
 use ondeck_core::model::{Task, TaskDefinition, TaskState};
 use ondeck_core::ops::connect::{READY_BRIEF, readiness};
 use ondeck_core::ops::endpoints;
@@ -104,6 +108,7 @@ fn lines(
         ]);
     }
     let mut lines = vec![Line::from(summary)];
+    lines.extend(service_state_line(instance, state, ctx));
 
     let mut money_line = Vec::new();
     // Stopped for good: no expiry to come, and no endpoint to wait for.
@@ -137,13 +142,18 @@ fn lines(
     }
     money_line.push(label("cost"));
     let profile = &state.profile;
-    match cost::instance_cost(
+    let cost = cost::instance_cost(
         instance,
         &state.definitions,
         &profile.region,
         profile.prices,
         ctx.now,
-    ) {
+    );
+    match cost {
+        // Nothing runs: whatever the sizes of tasks ECS still lists, nothing is billed.
+        _ if instance.state == InstanceState::Paused => {
+            money_line.push(Span::raw(format!("${}/h while paused", rate(0.0))))
+        }
         Some(cost) if cost.per_hour <= 0.0 => money_line.push(Span::raw(format!(
             "${} in all; no longer billed",
             money(cost.so_far)
@@ -159,9 +169,12 @@ fn lines(
     if let Some(size) = size_line(instance, state) {
         lines.push(Line::from(vec![label("size"), Span::raw(size)]));
     }
+    lines.extend(service_lines(instance, ctx));
 
     let found = endpoints(instance, &state.definitions);
-    if !(ended && found.is_empty()) {
+    // Nothing of it runs, nor will until asked: no endpoint to wait for.
+    let idle = ended || instance.state == InstanceState::Paused;
+    if !(idle && found.is_empty()) {
         let mut endpoint_line = vec![label("endpoints")];
         if found.is_empty() {
             endpoint_line.push(Span::styled("none yet", theme.dim()));
@@ -181,6 +194,108 @@ fn lines(
         lines.extend(task_lines(task, &state.definitions, chosen, ctx, wide));
     }
     lines
+}
+
+/// What the state word of a service-backed instance does not say: how long it has been
+/// paused, why it is restarting, why ECS gave up deploying it.
+fn service_state_line(
+    instance: &Instance,
+    state: &AppState,
+    ctx: &RenderContext,
+) -> Option<Line<'static>> {
+    let theme = ctx.theme;
+    let label = |text: &str| Span::styled(format!("{text} "), theme.dim());
+    let mut spans = match instance.state {
+        InstanceState::Paused => {
+            let mut spans = vec![label("paused")];
+            if let Some(since) = instance.paused_since() {
+                // Never under a second: a clock behind AWS's must not read as "expired".
+                let paused_for = (ctx.now - since).max(Duration::seconds(1));
+                spans.push(Span::raw(format!(
+                    "for {} (since {})",
+                    format_remaining(paused_for),
+                    stamp(since, ctx.offset)
+                )));
+            } else {
+                spans.push(Span::styled(
+                    "since when is not recorded (not paused by ondeck)",
+                    theme.dim(),
+                ));
+            }
+            spans
+        }
+        InstanceState::Restarting => {
+            let (task, why) = instance.last_crash()?;
+            let mut spans = vec![
+                label("restarting"),
+                Span::raw(format!("task {} ", short_task_id(task))),
+            ];
+            spans.extend(untrusted(&why, theme.error()));
+            spans.push(Span::styled(
+                " · ECS is starting its replacement",
+                theme.dim(),
+            ));
+            spans
+        }
+        InstanceState::Failed => {
+            let service = instance
+                .services
+                .iter()
+                .find(|service| service.rollout_failed.is_some())?;
+            let mut spans = vec![label("failed"), Span::raw("ECS gave up deploying ")];
+            spans.extend(untrusted(&service.name, theme.bold()));
+            spans.push(Span::raw(": "));
+            spans.extend(untrusted(
+                service.rollout_failed.as_deref().unwrap_or_default(),
+                theme.error(),
+            ));
+            spans
+        }
+        _ => return None,
+    };
+    let (command, does) = match instance.state {
+        InstanceState::Paused => (Command::Resume, "resumes it"),
+        InstanceState::Failed => (Command::Relaunch, "relaunches it"),
+        _ => return Some(Line::from(spans)),
+    };
+    if let (false, Some(key)) = (state.read_only, state.keymap.keys_for(command).first()) {
+        spans.push(Span::styled(" · ", theme.dim()));
+        spans.push(Span::styled(key.to_string(), theme.key()));
+        spans.push(Span::styled(format!(" {does}"), theme.dim()));
+    }
+    Some(Line::from(spans))
+}
+
+/// A service-backed instance's services, one a line: name, tasks running of those wanted
+/// (and pending), and ECS's status word.
+fn service_lines(instance: &Instance, ctx: &RenderContext) -> Vec<Line<'static>> {
+    let theme = ctx.theme;
+    instance
+        .services
+        .iter()
+        .enumerate()
+        .map(|(index, service)| {
+            let heading = if index == 0 { "services " } else { "         " };
+            let mut spans = vec![Span::styled(heading, theme.dim())];
+            spans.extend(untrusted(&service.name, Style::new()));
+            let mut counts = format!(
+                "  {}/{} running",
+                service.running_count, service.desired_count
+            );
+            if service.pending_count > 0 {
+                counts.push_str(&format!(" · {} pending", service.pending_count));
+            }
+            spans.push(Span::raw(counts));
+            spans.push(Span::raw("  "));
+            let style = if service.is_active() {
+                Style::new()
+            } else {
+                theme.dim()
+            };
+            spans.extend(untrusted(&service.status, style));
+            Line::from(spans)
+        })
+        .collect()
 }
 
 /// The template's links with real addresses, then the instance's forwards; the item the
@@ -272,8 +387,12 @@ fn exec_readiness(
     }
 }
 
-/// "1 vCPU / 2 GB in 2 tasks · Spot · ARM", over the tasks still alive (or all, once none is).
+/// "1 vCPU / 2 GB in 2 tasks · Spot · ARM", over the tasks still alive (or all, once none is);
+/// nothing while there is no task (a paused instance).
 fn size_line(instance: &Instance, state: &AppState) -> Option<String> {
+    if instance.tasks.is_empty() {
+        return None;
+    }
     let alive: Vec<&Task> = instance
         .tasks
         .iter()

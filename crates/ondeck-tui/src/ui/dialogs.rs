@@ -1,4 +1,5 @@
-//! Modal boxes: launch, destroy confirmation, profile switcher (and the frame of the others).
+//! Modal boxes: launch, the confirmation of a write, profile switcher (and the frame of the
+//! others).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -283,9 +284,9 @@ fn template_facts(template: &TemplateChoice, spot: bool) -> String {
     facts.join(" · ")
 }
 
-/// The question before a destroy or an extend, of one instance or of the marked ones (listed,
-/// one a line). Someone else's instance says whose it is and takes its name typed out; when
-/// all are mine, a `y` does.
+/// The question before a write (destroy, extend, relaunch; pause or resume of someone else's),
+/// of one instance or of the marked ones (listed, one a line). Someone else's instance says
+/// whose it is and takes its name typed out; when all are mine, a `y` does.
 pub(crate) fn confirm(
     frame: &mut Frame,
     area: Rect,
@@ -295,14 +296,28 @@ pub(crate) fn confirm(
 ) {
     let theme = ctx.theme;
     let me = &state.profile.owner;
-    let (title, verb) = match &confirm.action {
-        Guarded::Destroy => ("Destroy", "destroy"),
-        Guarded::Extend { .. } => ("Extend", "extend"),
+    let verb = confirm.action.verb();
+    // The title's word, and what enter does once the name is typed.
+    let (title, does) = match &confirm.action {
+        Guarded::Destroy => ("Destroy", "destroys"),
+        Guarded::Extend { .. } => ("Extend", "extends"),
+        Guarded::Pause => ("Pause", "pauses"),
+        Guarded::Resume => ("Resume", "resumes"),
+        Guarded::Relaunch { .. } => ("Relaunch", "relaunches"),
     };
     let tasks: usize = confirm.targets.iter().map(|target| target.tasks).sum();
     let question = match &confirm.action {
         Guarded::Destroy => format!(" ({})? Every task is stopped.", count(tasks, "task")),
         Guarded::Extend { by } => format!(" by {}?", format_ttl(*by)),
+        Guarded::Pause => "? Its services scale to 0: nothing runs or is billed until it is \
+                           resumed."
+            .to_string(),
+        Guarded::Resume => "? Its services scale back to one task each.".to_string(),
+        Guarded::Relaunch { template } => format!(
+            " (template {}, same name, env overrides and ttl)? What is left of it is \
+             destroyed first.",
+            printable(template)
+        ),
     };
     let mut lines = Vec::new();
     let mut notes = Vec::new();
@@ -367,7 +382,7 @@ pub(crate) fn confirm(
                 "them"
             };
             controls.push(Line::styled(
-                format!("enter {verb}s · esc keeps {keeps}"),
+                format!("enter {does} · esc keeps {keeps}"),
                 theme.dim(),
             ));
             match confirm.targets.as_slice() {

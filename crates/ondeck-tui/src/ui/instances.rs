@@ -11,7 +11,7 @@ use crate::state::keymap::Command;
 use crate::state::{AppState, Focus, MessageKind};
 use ondeck_core::format::{age, local_midnight, money, rate, remaining};
 use ondeck_core::instances::expiry::urgency;
-use ondeck_core::instances::{Instance, cost};
+use ondeck_core::instances::{Instance, InstanceState, cost};
 use ondeck_core::logs::sanitize::printable;
 use ondeck_core::ops::endpoints;
 
@@ -387,6 +387,8 @@ fn cell(
             ),
             _ => dash(),
         },
+        // Nothing runs, so nothing is billed: zero even when a listed task's size is unknown.
+        Column::PerHour if instance.state == InstanceState::Paused => Line::raw(rate(0.0)),
         Column::PerHour => cost().map_or_else(dash, |cost| Line::raw(rate(cost.per_hour))),
         Column::Spent => cost().map_or_else(dash, |cost| Line::raw(money(cost.so_far))),
         Column::Endpoint => endpoint_fitted(instance, state, ctx, wide, usize::MAX),

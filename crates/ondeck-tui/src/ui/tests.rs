@@ -8,7 +8,8 @@ use ratatui::style::{Color, Modifier};
 
 use super::*;
 use crate::state::fixtures::{
-    DEFINITION_ARN, app, at, instance, owned_by, poll as poll_snapshot, select, selected_name, task,
+    DEFINITION_ARN, app, at, instance, owned_by, paused, poll as poll_snapshot, restarting, select,
+    selected_name, task,
 };
 use crate::state::keymap::{Key, KeyCode};
 use crate::state::{Action, Effect, update};
@@ -37,6 +38,16 @@ fn draw(state: &AppState, width: u16, height: u16, color: bool) -> TestBackend {
 
 fn snapshot_all_sizes(scene: &str, state: &AppState) {
     for (width, height) in SIZES {
+        let backend = draw(state, width, height, true);
+        insta::assert_snapshot!(format!("{scene}_{width}x{height}"), backend);
+    }
+}
+
+/// [`snapshot_all_sizes`], each size's layout told to `update` first as the runtime does, so
+/// that the selected row is on screen at each.
+fn snapshot_laid_out(scene: &str, state: &mut AppState) {
+    for (width, height) in SIZES {
+        lay_out(state, width, height);
         let backend = draw(state, width, height, true);
         insta::assert_snapshot!(format!("{scene}_{width}x{height}"), backend);
     }
@@ -585,6 +596,125 @@ fn detail_pane_shows_expiry_cost_and_size() {
     assert!(text.contains(&format!("${:.2} so far", hourly * (7.0 + 47.0 / 60.0))));
     assert!(text.contains("size 1 vCPU / 2 GB · Spot · ARM"));
     assert!(text.contains("⏰ 11-23 10:17 (in 12m)"));
+}
+
+/// The fleet with two service-backed instances of mine: `nightly-jobs`, paused at 06:53, and
+/// `queue-worker`, whose task was killed for memory at 10:01 and whose next one is pending.
+fn with_services() -> AppState {
+    let mut instances = fleet();
+    instances.extend([paused("nightly-jobs"), restarting("queue-worker")]);
+    let mut state = app(false, at(10, 5));
+    poll(&mut state, at(10, 4), instances);
+    state
+}
+
+#[test]
+fn a_paused_service_backed_instance_shows_since_when_and_costs_nothing() {
+    let mut state = with_services();
+    select(&mut state, "nightly-jobs");
+    press(&mut state, Key::char('d'));
+    snapshot_laid_out("service_paused", &mut state);
+    let screen = draw(&state, 200, 60, false).to_string();
+    let row = screen
+        .lines()
+        .find(|line| line.contains("nightly-jobs") && line.contains("PAUSED"))
+        .unwrap_or_else(|| {
+            panic!(
+                "no PAUSED row
+{screen}"
+            )
+        });
+    assert!(row.contains("‖ PAUSED") && row.contains(" 0.000 "), "{row}");
+    for shown in [
+        "paused for 3h 12m (since 11-23 06:53) · R resumes it",
+        "cost $0.000/h while paused",
+        "services ondeck-ana-nightly-jobs-web  0/0 running  ACTIVE",
+    ] {
+        assert!(
+            screen.contains(shown),
+            "{shown}
+{screen}"
+        );
+    }
+}
+
+#[test]
+fn a_restarting_service_backed_instance_says_why_its_task_died() {
+    let mut state = with_services();
+    select(&mut state, "queue-worker");
+    press(&mut state, Key::char('d'));
+    snapshot_laid_out("service_restarting", &mut state);
+    let screen = draw(&state, 200, 60, false).to_string();
+    for shown in [
+        "◐ RESTARTING",
+        "restarting task 3f9c1a exit 137: OutOfMemoryError · ECS is starting its replacement",
+        "services ondeck-ana-queue-worker-web  0/1 running · 1 pending  ACTIVE",
+    ] {
+        assert!(
+            screen.contains(shown),
+            "{shown}
+{screen}"
+        );
+    }
+}
+
+#[test]
+fn a_deployment_ecs_gave_up_on_is_failed_with_its_reason_and_the_way_back() {
+    let mut broken = crate::state::fixtures::service("ana", "rollout", 1);
+    broken.rollout_failed = Some("tasks failed to start \x1b[2Jtwice".into());
+    let mut state = app(false, at(10, 5));
+    poll(
+        &mut state,
+        at(10, 4),
+        vec![crate::state::fixtures::service_backed(broken, vec![])],
+    );
+    press(&mut state, Key::char('d'));
+    let screen = draw(&state, 200, 60, false).to_string();
+    let shown = "failed ECS gave up deploying ondeck-ana-rollout-web: tasks failed to start \
+                 twice · ctrl-r relaunches it";
+    assert!(screen.contains(shown), "{shown}\n{screen}");
+    assert!(!screen.contains('\x1b'), "no escape reaches the terminal");
+}
+
+#[test]
+fn the_relaunch_confirmation_names_the_template_and_what_it_keeps() {
+    let mut state = populated();
+    select(&mut state, "broken");
+    press(&mut state, Key::ctrl('r'));
+    let backend = draw(&state, 80, 24, true);
+    insta::assert_snapshot!("relaunch_confirm_80x24", backend);
+    let screen = draw(&state, 200, 60, false).to_string();
+    for shown in [
+        "Relaunch instance",
+        // The dialog wraps its question at 62 columns.
+        "Relaunch broken (template web, same name, env overrides and",
+        "ttl)? What is left of it is destroyed first.",
+        "Type y to relaunch; any other key keeps it. [y/N]",
+    ] {
+        assert!(screen.contains(shown), "{shown}\n{screen}");
+    }
+}
+
+#[test]
+fn another_owners_pause_confirmation_asks_for_the_name() {
+    let mut state = app(false, at(10, 5));
+    state.all_owners = true;
+    poll(
+        &mut state,
+        at(10, 4),
+        vec![crate::state::fixtures::serving("bob", "jobs")],
+    );
+    press(&mut state, Key::char('P'));
+    let screen = draw(&state, 80, 24, false).to_string();
+    for shown in [
+        "Pause bob's instance",
+        "Pause bob/jobs? Its services scale to 0",
+        "It belongs to bob, not to you (ana).",
+        "Type its name to pause it: [",
+        "enter pauses · esc keeps it",
+    ] {
+        assert!(screen.contains(shown), "{shown}\n{screen}");
+    }
 }
 
 mod aws_text;

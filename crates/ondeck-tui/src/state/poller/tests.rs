@@ -112,10 +112,17 @@ fn a_write_is_waited_for_at_once_and_a_refresh_only_once_it_is_slow() {
 
     let mut poller = Poller::default();
     assert!(!poller.waiting(at(10, 0)));
-    let req = poller.send(InFlight::Destroy { label: "a".into() });
+    let req = poller.send(InFlight::Write {
+        action: Guarded::Destroy,
+        target: mine("a"),
+        label: "a".into(),
+    });
     assert!(poller.write_in_flight() && poller.waiting(at(10, 0)));
+    assert_eq!(poller.write_on(&mine("a")), Some(&Guarded::Destroy));
+    assert_eq!(poller.write_on(&mine("b")), None);
     poller.take_answered(req);
     assert!(!poller.waiting(at(10, 0)));
+    assert_eq!(poller.write_on(&mine("a")), None);
 }
 
 #[test]
