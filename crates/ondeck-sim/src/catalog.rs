@@ -39,7 +39,13 @@ pub(super) enum Behaviour {
     CrashesAfter(f64),
     /// Ignores SIGTERM, so a stop ends it with SIGKILL (exit 137).
     IgnoresSigterm,
+    /// Killed for running out of memory (exit 137, OutOfMemoryError) about this many seconds
+    /// after the task is RUNNING.
+    RunsOutOfMemoryAfter(f64),
 }
+
+/// What ECS says of a container the kernel killed for its memory.
+pub(super) const OUT_OF_MEMORY: &str = "OutOfMemoryError: Container killed due to memory usage";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum LogDriver {
@@ -246,6 +252,20 @@ pub(super) const FAMILIES: &[FamilySpec] = &[
             checked(sidecar(container("cache", Kind::Cache, &[6379], 128, 256))),
         ],
     },
+    FamilySpec {
+        family: "queue-worker",
+        revision: 4,
+        cpu: "512",
+        memory: "1024",
+        architecture: "X86_64",
+        containers: &[
+            behaving(
+                container("worker", Kind::Worker, &[], 384, 768),
+                Behaviour::RunsOutOfMemoryAfter(240.0),
+            ),
+            checked(sidecar(container("cache", Kind::Cache, &[6379], 128, 256))),
+        ],
+    },
 ];
 
 /// A task definition by family, `family:revision` or ARN, as DescribeTaskDefinition resolves it.
@@ -334,6 +354,16 @@ pub fn demo_config(owner: &str) -> Config {
             Some(2),
             false,
         ),
+        Template {
+            kind: TemplateKind::Service,
+            ..template(
+                "workers",
+                "Queue workers kept running by an ECS service: pause them overnight",
+                &["queue-worker"],
+                Some(72),
+                false,
+            )
+        },
         Template {
             source: TemplateSource::Containers,
             size: Some((512, 1024)),

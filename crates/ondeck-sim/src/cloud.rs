@@ -15,6 +15,7 @@ use super::{
     CLIENT_TOKEN_HOURS, DemoCloud, LIVE_TAIL_MAX_EVENTS, LIVE_TAIL_MAX_STREAMS, Launch, Shared,
     World, invalid,
 };
+use ondeck_core::instances::owner_key;
 use ondeck_core::model::SessionGrant;
 use ondeck_core::model::{
     FilteredPage, LogFilter, LogPage, LogQuery, RawLogEvent, RunOutcome, RunRequest, Scope,
@@ -26,7 +27,8 @@ use ondeck_core::{Cloud, CloudError, LiveTail, LiveTailUpdate};
 impl Cloud for DemoCloud {
     async fn list_tasks(&self, scope: &Scope) -> Result<Vec<Task>, CloudError> {
         let now = self.shared.now();
-        let world = self.shared.world();
+        let mut world = self.shared.world();
+        world.schedule_services(now, self.shared.pace);
         Ok(world
             .tasks
             .iter()
@@ -34,26 +36,43 @@ impl Cloud for DemoCloud {
             .filter(|task| match scope {
                 Scope::StartedBy(key) => task.started_by == *key,
                 Scope::AllOwners => task.tags.contains_key(tags::INSTANCE),
-                Scope::Service(_) => false,
+                Scope::Service(name) => task.service.as_deref() == Some(name.as_str()),
             })
             .map(|task| task.view(now))
             .collect())
     }
 
-    async fn list_services(&self, _scope: &Scope) -> Result<Vec<Service>, CloudError> {
-        Ok(Vec::new())
+    async fn list_services(&self, scope: &Scope) -> Result<Vec<Service>, CloudError> {
+        let now = self.shared.now();
+        let mut world = self.shared.world();
+        world.schedule_services(now, self.shared.pace);
+        let mut services = world.services_in_view(now);
+        services.retain(|service| match scope {
+            Scope::StartedBy(key) => service
+                .tag(tags::OWNER)
+                .is_some_and(|owner| owner_key(owner) == *key),
+            Scope::AllOwners => service.tags.contains_key(tags::INSTANCE),
+            Scope::Service(name) => service.name == *name,
+        });
+        Ok(services)
     }
 
-    async fn create_service(&self, _request: &ServiceRequest) -> Result<Service, CloudError> {
-        Err(CloudError::Refused("services are not simulated yet".into()))
+    async fn create_service(&self, request: &ServiceRequest) -> Result<Service, CloudError> {
+        let now = self.shared.now();
+        let mut world = self.shared.world();
+        world.create_service(request, now, self.shared.pace)
     }
 
-    async fn scale_service(&self, _name: &str, _desired_count: i32) -> Result<(), CloudError> {
-        Err(CloudError::Refused("services are not simulated yet".into()))
+    async fn scale_service(&self, name: &str, desired_count: i32) -> Result<(), CloudError> {
+        let now = self.shared.now();
+        let mut world = self.shared.world();
+        world.scale_service(name, desired_count, now, self.shared.pace)
     }
 
-    async fn delete_service(&self, _name: &str) -> Result<(), CloudError> {
-        Err(CloudError::Refused("services are not simulated yet".into()))
+    async fn delete_service(&self, name: &str) -> Result<(), CloudError> {
+        let now = self.shared.now();
+        let mut world = self.shared.world();
+        world.delete_service(name, now, self.shared.pace)
     }
 
     async fn describe_tasks(&self, task_arns: &[String]) -> Result<Vec<Task>, CloudError> {
@@ -144,7 +163,7 @@ impl Cloud for DemoCloud {
         if request.tags.len() > ondeck_core::model::limits::TAGS_PER_TASK {
             return Err(invalid("ecs:RunTask", "a task can have at most 50 tags."));
         }
-        let arn = world.launch(request, family, now, pace);
+        let arn = world.launch(request, None, family, now, pace);
         if !request.client_token.is_empty() {
             world.launches.insert(
                 request.client_token.clone(),
@@ -167,9 +186,13 @@ impl Cloud for DemoCloud {
         let pace = self.shared.pace;
         let mut world = self.shared.world();
         let mut rng = Rng::with_seed(world.rng.u64(..));
-        world
-            .known_task_mut(task_arn, now)?
-            .request_stop(now, reason, pace, &mut rng);
+        world.known_task_mut(task_arn, now)?.request_stop(
+            now,
+            "UserInitiated",
+            reason,
+            pace,
+            &mut rng,
+        );
         Ok(())
     }
 
@@ -180,6 +203,9 @@ impl Cloud for DemoCloud {
     ) -> Result<(), CloudError> {
         let now = self.shared.now();
         let mut world = self.shared.world();
+        if let Some(tagged) = world.tag_service(task_arn, tags) {
+            return tagged;
+        }
         let task = world.known_task_mut(task_arn, now)?;
         let mut merged = task.tags.clone();
         merged.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));

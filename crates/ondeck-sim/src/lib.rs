@@ -9,6 +9,7 @@ mod connect;
 mod lifecycle;
 mod logs;
 mod registry;
+mod services;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
@@ -21,8 +22,9 @@ use catalog::{FamilySpec, LogDriver, family_of_group, find_family};
 use lifecycle::{Identity, Pace, SimTask};
 use logs::{Ending, StreamSource, stream_seed};
 use ondeck_core::CloudError;
-use ondeck_core::instances::owner_key;
-use ondeck_core::model::{RunRequest, tags};
+use ondeck_core::config::TemplateKind;
+use ondeck_core::instances::{owner_key, service_name};
+use ondeck_core::model::{RunRequest, ServiceRequest, tags};
 pub use registry::demo_task_definitions;
 
 /// Where the demo reads the time. Any `Fn() -> DateTime<Utc>` is a clock, `Utc::now` included.
@@ -73,6 +75,8 @@ struct Shared {
 
 struct World {
     tasks: Vec<SimTask>,
+    /// Every service created, deleted ones too until ECS forgets them.
+    services: Vec<services::SimService>,
     /// RunTask client tokens seen in the last day.
     launches: HashMap<String, Launch>,
     rng: Rng,
@@ -108,6 +112,7 @@ impl DemoCloud {
         let pace = Pace { speed };
         let mut world = World {
             tasks: Vec::new(),
+            services: Vec::new(),
             launches: HashMap::new(),
             rng: Rng::with_seed(0x0d3c_4d3e_0000_0001),
             hostile_lines: false,
@@ -180,7 +185,7 @@ impl World {
     /// The instances a team member would find on a Monday morning.
     fn populate(&mut self, owner: &str, now: DateTime<Utc>, pace: Pace) {
         let other = if owner == "alice" { "bob" } else { "alice" };
-        let seeds: [(&str, &str, &str, Duration, Option<Duration>); 6] = [
+        let seeds: [(&str, &str, &str, Duration, Option<Duration>); 7] = [
             (
                 owner,
                 "checkout-fix",
@@ -211,6 +216,14 @@ impl World {
                 None,
             ),
             (other, "load-test", "api-pair", Duration::minutes(95), None),
+            // Its worker runs out of memory every few minutes; its service starts another.
+            (
+                owner,
+                "queue-workers",
+                "workers",
+                Duration::minutes(7),
+                None,
+            ),
         ];
         for (who, instance, template_name, age, stopped_ago) in seeds {
             let stopped_at = stopped_ago.map(|ago| now - ago);
@@ -246,22 +259,37 @@ impl World {
         }
         for (index, task_definition) in template.task_definitions().iter().enumerate() {
             let family = find_family(task_definition).expect("demo templates use known families");
+            let network = ondeck_core::model::NetworkConfig {
+                subnets: vec!["subnet-0demo1".into(), "subnet-0demo2".into()],
+                security_groups: vec!["sg-0demo".into()],
+                assign_public_ip: false,
+            };
+            if template.kind == TemplateKind::Service {
+                let request = ServiceRequest {
+                    name: service_name(who, instance, family.family),
+                    task_definition: task_definition.clone(),
+                    network,
+                    tags: tags.clone(),
+                    client_token: format!("{intent}-{index}"),
+                    spot: template.spot,
+                    enable_exec: template.exec.unwrap_or(true),
+                };
+                self.create_service(&request, created_at, pace)
+                    .expect("demo services are valid");
+                continue;
+            }
             let request = RunRequest {
                 // As the engine decides it: the demo's task definitions all have a task role.
                 enable_exec: template.exec.unwrap_or(true),
                 task_definition: task_definition.clone(),
-                network: ondeck_core::model::NetworkConfig {
-                    subnets: vec!["subnet-0demo1".into(), "subnet-0demo2".into()],
-                    security_groups: vec!["sg-0demo".into()],
-                    assign_public_ip: false,
-                },
+                network,
                 started_by: owner_key(who),
                 tags: tags.clone(),
                 env: template.env.clone(),
                 client_token: format!("{intent}-{index}"),
                 spot: template.spot,
             };
-            let arn = self.launch(&request, family, created_at, pace);
+            let arn = self.launch(&request, None, family, created_at, pace);
             if let Some(at) = stopped_at {
                 let mut rng = Rng::with_seed(self.rng.u64(..));
                 let task = self.task_mut(&arn).expect("just launched");
@@ -269,15 +297,17 @@ impl World {
                     tags::STOP_REQUESTED.to_string(),
                     at.to_rfc3339_opts(SecondsFormat::Secs, true),
                 );
-                task.request_stop(at, &format!("ondeck: destroyed by {who}"), pace, &mut rng);
+                let reason = format!("ondeck: destroyed by {who}");
+                task.request_stop(at, "UserInitiated", &reason, pace, &mut rng);
             }
         }
     }
 
-    /// Start one task and return its ARN.
+    /// Start one task (for `service`, when one starts it) and return its ARN.
     fn launch(
         &mut self,
         request: &RunRequest,
+        service: Option<&str>,
         family: &'static FamilySpec,
         at: DateTime<Utc>,
         pace: Pace,
@@ -301,6 +331,7 @@ impl World {
             },
             private_ip: self.free_ip(request.network.subnets.len()),
             exec_enabled: request.enable_exec,
+            service: service.map(str::to_string),
         };
         let mut rng = Rng::with_seed(self.rng.u64(..));
         let task = SimTask::launch(identity, family, at, pace, &mut rng);
@@ -395,10 +426,11 @@ impl World {
             container: spec.name,
             start_ms: start.timestamp_millis(),
             end: task.container_exit(index).map(|exit| {
-                let ending = match exit.code {
-                    Some(137) => Ending::Killed,
-                    Some(0) | None => Ending::Graceful,
-                    Some(_) => Ending::Crashed,
+                let ending = match (exit.code, &exit.reason) {
+                    (Some(137), Some(_)) => Ending::OutOfMemory,
+                    (Some(137), None) => Ending::Killed,
+                    (Some(0) | None, _) => Ending::Graceful,
+                    (Some(_), _) => Ending::Crashed,
                 };
                 (exit.at.timestamp_millis(), ending)
             }),

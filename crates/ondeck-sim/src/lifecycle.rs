@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use fastrand::Rng;
 
-use super::catalog::{Behaviour, CANNOT_PULL, FamilySpec};
+use super::catalog::{Behaviour, CANNOT_PULL, FamilySpec, OUT_OF_MEMORY};
 use super::logs::stream_seed;
 use ondeck_core::model::{Container, Task, TaskState, TaskTimes};
 
@@ -61,6 +61,8 @@ pub(super) struct SimTask {
     pub private_ip: String,
     /// RunTask's enableExecuteCommand: each container then runs an ExecuteCommandAgent.
     pub exec_enabled: bool,
+    /// The service that started it, if one did.
+    pub service: Option<String>,
     pub created_at: DateTime<Utc>,
     pub pending_at: DateTime<Utc>,
     pub pull_started_at: DateTime<Utc>,
@@ -84,6 +86,7 @@ pub(super) struct Identity {
     pub capacity_provider: &'static str,
     pub private_ip: String,
     pub exec_enabled: bool,
+    pub service: Option<String>,
 }
 
 impl SimTask {
@@ -108,6 +111,7 @@ impl SimTask {
             capacity_provider: identity.capacity_provider,
             private_ip: identity.private_ip,
             exec_enabled: identity.exec_enabled,
+            service: identity.service,
             created_at,
             pending_at,
             pull_started_at,
@@ -149,25 +153,47 @@ impl SimTask {
                 .iter()
                 .enumerate()
                 .find_map(|(index, spec)| match spec.behaviour {
-                    Behaviour::CrashesAfter(after) => Some((index, after)),
+                    Behaviour::CrashesAfter(after) => Some((index, (after, 1, None))),
+                    Behaviour::RunsOutOfMemoryAfter(after) => {
+                        Some((index, (after, 137, Some(OUT_OF_MEMORY))))
+                    }
                     _ => None,
                 })
         {
+            let (after, code, reason) = after;
             let crash_at = started_at + pace.between(rng, after * 0.75, after * 1.25);
-            task.stop = Some(task.essential_exited(index, crash_at, pace, rng));
+            let exit = ContainerExit {
+                at: crash_at,
+                code: Some(code),
+                reason: reason.map(str::to_string),
+            };
+            task.stop = Some(task.essential_exited(index, exit, pace, rng));
         }
         task
     }
 
-    /// StopTask at `at`. A task already on its way down keeps its plan, as ECS does.
-    pub fn request_stop(&mut self, at: DateTime<Utc>, reason: &str, pace: Pace, rng: &mut Rng) {
+    /// StopTask at `at` (`UserInitiated`), or a service scaling in (`ServiceSchedulerInitiated`).
+    /// A task already on its way down keeps its plan, as ECS does.
+    pub fn request_stop(
+        &mut self,
+        at: DateTime<Utc>,
+        code: &'static str,
+        reason: &str,
+        pace: Pace,
+        rng: &mut Rng,
+    ) {
         if self.stop.as_ref().is_some_and(|stop| stop.at <= at) {
             return;
         }
         let mut plan = self.shutdown(at, None, pace, rng);
-        plan.code = "UserInitiated";
+        plan.code = code;
         plan.reason = reason.to_string();
         self.stop = Some(plan);
+    }
+
+    /// Alive at `now`: not yet on its way down.
+    pub fn is_alive(&self, now: DateTime<Utc>) -> bool {
+        self.stop.as_ref().is_none_or(|stop| stop.at > now)
     }
 
     fn failed_to_start(&self, at: DateTime<Utc>, pace: Pace, rng: &mut Rng) -> StopPlan {
@@ -199,22 +225,23 @@ impl SimTask {
     fn essential_exited(
         &self,
         index: usize,
-        at: DateTime<Utc>,
+        exit: ContainerExit,
         pace: Pace,
         rng: &mut Rng,
     ) -> StopPlan {
-        let mut plan = self.shutdown(at, Some(index), pace, rng);
+        let at = exit.at;
+        let mut plan = self.shutdown(at, Some((index, exit)), pace, rng);
         plan.code = "EssentialContainerExited";
         plan.reason = "Essential container in task exited".to_string();
         plan
     }
 
     /// DEACTIVATING → STOPPING → DEPROVISIONING → STOPPED in 10–20 simulated seconds;
-    /// `crashed` already exited with code 1 at `at`, the others get SIGTERM.
+    /// `crashed` (container index, its exit) already ended at `at`, the others get SIGTERM.
     fn shutdown(
         &self,
         at: DateTime<Utc>,
-        crashed: Option<usize>,
+        crashed: Option<(usize, ContainerExit)>,
         pace: Pace,
         rng: &mut Rng,
     ) -> StopPlan {
@@ -228,12 +255,8 @@ impl SimTask {
             .enumerate()
             .map(|(index, spec)| {
                 let ran = self.container_started_at[index].is_some_and(|started| started < at);
-                if crashed == Some(index) {
-                    return ContainerExit {
-                        at,
-                        code: Some(1),
-                        reason: None,
-                    };
+                if let Some((_, exit)) = crashed.as_ref().filter(|(which, _)| *which == index) {
+                    return exit.clone();
                 }
                 if !ran {
                     return ContainerExit {
@@ -367,7 +390,7 @@ impl SimTask {
             .collect();
         Task {
             exec_enabled: self.exec_enabled,
-            group: None,
+            group: self.service.as_ref().map(|name| format!("service:{name}")),
             env_overrides: Default::default(),
             task_arn: self.arn.clone(),
             task_definition_arn: self.family.arn(),

@@ -458,6 +458,11 @@ fn farewell_lines(kind: Kind, ending: Ending, container: &str) -> Vec<String> {
             "\t/src/cmd/worker/main.go:87 +0x1c5".into(),
             "exit status 1".into(),
         ],
+        (Ending::OutOfMemory, _) => vec![
+            "WARN  heap at 91% of the container's 768 MiB; batch 41 still in flight".into(),
+            "WARN  heap at 99% of the container's 768 MiB; GC cannot free enough".into(),
+            "fatal error: runtime: out of memory".into(),
+        ],
         (Ending::Killed, _) => vec![format!(
             "WARN  {container}: SIGTERM received while a batch is in flight; finishing it first"
         )],

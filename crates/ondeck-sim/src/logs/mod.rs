@@ -27,6 +27,8 @@ pub(super) enum Ending {
     Killed,
     /// Exited with an error by itself.
     Crashed,
+    /// Killed by the kernel for its memory.
+    OutOfMemory,
 }
 
 /// A place in a stream: line `index` of simulated second `slot`.

@@ -224,6 +224,7 @@ fn every_demo_template_runs_on_the_demo_cloud() {
             "crash-loop",
             "data-pipeline",
             "web-stack",
+            "workers",
             "workshop"
         ]
     );

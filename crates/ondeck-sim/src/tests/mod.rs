@@ -5,6 +5,7 @@ mod initial_world;
 mod live_tail;
 mod log_streams;
 mod registry;
+mod services;
 mod task_lifecycle;
 
 use std::collections::BTreeMap;
