@@ -44,7 +44,7 @@ fn launch_then_destroy_then_quit_restores_the_terminal() {
 
     pty.send_keys("n");
     pty.wait_for_text("Launch an instance", SHORT);
-    // Templates are listed by name; web-stack is the last of the demo's five.
+    // Templates are listed by name; web-stack is the fifth.
     pty.send_keys("jjjj");
     pty.wait_for_text("● web-stack", SHORT);
     // Template → name → env → ttl → Spot → [ Launch ].
@@ -114,4 +114,57 @@ fn a_wide_terminal_shows_more_columns() {
         narrow.iter().all(|column| wide.contains(column)),
         "{narrow:?} ⊄ {wide:?}"
     );
+}
+
+#[test]
+fn p_pauses_and_r_resumes_the_demos_service_backed_instance() {
+    let state = tempfile::tempdir().unwrap();
+    let mut pty =
+        demo(80, 24, &state).spawn_ondeck_then_stty(&["--demo", "--select", "queue-workers"]);
+    pty.wait_for("queue-workers selected", SHORT, |screen| {
+        row(screen, "queue-workers").is_some_and(|line| line.contains('›'))
+    });
+
+    pty.send_keys("P");
+    wait_for_state(&pty, "queue-workers", "PAUSED", LIFECYCLE);
+    pty.send_keys("d");
+    pty.wait_for("the detail pane says it costs nothing", SHORT, |screen| {
+        screen.contains("paused for") && screen.contains("while paused")
+    });
+
+    pty.send_keys("R");
+    pty.wait_for("queue-workers on its way up", LIFECYCLE, |screen| {
+        row(screen, "queue-workers").is_some_and(|line| {
+            ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING"]
+                .iter()
+                .any(|state| line.contains(state))
+        })
+    });
+    wait_for_state(&pty, "queue-workers", "RUNNING", LIFECYCLE);
+
+    pty.send_keys("q");
+    let (code, stty) = pty.wrapper_report();
+    assert_eq!(code, 0, "ondeck's exit code");
+    assert_cooked(&stty);
+}
+
+#[test]
+fn the_demos_worker_is_replaced_after_a_crash_and_its_logs_mark_the_seam() {
+    let state = tempfile::tempdir().unwrap();
+    let mut pty =
+        demo(80, 24, &state).spawn_ondeck_then_stty(&["--demo", "--select", "queue-workers"]);
+    // At 20× a replacement is up within a second or two, quicker than a refresh comes: the
+    // seam is what stays on screen.
+    pty.wait_for("the seam in the logs", LIFECYCLE, |screen| {
+        screen
+            .lines()
+            .any(|line| line.contains("replaced") && line.contains("exit 137: OutOfMemoryError"))
+    });
+    wait_for_state(&pty, "queue-workers", "RUNNING", LIFECYCLE);
+    // The first q closes the log pane, the second quits.
+    pty.send_keys("q");
+    pty.wait_for_text("n launch", SHORT);
+    pty.send_keys("q");
+    let (code, _) = pty.wrapper_report();
+    assert_eq!(code, 0);
 }

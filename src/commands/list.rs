@@ -177,7 +177,7 @@ fn instances_table(
             printable(&instance.name).into_owned(),
             printable(&instance.template).into_owned(),
             instance.state.to_string(),
-            format!("{}/{}", instance.tasks_running(), instance.tasks.len()),
+            format!("{}/{}", instance.tasks_running(), instance.tasks_expected()),
             instance
                 .created_at
                 .map_or_else(|| "-".into(), |at| format::age(at, now)),

@@ -124,18 +124,40 @@ pub struct Instance {
 }
 
 impl Instance {
-    pub fn tasks_running(&self) -> usize {
+    /// The tasks its counts are about: every task of a task-backed instance; of a service-backed
+    /// one those still meant to run (the ones a service replaced are history).
+    fn counted_tasks(&self) -> impl Iterator<Item = &Task> {
+        let service_backed = self.is_service_backed();
         self.tasks
             .iter()
+            .filter(move |task| !service_backed || task.desired_status != "STOPPED")
+    }
+
+    pub fn tasks_running(&self) -> usize {
+        self.counted_tasks()
             .filter(|task| task.last_status == TaskState::Running)
             .count()
     }
 
-    /// (healthy or running-without-health-check, total) over every container.
+    /// How many tasks it should have: one per task definition launched, or what its services
+    /// want (0 while paused).
+    pub fn tasks_expected(&self) -> usize {
+        if self.is_service_backed() {
+            self.services
+                .iter()
+                .filter(|service| service.is_active())
+                .map(|service| service.desired_count.max(0) as usize)
+                .sum()
+        } else {
+            self.tasks.len()
+        }
+    }
+
+    /// (healthy or running-without-health-check, total) over every counted container.
     pub fn containers_ready(&self) -> (usize, usize) {
         let mut ready = 0;
         let mut total = 0;
-        for container in self.tasks.iter().flat_map(|task| &task.containers) {
+        for container in self.counted_tasks().flat_map(|task| &task.containers) {
             total += 1;
             let healthy = match container.health.as_deref() {
                 Some("HEALTHY") => true,
@@ -759,7 +781,23 @@ mod tests {
             instance_state(&[dead.clone(), next], &[service(1)]),
             InstanceState::Lifecycle(TaskState::Running)
         );
+        let next = service_task("c3", TaskState::Running, "RUNNING");
+        let healed = group(vec![dead.clone(), next], vec![service(1)]).remove(0);
+        assert_eq!(
+            (healed.tasks_running(), healed.tasks_expected()),
+            (1, 1),
+            "a replaced task is history, not a second task"
+        );
+        assert_eq!(
+            healed.containers_ready().1,
+            0,
+            "the fixtures' tasks have none"
+        );
         let instance = group(vec![dead], vec![service(1)]).remove(0);
+        assert_eq!(
+            (instance.tasks_running(), instance.tasks_expected()),
+            (0, 1)
+        );
         let (task, why) = instance.last_crash().unwrap();
         assert_eq!(task.task_id(), "a1");
         assert_eq!(why, "exit 137: OutOfMemoryError");

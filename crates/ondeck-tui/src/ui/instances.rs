@@ -369,7 +369,7 @@ fn cell(
         Column::Tasks => Line::raw(format!(
             "{}/{}",
             instance.tasks_running(),
-            instance.tasks.len()
+            instance.tasks_expected()
         )),
         // Stopped for good: no containers to be ready, no expiry to come.
         Column::Ready if instance.state.is_final() => dash(),
