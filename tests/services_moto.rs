@@ -448,6 +448,9 @@ async fn a_listing_describes_only_my_services_and_all_owners_sees_everyones() {
         0,
         "never touched without --all-owners"
     );
+    // A relaunch launches as ana: bob's instance would come back as hers.
+    let refused = ops::relaunch_plan(&ana, &id, true).await.unwrap_err();
+    assert!(refused.to_string().contains("bobs is bob's"), "{refused}");
 }
 
 #[tokio::test]

@@ -364,6 +364,19 @@ pub struct Launched {
     pub exec_warnings: Vec<connect::ExecWarning>,
 }
 
+/// Why `me` may not relaunch `instance`: a relaunch launches as `me`, so another owner's
+/// instance would come back as mine under their name.
+pub fn relaunch_refused(instance: &Instance, me: &str) -> Option<OpsError> {
+    let owner = &instance.owner;
+    (!instance.is_owned_by(me)).then(|| {
+        OpsError::Refused(format!(
+            "{} is {owner}'s: a relaunch launches as you ({me}), so it would come back as yours; \
+             ask {owner} to relaunch it, or destroy it with --all-owners and launch your own",
+            instance.name
+        ))
+    })
+}
+
 /// Why env overrides cannot go with a service-backed template, and what to do instead.
 pub fn no_env_for_services(template: &str) -> OpsError {
     OpsError::Refused(format!(

@@ -328,6 +328,9 @@ pub async fn relaunch_plan(
     all_owners: bool,
 ) -> Result<RelaunchPlan, OpsError> {
     let instance = find_exact(ctx, id, all_owners).await?;
+    if let Some(refused) = relaunch_refused(&instance, &ctx.profile.owner) {
+        return Err(refused);
+    }
     if !ctx.profile.templates.contains_key(&instance.template) {
         return Err(OpsError::UnknownTemplate {
             template: instance.template.clone(),
@@ -377,7 +380,7 @@ pub async fn relaunch(
 ) -> Result<Launched, OpsError> {
     ctx.refuse_if_read_only("relaunch an instance")?;
     let id = plan.instance.id();
-    let all_owners = !plan.instance.is_owned_by(&ctx.profile.owner);
+    let all_owners = false;
     let current = find_exact(ctx, &id, all_owners).await?;
     destroy_found(ctx, &current).await?;
     let deadline = tokio::time::Instant::now() + RELAUNCH_WAIT;

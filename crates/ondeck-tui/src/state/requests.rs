@@ -13,7 +13,7 @@ use ondeck_core::format::count;
 use ondeck_core::instances::expiry::format_remaining;
 use ondeck_core::instances::identity::InstanceId;
 use ondeck_core::instances::{Instance, InstanceState, group};
-use ondeck_core::ops::{LaunchRequest, Launched, OpsError, Snapshot};
+use ondeck_core::ops::{LaunchRequest, Launched, OpsError, Snapshot, relaunch_refused};
 
 impl AppState {
     pub(super) fn tick(&mut self, now: DateTime<Utc>, effects: &mut Vec<Effect>) {
@@ -279,6 +279,9 @@ impl AppState {
                 ),
                 false,
             );
+        }
+        if let Some(refused) = relaunch_refused(&instance, &self.profile.owner) {
+            return self.error(refused.to_string(), false);
         }
         if !self.profile.templates.contains_key(&instance.template) {
             let unknown = OpsError::UnknownTemplate {

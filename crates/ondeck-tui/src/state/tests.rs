@@ -794,7 +794,7 @@ fn ctrl_r_on_a_live_instance_says_what_to_do_instead() {
 }
 
 #[test]
-fn another_owners_pause_and_relaunch_take_the_name_typed() {
+fn another_owners_pause_takes_the_name_typed_and_their_relaunch_is_refused() {
     let mut theirs = failed("broken");
     theirs.owner = "bob".into();
     for task in &mut theirs.tasks {
@@ -819,15 +819,11 @@ fn another_owners_pause_and_relaunch_take_the_name_typed() {
         "{effects:?}"
     );
 
+    // A relaunch launches as ana: bob's instance would come back as hers.
     select(&mut state, "broken");
-    press(&mut state, Key::ctrl('r'));
-    assert!(
-        matches!(&state.mode, Mode::Confirm(c) if c.names_to_type().as_deref() == Some("broken"))
-    );
-    type_text(&mut state, "broken");
-    let effects = press(&mut state, Key::plain(KeyCode::Enter));
-    assert!(
-        matches!(effects.as_slice(), [Effect::Relaunch { target, .. }] if target.owner == "bob"),
-        "{effects:?}"
-    );
+    assert!(press(&mut state, Key::ctrl('r')).is_empty());
+    assert!(!matches!(&state.mode, Mode::Confirm(_)));
+    let (_, said) = message(&state);
+    assert!(said.contains("broken is bob's"), "{said}");
+    assert!(said.contains("--all-owners"), "{said}");
 }
