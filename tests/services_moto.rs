@@ -483,3 +483,16 @@ async fn services_are_looked_for_once_unless_the_profile_or_the_cluster_has_some
     }
     assert_eq!(proxy.count("ListServices"), 1 + 3);
 }
+
+#[tokio::test]
+async fn a_service_that_is_gone_is_not_found_with_what_to_do() {
+    let moto = support::moto();
+    let cluster = support::unique("svcgone");
+    moto.cluster(&cluster, "ana").await;
+    let cloud = SdkCloud::connect(&moto.profile(&cluster, "ana", &moto.endpoint)).await;
+    let err = ondeck_core::Cloud::scale_service(&cloud, "ondeck-ana-nope-web", 0)
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+    assert!(err.to_string().contains("refresh"), "{err}");
+}

@@ -152,6 +152,11 @@ pub(crate) fn classify_code(
             what: "resource".into(),
             detail: message,
         },
+        // A service deleted meanwhile (by a teammate, a reap, the console): look again.
+        "ServiceNotFoundException" | "ServiceNotActiveException" => CloudError::NotFound {
+            what: "service".into(),
+            detail: format!("{message}; it was deleted; refresh to see what is left"),
+        },
         "ClientException" if lower.contains("cluster") && lower.contains("not found") => {
             CloudError::NotFound {
                 what: format!("cluster `{cluster}`"),

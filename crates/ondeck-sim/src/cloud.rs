@@ -13,7 +13,7 @@ use super::connect::{exec_unavailable, target_not_connected};
 use super::logs::{Pos, filter_page};
 use super::{
     CLIENT_TOKEN_HOURS, DemoCloud, LIVE_TAIL_MAX_EVENTS, LIVE_TAIL_MAX_STREAMS, Launch, Shared,
-    World, invalid,
+    World, invalid, task_definition_not_found,
 };
 use ondeck_core::instances::owner_key;
 use ondeck_core::model::SessionGrant;
@@ -26,9 +26,7 @@ use ondeck_core::{Cloud, CloudError, LiveTail, LiveTailUpdate};
 #[async_trait]
 impl Cloud for DemoCloud {
     async fn list_tasks(&self, scope: &Scope) -> Result<Vec<Task>, CloudError> {
-        let now = self.shared.now();
-        let mut world = self.shared.world();
-        world.schedule_services(now, self.shared.pace);
+        let (now, world) = self.shared.world_now();
         Ok(world
             .tasks
             .iter()
@@ -43,9 +41,7 @@ impl Cloud for DemoCloud {
     }
 
     async fn list_services(&self, scope: &Scope) -> Result<Vec<Service>, CloudError> {
-        let now = self.shared.now();
-        let mut world = self.shared.world();
-        world.schedule_services(now, self.shared.pace);
+        let (now, world) = self.shared.world_now();
         let mut services = world.services_in_view(now);
         services.retain(|service| match scope {
             Scope::StartedBy(key) => service
@@ -58,26 +54,22 @@ impl Cloud for DemoCloud {
     }
 
     async fn create_service(&self, request: &ServiceRequest) -> Result<Service, CloudError> {
-        let now = self.shared.now();
-        let mut world = self.shared.world();
-        world.create_service(request, now, self.shared.pace)
+        let (now, mut world) = self.shared.world_now();
+        world.create_service(request, now)
     }
 
     async fn scale_service(&self, name: &str, desired_count: i32) -> Result<(), CloudError> {
-        let now = self.shared.now();
-        let mut world = self.shared.world();
+        let (now, mut world) = self.shared.world_now();
         world.scale_service(name, desired_count, now, self.shared.pace)
     }
 
     async fn delete_service(&self, name: &str) -> Result<(), CloudError> {
-        let now = self.shared.now();
-        let mut world = self.shared.world();
+        let (now, mut world) = self.shared.world_now();
         world.delete_service(name, now, self.shared.pace)
     }
 
     async fn describe_tasks(&self, task_arns: &[String]) -> Result<Vec<Task>, CloudError> {
-        let now = self.shared.now();
-        let world = self.shared.world();
+        let (now, world) = self.shared.world_now();
         Ok(world
             .tasks
             .iter()
@@ -98,9 +90,8 @@ impl Cloud for DemoCloud {
     }
 
     async fn run_task(&self, request: &RunRequest) -> Result<RunOutcome, CloudError> {
-        let now = self.shared.now();
         let pace = self.shared.pace;
-        let mut world = self.shared.world();
+        let (now, mut world) = self.shared.world_now();
         if request.network.subnets.is_empty() {
             return Err(invalid("ecs:RunTask", "subnets can not be empty."));
         }
@@ -137,16 +128,9 @@ impl Cloud for DemoCloud {
                 failures: Vec::new(),
             });
         }
-        let family =
-            world
-                .family(&request.task_definition)
-                .ok_or_else(|| CloudError::NotFound {
-                    what: "task definition".into(),
-                    detail: format!(
-                        "{}: Unable to find task definition.",
-                        request.task_definition
-                    ),
-                })?;
+        let family = world
+            .family(&request.task_definition)
+            .ok_or_else(|| task_definition_not_found(&request.task_definition))?;
         if let Some(unknown) = request.env.keys().find(|name| {
             !family
                 .containers
@@ -182,9 +166,8 @@ impl Cloud for DemoCloud {
     }
 
     async fn stop_task(&self, task_arn: &str, reason: &str) -> Result<(), CloudError> {
-        let now = self.shared.now();
         let pace = self.shared.pace;
-        let mut world = self.shared.world();
+        let (now, mut world) = self.shared.world_now();
         let mut rng = Rng::with_seed(world.rng.u64(..));
         world.known_task_mut(task_arn, now)?.request_stop(
             now,
@@ -201,8 +184,7 @@ impl Cloud for DemoCloud {
         task_arn: &str,
         tags: &BTreeMap<String, String>,
     ) -> Result<(), CloudError> {
-        let now = self.shared.now();
-        let mut world = self.shared.world();
+        let (now, mut world) = self.shared.world_now();
         if let Some(tagged) = world.tag_service(task_arn, tags) {
             return tagged;
         }
@@ -220,8 +202,8 @@ impl Cloud for DemoCloud {
     }
 
     async fn get_log_events(&self, query: &LogQuery) -> Result<LogPage, CloudError> {
-        let now = self.shared.now();
-        let source = self.shared.world().stream_source(
+        let (now, world) = self.shared.world_now();
+        let source = world.stream_source(
             &query.stream.group,
             &query.stream.stream,
             now,
@@ -231,8 +213,7 @@ impl Cloud for DemoCloud {
     }
 
     async fn filter_log_events(&self, filter: &LogFilter) -> Result<FilteredPage, CloudError> {
-        let now = self.shared.now();
-        let world = self.shared.world();
+        let (now, world) = self.shared.world_now();
         let mut sources = Vec::new();
         for stream in &filter.streams {
             match world.stream_source(&filter.group, stream, now, self.shared.pace) {
@@ -285,9 +266,8 @@ impl Cloud for DemoCloud {
         container: &str,
         command: &str,
     ) -> Result<SessionGrant, CloudError> {
-        let now = self.shared.now();
         let (task, index) = {
-            let world = self.shared.world();
+            let (now, world) = self.shared.world_now();
             let task = world.known_task(task_arn, now)?;
             let index = task
                 .family
@@ -314,9 +294,8 @@ impl Cloud for DemoCloud {
         runtime_id: &str,
         port: u16,
     ) -> Result<SessionGrant, CloudError> {
-        let now = self.shared.now();
         let (task, index) = {
-            let world = self.shared.world();
+            let (now, world) = self.shared.world_now();
             let task = world.known_task(task_arn, now)?;
             let view = task.view(now);
             let index = view
@@ -355,8 +334,7 @@ struct TailSession {
 impl TailSession {
     /// Live Tail has no history: streams that exist now are read from their newest line on.
     fn start(&mut self) {
-        let now = self.shared.now();
-        let world = self.shared.world();
+        let (now, world) = self.shared.world_now();
         for name in self.stream_names(&world, now) {
             if let Ok(source) =
                 world.stream_source(&self.family.log_group(), &name, now, self.shared.pace)
@@ -377,8 +355,7 @@ impl TailSession {
 
     /// The events that appeared since the last poll, oldest first, sampled above the cap.
     fn poll(&mut self) -> LiveTailUpdate {
-        let now = self.shared.now();
-        let world = self.shared.world();
+        let (now, world) = self.shared.world_now();
         let group = self.family.log_group();
         let mut events: Vec<(String, RawLogEvent)> = Vec::new();
         for name in self.stream_names(&world, now) {

@@ -162,6 +162,15 @@ impl Shared {
         self.clock.now()
     }
 
+    /// The world as it is now, its services having started every task due by then. The time
+    /// is read under the lock, so that calls see the clock move on in the order they look.
+    fn world_now(&self) -> (DateTime<Utc>, MutexGuard<'_, World>) {
+        let mut world = self.world();
+        let now = self.now();
+        world.schedule_services(now, self.pace);
+        (now, world)
+    }
+
     fn sessions(&self) -> &connect::Sessions {
         self.sessions.get_or_init(connect::Sessions::start)
     }
@@ -171,6 +180,13 @@ fn task_not_found(task: &str) -> CloudError {
     CloudError::NotFound {
         what: "task".into(),
         detail: format!("{task}: The referenced task was not found."),
+    }
+}
+
+fn task_definition_not_found(name: &str) -> CloudError {
+    CloudError::NotFound {
+        what: "task definition".into(),
+        detail: format!("{name}: Unable to find task definition."),
     }
 }
 
@@ -274,7 +290,7 @@ impl World {
                     spot: template.spot,
                     enable_exec: template.exec.unwrap_or(true),
                 };
-                self.create_service(&request, created_at, pace)
+                self.create_service(&request, created_at)
                     .expect("demo services are valid");
                 continue;
             }

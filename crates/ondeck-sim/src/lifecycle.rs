@@ -391,7 +391,7 @@ impl SimTask {
         Task {
             exec_enabled: self.exec_enabled,
             group: self.service.as_ref().map(|name| format!("service:{name}")),
-            env_overrides: Default::default(),
+            env_overrides: self.env.clone(),
             task_arn: self.arn.clone(),
             task_definition_arn: self.family.arn(),
             last_status: self.status_at(now),

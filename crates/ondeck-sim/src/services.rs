@@ -8,8 +8,8 @@ use chrono::{DateTime, Duration, Utc};
 use fastrand::Rng;
 
 use super::catalog::{self, FamilySpec};
-use super::lifecycle::Pace;
-use super::{CLIENT_TOKEN_HOURS, World, invalid};
+use super::lifecycle::{Pace, SimTask};
+use super::{CLIENT_TOKEN_HOURS, World, invalid, task_definition_not_found};
 use ondeck_core::CloudError;
 use ondeck_core::model::{RunRequest, Service, ServiceEvent, ServiceRequest, TaskState};
 
@@ -30,85 +30,105 @@ pub(super) struct SimService {
     /// When the desired count last went up (creation or a resume): the next start is due then.
     pub scaled_up_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
-    /// The tasks it started, oldest first.
-    pub task_arns: Vec<String>,
-    /// `ecs-svc/…`: its tasks' `startedBy`.
+    /// `ecs-svc/…`: its tasks' `startedBy`, which tells them from those of an earlier
+    /// service of the same name.
     pub deployment: String,
     pub tags: BTreeMap<String, String>,
 }
 
-/// How ECS answers a call about a service it does not have (or no longer has).
-fn not_found(action: &str, name: &str) -> CloudError {
-    CloudError::NotFound {
-        what: format!("service {name}"),
-        detail: format!("{action}: ServiceNotFoundException: Service not found."),
-    }
-}
-
 impl World {
-    /// Launch the tasks every service is owed up to `now`: one after each stop that left it
-    /// short, a few simulated seconds later.
+    /// Launch the tasks every service is owed up to `now`, one after each stop that left it
+    /// short, a few simulated seconds later. Oldest first across services, so ids and plans
+    /// drawn from the world's generator do not depend on how often anyone looked.
     pub(super) fn schedule_services(&mut self, now: DateTime<Utc>, pace: Pace) {
-        for index in 0..self.services.len() {
-            for _ in 0..MAX_STARTS_PER_LOOK {
-                let Some(at) = self.next_start(index, now, pace) else {
-                    break;
-                };
-                let service = &self.services[index];
-                let request = RunRequest {
-                    task_definition: service.request.task_definition.clone(),
-                    network: service.request.network.clone(),
-                    started_by: service.deployment.clone(),
-                    tags: service.tags.clone(),
-                    env: BTreeMap::new(),
-                    client_token: String::new(),
-                    spot: service.request.spot,
-                    enable_exec: service.request.enable_exec,
-                };
-                let (name, family) = (service.name.clone(), service.family);
-                let arn = self.launch(&request, Some(&name), family, at, pace);
-                self.services[index].task_arns.push(arn);
-            }
+        for _ in 0..MAX_STARTS_PER_LOOK {
+            let Some((at, index)) = (0..self.services.len())
+                .filter_map(|index| Some((self.next_start(index, now, pace)?, index)))
+                .min()
+            else {
+                break;
+            };
+            let service = &self.services[index];
+            let request = RunRequest {
+                task_definition: service.request.task_definition.clone(),
+                network: service.request.network.clone(),
+                started_by: service.deployment.clone(),
+                tags: service.tags.clone(),
+                env: BTreeMap::new(),
+                client_token: String::new(),
+                spot: service.request.spot,
+                enable_exec: service.request.enable_exec,
+            };
+            let (name, family) = (service.name.clone(), service.family);
+            self.launch(&request, Some(&name), family, at, pace);
         }
     }
 
-    /// When service `index` starts its next task, if that is due by `now`.
+    /// When service `index` starts its next task, if that is due by `now`: a few simulated
+    /// seconds after the first moment since its last scale-up that it had fewer tasks than it
+    /// wants, each task started since filling the earliest such gap. Read off the timeline,
+    /// so it does not matter how often anyone looked in between.
     fn next_start(&self, index: usize, now: DateTime<Utc>, pace: Pace) -> Option<DateTime<Utc>> {
         let service = &self.services[index];
         if service.deleted_at.is_some() || service.desired <= 0 {
             return None;
         }
-        let tasks: Vec<_> = self.tasks_of(service).collect();
-        // Alive at the moment the next one would start: counted from the last event that
-        // changed the count (a stop, or the scale-up).
-        let last_stop = tasks
-            .iter()
+        let started = self.tasks_of(service).count();
+        let mut stops: Vec<DateTime<Utc>> = self
+            .tasks_of(service)
             .filter_map(|task| task.stop.as_ref().map(|stop| stop.at))
-            .filter(|at| *at <= now)
-            .max();
-        let since = last_stop.map_or(service.scaled_up_at, |at| at.max(service.scaled_up_at));
-        let alive = tasks.iter().filter(|task| task.is_alive(since)).count() as i32;
-        if alive >= service.desired {
-            return None;
-        }
-        let mut rng = Rng::with_seed(since.timestamp_millis() as u64 ^ tasks.len() as u64);
-        let at = since + pace.between(&mut rng, 8.0, 15.0);
+            .collect();
+        stops.sort();
+        // The count can only fall at the scale-up itself or at a stop after it.
+        let mut falls = std::iter::once(service.scaled_up_at).chain(
+            stops
+                .iter()
+                .copied()
+                .filter(|at| *at > service.scaled_up_at && *at <= now),
+        );
+        let short_since = falls.find(|moment| {
+            let stopped = stops.partition_point(|at| at <= moment);
+            ((started - stopped) as i32) < service.desired
+        })?;
+        let mut rng = Rng::with_seed(short_since.timestamp_millis() as u64 ^ started as u64);
+        let at = short_since + pace.between(&mut rng, 8.0, 15.0);
         (at <= now).then_some(at)
     }
 
-    fn tasks_of<'a>(
-        &'a self,
-        service: &'a SimService,
-    ) -> impl Iterator<Item = &'a super::lifecycle::SimTask> + 'a {
+    fn tasks_of<'a>(&'a self, service: &'a SimService) -> impl Iterator<Item = &'a SimTask> + 'a {
         self.tasks
             .iter()
-            .filter(move |task| task.service.as_deref() == Some(service.name.as_str()))
+            .filter(move |task| task.started_by == service.deployment)
     }
 
     fn service_index(&self, name: &str, now: DateTime<Utc>) -> Option<usize> {
         self.services
             .iter()
             .rposition(|service| service.name == name && !self.is_forgotten(service, now))
+    }
+
+    /// The ACTIVE service `name`, as UpdateService and DeleteService want it: ECS answers
+    /// ServiceNotFoundException for a name it does not know (or has forgotten) and
+    /// ServiceNotActiveException for one being deleted or deleted.
+    fn active_service(
+        &self,
+        action: &str,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize, CloudError> {
+        let refused = |detail: &str| CloudError::NotFound {
+            what: format!("service {name}"),
+            detail: format!("{action}: {detail}"),
+        };
+        let index = self
+            .service_index(name, now)
+            .ok_or_else(|| refused("ServiceNotFoundException: Service not found."))?;
+        if self.services[index].deleted_at.is_some() {
+            return Err(refused(
+                "ServiceNotActiveException: Service was not ACTIVE.",
+            ));
+        }
+        Ok(index)
     }
 
     fn is_forgotten(&self, service: &SimService, now: DateTime<Utc>) -> bool {
@@ -130,11 +150,11 @@ impl World {
         Some(last)
     }
 
+    /// CreateService; its first task starts at a later look, as the scheduler gets to it.
     pub(super) fn create_service(
         &mut self,
         request: &ServiceRequest,
         now: DateTime<Utc>,
-        pace: Pace,
     ) -> Result<Service, CloudError> {
         const ACTION: &str = "ecs:CreateService";
         if request.network.subnets.is_empty() {
@@ -168,14 +188,9 @@ impl World {
             }
             return Err(invalid(ACTION, "Creation of service was not idempotent."));
         }
-        let family =
-            catalog::find_family(&request.task_definition).ok_or_else(|| CloudError::NotFound {
-                what: "task definition".into(),
-                detail: format!(
-                    "{}: Unable to find task definition.",
-                    request.task_definition
-                ),
-            })?;
+        let family = self
+            .family(&request.task_definition)
+            .ok_or_else(|| task_definition_not_found(&request.task_definition))?;
         let deployment = format!("ecs-svc/{}", self.rng.u64(..10u64.pow(18)));
         self.services.push(SimService {
             arn: format!(
@@ -192,11 +207,9 @@ impl World {
             desired: 1,
             scaled_up_at: now,
             deleted_at: None,
-            task_arns: Vec::new(),
             deployment,
             tags: request.tags.clone(),
         });
-        self.schedule_services(now, pace);
         Ok(self.service_view(self.services.len() - 1, now))
     }
 
@@ -209,16 +222,15 @@ impl World {
         pace: Pace,
     ) -> Result<(), CloudError> {
         const ACTION: &str = "ecs:UpdateService";
-        let index = self
-            .service_index(name, now)
-            .filter(|index| self.services[*index].deleted_at.is_none())
-            .ok_or_else(|| not_found(ACTION, name))?;
-        self.schedule_services(now, pace);
+        let index = self.active_service(ACTION, name, now)?;
+        if desired < 0 {
+            return Err(invalid(ACTION, "desiredCount can not be negative."));
+        }
         let service = &mut self.services[index];
         if desired > service.desired {
             service.scaled_up_at = now;
         }
-        service.desired = desired.max(0);
+        service.desired = desired;
         let reason = format!(
             "Scaling activity initiated by (deployment {})",
             service.deployment
@@ -234,11 +246,7 @@ impl World {
         now: DateTime<Utc>,
         pace: Pace,
     ) -> Result<(), CloudError> {
-        let index = self
-            .service_index(name, now)
-            .filter(|index| self.services[*index].deleted_at.is_none())
-            .ok_or_else(|| not_found("ecs:DeleteService", name))?;
-        self.schedule_services(now, pace);
+        let index = self.active_service("ecs:DeleteService", name, now)?;
         let service = &mut self.services[index];
         service.desired = 0;
         service.deleted_at = Some(now);
@@ -248,18 +256,14 @@ impl World {
 
     fn stop_excess(&mut self, index: usize, now: DateTime<Utc>, pace: Pace, reason: &str) {
         let service = &self.services[index];
-        let alive: Vec<String> = service
-            .task_arns
-            .iter()
-            .rev()
-            .filter(|arn| {
-                self.tasks
-                    .iter()
-                    .any(|task| &task.arn == *arn && task.is_alive(now))
-            })
-            .cloned()
+        let mut alive: Vec<String> = self
+            .tasks_of(service)
+            .filter(|task| task.is_alive(now))
+            .map(|task| task.arn.clone())
             .collect();
-        let excess = alive.len().saturating_sub(service.desired.max(0) as usize);
+        // Newest first: the world holds tasks in the order they started.
+        alive.reverse();
+        let excess = alive.len().saturating_sub(service.desired as usize);
         for arn in alive.into_iter().take(excess) {
             let mut rng = Rng::with_seed(self.rng.u64(..));
             if let Some(task) = self.task_mut(&arn) {
@@ -300,11 +304,7 @@ impl World {
     /// What DescribeServices says of service `index` at `now`.
     fn service_view(&self, index: usize, now: DateTime<Utc>) -> Service {
         let service = &self.services[index];
-        let views: Vec<_> = self
-            .tasks_of(service)
-            .filter(|task| task.created_at <= now)
-            .map(|task| task.view(now))
-            .collect();
+        let views: Vec<_> = self.tasks_of(service).map(|task| task.view(now)).collect();
         let alive = |task: &&ondeck_core::model::Task| task.desired_status != "STOPPED";
         let running = views
             .iter()
@@ -337,7 +337,7 @@ impl World {
     fn events(&self, service: &SimService, now: DateTime<Utc>) -> Vec<ServiceEvent> {
         let name = &service.name;
         let mut events = Vec::new();
-        for task in self.tasks_of(service).filter(|task| task.created_at <= now) {
+        for task in self.tasks_of(service) {
             let view = task.view(now);
             let id = &task.id;
             events.push(ServiceEvent {
