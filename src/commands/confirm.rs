@@ -58,6 +58,14 @@ impl Confirmation {
         }
     }
 
+    /// Ask only when the instance is someone else's: acting on one's own is not asked about.
+    pub(super) fn ask_if_foreign(&self, action: &str, label: &str) -> Result<(), Failure> {
+        match self.typed_name {
+            Some(_) => self.ask(action, label),
+            None => Ok(()),
+        }
+    }
+
     /// Ask on the terminal; without one, refuse and point at `--yes`.
     pub(super) fn ask(&self, action: &str, label: &str) -> Result<(), Failure> {
         if !std::io::stdin().is_terminal() {

@@ -1,7 +1,7 @@
 //! `ondeck destroy`: stop every task of an instance, after a confirmation.
 
 use super::confirm::Confirmation;
-use super::{Failure, WAIT_LIMIT, WAIT_POLL, instance_ref, label};
+use super::{Failure, WAIT_LIMIT, WAIT_POLL, target};
 use ondeck_core::model::TaskState;
 use ondeck_engine::ops::{self, OpsContext, OpsError};
 
@@ -12,12 +12,7 @@ pub(super) async fn destroy(
     wait: bool,
     all_owners: bool,
 ) -> Result<(), Failure> {
-    if ctx.read_only {
-        return Err(OpsError::ReadOnly("destroy an instance".into()).into());
-    }
-    let wanted = instance_ref(name)?;
-    let (instance, _) = ops::resolve(ctx, &wanted, all_owners).await?;
-    let label = label(&instance, &ctx.profile.owner);
+    let (instance, label) = target(ctx, name, all_owners, "destroy an instance").await?;
     if !yes {
         Confirmation::new("destroy", &instance, ctx).ask("destroy", &label)?;
     }

@@ -4,7 +4,7 @@ use chrono::{Offset, Utc};
 
 use super::confirm::Confirmation;
 use super::output::emit;
-use super::{Failure, instance_ref, label};
+use super::{Failure, target};
 use ondeck_core::format;
 use ondeck_core::instances::expiry;
 use ondeck_engine::ops::{self, OpsContext, OpsError};
@@ -16,12 +16,7 @@ pub(super) async fn extend(
     all_owners: bool,
     yes: bool,
 ) -> Result<(), Failure> {
-    if ctx.read_only {
-        return Err(OpsError::ReadOnly("extend an instance".into()).into());
-    }
-    let wanted = instance_ref(name)?;
-    let (instance, _) = ops::resolve(ctx, &wanted, all_owners).await?;
-    let label = label(&instance, &ctx.profile.owner);
+    let (instance, label) = target(ctx, name, all_owners, "extend an instance").await?;
     if !instance.is_wanted() {
         return Err(OpsError::NotLive {
             name: label,

@@ -363,6 +363,23 @@ fn label(instance: &Instance, me: &str) -> String {
     printable(&label).into_owned()
 }
 
+/// The instance a command that changes something names, with its label; refused first in
+/// read-only mode (`what`: "pause an instance").
+async fn target(
+    ctx: &ops::OpsContext,
+    name: &str,
+    all_owners: bool,
+    what: &str,
+) -> Result<(Instance, String), Failure> {
+    if ctx.read_only {
+        return Err(OpsError::ReadOnly(what.into()).into());
+    }
+    let wanted = instance_ref(name)?;
+    let (instance, _) = ops::resolve(ctx, &wanted, all_owners).await?;
+    let label = label(&instance, &ctx.profile.owner);
+    Ok((instance, label))
+}
+
 fn instance_ref(text: &str) -> Result<InstanceRef, Failure> {
     InstanceRef::parse(text).map_err(Failure::Usage)
 }

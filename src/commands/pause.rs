@@ -2,8 +2,8 @@
 
 use super::confirm::Confirmation;
 use super::launch::wait_for_running;
-use super::{Failure, instance_ref, label};
-use ondeck_engine::ops::{self, OpsContext, OpsError};
+use super::{Failure, target};
+use ondeck_engine::ops::{self, OpsContext};
 
 pub(super) async fn pause(
     ctx: &OpsContext,
@@ -11,14 +11,9 @@ pub(super) async fn pause(
     all_owners: bool,
     yes: bool,
 ) -> Result<(), Failure> {
-    if ctx.read_only {
-        return Err(OpsError::ReadOnly("pause an instance".into()).into());
-    }
-    let wanted = instance_ref(name)?;
-    let (instance, _) = ops::resolve(ctx, &wanted, all_owners).await?;
-    let label = label(&instance, &ctx.profile.owner);
-    if !yes && instance.foreign_note(&ctx.profile.owner).is_some() {
-        Confirmation::new("pause", &instance, ctx).ask("pause", &label)?;
+    let (instance, label) = target(ctx, name, all_owners, "pause an instance").await?;
+    if !yes {
+        Confirmation::new("pause", &instance, ctx).ask_if_foreign("pause", &label)?;
     }
     match ops::pause(ctx, &instance.id(), all_owners).await? {
         0 => eprintln!("{label} is already paused"),
@@ -34,14 +29,9 @@ pub(super) async fn resume(
     all_owners: bool,
     yes: bool,
 ) -> Result<(), Failure> {
-    if ctx.read_only {
-        return Err(OpsError::ReadOnly("resume an instance".into()).into());
-    }
-    let wanted = instance_ref(name)?;
-    let (instance, _) = ops::resolve(ctx, &wanted, all_owners).await?;
-    let label = label(&instance, &ctx.profile.owner);
-    if !yes && instance.foreign_note(&ctx.profile.owner).is_some() {
-        Confirmation::new("resume", &instance, ctx).ask("resume", &label)?;
+    let (instance, label) = target(ctx, name, all_owners, "resume an instance").await?;
+    if !yes {
+        Confirmation::new("resume", &instance, ctx).ask_if_foreign("resume", &label)?;
     }
     match ops::resume(ctx, &instance.id(), all_owners).await? {
         0 => eprintln!("{label} was not paused"),

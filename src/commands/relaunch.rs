@@ -3,8 +3,8 @@
 
 use super::confirm::Confirmation;
 use super::launch::wait_for_running;
-use super::{Failure, instance_ref, label};
-use ondeck_engine::ops::{self, OpsContext, OpsError};
+use super::{Failure, target};
+use ondeck_engine::ops::{self, OpsContext};
 
 pub(super) async fn relaunch(
     ctx: &OpsContext,
@@ -13,12 +13,7 @@ pub(super) async fn relaunch(
     wait: bool,
     all_owners: bool,
 ) -> Result<(), Failure> {
-    if ctx.read_only {
-        return Err(OpsError::ReadOnly("relaunch an instance".into()).into());
-    }
-    let wanted = instance_ref(name)?;
-    let (instance, _) = ops::resolve(ctx, &wanted, all_owners).await?;
-    let label = label(&instance, &ctx.profile.owner);
+    let (instance, label) = target(ctx, name, all_owners, "relaunch an instance").await?;
     let plan = ops::relaunch_plan(ctx, &instance.id(), all_owners).await?;
     if !yes {
         Confirmation::new("relaunch", &instance, ctx).ask("relaunch", &label)?;

@@ -53,6 +53,26 @@ impl Env {
     }
 }
 
+/// Tag these resources (tasks or services, as ARNs of `list --json`) as expired five minutes
+/// ago.
+async fn expire(arns: impl IntoIterator<Item = &Value>) {
+    let ecs = support::moto().ecs().await;
+    let past = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339();
+    for arn in arns {
+        ecs.tag_resource()
+            .resource_arn(arn.as_str().unwrap())
+            .tags(
+                aws_sdk_ecs::types::Tag::builder()
+                    .key("ondeck:expires-at")
+                    .value(&past)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -255,23 +275,10 @@ async fn reap_destroys_only_my_expired_instances() {
         assert!(out.status.success(), "{}", stderr(&out));
     }
     // Age `old` and `hers` past their expiry, as time would.
-    let ecs = support::moto().ecs().await;
-    let past = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339();
     for instance in env.list("ana", &["--all-owners"]) {
         if instance["name"] == "old" || instance["name"] == "hers" {
-            for task in instance["tasks"].as_array().unwrap() {
-                ecs.tag_resource()
-                    .resource_arn(task["task_arn"].as_str().unwrap())
-                    .tags(
-                        aws_sdk_ecs::types::Tag::builder()
-                            .key("ondeck:expires-at")
-                            .value(&past)
-                            .build(),
-                    )
-                    .send()
-                    .await
-                    .unwrap();
-            }
+            let tasks = instance["tasks"].as_array().unwrap();
+            expire(tasks.iter().map(|task| &task["task_arn"])).await;
         }
     }
 

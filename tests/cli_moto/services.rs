@@ -4,23 +4,10 @@ use super::{Env, stderr, stdout};
 
 /// Tag every service of `name` as expired five minutes ago, as time would.
 async fn expire_services(env: &Env, name: &str) {
-    let ecs = super::support::moto().ecs().await;
-    let past = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339();
     let listed = env.list("ana", &[]);
     let instance = listed.iter().find(|i| i["name"] == name).unwrap();
-    for service in instance["services"].as_array().unwrap() {
-        ecs.tag_resource()
-            .resource_arn(service["arn"].as_str().unwrap())
-            .tags(
-                aws_sdk_ecs::types::Tag::builder()
-                    .key("ondeck:expires-at")
-                    .value(&past)
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-    }
+    let services = instance["services"].as_array().unwrap();
+    super::expire(services.iter().map(|service| &service["arn"])).await;
 }
 
 fn state_of(env: &Env, name: &str) -> String {
