@@ -439,6 +439,10 @@ task_definitions = ["web"]
 [profiles.test.templates.pair]
 task_definitions = ["web", "worker"]
 ttl = "2h"
+
+[profiles.test.templates.kept]
+kind = "service"
+task_definitions = ["worker"]
 ''')
         return path
 

@@ -496,3 +496,27 @@ async fn a_service_that_is_gone_is_not_found_with_what_to_do() {
     assert!(err.is_not_found(), "{err:?}");
     assert!(err.to_string().contains("refresh"), "{err}");
 }
+
+#[tokio::test]
+async fn a_task_beside_a_service_is_listed_once_whatever_the_server_filters() {
+    let moto = support::moto();
+    let state = tempfile::tempdir().unwrap();
+    let cluster = support::unique("svcbeside");
+    moto.cluster(&cluster, "ana").await;
+    let ctx = context(moto.profile(&cluster, "ana", &moto.endpoint), state.path()).await;
+    ops::launch(&ctx, &kept("kept-a")).await.unwrap();
+    let plain = ops::launch(
+        &ctx,
+        &LaunchRequest {
+            template: "stack".into(),
+            name: Some("plain".into()),
+            ..LaunchRequest::default()
+        },
+    )
+    .await
+    .unwrap();
+    // moto answers ListTasks(serviceName) with every task of the cluster.
+    let snapshot = ops::refresh(&ctx, false).await.unwrap();
+    let instance = snapshot.find(&plain.id).unwrap();
+    assert_eq!(instance.tasks.len(), 1, "{:?}", instance.tasks);
+}

@@ -147,7 +147,14 @@ pub async fn refresh(ctx: &OpsContext, all_owners: bool) -> Result<Snapshot, Ops
     for service in &services {
         if service.desired_count > 0 || service.running_count + service.pending_count > 0 {
             let scope = Scope::Service(service.name.clone());
-            tasks.extend(ctx.cloud.list_tasks(&scope).await?);
+            // Only those the service started: a server that ignores the filter (moto does)
+            // must not list another instance's tasks twice.
+            let started = ctx.cloud.list_tasks(&scope).await?;
+            tasks.extend(
+                started
+                    .into_iter()
+                    .filter(|task| task.service() == Some(service.name.as_str())),
+            );
         }
     }
     let mut instances = group(tasks, services);
