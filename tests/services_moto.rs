@@ -520,3 +520,36 @@ async fn a_task_beside_a_service_is_listed_once_whatever_the_server_filters() {
     let instance = snapshot.find(&plain.id).unwrap();
     assert_eq!(instance.tasks.len(), 1, "{:?}", instance.tasks);
 }
+
+#[tokio::test]
+async fn a_deployment_the_circuit_breaker_gave_up_on_is_failed_with_its_reason() {
+    let moto = support::moto();
+    let state = tempfile::tempdir().unwrap();
+    let cluster = support::unique("svcbreaker");
+    moto.cluster(&cluster, "ana").await;
+    let proxy = Proxy::start(&moto.endpoint);
+    let ctx = context(moto.profile(&cluster, "ana", &proxy.endpoint), state.path()).await;
+    let launched = ops::launch(&ctx, &kept("broken")).await.unwrap();
+    assert_ne!(find(&ctx, &launched.id).await.state, InstanceState::Failed);
+
+    // What ECS answers once the breaker has stopped the rollout (moto's stay IN_PROGRESS).
+    proxy.rewrite("DescribeServices", |answer| {
+        for service in answer["services"].as_array_mut().unwrap() {
+            let primary = &mut service["deployments"][0];
+            assert_eq!(primary["status"], "PRIMARY");
+            primary["rolloutState"] = "FAILED".into();
+            primary["rolloutStateReason"] =
+                "ECS deployment circuit breaker: tasks failed to start.".into();
+        }
+    });
+    let failed = find(&ctx, &launched.id).await;
+    assert_eq!(failed.state, InstanceState::Failed);
+    assert_eq!(
+        failed.services[0].rollout_failed.as_deref(),
+        Some("ECS deployment circuit breaker: tasks failed to start.")
+    );
+    assert!(
+        failed.is_wanted(),
+        "its services are still there to destroy or relaunch"
+    );
+}
