@@ -134,28 +134,30 @@ pub async fn refresh(ctx: &OpsContext, all_owners: bool) -> Result<Snapshot, Ops
     let services = if ctx.lists_services(all_owners) {
         let services = ctx.cloud.list_services(&scope).await?;
         ctx.services_looked.store(true, Ordering::Relaxed);
-        if !all_owners {
-            ctx.services_found
-                .store(!services.is_empty(), Ordering::Relaxed);
-        }
+        let owner = ctx.profile.owner.as_str();
+        let mine = services
+            .iter()
+            .any(|service| service.tag(tags::OWNER) == Some(owner));
+        ctx.services_found.store(mine, Ordering::Relaxed);
         services
     } else {
         Vec::new()
     };
     // A service's tasks are started by the service, not under the owner's key: listed per
-    // service, and not at all for a paused or deleted one that has nothing left running.
-    for service in &services {
-        if service.desired_count > 0 || service.running_count + service.pending_count > 0 {
-            let scope = Scope::Service(service.name.clone());
-            // Only those the service started: a server that ignores the filter (moto does)
-            // must not list another instance's tasks twice.
-            let started = ctx.cloud.list_tasks(&scope).await?;
-            tasks.extend(
-                started
-                    .into_iter()
-                    .filter(|task| task.service() == Some(service.name.as_str())),
-            );
-        }
+    // service — paused and draining ones too, whose tasks may still be stopping (ECS stops
+    // counting a task as running once it leaves RUNNING) — but not once it is INACTIVE.
+    let mut seen: BTreeSet<String> = tasks.iter().map(|task| task.task_arn.clone()).collect();
+    for service in services
+        .iter()
+        .filter(|service| service.status != "INACTIVE")
+    {
+        let scope = Scope::Service(service.name.clone());
+        // Only those the service started, and each task once: the all-owners listing has
+        // them already, and a server that ignores the filter (moto does) answers with all.
+        let started = ctx.cloud.list_tasks(&scope).await?;
+        tasks.extend(started.into_iter().filter(|task| {
+            task.service() == Some(service.name.as_str()) && seen.insert(task.task_arn.clone())
+        }));
     }
     let mut instances = group(tasks, services);
     if !all_owners {

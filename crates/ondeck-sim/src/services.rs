@@ -250,7 +250,11 @@ impl World {
         let service = &mut self.services[index];
         service.desired = 0;
         service.deleted_at = Some(now);
-        self.stop_excess(index, now, pace, "ECS is deleting this service");
+        let reason = format!(
+            "Scaling activity initiated by (deployment {})",
+            service.deployment
+        );
+        self.stop_excess(index, now, pace, &reason);
         Ok(())
     }
 

@@ -342,15 +342,13 @@ pub fn family_of(task_definition: &str) -> &str {
 }
 
 /// A stop that somebody asked for (ondeck's destroy, any StopTask by a user, or a service
-/// scaled in: a pause).
+/// scaled in: a pause). ECS also says ServiceSchedulerInitiated when it replaces a task that
+/// failed its health checks: that one is a crash.
 pub fn stop_was_requested(task: &Task) -> bool {
-    matches!(
-        task.stop_code.as_deref(),
-        Some("UserInitiated" | "ServiceSchedulerInitiated")
-    ) || task
-        .stopped_reason
-        .as_deref()
-        .is_some_and(|reason| reason.starts_with("ondeck"))
+    let reason = task.stopped_reason.as_deref().unwrap_or("");
+    let scaled_in = task.stop_code.as_deref() == Some("ServiceSchedulerInitiated")
+        && reason.starts_with("Scaling activity");
+    task.stop_code.as_deref() == Some("UserInitiated") || scaled_in || reason.starts_with("ondeck")
 }
 
 /// The instance's state from its services and tasks. See README "Instance states".
@@ -365,12 +363,6 @@ pub fn instance_state(tasks: &[Task], services: &[Service]) -> InstanceState {
 /// A service-backed instance: ECS replaces a task that stops, so a crash is RESTARTING, not
 /// FAILED, unless the deployment circuit breaker gave up.
 fn service_backed_state(tasks: &[Task], services: &[Service]) -> InstanceState {
-    if services
-        .iter()
-        .any(|service| service.rollout_failed.is_some())
-    {
-        return InstanceState::Failed;
-    }
     let alive: Vec<&Task> = tasks
         .iter()
         .filter(|task| task.last_status != TaskState::Stopped)
@@ -413,7 +405,11 @@ fn service_backed_state(tasks: &[Task], services: &[Service]) -> InstanceState {
         })
         .collect();
     if short.is_empty() {
+        // Running as wanted, whatever an earlier deployment's rollout said.
         return InstanceState::Lifecycle(TaskState::Running);
+    }
+    if short.iter().any(|service| service.rollout_failed.is_some()) {
+        return InstanceState::Failed;
     }
     let crashed = short.iter().any(|service| {
         tasks.iter().any(|task| {
@@ -802,6 +798,7 @@ mod tests {
     fn a_service_scaled_to_zero_is_paused_once_its_tasks_are_down() {
         let mut scaled_in = service_task("a1", TaskState::Deactivating, "STOPPED");
         scaled_in.stop_code = Some("ServiceSchedulerInitiated".into());
+        scaled_in.stopped_reason = Some("Scaling activity initiated by (deployment 1)".into());
         assert_eq!(
             instance_state(std::slice::from_ref(&scaled_in), &[service(0)]),
             InstanceState::Lifecycle(TaskState::Deactivating)
@@ -830,10 +827,49 @@ mod tests {
     }
 
     #[test]
+    fn a_task_replaced_for_failing_its_health_checks_is_a_crash() {
+        let mut unhealthy = service_task("a1", TaskState::Stopped, "STOPPED");
+        unhealthy.stop_code = Some("ServiceSchedulerInitiated".into());
+        unhealthy.stopped_reason = Some("Task failed container health checks".into());
+        assert_eq!(
+            instance_state(std::slice::from_ref(&unhealthy), &[service(1)]),
+            InstanceState::Restarting
+        );
+        let instance = group(vec![unhealthy], vec![service(1)]).remove(0);
+        assert_eq!(
+            instance.last_crash().map(|(_, why)| why).as_deref(),
+            Some("Task failed container health checks")
+        );
+    }
+
+    #[test]
     fn a_given_up_deployment_is_failed_and_a_deleted_service_is_stopped() {
         let mut broken = service(1);
         broken.rollout_failed = Some("tasks failed to start".into());
-        assert_eq!(instance_state(&[], &[broken]), InstanceState::Failed);
+        assert_eq!(
+            instance_state(&[], &[broken.clone()]),
+            InstanceState::Failed
+        );
+        // Running as wanted again (a resume): the old rollout's word no longer holds.
+        let running = service_task("b2", TaskState::Running, "RUNNING");
+        assert_eq!(
+            instance_state(
+                std::slice::from_ref(&running),
+                std::slice::from_ref(&broken)
+            ),
+            InstanceState::Lifecycle(TaskState::Running)
+        );
+        // Paused or deleted, it is paused or going, not failed.
+        broken.desired_count = 0;
+        assert_eq!(
+            instance_state(&[], std::slice::from_ref(&broken)),
+            InstanceState::Paused
+        );
+        broken.status = "DRAINING".into();
+        assert_eq!(
+            instance_state(&[], &[broken]),
+            InstanceState::Lifecycle(TaskState::Stopped)
+        );
         let mut deleted = service(0);
         deleted.status = "DRAINING".into();
         let stopping = service_task("a1", TaskState::Stopping, "STOPPED");

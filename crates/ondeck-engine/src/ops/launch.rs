@@ -218,6 +218,7 @@ pub async fn launch(ctx: &OpsContext, req: &LaunchRequest) -> Result<Launched, O
                     continue;
                 }
                 Err(RunError::Refused(err)) => {
+                    let err = name_clash(err, &service_requests[index].name);
                     rejected = Some(in_profile(err, &profile.name));
                     break;
                 }
@@ -491,6 +492,20 @@ async fn create_once(
             Err(err) if err.is_refusal() && !unknown_before => return Err(RunError::Refused(err)),
             Err(err) => return Err(RunError::Unknown(err)),
         }
+    }
+}
+
+/// ECS's "Creation of service was not idempotent": a service of that name exists and is not
+/// this launch's (`ana` + `b-jobs` and `ana-b` + `jobs` meet in one name), said so.
+fn name_clash(err: CloudError, name: &str) -> CloudError {
+    if err.to_string().contains("not idempotent") {
+        CloudError::Refused(format!(
+            "ECS already has a service named {name} that is not this launch's (owner and \
+             instance names with hyphens can meet in one service name); launch under another \
+             instance name"
+        ))
+    } else {
+        err
     }
 }
 
