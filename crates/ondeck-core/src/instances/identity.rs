@@ -141,6 +141,41 @@ impl fmt::Display for InstanceRef {
     }
 }
 
+/// ECS service names: letters, digits, hyphens and underscores, at most 255.
+const SERVICE_NAME_CHARS: usize = 255;
+
+/// The service of one task definition of an instance: `ondeck-<owner>-<instance>-<family>`,
+/// other characters as `-`, cut to ECS's 255.
+pub fn service_name(owner: &str, instance: &str, family: &str) -> String {
+    format!("{}{instance}-{family}", service_name_prefix(owner))
+        .chars()
+        .take(SERVICE_NAME_CHARS)
+        .collect()
+}
+
+/// How the name of every service of `owner` starts: `ondeck-ana-`.
+pub fn service_name_prefix(owner: &str) -> String {
+    format!("ondeck-{owner}-")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// `web` of `arn:…:task-definition/web:3` (or of `web:3`).
+pub fn family_of(task_definition: &str) -> &str {
+    let tail = task_definition
+        .rsplit('/')
+        .next()
+        .unwrap_or(task_definition);
+    tail.rsplit_once(':').map_or(tail, |(family, _)| family)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
