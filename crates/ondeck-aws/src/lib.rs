@@ -17,19 +17,17 @@ use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, ContainerOverride,
-    DeploymentCircuitBreaker, DeploymentConfiguration, DesiredStatus, KeyValuePair, LaunchType,
-    NetworkConfiguration, PropagateTags, ServiceField, Tag, TaskField, TaskOverride,
+    DesiredStatus, KeyValuePair, LaunchType, NetworkConfiguration, Tag, TaskField, TaskOverride,
 };
 
 use ondeck_core::config::Profile;
-use ondeck_core::instances::{owner_key, service_name_prefix};
 use ondeck_core::model::{
     FilteredPage, LogFilter, LogPage, LogQuery, NetworkConfig, RawLogEvent, RunFailure, RunOutcome,
     RunRequest, Scope, Service, ServiceRequest, SessionGrant, Task, TaskDefinition, tags,
 };
 use ondeck_core::{Cloud, CloudError, LiveTail};
 
-use convert::{definition_from_sdk, service_from_sdk, task_from_sdk};
+use convert::{definition_from_sdk, task_from_sdk};
 use error::{Api, classify};
 
 mod convert;
@@ -39,6 +37,7 @@ mod live_tail;
 mod query;
 mod register;
 mod register_shape;
+mod services;
 mod ssm;
 
 pub use inspect::{
@@ -54,8 +53,6 @@ const OPERATION_TIMEOUT: Duration = Duration::from_secs(25);
 const MAX_BACKOFF: Duration = Duration::from_secs(4);
 /// DescribeTasks accepts at most 100 tasks per call.
 const DESCRIBE_BATCH: usize = 100;
-/// DescribeServices accepts at most 10 services per call.
-const DESCRIBE_SERVICES_BATCH: usize = 10;
 
 pub struct SdkCloud {
     ecs: ecs::Client,
@@ -167,24 +164,6 @@ impl SdkCloud {
             arns.extend(page.task_arns().iter().cloned());
         }
         Ok(arns)
-    }
-
-    /// DescribeServices with tags, ten at a time (its limit).
-    async fn describe_services(&self, arns: &[String]) -> Result<Vec<Service>, CloudError> {
-        let mut services = Vec::with_capacity(arns.len());
-        for batch in arns.chunks(DESCRIBE_SERVICES_BATCH) {
-            let answer = self
-                .ecs
-                .describe_services()
-                .cluster(&self.cluster)
-                .set_services(Some(batch.to_vec()))
-                .include(ServiceField::Tags)
-                .send()
-                .await
-                .map_err(|err| self.classify(Api::Ecs, "DescribeServices", err))?;
-            services.extend(answer.services().iter().map(service_from_sdk));
-        }
-        Ok(services)
     }
 
     fn remember_account(&self, task_arn: &str) {
@@ -524,112 +503,19 @@ impl Cloud for SdkCloud {
     }
 
     async fn list_services(&self, scope: &Scope) -> Result<Vec<Service>, CloudError> {
-        if let Scope::Service(name) = scope {
-            // By name: one DescribeServices, which is what a launch asks before a retry.
-            let mut found = self.describe_services(std::slice::from_ref(name)).await?;
-            found.retain(|service| service.tags.contains_key(tags::INSTANCE));
-            return Ok(found);
-        }
-        let mut pages = self
-            .ecs
-            .list_services()
-            .cluster(&self.cluster)
-            .into_paginator()
-            .send();
-        // Only ondeck's (and, scoped, only the owner's) are described: a cluster with no
-        // service of mine costs one ListServices a refresh.
-        let prefix = match scope {
-            Scope::StartedBy(key) => {
-                service_name_prefix(key.strip_prefix("ondeck/").unwrap_or(key))
-            }
-            Scope::AllOwners | Scope::Service(_) => "ondeck-".to_string(),
-        };
-        let mut arns = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|err| self.classify(Api::Ecs, "ListServices", err))?;
-            arns.extend(
-                page.service_arns()
-                    .iter()
-                    .filter(|arn| arn.rsplit('/').next().unwrap_or("").starts_with(&prefix))
-                    .cloned(),
-            );
-        }
-        let mut services = self.describe_services(&arns).await?;
-        services.retain(|service| {
-            let owner = service.tag(tags::OWNER);
-            service.tags.contains_key(tags::INSTANCE)
-                && match scope {
-                    Scope::StartedBy(key) => owner.is_some_and(|owner| &owner_key(owner) == key),
-                    Scope::AllOwners | Scope::Service(_) => true,
-                }
-        });
-        Ok(services)
+        self.services_in(scope).await
     }
 
     async fn create_service(&self, request: &ServiceRequest) -> Result<Service, CloudError> {
-        let mut call = self
-            .ecs
-            .create_service()
-            .cluster(&self.cluster)
-            .service_name(&request.name)
-            .task_definition(&request.task_definition)
-            .desired_count(1)
-            .client_token(&request.client_token)
-            .enable_execute_command(request.enable_exec)
-            .network_configuration(network_configuration("CreateService", &request.network)?)
-            .propagate_tags(PropagateTags::Service)
-            .deployment_configuration(
-                DeploymentConfiguration::builder()
-                    .deployment_circuit_breaker(
-                        DeploymentCircuitBreaker::builder()
-                            .enable(true)
-                            .rollback(false)
-                            .build(),
-                    )
-                    .build(),
-            )
-            .set_tags(Some(sdk_tags(&request.tags)));
-        call = if request.spot {
-            call.capacity_provider_strategy(spot_strategy("CreateService")?)
-        } else {
-            call.launch_type(LaunchType::Fargate)
-        };
-        // As for RunTask: the launcher looks for the service by name before it retries.
-        let answer = call
-            .customize()
-            .config_override(ecs::config::Builder::default().retry_config(RetryConfig::disabled()))
-            .send()
-            .await
-            .map_err(|err| self.classify(Api::Ecs, "CreateService", err))?;
-        let service = answer.service().ok_or_else(|| CloudError::Unreadable {
-            action: Api::Ecs.action("CreateService"),
-            detail: "the answer has no service".into(),
-        })?;
-        Ok(service_from_sdk(service))
+        self.create(request).await
     }
 
     async fn scale_service(&self, name: &str, desired_count: i32) -> Result<(), CloudError> {
-        self.ecs
-            .update_service()
-            .cluster(&self.cluster)
-            .service(name)
-            .desired_count(desired_count)
-            .send()
-            .await
-            .map_err(|err| self.classify(Api::Ecs, "UpdateService", err))?;
-        Ok(())
+        self.scale(name, desired_count).await
     }
 
     async fn delete_service(&self, name: &str) -> Result<(), CloudError> {
-        self.ecs
-            .delete_service()
-            .cluster(&self.cluster)
-            .service(name)
-            .force(true)
-            .send()
-            .await
-            .map_err(|err| self.classify(Api::Ecs, "DeleteService", err))?;
-        Ok(())
+        self.delete(name).await
     }
 
     async fn get_log_events(&self, query: &LogQuery) -> Result<LogPage, CloudError> {
