@@ -23,12 +23,18 @@ async fn context(profile: Profile, state_dir: &std::path::Path) -> OpsContext {
     OpsContext::new(Arc::new(cloud), profile, state_dir.to_path_buf(), false)
 }
 
-fn kept(name: &str) -> LaunchRequest {
+/// A launch of `template` named `name`.
+fn named(template: &str, name: &str) -> LaunchRequest {
     LaunchRequest {
-        template: "kept".into(),
+        template: template.into(),
         name: Some(name.into()),
         ..LaunchRequest::default()
     }
+}
+
+/// A launch of the service-backed template.
+fn kept(name: &str) -> LaunchRequest {
+    named("kept", name)
 }
 
 /// The services of `cluster` as moto describes them: name → (status, desired count, tags).
@@ -279,16 +285,7 @@ async fn pausing_a_task_backed_instance_is_refused_with_the_way_out() {
     moto.cluster(&cluster, "ana").await;
     let proxy = Proxy::start(&moto.endpoint);
     let ctx = context(moto.profile(&cluster, "ana", &proxy.endpoint), state.path()).await;
-    let launched = ops::launch(
-        &ctx,
-        &LaunchRequest {
-            template: "stack".into(),
-            name: Some("plain".into()),
-            ..LaunchRequest::default()
-        },
-    )
-    .await
-    .unwrap();
+    let launched = ops::launch(&ctx, &named("stack", "plain")).await.unwrap();
     let err = ops::pause(&ctx, &launched.id, false).await.unwrap_err();
     let said = err.to_string();
     assert!(said.contains("runs as ECS tasks"), "{said}");
@@ -387,10 +384,8 @@ async fn relaunch_of_a_task_backed_instance_keeps_its_env_overrides() {
     moto.cluster(&cluster, "ana").await;
     let ctx = context(moto.profile(&cluster, "ana", &moto.endpoint), state.path()).await;
     let request = LaunchRequest {
-        template: "stack".into(),
-        name: Some("envied".into()),
         env: ops::parse_env(["api:FEATURE=on", "web:DEBUG=1"]).unwrap(),
-        ..LaunchRequest::default()
+        ..named("stack", "envied")
     };
     let launched = ops::launch(&ctx, &request).await.unwrap();
     let plan = ops::relaunch_plan(&ctx, &launched.id, false).await.unwrap();
@@ -505,16 +500,7 @@ async fn a_task_beside_a_service_is_listed_once_whatever_the_server_filters() {
     moto.cluster(&cluster, "ana").await;
     let ctx = context(moto.profile(&cluster, "ana", &moto.endpoint), state.path()).await;
     ops::launch(&ctx, &kept("kept-a")).await.unwrap();
-    let plain = ops::launch(
-        &ctx,
-        &LaunchRequest {
-            template: "stack".into(),
-            name: Some("plain".into()),
-            ..LaunchRequest::default()
-        },
-    )
-    .await
-    .unwrap();
+    let plain = ops::launch(&ctx, &named("stack", "plain")).await.unwrap();
     // moto answers ListTasks(serviceName) with every task of the cluster.
     let snapshot = ops::refresh(&ctx, false).await.unwrap();
     let instance = snapshot.find(&plain.id).unwrap();
