@@ -67,3 +67,19 @@ async fn two_instances_that_meet_in_one_service_name_are_told_apart_with_the_way
             .any(|i| i.name == "b-jobs" && i.is_wanted())
     );
 }
+
+#[test]
+fn destroy_wait_deletes_the_services_and_returns_when_their_tasks_are_stopped() {
+    let state = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ondeck"))
+        .args(["--demo", "destroy", "queue-workers", "--yes", "--wait"])
+        .env("ONDECK_STATE_DIR", state.path())
+        .env("ONDECK_DEMO_SPEED", "20")
+        .env("USER", "ana")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("deleted 1 service"), "{said}");
+    assert!(said.contains("queue-workers is STOPPED"), "{said}");
+}
